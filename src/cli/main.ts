@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { cac } from 'cac';
+import pc from 'picocolors';
+import { errorMessage, LoopletError } from '../util/errors.js';
+import { commands } from './commands/index.js';
+import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+/** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
+export async function main(argv: string[]): Promise<ExitCode> {
+  const bin = process.argv[1]?.endsWith('looplet') ? 'looplet' : 'looplet-eval';
+  const cli = cac(bin);
+  let exitCode: ExitCode = EXIT.ok;
+  const run = async (action: () => Promise<ExitCode>) => {
+    exitCode = await action();
+  };
+  for (const command of commands) command.register({ cli, run });
+  cli.help();
+  cli.version(pkg.version);
+  try {
+    cli.parse(['node', bin, ...argv], { run: false });
+    if (cli.options.help || cli.options.version) return EXIT.ok;
+    if (!cli.matchedCommand) {
+      const unknown = cli.args[0];
+      throw new UsageError(
+        unknown
+          ? `unknown command "${unknown}"; see \`${bin} --help\``
+          : `no command given; see \`${bin} --help\``,
+      );
+    }
+    await cli.runMatchedCommand();
+    return exitCode;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): ExitCode {
+  if (error instanceof UsageError || (error instanceof Error && error.name === 'CACError')) {
+    console.error(`${pc.red('error:')} ${error.message}`);
+    return EXIT.usage;
+  }
+  if (error instanceof LoopletError) {
+    console.error(`${pc.red('error:')} ${error.message}`);
+    return EXIT.infrastructure;
+  }
+  console.error(`${pc.red('internal error:')} ${errorMessage(error)}`);
+  if (error instanceof Error && error.stack) console.error(pc.dim(error.stack));
+  return EXIT.infrastructure;
+}

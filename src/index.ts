@@ -1,0 +1,46 @@
+// The public surface of `looplet`. Sub-entry points: `looplet/evals`, `looplet/vitest`, `looplet/testing`.
+
+export {
+  ScriptExhaustedError,
+  ScriptedLLM,
+  type ScriptedTurn,
+  ScriptIncompleteError,
+} from './llm/scripted.js';
+export { parseTextToolCalls, type TextToolCall } from './llm/text-tool-calls.js';
+export type { LLMBackend, LLMRequest, LLMResponse, ToolSpec } from './llm/types.js';
+export { type AgentLoopOptions, type AgentRun, agentLoop, LoopConfigError } from './loop/agent-loop.js';
+export {
+  allow,
+  block,
+  deny,
+  type HookDecision,
+  inject,
+  isNoop,
+  mergeDecisions,
+  normalizeDecision,
+  stop,
+  updateArgs,
+  updateResult,
+} from './loop/decision.js';
+export { composeHooks, HOOK_METHODS, type Hook, HookError, type HookReturn } from './loop/hooks.js';
+export { DEFAULT_SYSTEM_PROMPT, formatTask } from './loop/prompt.js';
+export type { RunResult } from './loop/result.js';
+export { defaultClock, fixedClock, randomIds, sequentialIds } from './loop/runtime.js';
+export type { LoopState } from './loop/state.js';
+export { Step, type StepData } from './loop/step.js';
+export {
+  type Clock,
+  END_REASONS,
+  type EndReason,
+  type IdGenerator,
+  type Message,
+  type Task,
+  type ToolCall,
+  type ToolError,
+  type ToolResult,
+  type Usage,
+} from './loop/types.js';
+export { defineTool, type Tool, type ToolContext, type ToolOptions } from './tools/define-tool.js';
+export { DONE_TOOL_NAME, doneTool } from './tools/done-tool.js';
+export { type JsonSchema, type ParameterSchema, ToolDefinitionError } from './tools/schema.js';
+export { errorMessage, LoopletError } from './util/errors.js';

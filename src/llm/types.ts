@@ -1,0 +1,41 @@
+import type { Message, ToolCall, Usage } from '../loop/types.js';
+import type { JsonSchema } from '../tools/schema.js';
+
+/** A tool as the model is shown it. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: JsonSchema;
+}
+
+/**
+ * One model call. `messages` is the loop's live conversation: it is valid during the call and
+ * grows afterwards, so a backend that keeps a request must copy it.
+ */
+export interface LLMRequest {
+  messages: readonly Message[];
+  tools: readonly ToolSpec[];
+  /** 1-based step number of the loop making the call (0 for calls made by hooks, e.g. compaction). */
+  step: number;
+  signal?: AbortSignal;
+}
+
+/** What a model call returned, in looplet's provider-neutral shape. */
+export interface LLMResponse {
+  text?: string;
+  toolCalls?: ToolCall[];
+  usage?: Usage;
+  /** The provider's finish reason (`stop`, `tool_calls`, `length`…), when it gives one. */
+  finishReason?: string;
+  /** Reasoning text some models return beside the answer; kept in traces, not sent back. */
+  reasoning?: string;
+  /** The provider's raw response body, kept so traces hold exactly what came back. */
+  raw?: unknown;
+}
+
+/** Anything that answers model calls: OpenAI-compatible servers, scripts, recorded traces. */
+export interface LLMBackend {
+  /** Model name, recorded in traces. */
+  readonly model?: string;
+  generate(request: LLMRequest): Promise<LLMResponse>;
+}

@@ -1,0 +1,269 @@
+import type { LLMBackend } from '../llm/types.js';
+import { errorMessage, LoopletError } from '../util/errors.js';
+import { type HookDecision, mergeDecisions } from './decision.js';
+import type { RunResult } from './result.js';
+import type { LoopState } from './state.js';
+import type { Step } from './step.js';
+import type { Message, ToolCall, ToolResult } from './types.js';
+
+/** A hook method's return: a decision, nothing, or a promise of either. */
+// biome-ignore lint/suspicious/noConfusingVoidType: `void` lets hook methods with no return statement type-check.
+export type HookReturn = HookDecision | undefined | void | Promise<HookDecision | undefined | void>;
+
+/**
+ * A hook is any object with some of these methods. Each method takes one argument object, so
+ * fields can be added without breaking hooks. In one step they run in this order:
+ * `shouldCompact`/`compact` → `buildBriefing` → `prePrompt` → model call → per tool call
+ * `preDispatch` → `checkPermission` → tool → `postDispatch` → `onStep` → (step yielded) →
+ * `checkDone` (when the done tool was called) → `shouldStop`. `preLoop` runs once before the
+ * first step and `onLoopEnd` exactly once after the last, however the run ends.
+ */
+export interface Hook {
+  /** Shown in errors and traces. */
+  readonly name?: string;
+  preLoop?(args: { state: LoopState }): HookReturn;
+  /** Return true to have `compact` run before this step's model call. */
+  shouldCompact?(args: {
+    state: LoopState;
+    step: number;
+  }): boolean | undefined | Promise<boolean | undefined>;
+  /** Return a shorter conversation to replace `messages`. Hooks run in order, each on the last one's output. */
+  compact?(args: {
+    state: LoopState;
+    step: number;
+    messages: Message[];
+    llm: LLMBackend;
+  }): Message[] | undefined | Promise<Message[] | undefined>;
+  /** Text added to the conversation (as a user message) before the model call. */
+  buildBriefing?(args: { state: LoopState; step: number }): string | undefined | Promise<string | undefined>;
+  prePrompt?(args: { state: LoopState; step: number }): HookReturn;
+  /** May block the call, rewrite its arguments, or supply a result and skip the tool. */
+  preDispatch?(args: { state: LoopState; step: number; call: ToolCall }): HookReturn;
+  /** Allow or deny the call (after `preDispatch` rewrote it). May be async, e.g. to ask a human. */
+  checkPermission?(args: { state: LoopState; step: number; call: ToolCall }): HookReturn;
+  /** May replace the result or add context for the next model call. */
+  postDispatch?(args: { state: LoopState; step: number; call: ToolCall; result: ToolResult }): HookReturn;
+  /** Sees every finished step before the consumer does (tracers, recorders). */
+  onStep?(args: { state: LoopState; step: number; current: Step }): HookReturn;
+  /** Runs when the model called the done tool: `block` refuses it and the loop goes on. */
+  checkDone?(args: { state: LoopState; step: number; current: Step; output: unknown }): HookReturn;
+  /** Return `{ stop }` to end the run after this step. */
+  shouldStop?(args: { state: LoopState; step: number; current: Step }): HookReturn;
+  /** Runs exactly once when the run ends, also after errors, aborts and a consumer's `break`. */
+  onLoopEnd?(args: { state: LoopState; result: RunResult }): void | Promise<void>;
+}
+
+/** The methods of {@link Hook} that return a {@link HookDecision}. */
+export type DecisionMethod =
+  | 'preLoop'
+  | 'prePrompt'
+  | 'preDispatch'
+  | 'checkPermission'
+  | 'postDispatch'
+  | 'onStep'
+  | 'checkDone'
+  | 'shouldStop';
+
+/** The methods of {@link Hook}, in the order the loop calls them. */
+export const HOOK_METHODS = [
+  'preLoop',
+  'shouldCompact',
+  'compact',
+  'buildBriefing',
+  'prePrompt',
+  'preDispatch',
+  'checkPermission',
+  'postDispatch',
+  'onStep',
+  'checkDone',
+  'shouldStop',
+  'onLoopEnd',
+] as const satisfies readonly (keyof Hook)[];
+
+/** A hook threw (or rejected). The run ends; `onLoopEnd` still runs; `run.result` rejects with this. */
+export class HookError extends LoopletError {
+  readonly hookIndex: number;
+  readonly hookName: string;
+  readonly method: string;
+  readonly step: number;
+
+  constructor({
+    hookIndex,
+    hookName,
+    method,
+    step,
+    cause,
+  }: { hookIndex: number; hookName: string; method: string; step: number; cause: unknown }) {
+    super({
+      message: `hook #${hookIndex} (${hookName}) threw in ${method} at step ${step}: ${errorMessage(cause)}`,
+      code: 'HOOK_THREW',
+      cause,
+    });
+    this.hookIndex = hookIndex;
+    this.hookName = hookName;
+    this.method = method;
+    this.step = step;
+  }
+}
+
+function hookName(hook: Hook, index: number): string {
+  return hook.name ?? hook.constructor?.name ?? `hook${index}`;
+}
+
+type DecisionArgs<M extends DecisionMethod> = Parameters<NonNullable<Hook[M]>>[0];
+
+function isThenable<T>(value: unknown): value is PromiseLike<T> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * Runs one decision method over hooks in order and merges their decisions (see
+ * `mergeDecisions`). A block short-circuits: hooks after it are not called. In `preDispatch`
+ * and `checkPermission`, each hook sees the call with the arguments earlier hooks updated; in
+ * `postDispatch`, the result earlier hooks replaced.
+ */
+export async function runDecisionHooks<M extends DecisionMethod>(
+  hooks: readonly Hook[],
+  method: M,
+  args: DecisionArgs<M>,
+  step: number,
+): Promise<HookDecision> {
+  let merged: HookDecision = {};
+  let current = args as Record<string, unknown>;
+  for (let index = 0; index < hooks.length; index++) {
+    const hook = hooks[index]!;
+    const fn = hook[method] as ((a: unknown) => HookReturn) | undefined;
+    if (fn === undefined) continue;
+    let out: HookReturn;
+    try {
+      out = fn.call(hook, current);
+      if (isThenable(out)) out = await out;
+    } catch (cause) {
+      if (cause instanceof HookError) throw cause;
+      throw new HookError({ hookIndex: index, hookName: hookName(hook, index), method, step, cause });
+    }
+    if (out === undefined || out === null) continue;
+    merged = mergeDecisions(merged, out as HookDecision);
+    if (merged.block !== undefined) break;
+    const decision = out as HookDecision;
+    if (decision.updatedArgs !== undefined && 'call' in current) {
+      current = { ...current, call: { ...(current.call as ToolCall), args: decision.updatedArgs } };
+    }
+    if (decision.updatedResult !== undefined && method === 'postDispatch') {
+      current = {
+        ...current,
+        result: { ...(current.result as ToolResult), data: decision.updatedResult, error: undefined },
+      };
+    }
+  }
+  return merged;
+}
+
+/** Calls a non-decision method on hooks in order, wrapping a throw in {@link HookError}. */
+export async function callHook<T>(
+  hook: Hook,
+  index: number,
+  method: keyof Hook,
+  step: number,
+  invoke: () => T | Promise<T>,
+): Promise<T> {
+  try {
+    const out = invoke();
+    return isThenable(out) ? await out : out;
+  } catch (cause) {
+    if (cause instanceof HookError) throw cause;
+    throw new HookError({ hookIndex: index, hookName: hookName(hook, index), method, step, cause });
+  }
+}
+
+/**
+ * Composes hooks into one hook that behaves exactly like passing them as a list: same order, same
+ * merge rules. `composeHooks()` is the empty hook; composition is associative.
+ */
+export function composeHooks(...hooks: Hook[]): Hook {
+  const composed: Hook & Record<string, unknown> = {
+    name: hooks.map((h, i) => hookName(h, i)).join('+') || 'empty',
+  };
+  const has = (method: keyof Hook) => hooks.some((hook) => typeof hook[method] === 'function');
+  const decisionMethods: DecisionMethod[] = [
+    'preLoop',
+    'prePrompt',
+    'preDispatch',
+    'checkPermission',
+    'postDispatch',
+    'onStep',
+    'checkDone',
+    'shouldStop',
+  ];
+  for (const method of decisionMethods) {
+    if (!has(method)) continue;
+    composed[method] = (args: { step?: number }) =>
+      runDecisionHooks(hooks, method, args as never, args.step ?? 0);
+  }
+  if (has('shouldCompact')) {
+    composed.shouldCompact = async (args: { state: LoopState; step: number }) => {
+      for (const [index, hook] of hooks.entries()) {
+        if (!hook.shouldCompact) continue;
+        if (await callHook(hook, index, 'shouldCompact', args.step, () => hook.shouldCompact!(args)))
+          return true;
+      }
+      return undefined;
+    };
+  }
+  if (has('compact')) {
+    composed.compact = async (args: {
+      state: LoopState;
+      step: number;
+      messages: Message[];
+      llm: LLMBackend;
+    }) => {
+      let messages = args.messages;
+      for (const [index, hook] of hooks.entries()) {
+        if (!hook.compact) continue;
+        messages =
+          (await callHook(hook, index, 'compact', args.step, () => hook.compact!({ ...args, messages }))) ??
+          messages;
+      }
+      return messages;
+    };
+  }
+  if (has('buildBriefing')) {
+    composed.buildBriefing = async (args: { state: LoopState; step: number }) => {
+      const parts: string[] = [];
+      for (const [index, hook] of hooks.entries()) {
+        if (!hook.buildBriefing) continue;
+        const part = await callHook(hook, index, 'buildBriefing', args.step, () => hook.buildBriefing!(args));
+        if (part) parts.push(part);
+      }
+      return parts.length > 0 ? parts.join('\n') : undefined;
+    };
+  }
+  if (has('onLoopEnd')) {
+    composed.onLoopEnd = async (args: { state: LoopState; result: RunResult }) => {
+      await runLoopEndHooks(hooks, args);
+    };
+  }
+  return composed;
+}
+
+/**
+ * Runs every `onLoopEnd`, even when one throws: each hook gets its chance to clean up. The first
+ * error is re-thrown after all have run.
+ */
+export async function runLoopEndHooks(
+  hooks: readonly Hook[],
+  args: { state: LoopState; result: RunResult },
+): Promise<void> {
+  let firstError: unknown;
+  for (const [index, hook] of hooks.entries()) {
+    if (!hook.onLoopEnd) continue;
+    try {
+      await callHook(hook, index, 'onLoopEnd', args.result.steps.length, () => hook.onLoopEnd!(args));
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  if (firstError !== undefined) throw firstError;
+}

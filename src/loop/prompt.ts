@@ -1,0 +1,41 @@
+import type { Message, Task, ToolResult } from './types.js';
+
+/** The system prompt used when `agentLoop` gets none. */
+export const DEFAULT_SYSTEM_PROMPT =
+  'You are an agent that completes the task by calling the tools you are given. ' +
+  'Call one or more tools at each turn. When the task is complete, call the `done` tool with the final output.';
+
+/** The task as the model reads it: the goal, then any other fields as `key: value` lines. */
+export function formatTask(task: Task): string {
+  if (typeof task === 'string') return task;
+  const { goal, ...rest } = task;
+  const extra = Object.entries(rest).map(
+    ([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`,
+  );
+  return extra.length > 0 ? `${goal}\n\n${extra.join('\n')}` : goal;
+}
+
+/** The conversation a run starts with. */
+export function initialMessages({ system, task }: { system: string; task: Task }): Message[] {
+  return [
+    { role: 'system', content: system },
+    { role: 'user', content: formatTask(task) },
+  ];
+}
+
+/** What the model reads back for one tool result. */
+export function toolResultContent(result: ToolResult): string {
+  if (result.error) {
+    const hint =
+      result.error.kind === 'blocked' ||
+      result.error.kind === 'invalid_args' ||
+      result.error.kind === 'done_rejected'
+        ? ' Fix the call and try again.'
+        : result.error.kind === 'denied'
+          ? ' Do not retry this call.'
+          : '';
+    return `Error (${result.error.kind}): ${result.error.message}.${hint}`;
+  }
+  if (typeof result.data === 'string') return result.data;
+  return JSON.stringify(result.data ?? null);
+}

@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock, IdGenerator } from './types.js';
+
+/** Wall-clock time with sub-millisecond resolution. */
+export const defaultClock: Clock = {
+  now: () => performance.timeOrigin + performance.now(),
+};
+
+/** A clock that always reads the same instant (or advances by `stepMs` per reading). */
+export function fixedClock({ at = 0, stepMs = 0 }: { at?: number; stepMs?: number } = {}): Clock {
+  let current = at;
+  return {
+    now() {
+      const value = current;
+      current += stepMs;
+      return value;
+    },
+  };
+}
+
+/** Random run ids, sequential call ids (`call_1`, `call_2`…). */
+export function randomIds(): IdGenerator {
+  let calls = 0;
+  return (kind) => (kind === 'run' ? randomUUID().replaceAll('-', '').slice(0, 16) : `call_${++calls}`);
+}
+
+/** Fully deterministic ids: `run_1`, `call_1`, `call_2`… Use with `fixedClock()` for reproducible traces. */
+export function sequentialIds(): IdGenerator {
+  let runs = 0;
+  let calls = 0;
+  return (kind) => (kind === 'run' ? `run_${++runs}` : `call_${++calls}`);
+}

@@ -1,0 +1,79 @@
+import type { LoopState } from '../loop/state.js';
+import type { ToolCall } from '../loop/types.js';
+import {
+  type CompiledSchema,
+  compileSchema,
+  type JsonSchema,
+  type ParameterSchema,
+  ToolDefinitionError,
+} from './schema.js';
+
+/** What a tool's `run` receives besides its arguments. */
+export interface ToolContext {
+  /** Aborted when the run is aborted: long-running tools should stop. */
+  signal: AbortSignal;
+  /** The call being run (id, name, arguments as validated). */
+  call: ToolCall;
+  /** The loop's state (task, steps so far, `data` scratch space). */
+  state: LoopState;
+  /** 1-based step number. */
+  step: number;
+}
+
+/** The options of {@link defineTool}. */
+export interface ToolOptions<Args extends Record<string, unknown>, Output> {
+  /** Name the model calls: letters, digits, `_` and `-`, 1 to 64 characters. */
+  name: string;
+  description: string;
+  /** A JSON Schema (validated with ajv) or any Standard Schema (zod, valibot…). */
+  parameters: ParameterSchema;
+  /** JSON Schema shown to the model when `parameters` is a Standard Schema that cannot export one. */
+  jsonSchema?: JsonSchema;
+  /** Runs the tool. Whatever it returns is the data the model sees; a throw becomes a tool error. */
+  run: (args: Args, context: ToolContext) => Output | Promise<Output>;
+  /** True when calls may run at the same time as other concurrent calls of the same response. */
+  concurrent?: boolean;
+}
+
+/** A defined tool: what `agentLoop({ tools })` takes. */
+export interface Tool<Args extends Record<string, unknown> = Record<string, unknown>, Output = unknown> {
+  readonly name: string;
+  readonly description: string;
+  readonly concurrent: boolean;
+  /** The JSON Schema the model is shown. */
+  readonly jsonSchema: JsonSchema;
+  /** Validates model-supplied arguments. */
+  readonly schema: CompiledSchema;
+  readonly run: (args: Args, context: ToolContext) => Output | Promise<Output>;
+}
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * Defines a tool. The schema is compiled here, so a malformed schema or name fails at definition
+ * with a {@link ToolDefinitionError} instead of mid-run.
+ */
+export function defineTool<Args extends Record<string, unknown> = Record<string, unknown>, Output = unknown>(
+  options: ToolOptions<Args, Output>,
+): Tool<Args, Output> {
+  if (!TOOL_NAME.test(options.name)) {
+    throw new ToolDefinitionError(
+      `tool name "${options.name}" is not allowed: use 1–64 letters, digits, "_" or "-" (providers reject other names)`,
+    );
+  }
+  if (typeof options.run !== 'function')
+    throw new ToolDefinitionError(`tool "${options.name}": run must be a function`);
+  const schema = compileSchema({
+    tool: options.name,
+    schema: options.parameters,
+    ...(options.jsonSchema ? { jsonSchema: options.jsonSchema } : {}),
+  });
+  return {
+    name: options.name,
+    description: options.description,
+    concurrent: options.concurrent ?? false,
+    jsonSchema: schema.jsonSchema,
+    schema,
+    run: options.run,
+  };
+}

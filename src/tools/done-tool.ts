@@ -1,0 +1,31 @@
+import { defineTool, type Tool } from './define-tool.js';
+import type { ParameterSchema } from './schema.js';
+
+/** The name of the built-in done tool. */
+export const DONE_TOOL_NAME = 'done';
+
+const DEFAULT_DONE_PARAMETERS: ParameterSchema = {
+  type: 'object',
+  properties: { summary: { type: 'string', description: 'One line: what was completed.' } },
+  required: ['summary'],
+};
+
+/**
+ * The tool the model calls to finish. Its arguments become `RunResult.finalOutput`, so give it
+ * the schema of the output you want (e.g. `{ greeted: string[] }`). A default one (a `summary`
+ * string) is added to every loop that has no tool named `done`.
+ */
+export function doneTool({
+  parameters = DEFAULT_DONE_PARAMETERS,
+  description = 'Call when the task is complete. The arguments are the final output.',
+}: {
+  parameters?: ParameterSchema;
+  description?: string;
+} = {}): Tool {
+  return defineTool({
+    name: DONE_TOOL_NAME,
+    description,
+    parameters,
+    run: (args) => ({ status: 'completed', ...args }),
+  });
+}

@@ -1,0 +1,127 @@
+import type { StandardJSONSchemaV1, StandardSchemaV1 } from '@standard-schema/spec';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { FormatsPlugin } from 'ajv-formats';
+import addFormatsModule from 'ajv-formats';
+import { LoopletError } from '../util/errors.js';
+
+/** A JSON Schema object (draft 2020-12 subset that ajv understands). */
+export type JsonSchema = Record<string, unknown>;
+
+/** What a tool accepts as `parameters`: a JSON Schema or any Standard Schema (zod, valibot, arktype…). */
+export type ParameterSchema = JsonSchema | StandardSchemaV1;
+
+/** The outcome of validating arguments: the (possibly transformed) value, or readable issues. */
+export type ValidationOutcome =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; issues: string[] };
+
+/** Thrown when a tool is defined with a schema looplet cannot use. */
+export class ToolDefinitionError extends LoopletError {
+  constructor(message: string) {
+    super({ message, code: 'TOOL_DEFINITION' });
+  }
+}
+
+// ajv-formats is published as CommonJS; under NodeNext its default import is the module object.
+const formatsExport = addFormatsModule as unknown as FormatsPlugin & { default?: FormatsPlugin };
+const addFormats: FormatsPlugin = formatsExport.default ?? formatsExport;
+
+let sharedAjv: Ajv | undefined;
+function ajv(): Ajv {
+  if (!sharedAjv) {
+    sharedAjv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });
+    addFormats(sharedAjv);
+  }
+  return sharedAjv;
+}
+
+export function isStandardSchema(schema: unknown): schema is StandardSchemaV1 {
+  return typeof schema === 'object' && schema !== null && '~standard' in schema;
+}
+
+/** A compiled validator plus the JSON Schema the model is shown. */
+export interface CompiledSchema {
+  jsonSchema: JsonSchema;
+  validate(args: unknown): ValidationOutcome | Promise<ValidationOutcome>;
+}
+
+/**
+ * Compiles a tool's parameter schema once, at definition time, so a bad schema fails where the
+ * tool is defined and validation per call costs only the check itself.
+ */
+export function compileSchema({
+  tool,
+  schema,
+  jsonSchema,
+}: {
+  tool: string;
+  schema: ParameterSchema;
+  jsonSchema?: JsonSchema;
+}): CompiledSchema {
+  if (isStandardSchema(schema)) return compileStandard({ tool, schema, jsonSchema });
+  let validateFn: ValidateFunction;
+  try {
+    validateFn = ajv().compile(schema);
+  } catch (error) {
+    throw new ToolDefinitionError(
+      `tool "${tool}": parameters is not a valid JSON Schema: ${(error as Error).message}`,
+    );
+  }
+  return {
+    jsonSchema: schema,
+    validate(args) {
+      // ajv's useDefaults mutates its input: validate a copy so the model's call stays as sent.
+      const value = structuredClone(args ?? {}) as Record<string, unknown>;
+      if (validateFn(value)) return { ok: true, value };
+      return { ok: false, issues: (validateFn.errors ?? []).map(formatAjvError) };
+    },
+  };
+}
+
+function compileStandard({
+  tool,
+  schema,
+  jsonSchema,
+}: {
+  tool: string;
+  schema: StandardSchemaV1;
+  jsonSchema?: JsonSchema;
+}): CompiledSchema {
+  const shown = jsonSchema ?? standardJsonSchema(schema);
+  if (!shown) {
+    throw new ToolDefinitionError(
+      `tool "${tool}": the Standard Schema from "${schema['~standard'].vendor}" cannot describe itself as JSON Schema; pass \`jsonSchema\` to defineTool so the model can be shown the parameters`,
+    );
+  }
+  return {
+    jsonSchema: shown,
+    async validate(args) {
+      const outcome = await schema['~standard'].validate(args ?? {});
+      if (outcome.issues === undefined) return { ok: true, value: outcome.value as Record<string, unknown> };
+      return {
+        ok: false,
+        issues: outcome.issues.map((issue) => {
+          const path = (issue.path ?? []).map((part) =>
+            typeof part === 'object' ? String(part.key) : String(part),
+          );
+          return path.length > 0 ? `${path.join('.')}: ${issue.message}` : issue.message;
+        }),
+      };
+    },
+  };
+}
+
+function standardJsonSchema(schema: StandardSchemaV1): JsonSchema | undefined {
+  const props = (schema as unknown as Partial<StandardJSONSchemaV1>)['~standard'];
+  if (!props?.jsonSchema) return undefined;
+  return props.jsonSchema.input({ target: 'draft-2020-12' });
+}
+
+function formatAjvError(error: ErrorObject): string {
+  const where = error.instancePath ? error.instancePath.slice(1).replaceAll('/', '.') : '(arguments)';
+  if (error.keyword === 'required')
+    return `${where}: missing required property "${String(error.params.missingProperty)}"`;
+  if (error.keyword === 'additionalProperties')
+    return `${where}: unexpected property "${String(error.params.additionalProperty)}"`;
+  return `${where}: ${error.message ?? error.keyword}`;
+}
