@@ -1,0 +1,45 @@
+import type { StepData } from '../loop/step.js';
+import type { EndReason, Task, Usage } from '../loop/types.js';
+import type { ToolSpec } from '../llm/types.js';
+
+/** The trace format version this package writes. Readers migrate older versions and reject newer ones. */
+export const TRACE_SCHEMA_VERSION = 1;
+
+/** Where a trace came from: written by this package, or a Python looplet 0.3 trace directory. */
+export type TraceSource = 'looplet' | 'python-looplet';
+
+/** The top-level metadata of a trace (`trace.json` in format v1). */
+export interface TraceMeta {
+  schemaVersion: number;
+  source: TraceSource;
+  task: Task;
+  endReason: EndReason;
+  stopReason?: string;
+  stepCount: number;
+  callCount: number;
+  finalOutput?: unknown;
+  model?: string;
+  tools: ToolSpec[];
+  usage: Usage;
+}
+
+/**
+ * A trace directory opened for reading. Metadata, artifacts and expected data are read eagerly
+ * (they are small); steps are read lazily, one file at a time, so a 10,000-step trace costs one
+ * step of memory to walk.
+ */
+export interface Trace {
+  /** Absolute path of the trace directory. */
+  readonly dir: string;
+  readonly meta: TraceMeta;
+  /** Collector outputs (`artifacts.json`); `{}` when absent. */
+  readonly artifacts: Record<string, unknown>;
+  /** Grader-only data (`expected.json`), never shown to the agent; `{}` when absent. */
+  readonly expected: Record<string, unknown>;
+  /** Reads one step (1-based). */
+  readStep(index: number): Promise<StepData>;
+  /** Reads one step synchronously (1-based): for lazy `EvalContext.steps`. */
+  readStepSync(index: number): StepData;
+  /** Walks the steps in order, one file at a time. */
+  steps(): AsyncIterable<StepData>;
+}
