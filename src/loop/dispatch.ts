@@ -173,6 +173,9 @@ async function runTool(
       ),
     };
   }
+  if (call.argsError !== undefined) {
+    return { call, result: errorResult(call, { kind: 'invalid_args', message: `arguments for ${call.name} could not be read: ${call.argsError}` }, 0) };
+  }
   const validation = await tool.schema.validate(call.args);
   if (!validation.ok) {
     return {

@@ -11,6 +11,11 @@ export interface ToolCall {
   id: string;
   name: string;
   args: Record<string, unknown>;
+  /**
+   * Set by a backend when the model's arguments could not be parsed (e.g. malformed JSON); the
+   * call then fails with an `invalid_args` error the model sees, instead of crashing the run.
+   */
+  argsError?: string;
 }
 
 /** Why a tool call produced no data. `kind` is what tests and evals branch on. */
