@@ -234,7 +234,8 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
   let consecutiveErrorSteps = 0;
   try {
     if (hooks.preLoop.length > 0) {
-      const decision = await runDecisionHooks(hooks.preLoop, 'preLoop', { state }, 0);
+      let decision = runDecisionHooks(hooks.preLoop, 'preLoop', { state }, 0);
+      if (decision instanceof Promise) decision = await decision;
       if (decision.additionalContext !== undefined)
         state.messages.push({ role: 'user', content: decision.additionalContext });
       if (decision.stop !== undefined) ending = { endReason: 'hook_stop', stopReason: decision.stop };
@@ -249,7 +250,7 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       let stepMetadata: Record<string, unknown> = {};
       let pendingStop: string | undefined;
 
-      await maybeCompact(run, step);
+      if (hooks.shouldCompact.length > 0) await maybeCompact(run, step);
       for (const [index, hook] of hooks.buildBriefing.entries()) {
         const briefing = await callHook(hook, index, 'buildBriefing', step, () =>
           hook.buildBriefing!({ state, step }),
@@ -257,7 +258,8 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
         if (briefing) state.messages.push({ role: 'user', content: briefing });
       }
       if (hooks.prePrompt.length > 0) {
-        const decision = await runDecisionHooks(hooks.prePrompt, 'prePrompt', { state, step }, step);
+        let decision = runDecisionHooks(hooks.prePrompt, 'prePrompt', { state, step }, step);
+        if (decision instanceof Promise) decision = await decision;
         if (decision.additionalContext !== undefined) {
           state.messages.push({ role: 'user', content: decision.additionalContext });
           stepContext.push(decision.additionalContext);
@@ -325,7 +327,8 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       });
       state.steps.push(current);
       if (hooks.onStep.length > 0) {
-        const decision = await runDecisionHooks(hooks.onStep, 'onStep', { state, step, current }, step);
+        let decision = runDecisionHooks(hooks.onStep, 'onStep', { state, step, current }, step);
+        if (decision instanceof Promise) decision = await decision;
         if (decision.additionalContext !== undefined) stepContext.push(decision.additionalContext);
         if (decision.metadata) Object.assign(current.metadata, decision.metadata);
         pendingStop ??= decision.stop;
@@ -361,12 +364,8 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
         state.messages.push({ role: 'user', content: `Not done yet: ${rejection.block}` });
       }
       if (hooks.shouldStop.length > 0) {
-        const decision = await runDecisionHooks(
-          hooks.shouldStop,
-          'shouldStop',
-          { state, step, current },
-          step,
-        );
+        let decision = runDecisionHooks(hooks.shouldStop, 'shouldStop', { state, step, current }, step);
+        if (decision instanceof Promise) decision = await decision;
         if (decision.additionalContext !== undefined)
           state.messages.push({ role: 'user', content: decision.additionalContext });
         if (decision.stop !== undefined) {

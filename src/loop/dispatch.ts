@@ -88,12 +88,8 @@ async function dispatchOne(ctx: DispatchContext, step: number, original: ToolCal
   let call = original;
   let result: ToolResult | undefined;
   if (ctx.preDispatchHooks.length > 0) {
-    const pre = await runDecisionHooks(
-      ctx.preDispatchHooks,
-      'preDispatch',
-      { state: ctx.state, step, call },
-      step,
-    );
+    let pre = runDecisionHooks(ctx.preDispatchHooks, 'preDispatch', { state: ctx.state, step, call }, step);
+    if (pre instanceof Promise) pre = await pre;
     absorb(pre);
     if (pre.updatedArgs !== undefined) call = { ...call, args: pre.updatedArgs };
     if (pre.block !== undefined) result = blockedResult(call, pre, ctx.clock.now() - started);
@@ -107,12 +103,13 @@ async function dispatchOne(ctx: DispatchContext, step: number, original: ToolCal
       };
   }
   if (result === undefined && ctx.permissionHooks.length > 0) {
-    const permission = await runDecisionHooks(
+    let permission = runDecisionHooks(
       ctx.permissionHooks,
       'checkPermission',
       { state: ctx.state, step, call },
       step,
     );
+    if (permission instanceof Promise) permission = await permission;
     absorb(permission);
     if (permission.block !== undefined)
       result = blockedResult(
@@ -127,12 +124,13 @@ async function dispatchOne(ctx: DispatchContext, step: number, original: ToolCal
     result = { ...ran.result, durationMs: ctx.clock.now() - started };
   }
   if (ctx.postDispatchHooks.length > 0) {
-    const post = await runDecisionHooks(
+    let post = runDecisionHooks(
       ctx.postDispatchHooks,
       'postDispatch',
       { state: ctx.state, step, call, result },
       step,
     );
+    if (post instanceof Promise) post = await post;
     absorb(post);
     if (post.updatedResult !== undefined) {
       result = {
@@ -174,7 +172,14 @@ async function runTool(
     };
   }
   if (call.argsError !== undefined) {
-    return { call, result: errorResult(call, { kind: 'invalid_args', message: `arguments for ${call.name} could not be read: ${call.argsError}` }, 0) };
+    return {
+      call,
+      result: errorResult(
+        call,
+        { kind: 'invalid_args', message: `arguments for ${call.name} could not be read: ${call.argsError}` },
+        0,
+      ),
+    };
   }
   const validation = await tool.schema.validate(call.args);
   if (!validation.ok) {

@@ -123,42 +123,111 @@ function isThenable<T>(value: unknown): value is PromiseLike<T> {
  * `mergeDecisions`). A block short-circuits: hooks after it are not called. In `preDispatch`
  * and `checkPermission`, each hook sees the call with the arguments earlier hooks updated; in
  * `postDispatch`, the result earlier hooks replaced.
+ *
+ * Returns synchronously while every hook answers synchronously, and a promise from the first
+ * hook that returns one: most hooks are synchronous, and skipping a microtask per hook point
+ * keeps the loop's per-step overhead to a few microseconds.
  */
-export async function runDecisionHooks<M extends DecisionMethod>(
+export function runDecisionHooks<M extends DecisionMethod>(
   hooks: readonly Hook[],
   method: M,
   args: DecisionArgs<M>,
   step: number,
-): Promise<HookDecision> {
-  let merged: HookDecision = {};
-  let current = args as Record<string, unknown>;
+): HookDecision | Promise<HookDecision> {
+  const fold = new DecisionFold(method, args as Record<string, unknown>);
   for (let index = 0; index < hooks.length; index++) {
-    const hook = hooks[index]!;
-    const fn = hook[method] as ((a: unknown) => HookReturn) | undefined;
-    if (fn === undefined) continue;
-    let out: HookReturn;
-    try {
-      out = fn.call(hook, current);
-      if (isThenable(out)) out = await out;
-    } catch (cause) {
-      if (cause instanceof HookError) throw cause;
-      throw new HookError({ hookIndex: index, hookName: hookName(hook, index), method, step, cause });
-    }
-    if (out === undefined || out === null) continue;
-    merged = mergeDecisions(merged, out as HookDecision);
-    if (merged.block !== undefined) break;
+    const out = invokeHook(hooks, index, method, fold.current, step);
+    if (isThenable(out)) return continueAsync(hooks, method, step, fold, index, out);
+    if (fold.absorb(out)) break;
+  }
+  return fold.merged;
+}
+
+async function continueAsync(
+  hooks: readonly Hook[],
+  method: DecisionMethod,
+  step: number,
+  fold: DecisionFold,
+  pendingIndex: number,
+  pending: PromiseLike<HookDecision | undefined | void>,
+): Promise<HookDecision> {
+  if (fold.absorb(await settleHook(hooks, pendingIndex, method, step, pending))) return fold.merged;
+  for (let index = pendingIndex + 1; index < hooks.length; index++) {
+    let out = invokeHook(hooks, index, method, fold.current, step);
+    if (isThenable(out)) out = await settleHook(hooks, index, method, step, out);
+    if (fold.absorb(out)) break;
+  }
+  return fold.merged;
+}
+
+/** Calls one hook's method (if it has it), turning a synchronous throw into a {@link HookError}. */
+function invokeHook(
+  hooks: readonly Hook[],
+  index: number,
+  method: DecisionMethod,
+  args: Record<string, unknown>,
+  step: number,
+): HookReturn {
+  const hook = hooks[index]!;
+  const fn = hook[method] as ((a: unknown) => HookReturn) | undefined;
+  if (fn === undefined) return undefined;
+  try {
+    return fn.call(hook, args);
+  } catch (cause) {
+    throw asHookError(hook, index, method, step, cause);
+  }
+}
+
+async function settleHook(
+  hooks: readonly Hook[],
+  index: number,
+  method: DecisionMethod,
+  step: number,
+  pending: PromiseLike<HookDecision | undefined | void>,
+): Promise<HookDecision | undefined | void> {
+  try {
+    return await pending;
+  } catch (cause) {
+    throw asHookError(hooks[index]!, index, method, step, cause);
+  }
+}
+
+function asHookError(hook: Hook, index: number, method: string, step: number, cause: unknown): HookError {
+  if (cause instanceof HookError) return cause;
+  return new HookError({ hookIndex: index, hookName: hookName(hook, index), method, step, cause });
+}
+
+/** The running merge of one hook point's decisions, and the arguments the next hook sees. */
+class DecisionFold {
+  merged: HookDecision = {};
+  current: Record<string, unknown>;
+  readonly #method: DecisionMethod;
+
+  constructor(method: DecisionMethod, args: Record<string, unknown>) {
+    this.#method = method;
+    this.current = args;
+  }
+
+  /** Folds one hook's answer in; returns true when the point is now blocked (stop calling hooks). */
+  absorb(out: HookReturn): boolean {
+    if (out === undefined || out === null) return false;
     const decision = out as HookDecision;
-    if (decision.updatedArgs !== undefined && 'call' in current) {
-      current = { ...current, call: { ...(current.call as ToolCall), args: decision.updatedArgs } };
-    }
-    if (decision.updatedResult !== undefined && method === 'postDispatch') {
-      current = {
-        ...current,
-        result: { ...(current.result as ToolResult), data: decision.updatedResult, error: undefined },
+    this.merged = mergeDecisions(this.merged, decision);
+    if (this.merged.block !== undefined) return true;
+    if (decision.updatedArgs !== undefined && 'call' in this.current) {
+      this.current = {
+        ...this.current,
+        call: { ...(this.current.call as ToolCall), args: decision.updatedArgs },
       };
     }
+    if (decision.updatedResult !== undefined && this.#method === 'postDispatch') {
+      this.current = {
+        ...this.current,
+        result: { ...(this.current.result as ToolResult), data: decision.updatedResult, error: undefined },
+      };
+    }
+    return false;
   }
-  return merged;
 }
 
 /** Calls a non-decision method on hooks in order, wrapping a throw in {@link HookError}. */
@@ -173,8 +242,7 @@ export async function callHook<T>(
     const out = invoke();
     return isThenable(out) ? await out : out;
   } catch (cause) {
-    if (cause instanceof HookError) throw cause;
-    throw new HookError({ hookIndex: index, hookName: hookName(hook, index), method, step, cause });
+    throw asHookError(hook, index, method, step, cause);
   }
 }
 

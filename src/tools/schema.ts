@@ -67,11 +67,13 @@ export function compileSchema({
       `tool "${tool}": parameters is not a valid JSON Schema: ${(error as Error).message}`,
     );
   }
+  // ajv's useDefaults writes defaults into its input: copy the model's arguments first so the
+  // call stays as sent — but only for schemas that declare defaults, as copying costs per call.
+  const mutates = JSON.stringify(schema).includes('"default"');
   return {
     jsonSchema: schema,
     validate(args) {
-      // ajv's useDefaults mutates its input: validate a copy so the model's call stays as sent.
-      const value = structuredClone(args ?? {}) as Record<string, unknown>;
+      const value = (mutates ? structuredClone(args ?? {}) : (args ?? {})) as Record<string, unknown>;
       if (validateFn(value)) return { ok: true, value };
       return { ok: false, issues: (validateFn.errors ?? []).map(formatAjvError) };
     },
