@@ -10,6 +10,10 @@ import type { Message, ToolCall, ToolResult } from './types.js';
 // biome-ignore lint/suspicious/noConfusingVoidType: `void` lets hook methods with no return statement type-check.
 export type HookReturn = HookDecision | undefined | void | Promise<HookDecision | undefined | void>;
 
+/** A hook method's answer once settled. */
+// biome-ignore lint/suspicious/noConfusingVoidType: see HookReturn.
+type HookAnswer = HookDecision | undefined | void;
+
 /**
  * A hook is any object with some of these methods. Each method takes one argument object, so
  * fields can be added without breaking hooks. In one step they run in this order:
@@ -149,7 +153,7 @@ async function continueAsync(
   step: number,
   fold: DecisionFold,
   pendingIndex: number,
-  pending: PromiseLike<HookDecision | undefined | void>,
+  pending: PromiseLike<HookAnswer>,
 ): Promise<HookDecision> {
   if (fold.absorb(await settleHook(hooks, pendingIndex, method, step, pending))) return fold.merged;
   for (let index = pendingIndex + 1; index < hooks.length; index++) {
@@ -183,8 +187,8 @@ async function settleHook(
   index: number,
   method: DecisionMethod,
   step: number,
-  pending: PromiseLike<HookDecision | undefined | void>,
-): Promise<HookDecision | undefined | void> {
+  pending: PromiseLike<HookAnswer>,
+): Promise<HookAnswer> {
   try {
     return await pending;
   } catch (cause) {
