@@ -3,6 +3,7 @@ import type { LLMBackend, LLMResponse, ToolSpec } from '../llm/types.js';
 import type { Tool } from '../tools/define-tool.js';
 import { DONE_TOOL_NAME, doneTool } from '../tools/done-tool.js';
 import { LoopletError } from '../util/errors.js';
+import { isPromiseLike, type MaybePromise } from '../util/maybe-async.js';
 import { type DispatchContext, dispatchCalls } from './dispatch.js';
 import { callHook, HOOK_METHODS, type Hook, runDecisionHooks, runLoopEndHooks } from './hooks.js';
 import { DEFAULT_SYSTEM_PROMPT, initialMessages, toolResultContent } from './prompt.js';
@@ -250,11 +251,15 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       let stepMetadata: Record<string, unknown> = {};
       let pendingStop: string | undefined;
 
-      if (hooks.shouldCompact.length > 0) await maybeCompact(run, step);
+      if (hooks.shouldCompact.length > 0) {
+        const compacted = maybeCompact(run, step);
+        if (isPromiseLike(compacted)) await compacted;
+      }
       for (const [index, hook] of hooks.buildBriefing.entries()) {
-        const briefing = await callHook(hook, index, 'buildBriefing', step, () =>
+        let briefing = callHook(hook, index, 'buildBriefing', step, () =>
           hook.buildBriefing!({ state, step }),
         );
+        if (isPromiseLike(briefing)) briefing = await briefing;
         if (briefing) state.messages.push({ role: 'user', content: briefing });
       }
       if (hooks.prePrompt.length > 0) {
@@ -292,7 +297,8 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       if (calls.length > 0) assistant.toolCalls = calls;
       state.messages.push(assistant);
 
-      const outcomes = await dispatchCalls(dispatch, step, calls);
+      let outcomes = dispatchCalls(dispatch, step, calls);
+      if (isPromiseLike(outcomes)) outcomes = await outcomes;
       const results = new Array(outcomes.length);
       let doneOutput: { value: unknown } | undefined;
       let errors = 0;
@@ -423,17 +429,23 @@ function toolCallsOf(response: LLMResponse, toolNames: ReadonlySet<string>, ids:
   return parsed ? parsed.map((call) => ({ id: ids('call'), name: call.name, args: call.args })) : [];
 }
 
-async function maybeCompact(run: RunContext, step: number): Promise<void> {
+/** Asks `shouldCompact` hooks (synchronously when they answer so) and runs `compact` when one says yes. */
+function maybeCompact(run: RunContext, step: number): MaybePromise<void> {
   const { state, hooks } = run;
-  if (hooks.shouldCompact.length === 0) return;
-  let wanted = false;
-  for (const [index, hook] of hooks.shouldCompact.entries()) {
-    if (await callHook(hook, index, 'shouldCompact', step, () => hook.shouldCompact!({ state, step }))) {
-      wanted = true;
-      break;
+  const ask = (index: number): MaybePromise<void> => {
+    for (; index < hooks.shouldCompact.length; index++) {
+      const hook = hooks.shouldCompact[index]!;
+      const wanted = callHook(hook, index, 'shouldCompact', step, () => hook.shouldCompact!({ state, step }));
+      const next = index + 1;
+      if (isPromiseLike(wanted)) return wanted.then((yes) => (yes ? compact(run, step) : ask(next)));
+      if (wanted) return compact(run, step);
     }
-  }
-  if (!wanted) return;
+  };
+  return ask(0);
+}
+
+async function compact(run: RunContext, step: number): Promise<void> {
+  const { state, hooks } = run;
   let messages = state.messages;
   for (const [index, hook] of hooks.compact.entries()) {
     messages =

@@ -1,5 +1,7 @@
 import type { Tool } from '../tools/define-tool.js';
+import type { ValidationOutcome } from '../tools/schema.js';
 import { errorMessage } from '../util/errors.js';
+import { andThen, isPromiseLike, type MaybePromise } from '../util/maybe-async.js';
 import type { HookDecision } from './decision.js';
 import { type Hook, runDecisionHooks } from './hooks.js';
 import type { LoopState } from './state.js';
@@ -29,16 +31,25 @@ export interface DispatchContext {
 
 /**
  * Dispatches a response's tool calls. Consecutive calls whose tools are `concurrent` run together;
- * every other call runs alone, in order. Hooks run in call order either way, and results are
- * returned in call order.
+ * every other call runs alone, in order. Each call's hooks start in call order, and results are
+ * returned in call order. Synchronous hooks and tools complete without a single promise.
  */
-export async function dispatchCalls(
+export function dispatchCalls(
   ctx: DispatchContext,
   step: number,
   calls: readonly ToolCall[],
-): Promise<DispatchOutcome[]> {
-  const outcomes: DispatchOutcome[] = new Array(calls.length);
-  let index = 0;
+): MaybePromise<DispatchOutcome[]> {
+  return dispatchFrom(ctx, step, calls, new Array(calls.length), 0);
+}
+
+function dispatchFrom(
+  ctx: DispatchContext,
+  step: number,
+  calls: readonly ToolCall[],
+  outcomes: DispatchOutcome[],
+  start: number,
+): MaybePromise<DispatchOutcome[]> {
+  let index = start;
   while (index < calls.length) {
     if (ctx.signal.aborted) {
       for (; index < calls.length; index++) outcomes[index] = abortedOutcome(calls[index]!);
@@ -48,12 +59,22 @@ export async function dispatchCalls(
     if (ctx.tools.get(calls[index]!.name)?.concurrent) {
       while (end < calls.length && ctx.tools.get(calls[end]!.name)?.concurrent) end++;
     }
-    if (end - index === 1) {
-      outcomes[index] = await dispatchOne(ctx, step, calls[index]!);
+    const first = index;
+    if (end - first === 1) {
+      const outcome = new CallDispatch(ctx, step, calls[first]!).run();
+      if (isPromiseLike<DispatchOutcome>(outcome)) {
+        return outcome.then((settled) => {
+          outcomes[first] = settled;
+          return dispatchFrom(ctx, step, calls, outcomes, end);
+        });
+      }
+      outcomes[first] = outcome;
     } else {
-      const batch = calls.slice(index, end).map((call) => dispatchOne(ctx, step, call));
-      const done = await Promise.all(batch);
-      for (let offset = 0; offset < done.length; offset++) outcomes[index + offset] = done[offset]!;
+      const batch = calls.slice(first, end).map((call) => new CallDispatch(ctx, step, call).run());
+      return Promise.all(batch).then((settled) => {
+        for (let offset = 0; offset < settled.length; offset++) outcomes[first + offset] = settled[offset]!;
+        return dispatchFrom(ctx, step, calls, outcomes, end);
+      });
     }
     index = end;
   }
@@ -74,75 +95,217 @@ function errorResult(call: ToolCall, error: ToolError, durationMs: number): Tool
   return { callId: call.id, name: call.name, args: call.args, error, durationMs };
 }
 
-async function dispatchOne(ctx: DispatchContext, step: number, original: ToolCall): Promise<DispatchOutcome> {
-  const started = ctx.clock.now();
-  const context: string[] = [];
-  let metadata: Record<string, unknown> | undefined;
-  let stop: string | undefined;
-  const absorb = (decision: HookDecision) => {
-    if (decision.additionalContext !== undefined) context.push(decision.additionalContext);
-    if (decision.metadata !== undefined) metadata = { ...metadata, ...decision.metadata };
-    if (stop === undefined && decision.stop !== undefined) stop = decision.stop;
-  };
+const ABORTED: unique symbol = Symbol('aborted');
 
-  let call = original;
-  let result: ToolResult | undefined;
-  if (ctx.preDispatchHooks.length > 0) {
-    let pre = runDecisionHooks(ctx.preDispatchHooks, 'preDispatch', { state: ctx.state, step, call }, step);
-    if (pre instanceof Promise) pre = await pre;
-    absorb(pre);
-    if (pre.updatedArgs !== undefined) call = { ...call, args: pre.updatedArgs };
-    if (pre.block !== undefined) result = blockedResult(call, pre, ctx.clock.now() - started);
-    else if (pre.updatedResult !== undefined)
-      result = {
-        callId: call.id,
-        name: call.name,
-        args: call.args,
-        data: pre.updatedResult,
-        durationMs: ctx.clock.now() - started,
-      };
+/**
+ * One call through its phases: `preDispatch` → `checkPermission` → validate and run the tool →
+ * `postDispatch`. Each phase may finish synchronously or return a promise.
+ */
+class CallDispatch {
+  readonly #ctx: DispatchContext;
+  readonly #step: number;
+  readonly #started: number;
+  #call: ToolCall;
+  #result: ToolResult | undefined;
+  readonly #context: string[] = [];
+  #metadata: Record<string, unknown> | undefined;
+  #stop: string | undefined;
+
+  constructor(ctx: DispatchContext, step: number, call: ToolCall) {
+    this.#ctx = ctx;
+    this.#step = step;
+    this.#call = call;
+    this.#started = ctx.clock.now();
   }
-  if (result === undefined && ctx.permissionHooks.length > 0) {
-    let permission = runDecisionHooks(
-      ctx.permissionHooks,
-      'checkPermission',
-      { state: ctx.state, step, call },
-      step,
+
+  run(): MaybePromise<DispatchOutcome> {
+    return andThen(this.#preDispatch(), () =>
+      andThen(this.#checkPermission(), () =>
+        andThen(this.#execute(), () => andThen(this.#postDispatch(), () => this.#outcome())),
+      ),
     );
-    if (permission instanceof Promise) permission = await permission;
-    absorb(permission);
-    if (permission.block !== undefined)
-      result = blockedResult(
-        call,
-        { ...permission, retry: permission.retry ?? false },
-        ctx.clock.now() - started,
-      );
   }
-  if (result === undefined) {
-    const ran = await runTool(ctx, step, call);
-    call = ran.call;
-    result = { ...ran.result, durationMs: ctx.clock.now() - started };
+
+  #absorb(decision: HookDecision): void {
+    if (decision.additionalContext !== undefined) this.#context.push(decision.additionalContext);
+    if (decision.metadata !== undefined) this.#metadata = { ...this.#metadata, ...decision.metadata };
+    if (this.#stop === undefined && decision.stop !== undefined) this.#stop = decision.stop;
   }
-  if (ctx.postDispatchHooks.length > 0) {
-    let post = runDecisionHooks(
-      ctx.postDispatchHooks,
-      'postDispatch',
-      { state: ctx.state, step, call, result },
-      step,
+
+  #elapsed(): number {
+    return this.#ctx.clock.now() - this.#started;
+  }
+
+  #preDispatch(): MaybePromise<void> {
+    const hooks = this.#ctx.preDispatchHooks;
+    if (hooks.length === 0) return;
+    return andThen(
+      runDecisionHooks(
+        hooks,
+        'preDispatch',
+        { state: this.#ctx.state, step: this.#step, call: this.#call },
+        this.#step,
+      ),
+      (pre) => {
+        this.#absorb(pre);
+        const call = this.#call;
+        if (pre.updatedArgs !== undefined) this.#call = { ...call, args: pre.updatedArgs };
+        if (pre.block !== undefined) {
+          this.#result = blockedResult(this.#call, pre, this.#elapsed());
+        } else if (pre.updatedResult !== undefined) {
+          this.#result = {
+            callId: call.id,
+            name: call.name,
+            args: this.#call.args,
+            data: pre.updatedResult,
+            durationMs: this.#elapsed(),
+          };
+        }
+      },
     );
-    if (post instanceof Promise) post = await post;
-    absorb(post);
-    if (post.updatedResult !== undefined) {
-      result = {
-        callId: result.callId,
-        name: result.name,
-        args: result.args,
-        data: post.updatedResult,
-        durationMs: result.durationMs,
-      };
+  }
+
+  #checkPermission(): MaybePromise<void> {
+    const hooks = this.#ctx.permissionHooks;
+    if (this.#result !== undefined || hooks.length === 0) return;
+    return andThen(
+      runDecisionHooks(
+        hooks,
+        'checkPermission',
+        { state: this.#ctx.state, step: this.#step, call: this.#call },
+        this.#step,
+      ),
+      (permission) => {
+        this.#absorb(permission);
+        // A permission refusal is a denial unless the hook explicitly invites a retry.
+        if (permission.block !== undefined)
+          this.#result = blockedResult(
+            this.#call,
+            { ...permission, retry: permission.retry ?? false },
+            this.#elapsed(),
+          );
+      },
+    );
+  }
+
+  /** Validates and runs the tool; never throws (a throw becomes a `tool_threw` result). */
+  #execute(): MaybePromise<void> {
+    if (this.#result !== undefined) return;
+    const call = this.#call;
+    const tool = this.#ctx.tools.get(call.name);
+    if (!tool) {
+      const known = [...this.#ctx.tools.keys()].join(', ');
+      this.#fail({ kind: 'unknown_tool', message: `no tool named "${call.name}"; available: ${known}` });
+      return;
     }
+    if (call.argsError !== undefined) {
+      this.#fail({
+        kind: 'invalid_args',
+        message: `arguments for ${call.name} could not be read: ${call.argsError}`,
+      });
+      return;
+    }
+    let validation: MaybePromise<ValidationOutcome>;
+    try {
+      validation = tool.schema.validate(call.args);
+    } catch (error) {
+      this.#fail({
+        kind: 'invalid_args',
+        message: `validating arguments for ${call.name} threw: ${errorMessage(error)}`,
+      });
+      return;
+    }
+    return andThen(validation, (outcome) => {
+      if (!outcome.ok) {
+        this.#fail({
+          kind: 'invalid_args',
+          message: `invalid arguments for ${call.name}: ${outcome.issues.join('; ')}`,
+        });
+        return;
+      }
+      return this.#runTool(tool, { id: call.id, name: call.name, args: outcome.value });
+    });
   }
-  return { call, result, context, metadata, stop };
+
+  #runTool(tool: Tool, call: ToolCall): MaybePromise<void> {
+    this.#call = call;
+    const ctx = this.#ctx;
+    let output: unknown;
+    try {
+      output = tool.run(call.args, { signal: ctx.signal, call, state: ctx.state, step: this.#step });
+    } catch (error) {
+      this.#threw(error);
+      return;
+    }
+    if (!isPromiseLike(output)) {
+      this.#succeed(output);
+      return;
+    }
+    const pending = Promise.resolve(output);
+    let settled: Promise<unknown> = pending;
+    if (ctx.aborted) {
+      // The tool may reject after the run gave up on it: mark that rejection handled.
+      pending.catch(() => {});
+      settled = Promise.race([pending, ctx.aborted.then((): typeof ABORTED => ABORTED)]);
+    }
+    return settled.then(
+      (value) => {
+        if (value === ABORTED)
+          this.#fail({ kind: 'aborted', message: 'the run was aborted while the tool ran' });
+        else this.#succeed(value);
+      },
+      (error: unknown) => this.#threw(error),
+    );
+  }
+
+  #succeed(data: unknown): void {
+    const call = this.#call;
+    this.#result = { callId: call.id, name: call.name, args: call.args, data, durationMs: this.#elapsed() };
+  }
+
+  #threw(error: unknown): void {
+    this.#fail({ kind: this.#ctx.signal.aborted ? 'aborted' : 'tool_threw', message: errorMessage(error) });
+  }
+
+  #fail(error: ToolError): void {
+    this.#result = errorResult(this.#call, error, this.#elapsed());
+  }
+
+  #postDispatch(): MaybePromise<void> {
+    const hooks = this.#ctx.postDispatchHooks;
+    const result = this.#result!;
+    if (hooks.length === 0) return;
+    return andThen(
+      runDecisionHooks(
+        hooks,
+        'postDispatch',
+        { state: this.#ctx.state, step: this.#step, call: this.#call, result },
+        this.#step,
+      ),
+      (post) => {
+        this.#absorb(post);
+        if (post.updatedResult !== undefined) {
+          this.#result = {
+            callId: result.callId,
+            name: result.name,
+            args: result.args,
+            data: post.updatedResult,
+            durationMs: result.durationMs,
+          };
+        }
+      },
+    );
+  }
+
+  #outcome(): DispatchOutcome {
+    return {
+      call: this.#call,
+      result: this.#result!,
+      context: this.#context,
+      metadata: this.#metadata,
+      stop: this.#stop,
+    };
+  }
 }
 
 function blockedResult(call: ToolCall, decision: HookDecision, durationMs: number): ToolResult {
@@ -152,84 +315,3 @@ function blockedResult(call: ToolCall, decision: HookDecision, durationMs: numbe
     durationMs,
   );
 }
-
-/** Validates and runs one call; never throws (a throw becomes a `tool_threw` result). */
-async function runTool(
-  ctx: DispatchContext,
-  step: number,
-  call: ToolCall,
-): Promise<{ call: ToolCall; result: ToolResult }> {
-  const tool = ctx.tools.get(call.name);
-  if (!tool) {
-    const known = [...ctx.tools.keys()].join(', ');
-    return {
-      call,
-      result: errorResult(
-        call,
-        { kind: 'unknown_tool', message: `no tool named "${call.name}"; available: ${known}` },
-        0,
-      ),
-    };
-  }
-  if (call.argsError !== undefined) {
-    return {
-      call,
-      result: errorResult(
-        call,
-        { kind: 'invalid_args', message: `arguments for ${call.name} could not be read: ${call.argsError}` },
-        0,
-      ),
-    };
-  }
-  const validation = await tool.schema.validate(call.args);
-  if (!validation.ok) {
-    return {
-      call,
-      result: errorResult(
-        call,
-        {
-          kind: 'invalid_args',
-          message: `invalid arguments for ${call.name}: ${validation.issues.join('; ')}`,
-        },
-        0,
-      ),
-    };
-  }
-  const validCall: ToolCall = { id: call.id, name: call.name, args: validation.value };
-  try {
-    let output: unknown = tool.run(validation.value, {
-      signal: ctx.signal,
-      call: validCall,
-      state: ctx.state,
-      step,
-    });
-    if (output instanceof Promise) {
-      if (ctx.aborted) {
-        // The tool may reject after the run gave up on it: mark that rejection handled.
-        output.catch(() => {});
-        output = await Promise.race([output, ctx.aborted.then((): typeof ABORTED => ABORTED)]);
-      } else {
-        output = await output;
-      }
-    }
-    if (output === ABORTED) {
-      return {
-        call: validCall,
-        result: errorResult(
-          validCall,
-          { kind: 'aborted', message: 'the run was aborted while the tool ran' },
-          0,
-        ),
-      };
-    }
-    return {
-      call: validCall,
-      result: { callId: call.id, name: call.name, args: validCall.args, data: output, durationMs: 0 },
-    };
-  } catch (error) {
-    const kind = ctx.signal.aborted ? 'aborted' : 'tool_threw';
-    return { call: validCall, result: errorResult(validCall, { kind, message: errorMessage(error) }, 0) };
-  }
-}
-
-const ABORTED: unique symbol = Symbol('aborted');

@@ -1,5 +1,6 @@
 import type { LLMBackend } from '../llm/types.js';
 import { errorMessage, LoopletError } from '../util/errors.js';
+import { isPromiseLike, type MaybePromise } from '../util/maybe-async.js';
 import { type HookDecision, mergeDecisions } from './decision.js';
 import type { RunResult } from './result.js';
 import type { LoopState } from './state.js';
@@ -116,12 +117,6 @@ function hookName(hook: Hook, index: number): string {
 
 type DecisionArgs<M extends DecisionMethod> = Parameters<NonNullable<Hook[M]>>[0];
 
-function isThenable<T>(value: unknown): value is PromiseLike<T> {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
 /**
  * Runs one decision method over hooks in order and merges their decisions (see
  * `mergeDecisions`). A block short-circuits: hooks after it are not called. In `preDispatch`
@@ -138,14 +133,26 @@ export function runDecisionHooks<M extends DecisionMethod>(
   args: DecisionArgs<M>,
   step: number,
 ): HookDecision | Promise<HookDecision> {
-  const fold = new DecisionFold(method, args as Record<string, unknown>);
+  // The fold is made only once a hook has something to say: most hook calls answer nothing.
+  let fold: DecisionFold | undefined;
   for (let index = 0; index < hooks.length; index++) {
-    const out = invokeHook(hooks, index, method, fold.current, step);
-    if (isThenable(out)) return continueAsync(hooks, method, step, fold, index, out);
+    const out = invokeHook(
+      hooks,
+      index,
+      method,
+      fold ? fold.current : (args as Record<string, unknown>),
+      step,
+    );
+    if (out === undefined || out === null) continue;
+    fold ??= new DecisionFold(method, args as Record<string, unknown>);
+    if (isPromiseLike(out)) return continueAsync(hooks, method, step, fold, index, out);
     if (fold.absorb(out)) break;
   }
-  return fold.merged;
+  return fold ? fold.merged : NO_DECISION;
 }
+
+/** The decision of a hook point where no hook said anything. Frozen: callers copy, never mutate. */
+const NO_DECISION: HookDecision = Object.freeze({});
 
 async function continueAsync(
   hooks: readonly Hook[],
@@ -158,7 +165,7 @@ async function continueAsync(
   if (fold.absorb(await settleHook(hooks, pendingIndex, method, step, pending))) return fold.merged;
   for (let index = pendingIndex + 1; index < hooks.length; index++) {
     let out = invokeHook(hooks, index, method, fold.current, step);
-    if (isThenable(out)) out = await settleHook(hooks, index, method, step, out);
+    if (isPromiseLike(out)) out = await settleHook(hooks, index, method, step, out);
     if (fold.absorb(out)) break;
   }
   return fold.merged;
@@ -234,20 +241,27 @@ class DecisionFold {
   }
 }
 
-/** Calls a non-decision method on hooks in order, wrapping a throw in {@link HookError}. */
-export async function callHook<T>(
+/**
+ * Calls one non-decision hook method, wrapping a throw or rejection in {@link HookError}.
+ * Synchronous answers come back synchronously (see `runDecisionHooks`).
+ */
+export function callHook<T>(
   hook: Hook,
   index: number,
   method: keyof Hook,
   step: number,
   invoke: () => T | Promise<T>,
-): Promise<T> {
+): MaybePromise<T> {
+  let out: T | Promise<T>;
   try {
-    const out = invoke();
-    return isThenable(out) ? await out : out;
+    out = invoke();
   } catch (cause) {
     throw asHookError(hook, index, method, step, cause);
   }
+  if (!isPromiseLike<T>(out)) return out as T;
+  return Promise.resolve(out).catch((cause: unknown) => {
+    throw asHookError(hook, index, method, step, cause);
+  });
 }
 
 /**
