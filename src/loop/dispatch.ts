@@ -177,6 +177,9 @@ class CallDispatch {
       ),
       (permission) => {
         this.#absorb(permission);
+        // Later permission hooks saw the rewritten arguments: the tool must run with them too.
+        if (permission.updatedArgs !== undefined)
+          this.#call = { ...this.#call, args: permission.updatedArgs };
         // A permission refusal is a denial unless the hook explicitly invites a retry.
         if (permission.block !== undefined)
           this.#result = blockedResult(
