@@ -255,12 +255,17 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
         const compacted = maybeCompact(run, step);
         if (isPromiseLike(compacted)) await compacted;
       }
-      for (const [index, hook] of hooks.buildBriefing.entries()) {
-        let briefing = callHook(hook, index, 'buildBriefing', step, () =>
-          hook.buildBriefing!({ state, step }),
-        );
-        if (isPromiseLike(briefing)) briefing = await briefing;
-        if (briefing) state.messages.push({ role: 'user', content: briefing });
+      if (hooks.buildBriefing.length > 0) {
+        const briefings: string[] = [];
+        for (const [index, hook] of hooks.buildBriefing.entries()) {
+          let briefing = callHook(hook, index, 'buildBriefing', step, () =>
+            hook.buildBriefing!({ state, step }),
+          );
+          if (isPromiseLike(briefing)) briefing = await briefing;
+          if (briefing) briefings.push(briefing);
+        }
+        // One message, as `composeHooks` gives: a list of hooks and its composition must prompt alike.
+        if (briefings.length > 0) state.messages.push({ role: 'user', content: briefings.join('\n') });
       }
       if (hooks.prePrompt.length > 0) {
         let decision = runDecisionHooks(hooks.prePrompt, 'prePrompt', { state, step }, step);

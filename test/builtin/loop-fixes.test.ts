@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { agentLoop, type Hook, ScriptedLLM, updateArgs } from '../../src/index.js';
-import { recordingTool } from './tools.js';
+import { agentLoop, composeHooks, type Hook, ScriptedLLM, updateArgs } from '../../src/index.js';
+import { recordingTool, recordRequests } from './tools.js';
 
 // Bugs in src/loop found while building the built-in hooks, each shown by the run a user would make.
 describe('loop fixes', () => {
@@ -29,5 +29,24 @@ describe('loop fixes', () => {
     expect(seenByLaterHook).toEqual([{ value: '/sandbox/notes.txt' }]);
     expect(write.ran).toEqual([{ value: '/sandbox/notes.txt' }]);
     expect(result.steps[0]?.toolCalls[0]?.args).toEqual({ value: '/sandbox/notes.txt' });
+  });
+});
+
+describe('composeHooks behaves exactly like the list it composes', () => {
+  it('gives the model the same messages for briefings from several hooks', async () => {
+    const a: Hook = { buildBriefing: () => 'briefing A' };
+    const b: Hook = { buildBriefing: ({ step }) => `briefing B at step ${step}` };
+    const firstRequest = async (hooks: Hook[]) => {
+      const { llm, requests } = recordRequests(new ScriptedLLM([{ text: 'answer' }]));
+      await agentLoop({ llm, task: 't', hooks }).result;
+      return requests[0]?.messages;
+    };
+    const listed = await firstRequest([a, b]);
+    const composed = await firstRequest([composeHooks(a, b)]);
+    expect(composed).toEqual(listed);
+    expect(listed?.filter((message) => message.role === 'user').map((message) => message.content)).toEqual([
+      't',
+      'briefing A\nbriefing B at step 1',
+    ]);
   });
 });
