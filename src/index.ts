@@ -10,6 +10,52 @@ export { parseTextToolCalls, type TextToolCall } from './llm/text-tool-calls.js'
 export type { LLMBackend, LLMRequest, LLMResponse, ToolSpec } from './llm/types.js';
 export { type AgentLoopOptions, type AgentRun, agentLoop, LoopConfigError } from './loop/agent-loop.js';
 export {
+  type BudgetStatus,
+  type BudgetWarningOptions,
+  type StepBudgetOptions,
+  stepBudget,
+  type TokenBudgetOptions,
+  tokenBudget,
+} from './loop/builtin/budget.js';
+export {
+  CompactionError,
+  type CompactionInput,
+  type CompactionOptions,
+  type CompactionStrategy,
+  type CompactionStrategyFn,
+  compaction,
+  estimateTokens,
+  type TokenEstimator,
+} from './loop/builtin/compaction.js';
+export {
+  DEFAULT_SUMMARY_PROMPT,
+  type KeepLastOptions,
+  type NamedStrategy,
+  type PruneToolResultsOptions,
+  pruneToolResults,
+  SUMMARY_HEADER,
+  type SummarizeOptions,
+  summarize,
+  truncate,
+} from './loop/builtin/compaction-strategies.js';
+export { type ConsoleTracerOptions, consoleTracer } from './loop/builtin/console-tracer.js';
+export {
+  type ConversationParts,
+  conversationChars,
+  splitConversation,
+  toolPairingProblem,
+} from './loop/builtin/conversation.js';
+export { HookConfigError } from './loop/builtin/errors.js';
+export {
+  type ApprovalAnswer,
+  type Approver,
+  type PermissionDefault,
+  type PermissionOptions,
+  type PermissionRequest,
+  type PermissionRule,
+  permissionHook,
+} from './loop/builtin/permission.js';
+export {
   allow,
   block,
   deny,
