@@ -5,7 +5,15 @@ import { DONE_TOOL_NAME, doneTool } from '../tools/done-tool.js';
 import { LoopletError } from '../util/errors.js';
 import { isPromiseLike, type MaybePromise } from '../util/maybe-async.js';
 import { type DispatchContext, dispatchCalls } from './dispatch.js';
-import { callHook, HOOK_METHODS, type Hook, runDecisionHooks, runLoopEndHooks } from './hooks.js';
+import {
+  callHook,
+  HOOK_METHODS,
+  type Hook,
+  hooksWith,
+  listIndex,
+  runDecisionHooks,
+  runLoopEndHooks,
+} from './hooks.js';
 import { DEFAULT_SYSTEM_PROMPT, initialMessages, toolResultContent } from './prompt.js';
 import type { RunResult } from './result.js';
 import { defaultClock, randomIds } from './runtime.js';
@@ -184,8 +192,7 @@ function toolMap(list: readonly Tool[]): Map<string, Tool> {
 
 function groupHooks(hooks: Hook[]): HooksByMethod {
   const grouped = {} as HooksByMethod;
-  for (const method of HOOK_METHODS)
-    grouped[method] = hooks.filter((hook) => typeof hook[method] === 'function');
+  for (const method of HOOK_METHODS) grouped[method] = hooksWith(hooks, method);
   return grouped;
 }
 
@@ -258,7 +265,7 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       if (hooks.buildBriefing.length > 0) {
         const briefings: string[] = [];
         for (const [index, hook] of hooks.buildBriefing.entries()) {
-          let briefing = callHook(hook, index, 'buildBriefing', step, () =>
+          let briefing = callHook(hook, listIndex(hooks.buildBriefing, index), 'buildBriefing', step, () =>
             hook.buildBriefing!({ state, step }),
           );
           if (isPromiseLike(briefing)) briefing = await briefing;
@@ -440,7 +447,9 @@ function maybeCompact(run: RunContext, step: number): MaybePromise<void> {
   const ask = (index: number): MaybePromise<void> => {
     for (; index < hooks.shouldCompact.length; index++) {
       const hook = hooks.shouldCompact[index]!;
-      const wanted = callHook(hook, index, 'shouldCompact', step, () => hook.shouldCompact!({ state, step }));
+      const wanted = callHook(hook, listIndex(hooks.shouldCompact, index), 'shouldCompact', step, () =>
+        hook.shouldCompact!({ state, step }),
+      );
       const next = index + 1;
       if (isPromiseLike(wanted)) return wanted.then((yes) => (yes ? compact(run, step) : ask(next)));
       if (wanted) return compact(run, step);
@@ -454,7 +463,7 @@ async function compact(run: RunContext, step: number): Promise<void> {
   let messages = state.messages;
   for (const [index, hook] of hooks.compact.entries()) {
     messages =
-      (await callHook(hook, index, 'compact', step, () =>
+      (await callHook(hook, listIndex(hooks.compact, index), 'compact', step, () =>
         hook.compact!({ state, step, messages, llm: state.llm }),
       )) ?? messages;
   }

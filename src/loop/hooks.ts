@@ -185,7 +185,7 @@ function invokeHook(
   try {
     return fn.call(hook, args);
   } catch (cause) {
-    throw asHookError(hook, index, method, step, cause);
+    throw asHookError(hook, listIndex(hooks, index), method, step, cause);
   }
 }
 
@@ -199,8 +199,30 @@ async function settleHook(
   try {
     return await pending;
   } catch (cause) {
-    throw asHookError(hooks[index]!, index, method, step, cause);
+    throw asHookError(hooks[index]!, listIndex(hooks, index), method, step, cause);
   }
+}
+
+// The loop keeps, per method, only the hooks that implement it; a HookError must still name the
+// hook's position in the list the user passed, so each subset remembers those positions.
+const listPositions = new WeakMap<readonly Hook[], readonly number[]>();
+
+/** The hooks of `hooks` that implement `method`, remembering their positions for {@link HookError}. */
+export function hooksWith(hooks: readonly Hook[], method: keyof Hook): Hook[] {
+  const subset: Hook[] = [];
+  const positions: number[] = [];
+  hooks.forEach((hook, index) => {
+    if (typeof hook[method] !== 'function') return;
+    subset.push(hook);
+    positions.push(index);
+  });
+  listPositions.set(subset, positions);
+  return subset;
+}
+
+/** The position in the user's hook list of `hooks[index]` (itself when `hooks` is not a subset). */
+export function listIndex(hooks: readonly Hook[], index: number): number {
+  return listPositions.get(hooks)?.[index] ?? index;
 }
 
 function asHookError(hook: Hook, index: number, method: string, step: number, cause: unknown): HookError {
@@ -346,7 +368,9 @@ export async function runLoopEndHooks(
   for (const [index, hook] of hooks.entries()) {
     if (!hook.onLoopEnd) continue;
     try {
-      await callHook(hook, index, 'onLoopEnd', args.result.steps.length, () => hook.onLoopEnd!(args));
+      await callHook(hook, listIndex(hooks, index), 'onLoopEnd', args.result.steps.length, () =>
+        hook.onLoopEnd!(args),
+      );
     } catch (error) {
       firstError ??= error;
     }
