@@ -1,6 +1,14 @@
 // The public surface of `looplet`. Sub-entry points: `looplet/evals`, `looplet/vitest`, `looplet/testing`.
 
 export {
+  LLMConfigError,
+  LLMError,
+  LLMRefusalError,
+  LLMResponseError,
+  MissingEnvError,
+} from './llm/errors.js';
+export { OpenAIBackend, type OpenAIBackendOptions, PLACEHOLDER_API_KEY } from './llm/openai.js';
+export {
   ScriptExhaustedError,
   ScriptedLLM,
   type ScriptedTurn,

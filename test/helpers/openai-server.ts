@@ -1,0 +1,115 @@
+// A real HTTP server on 127.0.0.1 that plays an OpenAI-compatible API from fixture files, so the
+// OpenAI backend is tested through the real SDK, its retries, its SSE parser and real sockets.
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** `fixtures/openai/` in this repository. */
+export const OPENAI_FIXTURES = new URL('../../fixtures/openai/', import.meta.url);
+
+/** Reads a fixture under `fixtures/openai/` as text. */
+export function fixtureText(file: string): string {
+  return readFileSync(new URL(file, OPENAI_FIXTURES), 'utf8');
+}
+
+/** Reads and parses a JSON fixture under `fixtures/openai/`. */
+export function fixtureJson(file: string): Record<string, unknown> {
+  return JSON.parse(fixtureText(file)) as Record<string, unknown>;
+}
+
+/** One answer the server gives, in queue order. */
+export interface QueuedResponse {
+  /** HTTP status (default 200). */
+  status?: number;
+  headers?: Record<string, string>;
+  /**
+   * A file under `fixtures/openai/`, served byte for byte: `.sse` files as `text/event-stream`
+   * (one write per event), anything else as `application/json`.
+   */
+  file?: string;
+  /** An inline body, served as `application/json` unless `headers` say otherwise. */
+  body?: string;
+  /** Never answer (until the server closes): for timeouts and aborts. */
+  hang?: boolean;
+}
+
+/** A request the server received. */
+export interface RecordedRequest {
+  method: string;
+  /** Path and query, e.g. `/v1/chat/completions`. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The body parsed as JSON (the raw text when it is not JSON). */
+  body: unknown;
+}
+
+export interface OpenAITestServer {
+  /** `http://127.0.0.1:<port>/v1`, what a client takes as its base URL. */
+  readonly baseURL: string;
+  /** Every request received, in order (also those that found the queue empty). */
+  readonly requests: RecordedRequest[];
+  /** Adds answers to the end of the queue. */
+  enqueue(...responses: QueuedResponse[]): void;
+  /** How many queued answers have not been served. */
+  readonly pending: number;
+  /** Closes the server and every open connection (hanging ones included). */
+  close(): Promise<void>;
+}
+
+/** Starts a server on 127.0.0.1 with a free port. A request that finds the queue empty gets a 418 that is never retried. */
+export async function startOpenAIServer(): Promise<OpenAITestServer> {
+  const queue: QueuedResponse[] = [];
+  const requests: RecordedRequest[] = [];
+  const server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (part: Buffer) => parts.push(part));
+    req.on('end', () => {
+      const text = Buffer.concat(parts).toString('utf8');
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // Kept as text: the assertion will show it.
+      }
+      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
+      const next = queue.shift();
+      if (!next) {
+        send(res, 418, { 'content-type': 'application/json', 'x-should-retry': 'false' }, [
+          JSON.stringify({
+            error: { message: `test server: no response queued for request #${requests.length}` },
+          }),
+        ]);
+        return;
+      }
+      if (next.hang) return;
+      const isSse = next.file?.endsWith('.sse') ?? false;
+      const headers = { 'content-type': isSse ? 'text/event-stream' : 'application/json', ...next.headers };
+      const content = next.file !== undefined ? fixtureText(next.file) : (next.body ?? '');
+      const chunks = isSse ? content.split(/(?<=\n\n)/) : [content];
+      send(res, next.status ?? 200, headers, chunks);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    requests,
+    enqueue: (...responses) => {
+      queue.push(...responses);
+    },
+    get pending() {
+      return queue.length;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+function send(res: ServerResponse, status: number, headers: Record<string, string>, chunks: string[]): void {
+  res.writeHead(status, headers);
+  for (const chunk of chunks) res.write(chunk);
+  res.end();
+}
