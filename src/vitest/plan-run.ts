@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findEvalFiles } from '../evals/discover.js';
+import { chunkTraces, findTraceDirs, type ScoringOptions, type TraceRef, writeChunkFiles } from './plan.js';
+
+/** Where `runner.js` lives once built: the runner vitest loads into each worker. */
+export const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url));
+
+/** The options of {@link planRun}. */
+export interface PlanRunOptions {
+  /** Project root; relative paths resolve against it. */
+  cwd: string;
+  /** Eval files or directories (default `evals`). */
+  evals?: readonly string[];
+  /** Trace roots (default `traces`, when it exists). */
+  traces?: readonly string[];
+  scoring?: Partial<ScoringOptions>;
+  /** Worker threads the run will use: chunks are planned so each has work. */
+  workers?: number;
+  /** CI shards (`--shard i/n` → n): chunks are planned so each shard has work. */
+  shardCount?: number;
+  /** Where chunk files go (default `<cwd>/.looplet/cache/run`). */
+  cacheDir?: string;
+}
+
+/** A planned run: the generated chunk files vitest will run, and what they cover. */
+export interface PlannedRun {
+  entries: string[];
+  evalFiles: string[];
+  traces: TraceRef[];
+  evalRoots: string[];
+  traceRoots: string[];
+}
+
+/**
+ * Finds eval files and traces and writes the chunk files vitest runs. Shared by `looplet-eval`
+ * and the vitest config helper, so both paths score exactly the same tests.
+ */
+export async function planRun(options: PlanRunOptions): Promise<PlannedRun> {
+  const cwd = options.cwd;
+  const evalRoots = [...(options.evals ?? ['evals'])];
+  const evalFiles = await findEvalFiles({ paths: evalRoots, cwd });
+  const traceRoots = [...(options.traces ?? (existsSync(path.join(cwd, 'traces')) ? ['traces'] : []))];
+  const traces = await findTraceDirs({ paths: traceRoots, cwd });
+  const workers = options.workers ?? Math.max(1, os.availableParallelism() - 1);
+  const chunks = chunkTraces({ traces, minChunks: workers * Math.max(options.shardCount ?? 1, 1) });
+  const scoring: ScoringOptions = { include: [], exclude: [], timeoutMs: 60_000, ...options.scoring };
+  const entries = await writeChunkFiles({
+    dir: options.cacheDir ?? path.join(cwd, '.looplet', 'cache', 'run'),
+    evalFiles,
+    chunks,
+    options: scoring,
+  });
+  return { entries, evalFiles, traces, evalRoots, traceRoots };
+}

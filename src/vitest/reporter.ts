@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Reporter, SerializedError, TestModule, Vitest } from 'vitest/node';
+import type { EvalOutcome } from '../evals/types.js';
+import { readBaseline } from '../report/baseline.js';
+import { type BaselineComparison, compareToBaseline } from '../report/compare.js';
+import { type InfrastructureError, type RunSummary, summarize } from '../report/summary.js';
+import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
+import { collectOutcomes } from './collect-outcomes.js';
+
+/** The options of {@link LoopletReporter}. */
+export interface LoopletReporterOptions {
+  /** Project root: relative paths resolve against it (default: vitest's root). */
+  cwd?: string;
+  /** Baseline file to compare with; a missing file means "no baseline yet" (reported, not an error). */
+  baseline?: string;
+  /** Score drop that counts as a regression (default 0.05). */
+  tolerance?: number;
+  failOn?: FailOn;
+  /** Where the report files go (default `.looplet/report`). */
+  outDir?: string;
+  /** Print the JSON report to stdout instead of the table (for scripts). */
+  json?: boolean;
+  /** Where text goes (default: stdout). */
+  write?: (text: string) => void;
+  /** Called with the finished run, e.g. by `baseline update`. */
+  onFinished?: (run: FinishedRun) => void | Promise<void>;
+}
+
+/** What a run ended with. */
+export interface FinishedRun {
+  summary: RunSummary;
+  comparison: BaselineComparison | undefined;
+  verdict: Verdict;
+}
+
+/**
+ * The vitest reporter that turns looplet's test results into the eval report: summary, baseline
+ * comparison, verdict, report files and the terminal table. Works the same on a live run and on
+ * `--merge-reports` input (it reads only what tests carry in their meta). Sets `process.exitCode`
+ * to the verdict's exit code, so plain `vitest` users get looplet's exit codes too.
+ */
+export class LoopletReporter implements Reporter {
+  readonly #options: LoopletReporterOptions;
+  #root = process.cwd();
+  /** The last finished run (watch mode runs many). */
+  finished: FinishedRun | undefined;
+
+  constructor(options: LoopletReporterOptions = {}) {
+    this.#options = options;
+  }
+
+  onInit(vitest: Vitest): void {
+    this.#root = this.#options.cwd ?? vitest.config.root;
+  }
+
+  async onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError>,
+  ): Promise<void> {
+    const collected = collectOutcomes({ testModules, unhandledErrors });
+    const { outcomes, infrastructureErrors } = splitTraceErrors(collected.outcomes);
+    for (const failure of collected.moduleFailures)
+      infrastructureErrors.push({
+        source: path.relative(this.#root, failure.module),
+        message: failure.message,
+        kind: 'import',
+      });
+    for (const message of collected.unhandledErrors)
+      infrastructureErrors.push({ source: 'vitest', message, kind: 'unhandled' });
+    const summary = summarize({ outcomes, infrastructureErrors });
+    const comparison = await this.#compare(summary);
+    const verdict = decideVerdict({
+      summary,
+      ...(comparison ? { comparison } : {}),
+      failOn: this.#options.failOn ?? 'failure',
+    });
+    this.finished = { summary, comparison, verdict };
+    const write = this.#options.write ?? ((text: string) => process.stdout.write(text));
+    write(`\n${verdict.headline}\n`);
+    for (const reason of verdict.reasons) write(`  - ${reason}\n`);
+    process.exitCode = verdict.exitCode;
+    await this.#options.onFinished?.(this.finished);
+  }
+
+  async #compare(summary: RunSummary): Promise<BaselineComparison | undefined> {
+    const file = this.#options.baseline;
+    if (!file) return undefined;
+    const absolute = path.resolve(this.#root, file);
+    if (!existsSync(absolute)) return undefined;
+    const baseline = await readBaseline({ file: absolute });
+    return compareToBaseline({
+      current: summary,
+      baseline,
+      ...(this.#options.tolerance !== undefined ? { tolerance: this.#options.tolerance } : {}),
+    });
+  }
+}
+
+/** An unreadable trace fails every eval on it; it is one infrastructure error, not N eval errors. */
+function splitTraceErrors(all: readonly EvalOutcome[]): {
+  outcomes: EvalOutcome[];
+  infrastructureErrors: InfrastructureError[];
+} {
+  const outcomes: EvalOutcome[] = [];
+  const byTrace = new Map<string, InfrastructureError>();
+  for (const outcome of all) {
+    if (outcome.status === 'error' && outcome.error?.kind === 'trace') {
+      byTrace.set(outcome.context, {
+        source: outcome.context,
+        message: outcome.error.message,
+        kind: 'trace',
+      });
+    } else {
+      outcomes.push(outcome);
+    }
+  }
+  return { outcomes, infrastructureErrors: [...byTrace.values()] };
+}

@@ -1,0 +1,115 @@
+import path from 'node:path';
+import type { Reporter } from 'vitest/node';
+import type { ScoringOptions } from './plan.js';
+import { planRun, RUNNER_PATH } from './plan-run.js';
+
+/** The options of {@link runLoopletEval}: what `looplet-eval` passes after parsing its command line. */
+export interface LoopletEvalOptions {
+  /** Project root: relative paths resolve against it, reports and the cache go under it. Default: `process.cwd()`. */
+  cwd?: string;
+  /** Eval files or directories (default `evals`). */
+  evals?: readonly string[];
+  /** Trace directories (default `traces`, when it exists). */
+  traces?: readonly string[];
+  scoring?: Partial<ScoringOptions>;
+  /** vitest's `-t`: run only tests whose name (`eval_name › trace_id`) matches. */
+  testNamePattern?: string;
+  /** vitest's `--shard i/n`. */
+  shard?: string;
+  /** Extra vitest reporters (names such as `blob`, `junit`, `verbose`, or instances). */
+  reporters?: Array<string | Reporter>;
+  /** Reporter instances looplet adds itself (its report reporter). */
+  loopletReporters: Reporter[];
+  /** Open @vitest/ui. */
+  ui?: boolean;
+  watch?: boolean;
+  /** Directory of blob reports to merge instead of running (`--merge-reports`). */
+  mergeReports?: string;
+  /** Worker threads (default: vitest's, from the number of cores). */
+  workers?: number;
+  /** Where the generated chunk files go (default `<cwd>/.looplet/cache/run`). */
+  cacheDir?: string;
+}
+
+/** What a run reports back to the CLI. */
+export interface LoopletEvalRun {
+  /** Number of eval files and traces planned (0 when merging reports). */
+  evalFiles: number;
+  traces: number;
+  /** For `--watch` and `--ui`: resolves when the session ends. */
+  closed: Promise<void>;
+}
+
+/**
+ * Runs evals through vitest, programmatically (no vitest config file needed): plans chunk files
+ * for the traces, starts vitest with looplet's runner, and lets the given reporters write the
+ * results. Vitest is imported here, lazily, so the CLI's other commands start fast.
+ */
+export async function runLoopletEval(options: LoopletEvalOptions): Promise<LoopletEvalRun> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const { createVitest } = await import('vitest/node');
+  const reporters = [...options.loopletReporters, ...(options.reporters ?? [])];
+
+  if (options.mergeReports !== undefined) {
+    const vitest = await createVitest(
+      'test',
+      {
+        root: cwd,
+        config: false,
+        runner: RUNNER_PATH,
+        mergeReports: options.mergeReports,
+        reporters,
+        watch: false,
+      },
+      { logLevel: 'error' },
+    );
+    await vitest.mergeReports();
+    await vitest.close();
+    return { evalFiles: 0, traces: 0, closed: Promise.resolve() };
+  }
+
+  const plan = await planRun({
+    cwd,
+    ...pick(options, ['evals', 'traces', 'scoring', 'workers', 'cacheDir']),
+    shardCount: options.shard ? Number(options.shard.split('/')[1]) : 1,
+  });
+  const { entries, evalFiles, traces, traceRoots } = plan;
+  const vitest = await createVitest(
+    'test',
+    {
+      root: cwd,
+      config: false,
+      include: entries.map((entry) => path.relative(cwd, entry).split(path.sep).join('/')),
+      exclude: [],
+      runner: RUNNER_PATH,
+      pool: 'threads',
+      // Eval files are imported once per worker and shared by its chunks: isolation would re-import them per chunk.
+      isolate: false,
+      ...(options.workers ? { maxWorkers: options.workers } : {}),
+      reporters,
+      watch: options.watch === true || options.ui === true,
+      ui: options.ui === true,
+      open: options.ui === true,
+      passWithNoTests: true,
+      ...(options.testNamePattern ? { testNamePattern: options.testNamePattern } : {}),
+      ...(options.shard ? { shard: options.shard } : {}),
+      // Edits to evals or traces change what the chunks score: re-run everything on any of them.
+      forceRerunTriggers: [...plan.evalRoots, ...traceRoots].map((root) => `${root.replace(/\/$/, '')}/**`),
+    },
+    { logLevel: 'error', cacheDir: path.join(cwd, '.looplet', 'cache', 'vite') },
+  );
+  if (options.watch || options.ui) {
+    await vitest.start();
+    const closed = new Promise<void>((resolve) => vitest.onClose(() => resolve()));
+    return { evalFiles: evalFiles.length, traces: traces.length, closed };
+  }
+  await vitest.start();
+  await vitest.close();
+  return { evalFiles: evalFiles.length, traces: traces.length, closed: Promise.resolve() };
+}
+
+function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const key of keys) if (value[key] !== undefined) out[key] = value[key];
+  return out;
+}
