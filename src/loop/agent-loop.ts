@@ -255,6 +255,8 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       }
       const startedAt = clock.now();
       const stepContext: string[] = [];
+      // prePrompt context is sent before the model call; only what hooks add later is sent after it.
+      let contextSent = 0;
       let stepMetadata: Record<string, unknown> = {};
       let pendingStop: string | undefined;
 
@@ -279,7 +281,7 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
         if (decision instanceof Promise) decision = await decision;
         if (decision.additionalContext !== undefined) {
           state.messages.push({ role: 'user', content: decision.additionalContext });
-          stepContext.push(decision.additionalContext);
+          contextSent = stepContext.push(decision.additionalContext);
         }
         if (decision.metadata) stepMetadata = { ...stepMetadata, ...decision.metadata };
         if (decision.stop !== undefined) {
@@ -352,7 +354,8 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
         pendingStop ??= decision.stop;
       }
       // Context is added after the tool messages: providers require tool results to follow the call.
-      if (stepContext.length > 0) state.messages.push({ role: 'user', content: stepContext.join('\n') });
+      if (stepContext.length > contextSent)
+        state.messages.push({ role: 'user', content: stepContext.slice(contextSent).join('\n') });
 
       yield current;
 
