@@ -316,9 +316,10 @@ describe('checkDone', () => {
   it('receives the plain text answer as output, and can reject it too', async () => {
     const outputs: unknown[] = [];
     const grader: Hook = {
-      checkDone: ({ output }) => (
-        outputs.push(output), outputs.length === 1 ? block('show your work') : undefined
-      ),
+      checkDone: ({ output }) => {
+        outputs.push(output);
+        return outputs.length === 1 ? block('show your work') : undefined;
+      },
     };
     const { result } = await runWith([grader], [{ text: '42' }, { text: '6 * 7 = 42' }]);
     expect(outputs).toEqual(['42', '6 * 7 = 42']);
