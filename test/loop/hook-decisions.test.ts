@@ -75,15 +75,34 @@ describe('deny and block', () => {
     const asked: string[] = [];
     const hooks: Hook[] = [
       { preDispatch: ({ call }) => void asked.push(`first ${call.name}`) },
-      { preDispatch: ({ call }) => (call.name === 'echo' ? block('second says no') : undefined) },
-      { preDispatch: ({ call }) => (call.name === 'echo' ? block('third says no') : undefined) },
+      {
+        preDispatch: ({ call }) => {
+          asked.push(`second ${call.name}`);
+          return call.name === 'echo' ? block('second says no') : undefined;
+        },
+      },
+      {
+        preDispatch: ({ call }) => {
+          asked.push(`third ${call.name}`);
+          return call.name === 'echo' ? block('third says no') : undefined;
+        },
+      },
       {
         checkPermission: ({ call }) => void asked.push(`permission ${call.name}`),
         postDispatch: ({ call }) => void asked.push(`post ${call.name}`),
       },
     ];
     const { llm, log } = await runWith(hooks);
-    expect(asked).toEqual(['first echo', 'post echo', 'first done', 'permission done', 'post done']);
+    expect(asked).toEqual([
+      'first echo',
+      'second echo',
+      'post echo',
+      'first done',
+      'second done',
+      'third done',
+      'permission done',
+      'post done',
+    ]);
     expect(log).toEqual([]);
     expect(toolMessage(llm.request(2), 'echo')).toContain('second says no');
   });
