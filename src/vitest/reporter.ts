@@ -5,7 +5,9 @@ import type { EvalOutcome } from '../evals/types.js';
 import { readBaseline } from '../report/baseline.js';
 import { type BaselineComparison, compareToBaseline } from '../report/compare.js';
 import { type InfrastructureError, type RunSummary, summarize } from '../report/summary.js';
+import { renderTable } from '../report/table.js';
 import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
+import { buildJsonReport, writeReports } from '../report/write.js';
 import { collectOutcomes } from './collect-outcomes.js';
 
 /** The options of {@link LoopletReporter}. */
@@ -43,6 +45,7 @@ export interface FinishedRun {
 export class LoopletReporter implements Reporter {
   readonly #options: LoopletReporterOptions;
   #root = process.cwd();
+  #baselineNote: string | undefined;
   /** The last finished run (watch mode runs many). */
   finished: FinishedRun | undefined;
 
@@ -77,8 +80,26 @@ export class LoopletReporter implements Reporter {
     });
     this.finished = { summary, comparison, verdict };
     const write = this.#options.write ?? ((text: string) => process.stdout.write(text));
-    write(`\n${verdict.headline}\n`);
-    for (const reason of verdict.reasons) write(`  - ${reason}\n`);
+    const outDir = path.resolve(this.#root, this.#options.outDir ?? path.join('.looplet', 'report'));
+    const written = await writeReports({
+      dir: outDir,
+      summary,
+      verdict,
+      ...(comparison ? { comparison } : {}),
+    });
+    if (this.#options.json) {
+      write(
+        `${JSON.stringify(buildJsonReport({ summary, verdict, ...(comparison ? { comparison } : {}) }), null, 2)}\n`,
+      );
+    } else {
+      write(`\n${renderTable({ summary, verdict, ...(comparison ? { comparison } : {}) })}\n`);
+      if (this.#baselineNote) write(`${this.#baselineNote}\n`);
+      write(
+        `reports: ${Object.values(written)
+          .map((file) => path.relative(this.#root, file))
+          .join(', ')}\n`,
+      );
+    }
     process.exitCode = verdict.exitCode;
     await this.#options.onFinished?.(this.finished);
   }
@@ -87,7 +108,11 @@ export class LoopletReporter implements Reporter {
     const file = this.#options.baseline;
     if (!file) return undefined;
     const absolute = path.resolve(this.#root, file);
-    if (!existsSync(absolute)) return undefined;
+    if (!existsSync(absolute)) {
+      this.#baselineNote = `no baseline at ${file} yet: \`looplet-eval baseline update\` saves one`;
+      return undefined;
+    }
+    this.#baselineNote = undefined;
     const baseline = await readBaseline({ file: absolute });
     return compareToBaseline({
       current: summary,

@@ -13,8 +13,8 @@ import { type SelectedEval, selectEvals } from '../evals/marks.js';
 import { runEval } from '../evals/run.js';
 import type { EvalContext, EvalDefinition, EvalOutcome } from '../evals/types.js';
 import { openTrace } from '../provenance/read-trace.js';
+import { describeOutcome } from '../report/format.js';
 import { setLoopletMeta, testName } from './meta.js';
-import { describeOutcome } from './outcome-view.js';
 import { CHUNK_SUFFIX, type ChunkPlan, parseChunkFile, type TraceRef } from './plan.js';
 import { installSandbox } from './sandbox.js';
 
@@ -180,7 +180,7 @@ function traceErrorOutcome(definition: EvalDefinition, trace: TraceRef, error: E
 
 function applyOutcome(test: RunnerTestCase, outcome: EvalOutcome, trace: TraceRef, startTime: number): void {
   setLoopletMeta(test.meta, { outcome, source: trace.dir });
-  const summary = describeOutcome(outcome);
+  const summary = `${outcome.status}${outcome.required ? ' (required)' : ''}: ${describeOutcome(outcome)}`;
   test.annotations.push({ type: 'looplet', message: summary });
   const base = { startTime, duration: outcome.durationMs };
   switch (outcome.status) {

@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { saveBaseline } from '../report/baseline.js';
+import type { RunSummary } from '../report/summary.js';
+import { LoopletReporter } from '../vitest/reporter.js';
+import { runLoopletEval } from '../vitest/run-evals.js';
+import type { RunFlags } from './commands/run.js';
+import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
+import { DEFAULT_BASELINE, evalRunOptions } from './run-evals-command.js';
+
+/**
+ * `looplet-eval baseline update`: runs the evals (or reads a finished report) and saves the
+ * summary as the baseline later runs are compared with. Refuses to save a run that had
+ * infrastructure errors: a baseline must describe quality, not a broken run.
+ */
+export async function baselineUpdateCommand({
+  action,
+  paths,
+  flags,
+}: {
+  action: string;
+  paths: string[];
+  flags: RunFlags & { from?: string };
+}): Promise<ExitCode> {
+  if (action !== 'update')
+    throw new UsageError(`unknown baseline action "${action}"; the only action is "update"`);
+  const cwd = process.cwd();
+  const file = path.resolve(cwd, flags.baseline ?? DEFAULT_BASELINE);
+  let summary: RunSummary;
+  if (flags.from !== undefined) {
+    summary = await summaryFromReport(path.resolve(cwd, flags.from));
+  } else {
+    const { run, reporter: reporterOptions } = evalRunOptions({
+      paths,
+      flags: { ...flags, baseline: undefined, failOn: 'never' },
+      cwd,
+    });
+    const reporter = new LoopletReporter({ ...reporterOptions, baseline: undefined });
+    await runLoopletEval({ ...run, loopletReporters: [reporter] });
+    if (!reporter.finished) return EXIT.infrastructure;
+    summary = reporter.finished.summary;
+  }
+  if (summary.totals.infrastructureErrors > 0 || summary.totals.errors > 0) {
+    console.error(
+      `not saved: the run had ${summary.totals.errors} eval error(s) and ${summary.totals.infrastructureErrors} infrastructure error(s); fix them first`,
+    );
+    return EXIT.infrastructure;
+  }
+  await saveBaseline({ summary, file });
+  console.log(
+    `baseline saved to ${path.relative(cwd, file)}: ${summary.totals.evals} evals × ${summary.totals.contexts} runs`,
+  );
+  return EXIT.ok;
+}
+
+async function summaryFromReport(file: string): Promise<RunSummary> {
+  let report: unknown;
+  try {
+    report = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--from ${file}: not a readable looplet-report.json (${(error as Error).message})`);
+  }
+  if (
+    typeof report !== 'object' ||
+    report === null ||
+    (report as { kind?: unknown }).kind !== 'looplet-report'
+  ) {
+    throw new UsageError(
+      `--from ${file}: not a looplet-report.json (written by looplet-eval into .looplet/report/)`,
+    );
+  }
+  return report as RunSummary;
+}

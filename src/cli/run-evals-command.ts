@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { FAIL_ON_VALUES } from '../report/verdict.js';
+import { LoopletReporter, type LoopletReporterOptions } from '../vitest/reporter.js';
+import { type LoopletEvalOptions, runLoopletEval } from '../vitest/run-evals.js';
+import type { RunFlags } from './commands/run.js';
+import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
+import { choiceFlag, listFlag, numberFlag, shardFlag } from './flags.js';
+
+/** The baseline file used when `--baseline` is not given. */
+export const DEFAULT_BASELINE = path.join('.looplet', 'baseline.json');
+
+/** The directory blob reports are merged from when `--merge-reports` has no value (vitest's default). */
+export const DEFAULT_BLOB_DIR = '.vitest-reports';
+
+/** Turns the command line into the options of the run and of its reporter; bad flags are usage errors. */
+export function evalRunOptions({ paths, flags, cwd }: { paths: string[]; flags: RunFlags; cwd: string }): {
+  run: Omit<LoopletEvalOptions, 'loopletReporters'>;
+  reporter: LoopletReporterOptions;
+} {
+  const threshold = numberFlag({ name: 'threshold', value: flags.threshold, min: 0, max: 1 });
+  const tolerance = numberFlag({ name: 'tolerance', value: flags.tolerance, min: 0, max: 1 });
+  const workers = numberFlag({ name: 'workers', value: flags.workers, min: 1, integer: true });
+  const timeoutMs = numberFlag({ name: 'timeout', value: flags.timeout, min: 1, integer: true });
+  const failOn = choiceFlag({ name: 'fail-on', value: flags.failOn, choices: FAIL_ON_VALUES });
+  const shard = shardFlag(flags.shard);
+  if (flags.baseline !== undefined && !existsSync(path.resolve(cwd, flags.baseline))) {
+    throw new UsageError(
+      `--baseline ${flags.baseline}: no such file (to create one: looplet-eval baseline update --baseline ${flags.baseline})`,
+    );
+  }
+  const traces = listFlag(flags.traces);
+  for (const dir of traces)
+    if (!existsSync(path.resolve(cwd, dir))) throw new UsageError(`--traces ${dir}: no such directory`);
+  const mergeReports =
+    flags.mergeReports === undefined || flags.mergeReports === false
+      ? undefined
+      : flags.mergeReports === true
+        ? DEFAULT_BLOB_DIR
+        : flags.mergeReports;
+  if (mergeReports !== undefined && !existsSync(path.resolve(cwd, mergeReports))) {
+    throw new UsageError(
+      `--merge-reports ${mergeReports}: no such directory (shards write it with --reporter blob)`,
+    );
+  }
+  const testNamePattern = flags.testNamePattern ?? flags.t;
+  const run: Omit<LoopletEvalOptions, 'loopletReporters'> = {
+    cwd,
+    ...(paths.length > 0 ? { evals: paths } : {}),
+    ...(traces.length > 0 ? { traces } : {}),
+    scoring: {
+      include: listFlag(flags.include),
+      exclude: listFlag(flags.exclude),
+      ...(threshold !== undefined ? { threshold } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(flags.allowNetwork ? { allowNetwork: true } : {}),
+    },
+    reporters: listFlag(flags.reporter),
+    ...(testNamePattern ? { testNamePattern: String(testNamePattern) } : {}),
+    ...(shard ? { shard } : {}),
+    ...(mergeReports !== undefined ? { mergeReports } : {}),
+    ...(flags.ui ? { ui: true } : {}),
+    ...(flags.watch ? { watch: true } : {}),
+    ...(workers !== undefined ? { workers } : {}),
+  };
+  const reporter: LoopletReporterOptions = {
+    cwd,
+    baseline: flags.baseline ?? DEFAULT_BASELINE,
+    ...(tolerance !== undefined ? { tolerance } : {}),
+    ...(failOn ? { failOn } : {}),
+    ...(flags.out ? { outDir: flags.out } : {}),
+    ...(flags.json ? { json: true } : {}),
+  };
+  return { run, reporter };
+}
+
+/** `looplet-eval [paths…]`: runs the evals and returns the verdict's exit code. */
+export async function runEvalsCommand({
+  paths,
+  flags,
+}: {
+  paths: string[];
+  flags: RunFlags;
+}): Promise<ExitCode> {
+  const { run, reporter: reporterOptions } = evalRunOptions({ paths, flags, cwd: process.cwd() });
+  const reporter = new LoopletReporter(reporterOptions);
+  const session = await runLoopletEval({ ...run, loopletReporters: [reporter] });
+  if (run.watch || run.ui) {
+    await session.closed;
+    return EXIT.ok;
+  }
+  // No verdict means vitest never reached the end of the run (it failed to start or crashed).
+  return reporter.finished?.verdict.exitCode ?? EXIT.infrastructure;
+}
