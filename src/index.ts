@@ -94,6 +94,44 @@ export {
   type ToolResult,
   type Usage,
 } from './loop/types.js';
+export { canonicalJson } from './provenance/canonical-json.js';
+export {
+  RecordedLLMError,
+  ReplayDivergenceError,
+  ReplayExhaustedError,
+  TraceReadError,
+  TraceVersionError,
+  TraceWriteError,
+} from './provenance/errors.js';
+export { TRACE_MIGRATIONS, type TraceMigration } from './provenance/migrate.js';
+export { openTrace, type ReadTraceOptions, readTrace } from './provenance/read-trace.js';
+export type {
+  CallRecord,
+  ErrorRecord,
+  RequestRecord,
+  StepRecord,
+  TraceCall,
+  TraceFileRecord,
+  VolatileRecord,
+} from './provenance/records.js';
+export {
+  createRedactor,
+  DEFAULT_REDACT_KEYS,
+  DEFAULT_REDACT_PATTERNS,
+  type RedactOptions,
+  type Redactor,
+  type RedactSetting,
+} from './provenance/redaction.js';
+export { ReplayLLM, type ReplayMode, type ReplayOptions } from './provenance/replay.js';
+export { type ResumeOptions, resumeFromTrace } from './provenance/resume.js';
+export { ProvenanceSink, type ProvenanceSinkOptions } from './provenance/sink.js';
+export {
+  type RecordedTrace,
+  TRACE_SCHEMA_VERSION,
+  type Trace,
+  type TraceMeta,
+  type TraceSource,
+} from './provenance/types.js';
 export { defineTool, type Tool, type ToolContext, type ToolOptions } from './tools/define-tool.js';
 export { DONE_TOOL_NAME, doneTool } from './tools/done-tool.js';
 export { type JsonSchema, type ParameterSchema, ToolDefinitionError } from './tools/schema.js';

@@ -1,6 +1,7 @@
+import type { ToolSpec } from '../llm/types.js';
 import type { StepData } from '../loop/step.js';
 import type { EndReason, Task, Usage } from '../loop/types.js';
-import type { ToolSpec } from '../llm/types.js';
+import type { CallRecord, TraceCall, VolatileRecord } from './records.js';
 
 /** The trace format version this package writes. Readers migrate older versions and reject newer ones. */
 export const TRACE_SCHEMA_VERSION = 1;
@@ -42,4 +43,21 @@ export interface Trace {
   readStepSync(index: number): StepData;
   /** Walks the steps in order, one file at a time. */
   steps(): AsyncIterable<StepData>;
+}
+
+/**
+ * A trace opened by `readTrace()`: a {@link Trace} plus its model calls, read lazily with their
+ * full requests reconstructed.
+ */
+export interface RecordedTrace extends Trace {
+  /** Reads one model call (1-based) with its full request. */
+  readCall(index: number): Promise<TraceCall>;
+  /** Reads one model call (1-based) synchronously. */
+  readCallSync(index: number): TraceCall;
+  /** The call as stored (its request may hold only the messages appended since an earlier call). */
+  readCallRecordSync(index: number): CallRecord;
+  /** Walks the model calls in order. */
+  calls(): AsyncIterable<TraceCall>;
+  /** The volatile data (run id, times, durations), or undefined when the trace has none. */
+  readVolatile(): VolatileRecord | undefined;
 }

@@ -1,0 +1,151 @@
+import type { LLMRequest, ToolSpec } from '../llm/types.js';
+import type { Message } from '../loop/types.js';
+import { canonicalJson } from './canonical-json.js';
+import { type CallRecord, requestOptionsOf, type TraceCall } from './records.js';
+import type { Redactor } from './redaction.js';
+import { CallIdNumbering, normalizeMessage, renderRequest, unifiedDiff } from './request-view.js';
+
+/**
+ * Decides whether a new request equals a recorded one. What counts (docs/provenance.md):
+ * every message (role, text, tool calls with their names and arguments, tool results), in order;
+ * the tool specs (name, description, parameters, in order); any other request field (temperature…).
+ * What does not count: tool-call ids (compared by order of appearance), the `step` number, the
+ * abort signal, and secrets (both sides are redacted the same way).
+ *
+ * Comparing is incremental: when the recorded call continues the previous one and the new request
+ * only appended to the previous conversation, only the appended messages are compared, so a
+ * replay costs O(new messages) per call.
+ */
+export class RequestMatcher {
+  readonly #redactor: Redactor;
+  readonly #traceTools: readonly ToolSpec[];
+  #traceToolsJson: string | undefined;
+  readonly #toolsJson = new WeakMap<readonly ToolSpec[], string>();
+  #previous:
+    | {
+        call: number;
+        messages: readonly Message[];
+        length: number;
+        first: Message | undefined;
+        last: Message | undefined;
+      }
+    | undefined;
+  #recordedIds = new CallIdNumbering();
+  #newIds = new CallIdNumbering();
+
+  constructor({ redactor, traceTools }: { redactor: Redactor; traceTools: readonly ToolSpec[] }) {
+    this.#redactor = redactor;
+    this.#traceTools = traceTools;
+  }
+
+  /**
+   * Compares `request` with recorded call `callIndex`. Returns undefined when they match, else a
+   * unified diff of the two requests rendered as transcripts (recorded `-`, new `+`).
+   */
+  match({
+    callIndex,
+    record,
+    full,
+    request,
+    label,
+  }: {
+    callIndex: number;
+    record: CallRecord;
+    /** Reads the recorded call with its full request (only needed when not incremental, or for the diff). */
+    full: () => TraceCall;
+    request: LLMRequest;
+    /** How the recorded side is named in the diff (e.g. the call file). */
+    label: string;
+  }): string | undefined {
+    const { messages } = request;
+    const previous = this.#previous;
+    const incremental =
+      previous !== undefined &&
+      record.request.base === previous.call &&
+      callIndex === previous.call + 1 &&
+      messages === previous.messages &&
+      messages.length >= previous.length &&
+      messages[0] === previous.first &&
+      messages[previous.length - 1] === previous.last;
+    let same: boolean;
+    if (incremental) {
+      same = this.#sameMessages(record.request.append ?? [], messages.slice(previous.length));
+    } else {
+      this.#recordedIds = new CallIdNumbering();
+      this.#newIds = new CallIdNumbering();
+      same = this.#sameMessages(full().request.messages, messages);
+    }
+    same = same && this.#sameTools(record.request.tools, request.tools);
+    const options = requestOptionsOf(request);
+    same =
+      same &&
+      canonicalJson(this.#redactor.value(record.request.options ?? {})) ===
+        canonicalJson(this.#redactor.value(options ?? {}));
+    this.#previous = {
+      call: callIndex,
+      messages,
+      length: messages.length,
+      first: messages[0],
+      last: messages[messages.length - 1],
+    };
+    if (same) return undefined;
+    this.#previous = undefined;
+    const recorded = full().request;
+    return unifiedDiff({
+      before: renderRequest(recorded),
+      after: renderRequest({
+        messages: messages.map((message) => this.#redactor.value(message)),
+        tools: request.tools,
+        options,
+      }),
+      beforeName: label,
+      afterName: 'new request',
+    });
+  }
+
+  #sameMessages(recorded: readonly Message[], fresh: readonly Message[]): boolean {
+    if (recorded.length !== fresh.length) return false;
+    for (let index = 0; index < recorded.length; index++) {
+      const a = canonicalJson(normalizeMessage(recorded[index]!, this.#recordedIds));
+      const b = canonicalJson(normalizeMessage(this.#redactor.value(fresh[index]!), this.#newIds));
+      if (a !== b) return false;
+    }
+    return true;
+  }
+
+  #sameTools(recorded: readonly ToolSpec[] | undefined, fresh: readonly ToolSpec[]): boolean {
+    let recordedJson: string;
+    if (recorded === undefined) {
+      this.#traceToolsJson ??= canonicalJson(this.#traceTools);
+      recordedJson = this.#traceToolsJson;
+    } else recordedJson = canonicalJson(recorded);
+    let freshJson = this.#toolsJson.get(fresh);
+    if (freshJson === undefined) {
+      freshJson = canonicalJson(this.#redactor.value(fresh));
+      this.#toolsJson.set(fresh, freshJson);
+    }
+    return recordedJson === freshJson;
+  }
+}
+
+/** The diff shown when a run asks for a call the trace does not hold. */
+export function exhaustedDiff({
+  request,
+  redactor,
+  recordedCalls,
+}: {
+  request: LLMRequest;
+  redactor: Redactor;
+  recordedCalls: number;
+}): string {
+  return unifiedDiff({
+    before: '',
+    after: renderRequest({
+      messages: request.messages.map((message) => redactor.value(message)),
+      tools: request.tools,
+      options: requestOptionsOf(request),
+    }),
+    beforeName: `recorded (the trace ends after ${recordedCalls} call(s))`,
+    afterName: 'new request',
+  });
+}

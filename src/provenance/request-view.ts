@@ -1,0 +1,90 @@
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
+import type { ToolSpec } from '../llm/types.js';
+import type { Message } from '../loop/types.js';
+
+/** A model request in the form traces compare and show: messages, tools, other options. */
+export interface RequestView {
+  messages: readonly Message[];
+  tools: readonly ToolSpec[];
+  options?: Record<string, unknown> | undefined;
+}
+
+/**
+ * Numbers tool-call ids in order of first appearance (`#1`, `#2`…). Ids are made by providers or
+ * the loop's id generator and carry no meaning of their own, so requests are compared (and shown)
+ * with ids replaced by these numbers: two runs whose calls differ only in their ids are the same.
+ */
+export class CallIdNumbering {
+  readonly #numbers = new Map<string, string>();
+
+  of(id: string): string {
+    let number = this.#numbers.get(id);
+    if (number === undefined) {
+      number = `#${this.#numbers.size + 1}`;
+      this.#numbers.set(id, number);
+    }
+    return number;
+  }
+}
+
+/** A message with its tool-call ids replaced by their numbers. */
+export function normalizeMessage(message: Message, ids: CallIdNumbering): Message {
+  if (message.role === 'assistant' && message.toolCalls) {
+    return { ...message, toolCalls: message.toolCalls.map((call) => ({ ...call, id: ids.of(call.id) })) };
+  }
+  if (message.role === 'tool') return { ...message, toolCallId: ids.of(message.toolCallId) };
+  return message;
+}
+
+/**
+ * A request as a readable transcript: one section per message, tool calls as
+ * `→ #1 greet {"name":"Alice"}`, then the tools and options. Diffs of requests are diffs of these.
+ */
+export function renderRequest(request: RequestView): string {
+  const ids = new CallIdNumbering();
+  const lines: string[] = [];
+  for (const message of request.messages) lines.push(...renderMessage(message, ids));
+  lines.push('[tools]');
+  for (const tool of request.tools)
+    lines.push(`- ${tool.name}: ${tool.description}`, `  ${JSON.stringify(tool.parameters)}`);
+  if (request.options && Object.keys(request.options).length > 0)
+    lines.push('[options]', JSON.stringify(request.options));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The transcript lines of one message. */
+export function renderMessage(message: Message, ids: CallIdNumbering): string[] {
+  switch (message.role) {
+    case 'system':
+    case 'user':
+      return [`[${message.role}]`, message.content];
+    case 'tool':
+      return [`[tool ${ids.of(message.toolCallId)} ${message.name}]`, message.content];
+    case 'assistant': {
+      const lines = ['[assistant]'];
+      if (message.content) lines.push(message.content);
+      for (const call of message.toolCalls ?? [])
+        lines.push(`→ ${ids.of(call.id)} ${call.name} ${JSON.stringify(call.args)}`);
+      return lines;
+    }
+  }
+}
+
+/** A unified diff of two texts, or '' when they are equal. */
+export function unifiedDiff({
+  before,
+  after,
+  beforeName,
+  afterName,
+}: {
+  before: string;
+  after: string;
+  beforeName: string;
+  afterName: string;
+}): string {
+  if (before === after) return '';
+  return createTwoFilesPatch(beforeName, afterName, before, after, undefined, undefined, {
+    context: 3,
+    headerOptions: FILE_HEADERS_ONLY,
+  });
+}

@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LLMBackend, ToolSpec } from '../llm/types.js';
+import type { Hook } from '../loop/hooks.js';
+import type { RunResult } from '../loop/result.js';
+import { defaultClock } from '../loop/runtime.js';
+import type { LoopState } from '../loop/state.js';
+import type { Clock } from '../loop/types.js';
+import type { Tool } from '../tools/define-tool.js';
+import { LoopletError } from '../util/errors.js';
+import { type DirFile, writeDirAtomic } from './atomic-dir.js';
+import { canonicalJson } from './canonical-json.js';
+import { TraceWriteError } from './errors.js';
+import { ARTIFACTS_FILE, callFile, EXPECTED_FILE, stepFile, TRACE_FILE, VOLATILE_FILE } from './layout.js';
+import { CallLog } from './recording-llm.js';
+import type { CallRecord, RequestRecord, TraceFileRecord, VolatileRecord } from './records.js';
+import { stepRecordOf } from './records.js';
+import { createRedactor, type Redactor, type RedactSetting } from './redaction.js';
+import { TRACE_SCHEMA_VERSION } from './types.js';
+
+/** The options of {@link ProvenanceSink}. */
+export interface ProvenanceSinkOptions {
+  /** The trace directory `flush()` writes (created, or replaced when it already holds a trace). */
+  dir: string;
+  /**
+   * Secret redaction (on by default): built-in patterns for API keys, bearer tokens and
+   * `Authorization` values, plus your own `patterns` and `keys`. `false` turns it off.
+   */
+  redact?: RedactSetting;
+  /** Times the model calls and the run for `volatile.json` (default: the wall clock). */
+  clock?: Clock;
+  /** Also fsync every file and directory on flush, to survive power loss (slower). Default false. */
+  durable?: boolean;
+}
+
+/** A run the sink saw end. */
+interface EndedRun {
+  state: LoopState;
+  result: RunResult;
+  endedAt: number;
+}
+
+/**
+ * Records one run into a trace directory: every model request and raw response (through
+ * `wrapLLM`), every step and the result (through `hook()`), written by `flush()` as canonical
+ * JSON, atomically. One sink records one run.
+ *
+ * @example
+ * const sink = new ProvenanceSink({ dir: 'traces/greet/alice' });
+ * const run = agentLoop({ llm: sink.wrapLLM(llm), tools, task, hooks: [sink.hook()] });
+ * for await (const step of run) console.log(step.pretty());
+ * await sink.flush();
+ */
+export class ProvenanceSink {
+  readonly dir: string;
+  /** Collector outputs, written to `artifacts.json`. Set before `flush()`. */
+  artifacts: Record<string, unknown> = {};
+  /** Grader-only data, written to `expected.json`; never shown to the agent. Set before `flush()`. */
+  expected: Record<string, unknown> = {};
+  readonly #redactor: Redactor;
+  readonly #clock: Clock;
+  readonly #durable: boolean;
+  readonly #log: CallLog;
+  #startedAt: number | undefined;
+  #ended: EndedRun | undefined;
+
+  constructor({ dir, redact, clock = defaultClock, durable = false }: ProvenanceSinkOptions) {
+    if (typeof dir !== 'string' || dir === '')
+      throw new TraceWriteError({ dir: String(dir), problem: '`dir` must be a non-empty path' });
+    this.dir = path.resolve(dir);
+    this.#redactor = createRedactor(redact);
+    this.#clock = clock;
+    this.#durable = durable;
+    this.#log = new CallLog({ redactor: this.#redactor, clock });
+  }
+
+  /**
+   * Wraps a model backend so every call is recorded: the request (every field, with secrets
+   * redacted before it is forwarded) and the raw response, or the error it threw.
+   */
+  wrapLLM(llm: LLMBackend): LLMBackend {
+    return this.#log.wrap(llm);
+  }
+
+  /** The hook that records the run's steps and result. Add it to `agentLoop({ hooks })`. */
+  hook(): Hook {
+    return {
+      name: 'ProvenanceSink',
+      preLoop: () => {
+        this.#startedAt ??= this.#clock.now();
+      },
+      onLoopEnd: ({ state, result }) => {
+        if (this.#ended)
+          throw new LoopletError({
+            message: `this ProvenanceSink (${this.dir}) already recorded a run; create one sink per run`,
+            code: 'SINK_REUSED',
+          });
+        this.#ended = { state, result, endedAt: this.#clock.now() };
+      },
+    };
+  }
+
+  /** The recorded run's result, once it has ended. */
+  get result(): RunResult | undefined {
+    return this.#ended?.result;
+  }
+
+  /** How many model calls have been recorded so far. */
+  get callCount(): number {
+    return this.#log.calls.length;
+  }
+
+  /**
+   * Writes the trace directory atomically (temporary directory + rename) and returns its path.
+   * Throws {@link TraceWriteError} when the run has not ended or the write fails.
+   */
+  async flush(): Promise<string> {
+    writeDirAtomic({ dir: this.dir, files: this.files(), durable: this.#durable });
+    return this.dir;
+  }
+
+  /** The files `flush()` writes, serialised (for tests and tools that store traces elsewhere). */
+  files(): DirFile[] {
+    const ended = this.#ended;
+    if (!ended)
+      throw new TraceWriteError({
+        dir: this.dir,
+        problem:
+          'the run has not ended: pass sink.hook() in agentLoop({ hooks }) and await run.result (or finish iterating) before flush()',
+      });
+    const { state, result } = ended;
+    const redact = this.#redactor.value;
+    const calls = this.#log.calls;
+    const steps = result.steps;
+    const tools = specsOf(state.tools);
+    const toolsJson = canonicalJson(redact(tools));
+    const sameAsTraceTools = new Map<readonly ToolSpec[], boolean>();
+
+    const meta: TraceFileRecord = {
+      schemaVersion: TRACE_SCHEMA_VERSION,
+      task: state.task,
+      endReason: result.endReason,
+      stepCount: steps.length,
+      callCount: calls.length,
+      tools,
+      usage: result.usage,
+    };
+    if (result.stopReason !== undefined) meta.stopReason = result.stopReason;
+    if ('finalOutput' in result) meta.finalOutput = result.finalOutput;
+    const model = state.llm.model;
+    if (model !== undefined) meta.model = model;
+
+    const files: DirFile[] = [{ path: TRACE_FILE, content: canonicalJson(redact(meta)) }];
+    for (const step of steps)
+      files.push({
+        path: stepFile(step.index, steps.length),
+        content: canonicalJson(redact(stepRecordOf(step))),
+      });
+    for (const [offset, call] of calls.entries()) {
+      const request = (
+        call.base === undefined
+          ? { step: call.step, messages: call.messages }
+          : { step: call.step, base: call.base, append: call.messages }
+      ) as RequestRecord;
+      let same = sameAsTraceTools.get(call.tools);
+      if (same === undefined) {
+        same = canonicalJson(redact(call.tools)) === toolsJson;
+        sameAsTraceTools.set(call.tools, same);
+      }
+      if (!same) request.tools = [...call.tools];
+      if (call.options) request.options = call.options;
+      const record: CallRecord = { request };
+      if (call.error) record.error = call.error;
+      else if (call.response) record.response = call.response;
+      files.push({ path: callFile(offset + 1, calls.length), content: canonicalJson(redact(record)) });
+    }
+    files.push({ path: ARTIFACTS_FILE, content: canonicalJson(redact(this.artifacts)) });
+    files.push({ path: EXPECTED_FILE, content: canonicalJson(redact(this.expected)) });
+    files.push({ path: VOLATILE_FILE, content: canonicalJson(redact(this.#volatile(ended))) });
+    return files;
+  }
+
+  #volatile({ state, result, endedAt }: EndedRun): VolatileRecord {
+    return {
+      runId: state.runId,
+      startedAt: isoTime(this.#startedAt ?? result.steps[0]?.startedAt ?? endedAt),
+      endedAt: isoTime(endedAt),
+      host: os.hostname(),
+      looplet: loopletVersion(),
+      node: process.version,
+      steps: result.steps.map((step) => ({
+        startedAt: step.startedAt,
+        durationMs: step.durationMs,
+        toolDurationsMs: step.results.map((toolResult) => toolResult.durationMs),
+      })),
+      calls: this.#log.calls.map((call) => ({ durationMs: call.durationMs })),
+    };
+  }
+}
+
+/** The tools as the loop shows them to the model. */
+export function specsOf(tools: ReadonlyMap<string, Tool>): ToolSpec[] {
+  return [...tools.values()].map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    parameters: tool.jsonSchema,
+  }));
+}
+
+function isoTime(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
+}
+
+let version: string | undefined;
+function loopletVersion(): string {
+  if (version === undefined) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+        version?: string;
+      };
+      version = pkg.version ?? 'unknown';
+    } catch {
+      version = 'unknown';
+    }
+  }
+  return version;
+}

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+
+/** The files of a v1 trace, each validated by its own definition of `schema/trace-v1.schema.json`. */
+export type TraceRecordKind = 'trace' | 'step' | 'call' | 'volatile' | 'artifacts' | 'expected';
+
+/** One schema violation: where (a JSON path such as `results[0].name`) and what. */
+export interface SchemaIssue {
+  field: string;
+  message: string;
+}
+
+/** Where the JSON Schema ships: `schema/` at the package root (beside `src/` and `dist/`). */
+export const TRACE_SCHEMA_URL = new URL('../../schema/trace-v1.schema.json', import.meta.url);
+
+let compiled: Map<TraceRecordKind, ValidateFunction> | undefined;
+
+function validators(): Map<TraceRecordKind, ValidateFunction> {
+  if (!compiled) {
+    const schema = JSON.parse(readFileSync(TRACE_SCHEMA_URL, 'utf8')) as { $id: string };
+    const ajv = new Ajv2020({ allErrors: false, strict: false });
+    ajv.addSchema(schema);
+    compiled = new Map();
+    for (const kind of ['trace', 'step', 'call', 'volatile', 'artifacts', 'expected'] as const) {
+      const validate = ajv.getSchema(`${schema.$id}#/$defs/${kind}`);
+      if (!validate) throw new Error(`trace schema has no $defs/${kind}`);
+      compiled.set(kind, validate);
+    }
+  }
+  return compiled;
+}
+
+/** Validates one parsed trace file; returns the first violation, or undefined when it conforms. */
+export function checkRecord(kind: TraceRecordKind, value: unknown): SchemaIssue | undefined {
+  const validate = validators().get(kind)!;
+  if (validate(value)) return undefined;
+  const error = pickError(validate.errors ?? []);
+  if (!error) return { field: '', message: 'does not match the trace schema' };
+  return { field: fieldOf(error), message: describe(error) };
+}
+
+/** The most useful error: the deepest one (ajv lists the `oneOf`/`if` wrappers after their causes). */
+function pickError(errors: ErrorObject[]): ErrorObject | undefined {
+  let best: ErrorObject | undefined;
+  for (const error of errors) {
+    if (error.keyword === 'if' || error.keyword === 'oneOf' || error.keyword === 'anyOf') continue;
+    if (!best || error.instancePath.length > best.instancePath.length) best = error;
+  }
+  return best ?? errors[0];
+}
+
+function fieldOf(error: ErrorObject): string {
+  let field = '';
+  for (const part of error.instancePath.split('/').slice(1)) {
+    const key = part.replaceAll('~1', '/').replaceAll('~0', '~');
+    field += /^\d+$/.test(key) ? `[${key}]` : field === '' ? key : `.${key}`;
+  }
+  if (error.keyword === 'required') {
+    const missing = (error.params as { missingProperty?: string }).missingProperty ?? '';
+    field = field === '' ? missing : `${field}.${missing}`;
+  }
+  return field;
+}
+
+function describe(error: ErrorObject): string {
+  switch (error.keyword) {
+    case 'required':
+      return 'is missing';
+    case 'type':
+      return `must be ${(error.params as { type?: string }).type ?? 'another type'}`;
+    case 'enum':
+      return `must be one of ${((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify((error.params as { allowedValue?: unknown }).allowedValue)}`;
+    default:
+      return error.message ?? 'does not match the trace schema';
+  }
+}
