@@ -1,0 +1,90 @@
+// The public surface of `looplet/evals`: EvalContext, eval discovery, scoring, marks, cases,
+// collectors, judges, and (from src/report) run summaries, baselines and reports.
+// Nothing here imports vitest: the runner in src/vitest builds on it.
+
+export * from '../report/index.js';
+export {
+  type AgentFactory,
+  type CaseInfo,
+  type CaseRun,
+  type RunCaseOptions,
+  runCase,
+} from './case-runner.js';
+export {
+  CASE_FILE_PATTERNS,
+  CASE_SCHEMA,
+  type CaseTurn,
+  type EvalCase,
+  loadCaseFile,
+  loadCases,
+  parseCases,
+} from './cases.js';
+export { type Collector, runCollectors } from './collectors.js';
+export {
+  type ContextFromRunOptions,
+  type ContextFromTraceOptions,
+  contextFromRun,
+  contextFromTrace,
+} from './context.js';
+export { EVAL_PREFIX, type EvalsInput, toEvalDefinitions, uniqueEvals } from './definitions.js';
+export {
+  type DiscoverEvalsOptions,
+  discoverEvals,
+  EVAL_FILE_PATTERNS,
+  findEvalFiles,
+  type ImportModule,
+} from './discover.js';
+export {
+  CaseFileError,
+  CaseRunError,
+  DuplicateEvalError,
+  EvalDefinitionError,
+  EvalImportError,
+  EvalPathError,
+  type ImportFailure,
+  JudgeAnswerError,
+  JudgeNotConfiguredError,
+} from './errors.js';
+export { type EvalHook, type EvalHookOptions, evalHook } from './hook.js';
+export {
+  createJudge,
+  isJudge,
+  JUDGE_SYSTEM_PROMPT,
+  type Judge,
+  type JudgeScoreArgs,
+  type JudgeVerdict,
+  parseJudgeAnswer,
+} from './judge.js';
+export {
+  type MarkOptions,
+  mark,
+  marksOf,
+  REQUIRED_TAG,
+  type SelectedEval,
+  SKIP_TAG,
+  selectEvals,
+} from './marks.js';
+export { DEFAULT_THRESHOLD, FAIL_LABELS, normalizeReturn, PASS_LABELS } from './normalize.js';
+export {
+  DEFAULT_EVAL_TIMEOUT_MS,
+  effectiveThreshold,
+  type RunEvalOptions,
+  type RunEvalsOptions,
+  runEval,
+  runEvals,
+} from './run.js';
+export type {
+  CaseMode,
+  CollectorError,
+  EvalContext,
+  EvalDefinition,
+  EvalErrorInfo,
+  EvalFunction,
+  EvalMarks,
+  EvalOutcome,
+  EvalResult,
+  EvalSource,
+  EvalStatus,
+  EvalToolCall,
+  EvalTools,
+} from './types.js';

@@ -1,0 +1,154 @@
+import { EvalDefinitionError } from './errors.js';
+import type { EvalDefinition, EvalFunction, EvalMarks } from './types.js';
+
+/** Tags with a meaning of their own: `required` (must run and pass) and `skip`. */
+export const REQUIRED_TAG = 'required';
+export const SKIP_TAG = 'skip';
+
+/** The object form of {@link mark}. */
+export interface MarkOptions {
+  /** Free tags for `include`/`exclude` (`required` and `skip` here act like the flags below). */
+  tags?: readonly string[];
+  /** Must run and pass, whatever the run's threshold: a skip, an exclusion or a metric-only result fails. */
+  required?: boolean;
+  /** Skip this eval (a string is the reason shown in reports). */
+  skip?: boolean | string;
+  /** Pass boundary for numeric scores, 0..1 (default: the run's threshold, else 0.5). */
+  threshold?: number;
+  /** Milliseconds an async eval may take before it is an error (default 60 000). */
+  timeout?: number;
+  /** The eval wants a judge even though it declares fewer than two parameters. */
+  judge?: boolean;
+}
+
+const MARKS = new WeakMap<EvalFunction, Partial<EvalMarks>>();
+
+/**
+ * Marks an eval with tags and options. Returns a new function (the original is left unmarked);
+ * marks stack: `mark(['slow'], mark(['required'], fn))` has both.
+ *
+ * @example
+ * export const eval_release_gate = mark(['required'], (ctx) => ctx.artifacts.tests_passing === true);
+ * export const eval_quality = mark({ tags: ['judge'], threshold: 0.7, timeout: 120_000 }, async (ctx, { judge }) => …);
+ */
+export function mark<F extends EvalFunction>(marks: readonly string[] | MarkOptions, fn: F): F {
+  if (typeof fn !== 'function')
+    throw new EvalDefinitionError('mark(marks, fn): the second argument must be the eval function');
+  const options: MarkOptions = Array.isArray(marks)
+    ? { tags: marks as readonly string[] }
+    : (marks as MarkOptions);
+  const own = parseMarkOptions(options);
+  const inner = MARKS.get(fn);
+  const merged: Partial<EvalMarks> = inner ? mergeMarks(inner, own) : own;
+  const wrapped = function (this: unknown, ...args: Parameters<EvalFunction>) {
+    return fn.apply(this, args);
+  };
+  // Keep name and arity: discovery names arrays of evals by `fn.name`, and arity says "wants a judge".
+  Object.defineProperty(wrapped, 'name', { value: fn.name });
+  Object.defineProperty(wrapped, 'length', { value: fn.length });
+  MARKS.set(wrapped, merged);
+  return wrapped as unknown as F;
+}
+
+/** The marks of an eval function (unmarked functions have no tags and are not required). */
+export function marksOf(fn: EvalFunction): EvalMarks {
+  const own = MARKS.get(fn) ?? {};
+  const marks: { -readonly [K in keyof EvalMarks]: EvalMarks[K] } = {
+    tags: own.tags ?? [],
+    required: own.required ?? false,
+    judge: own.judge ?? fn.length >= 2,
+  };
+  if (own.skip !== undefined) marks.skip = own.skip;
+  if (own.threshold !== undefined) marks.threshold = own.threshold;
+  if (own.timeoutMs !== undefined) marks.timeoutMs = own.timeoutMs;
+  return marks;
+}
+
+function parseMarkOptions(options: MarkOptions): Partial<EvalMarks> {
+  if (typeof options !== 'object' || options === null)
+    throw new EvalDefinitionError('mark(): the first argument must be a list of tags or an options object');
+  const known = new Set(['tags', 'required', 'skip', 'threshold', 'timeout', 'judge']);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key))
+      throw new EvalDefinitionError(
+        `mark(): unknown option "${key}" (known: tags, required, skip, threshold, timeout, judge)`,
+      );
+  }
+  const tags: string[] = [];
+  for (const tag of options.tags ?? []) {
+    if (typeof tag !== 'string' || tag.trim() === '')
+      throw new EvalDefinitionError(`mark(): tags must be non-empty strings, got ${JSON.stringify(tag)}`);
+    if (!tags.includes(tag)) tags.push(tag);
+  }
+  const marks: { -readonly [K in keyof EvalMarks]?: EvalMarks[K] } = {};
+  if (options.required === true || tags.includes(REQUIRED_TAG)) {
+    marks.required = true;
+    if (!tags.includes(REQUIRED_TAG)) tags.push(REQUIRED_TAG);
+  }
+  const skipTag = tags.indexOf(SKIP_TAG);
+  if (skipTag >= 0) tags.splice(skipTag, 1);
+  if (typeof options.skip === 'string' && options.skip !== '') marks.skip = options.skip;
+  else if (options.skip === true || skipTag >= 0) marks.skip = 'marked skip';
+  if (options.threshold !== undefined) {
+    const value = options.threshold;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1)
+      throw new EvalDefinitionError(`mark(): threshold must be a number from 0 to 1, got ${String(value)}`);
+    marks.threshold = value;
+  }
+  if (options.timeout !== undefined) {
+    const value = options.timeout;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+      throw new EvalDefinitionError(
+        `mark(): timeout must be a positive number of milliseconds, got ${String(value)}`,
+      );
+    marks.timeoutMs = value;
+  }
+  if (options.judge !== undefined) marks.judge = options.judge === true;
+  marks.tags = tags;
+  return marks;
+}
+
+function mergeMarks(inner: Partial<EvalMarks>, outer: Partial<EvalMarks>): Partial<EvalMarks> {
+  const merged: { -readonly [K in keyof EvalMarks]?: EvalMarks[K] } = { ...inner, ...outer };
+  merged.tags = [...new Set([...(inner.tags ?? []), ...(outer.tags ?? [])])];
+  if (inner.required || outer.required) merged.required = true;
+  return merged;
+}
+
+/** One eval chosen to run, and why it should not when a filter left it out although it is required. */
+export interface SelectedEval {
+  eval: EvalDefinition;
+  /** Set for a required eval that `include`/`exclude` left out: it is reported as failed. */
+  deselected?: string;
+}
+
+/**
+ * Applies `include`/`exclude` tags. An eval runs when it has at least one `include` tag (or
+ * `include` is empty) and no `exclude` tag. A required eval that the filters leave out is kept
+ * with a `deselected` reason: required evals must run, so it will be reported as failed.
+ */
+export function selectEvals({
+  evals,
+  include = [],
+  exclude = [],
+}: {
+  evals: readonly EvalDefinition[];
+  include?: readonly string[];
+  exclude?: readonly string[];
+}): SelectedEval[] {
+  const selected: SelectedEval[] = [];
+  for (const definition of evals) {
+    const tags = definition.marks.tags;
+    const included = include.length === 0 || include.some((tag) => tags.includes(tag));
+    const excludedBy = exclude.find((tag) => tags.includes(tag));
+    if (included && excludedBy === undefined) selected.push({ eval: definition });
+    else if (definition.marks.required) {
+      const reason =
+        excludedBy === undefined
+          ? `required eval left out by include [${include.join(', ')}]`
+          : `required eval left out by exclude [${excludedBy}]`;
+      selected.push({ eval: definition, deselected: reason });
+    }
+  }
+  return selected;
+}

@@ -1,0 +1,153 @@
+import type { EvalOutcome } from '../evals/types.js';
+import type { BaselineComparison } from './compare.js';
+import { describeOutcome, formatDelta, formatRate, formatScore, oneLine } from './format.js';
+import type { RunSummary } from './summary.js';
+import type { Verdict } from './verdict.js';
+
+/** Items shown per list before "…and N more": keeps the report well under GitHub's comment limit. */
+const LIST_LIMIT = 20;
+
+const ICONS: Readonly<Record<Verdict['status'], string>> = { pass: '✅', fail: '❌', error: '⚠️', empty: '⚠️' };
+
+/**
+ * `looplet-report.md`: short enough for a pull-request comment or a job summary. Verdict first,
+ * then regressions, then errors, then one compact row per eval; details fold away.
+ */
+export function renderMarkdown({
+  summary,
+  verdict,
+  comparison,
+}: {
+  summary: RunSummary;
+  verdict: Verdict;
+  comparison?: BaselineComparison;
+}): string {
+  const out: string[] = [];
+  const { totals } = summary;
+  out.push(`## ${ICONS[verdict.status]} looplet-eval: ${escapeText(verdict.headline)}`, '');
+  const counts = [
+    `**${totals.evals} evals × ${totals.contexts} runs**`,
+    `${totals.passed} passed`,
+    `${totals.failed} failed`,
+    `${totals.errors} errors`,
+    `${totals.skipped} skipped`,
+  ];
+  if (totals.reported > 0) counts.push(`${totals.reported} metric-only`);
+  out.push(counts.join(' · '));
+  if (comparison) {
+    out.push(
+      '',
+      `Baseline: ${comparison.newFailures.length} new failures · ${comparison.fixed.length} fixed · ${comparison.scoreDrops.length} score drops (tolerance ${comparison.tolerance})` +
+        changes(comparison),
+    );
+  }
+
+  if (comparison && comparison.regressions > 0) {
+    out.push('', '### Regressions', '');
+    const lines = [
+      ...comparison.newFailures.map(
+        (change) =>
+          `- ❌ ${code(change.eval)} › ${code(change.context)}: ${change.before ?? 'new'} → ${change.after}` +
+          (change.beforeScore !== undefined || change.afterScore !== undefined
+            ? ` (score ${formatScore(change.beforeScore)} → ${formatScore(change.afterScore)})`
+            : ''),
+      ),
+      ...comparison.scoreDrops.map(
+        (drop) =>
+          `- 📉 ${code(drop.eval)} mean score ${formatScore(drop.before)} → ${formatScore(drop.after)} (${formatDelta(drop.delta)} over ${drop.contexts} runs)`,
+      ),
+    ];
+    out.push(...limit(lines));
+  }
+
+  const errored = summary.outcomes.filter((outcome) => outcome.status === 'error');
+  if (errored.length > 0 || summary.infrastructureErrors.length > 0) {
+    out.push('', '### Errors', '');
+    out.push(
+      ...limit([
+        ...summary.infrastructureErrors.map(
+          (error) => `- ⚠️ ${code(error.source)} (${error.kind}): ${escapeText(oneLine(error.message))}`,
+        ),
+        ...errored.map(outcomeLine),
+      ]),
+    );
+  }
+
+  if (summary.evals.length > 0) {
+    const deltas = new Map(comparison?.scores.map((change) => [change.eval, change.delta]));
+    out.push('', '### Evals', '');
+    out.push(`| eval | pass rate | mean score |${comparison ? ' Δ |' : ''} ✓ | ✗ | ! | skipped |`);
+    out.push(`|---|---:|---:|${comparison ? '---:|' : ''}---:|---:|---:|---:|`);
+    for (const item of summary.evals) {
+      const name = `${code(item.name)}${item.required ? ' (required)' : ''}`;
+      const delta = comparison ? ` ${formatDelta(deltas.get(item.name))} |` : '';
+      out.push(
+        `| ${name} | ${formatRate(item.passRate)} | ${formatScore(item.meanScore)} |${delta} ${item.passed} | ${item.failed} | ${item.errors} | ${item.skipped} |`,
+      );
+    }
+  }
+
+  const failures = summary.outcomes.filter((outcome) => outcome.status === 'failed');
+  if (failures.length > 0) {
+    out.push('', `<details><summary>Failures (${failures.length})</summary>`, '');
+    out.push(...limit(failures.map(outcomeLine)));
+    out.push('', '</details>');
+  }
+  if (comparison && comparison.fixed.length > 0) {
+    out.push('', `<details><summary>Fixed since the baseline (${comparison.fixed.length})</summary>`, '');
+    out.push(
+      ...limit(comparison.fixed.map((change) => `- ✅ ${code(change.eval)} › ${code(change.context)}`)),
+    );
+    out.push('', '</details>');
+  }
+  if (comparison && comparison.metricDeltas.length > 0) {
+    out.push('', `<details><summary>Metric changes (${comparison.metricDeltas.length})</summary>`, '');
+    out.push(
+      ...limit(
+        comparison.metricDeltas.map(
+          (delta) =>
+            `- ${code(delta.eval)} ${code(delta.metric)}: ${round(delta.before)} → ${round(delta.after)} (${delta.delta > 0 ? '+' : '−'}${round(Math.abs(delta.delta))})`,
+        ),
+      ),
+    );
+    out.push('', '</details>');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function changes(comparison: BaselineComparison): string {
+  const parts: string[] = [];
+  if (comparison.evalsAdded.length > 0) parts.push(`${comparison.evalsAdded.length} evals added`);
+  if (comparison.evalsRemoved.length > 0) parts.push(`${comparison.evalsRemoved.length} evals removed`);
+  if (comparison.contextsAdded.length > 0) parts.push(`${comparison.contextsAdded.length} runs added`);
+  if (comparison.contextsRemoved.length > 0) parts.push(`${comparison.contextsRemoved.length} runs removed`);
+  return parts.length > 0 ? ` · ${parts.join(' · ')}` : '';
+}
+
+function outcomeLine(outcome: EvalOutcome): string {
+  const icon = outcome.status === 'error' ? '⚠️' : '❌';
+  return `- ${icon} ${code(outcome.name)} › ${code(outcome.context)}: ${escapeText(describeOutcome(outcome))}`;
+}
+
+function limit(lines: string[]): string[] {
+  if (lines.length <= LIST_LIMIT) return lines;
+  return [
+    ...lines.slice(0, LIST_LIMIT),
+    `- …and ${lines.length - LIST_LIMIT} more (see looplet-report.json)`,
+  ];
+}
+
+/** Inline code that survives backticks and table pipes in names. */
+function code(text: string): string {
+  const clean = text.replaceAll('|', '\\|').replace(/\s+/g, ' ');
+  return clean.includes('`') ? `\`\` ${clean} \`\`` : `\`${clean}\``;
+}
+
+/** Text that cannot open HTML tags or break a table row. */
+function escapeText(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('|', '\\|');
+}
+
+function round(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(3);
+}

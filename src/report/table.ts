@@ -1,0 +1,95 @@
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import type { BaselineComparison } from './compare.js';
+import { formatDelta, formatRate, formatScore } from './format.js';
+import type { RunSummary } from './summary.js';
+import type { Verdict } from './verdict.js';
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+/**
+ * The terminal table printed at the end of a run: per eval, pass rate, mean score, delta against
+ * the baseline and counts, then the verdict line. Colours follow picocolors (off for `NO_COLOR`
+ * and non-TTY output); pass `colors: false` to force plain text.
+ */
+export function renderTable({
+  summary,
+  comparison,
+  verdict,
+  colors,
+}: {
+  summary: RunSummary;
+  comparison?: BaselineComparison;
+  verdict?: Verdict;
+  colors?: boolean;
+}): string {
+  const c: Colors = colors === undefined ? pc : pc.createColors(colors);
+  const deltas = new Map(comparison?.scores.map((change) => [change.eval, change.delta]));
+  const drops = new Set(comparison?.scoreDrops.map((drop) => drop.eval));
+  const head = ['eval', 'pass rate', 'mean', ...(comparison ? ['Δ base'] : []), '✓', '✗', '!', 'skip'];
+  const table = new Table({
+    head: head.map((title) => c.bold(title)),
+    colAligns: [
+      'left',
+      'right',
+      'right',
+      ...(comparison ? (['right'] as const) : []),
+      'right',
+      'right',
+      'right',
+      'right',
+    ],
+    style: { head: [], border: [], compact: true },
+  });
+  for (const item of summary.evals) {
+    const rate = formatRate(item.passRate);
+    const rateCell = item.passRate === null ? c.dim(rate) : item.passRate === 1 ? c.green(rate) : c.red(rate);
+    const score = formatScore(item.meanScore);
+    const scoreCell =
+      item.meanScore === null
+        ? c.dim(score)
+        : item.meanScore < 0.5
+          ? c.red(score)
+          : item.meanScore < 0.75
+            ? c.yellow(score)
+            : c.green(score);
+    const row = [`${item.name}${item.required ? c.dim(' (required)') : ''}`, rateCell, scoreCell];
+    if (comparison) {
+      const delta = deltas.get(item.name);
+      const text = formatDelta(delta);
+      row.push(
+        drops.has(item.name)
+          ? c.red(text)
+          : delta !== undefined && delta > 0.005
+            ? c.green(text)
+            : c.dim(text),
+      );
+    }
+    row.push(
+      String(item.passed),
+      item.failed > 0 ? c.red(String(item.failed)) : '0',
+      item.errors > 0 ? c.yellow(String(item.errors)) : '0',
+      item.skipped > 0 ? c.dim(String(item.skipped)) : '0',
+    );
+    table.push(row);
+  }
+  const lines = [table.toString()];
+  if (comparison) {
+    const parts = [
+      `${comparison.newFailures.length} new failures`,
+      `${comparison.fixed.length} fixed`,
+      `${comparison.scoreDrops.length} score drops (tolerance ${comparison.tolerance})`,
+    ];
+    if (comparison.evalsAdded.length > 0) parts.push(`${comparison.evalsAdded.length} evals added`);
+    if (comparison.evalsRemoved.length > 0) parts.push(`${comparison.evalsRemoved.length} evals removed`);
+    if (comparison.contextsAdded.length > 0) parts.push(`${comparison.contextsAdded.length} runs added`);
+    if (comparison.contextsRemoved.length > 0)
+      parts.push(`${comparison.contextsRemoved.length} runs removed`);
+    lines.push(`baseline: ${parts.join(', ')}`);
+  }
+  if (verdict) {
+    const paint = verdict.status === 'pass' ? c.green : verdict.status === 'fail' ? c.red : c.yellow;
+    lines.push(paint(c.bold(verdict.headline)));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,131 @@
+import type { BaselineComparison } from './compare.js';
+import type { RunSummary } from './summary.js';
+
+/**
+ * When a run fails CI (`--fail-on`):
+ * - `failure` (default): any failed eval, or any regression against the baseline;
+ * - `regression`: only regressions — failures that are new since the baseline and score drops.
+ *   Failures the baseline already had do not fail the run. Without a baseline every failure is new;
+ * - `never`: report only.
+ * Whatever the mode, errors (exit 3) and failed required evals (exit 1) fail the run.
+ */
+export type FailOn = 'regression' | 'failure' | 'never';
+
+/** The values `--fail-on` accepts. */
+export const FAIL_ON_VALUES: readonly FailOn[] = ['failure', 'regression', 'never'];
+
+/** Exit codes (DESIGN.md): 0 ok, 1 failures or regressions, 2 usage or configuration, 3 infrastructure. */
+export const EXIT_CODES = { ok: 0, failed: 1, usage: 2, infrastructure: 3 } as const;
+
+/** The run's outcome for CI. */
+export interface Verdict {
+  exitCode: 0 | 1 | 2 | 3;
+  status: 'pass' | 'fail' | 'error' | 'empty';
+  /** One line, verdict first: what a PR comment starts with. */
+  headline: string;
+  /** Why the run failed (empty when it passed). */
+  reasons: string[];
+}
+
+/**
+ * Decides the exit code from a summary and, when there is a baseline, its comparison.
+ * Precedence: no results at all → 2 (nothing was selected or found: a configuration mistake);
+ * eval errors or infrastructure errors → 3; failed required evals → 1; then `failOn`.
+ */
+export function decideVerdict({
+  summary,
+  comparison,
+  failOn = 'failure',
+}: {
+  summary: RunSummary;
+  comparison?: BaselineComparison;
+  failOn?: FailOn;
+}): Verdict {
+  const { totals } = summary;
+  const reasons: string[] = [];
+  const scope = `${totals.evals} eval${plural(totals.evals)} × ${totals.contexts} run${plural(totals.contexts)}`;
+
+  if (totals.outcomes === 0 && totals.infrastructureErrors === 0) {
+    return {
+      exitCode: 2,
+      status: 'empty',
+      headline: 'no eval results: no evals were selected, or no traces or cases were found',
+      reasons: ['nothing was scored'],
+    };
+  }
+  const errors = totals.errors + totals.infrastructureErrors;
+  if (totals.errors > 0) reasons.push(`${totals.errors} eval error${plural(totals.errors)}`);
+  if (totals.infrastructureErrors > 0)
+    reasons.push(`${totals.infrastructureErrors} infrastructure error${plural(totals.infrastructureErrors)}`);
+  if (totals.requiredFailed > 0)
+    reasons.push(`${totals.requiredFailed} required eval failure${plural(totals.requiredFailed)}`);
+
+  const newFailures = comparison ? comparison.newFailures.length : totals.failed;
+  const drops = comparison ? comparison.scoreDrops.length : 0;
+  const regressionReasons: string[] = [];
+  if (comparison && newFailures > 0)
+    regressionReasons.push(`${newFailures} new failure${plural(newFailures)}`);
+  if (drops > 0)
+    regressionReasons.push(`${drops} score drop${plural(drops)} beyond ${comparison!.tolerance}`);
+
+  let failing = totals.requiredFailed > 0;
+  if (failOn === 'failure') {
+    if (totals.failed > 0) {
+      failing = true;
+      reasons.push(`${totals.failed} failure${plural(totals.failed)}`);
+    }
+    if (regressionReasons.length > 0) failing = true;
+    reasons.push(...regressionReasons);
+  } else if (failOn === 'regression') {
+    if (comparison) {
+      if (regressionReasons.length > 0) failing = true;
+      reasons.push(...regressionReasons);
+    } else if (totals.failed > 0) {
+      failing = true;
+      reasons.push(`${totals.failed} failure${plural(totals.failed)} (no baseline: every failure is new)`);
+    }
+  }
+  const counts = `${totals.passed} passed, ${totals.failed} failed${totals.errors > 0 ? `, ${totals.errors} errors` : ''}`;
+  if (errors > 0) {
+    return { exitCode: 3, status: 'error', headline: `ERROR: ${reasons.join(', ')} (${scope})`, reasons };
+  }
+  if (failing) {
+    return {
+      exitCode: 1,
+      status: 'fail',
+      headline: `FAIL: ${reasons.join(', ')} (${scope}; ${counts})`,
+      reasons,
+    };
+  }
+  const note =
+    totals.failed > 0
+      ? ` (${totals.failed} failure${plural(totals.failed)} not failing the run: --fail-on ${failOn})`
+      : '';
+  return { exitCode: 0, status: 'pass', headline: `PASS: ${counts} (${scope})${note}`, reasons: [] };
+}
+
+const USAGE_CODES: ReadonlySet<string> = new Set([
+  'USAGE',
+  'EVAL_DUPLICATE',
+  'EVAL_PATH',
+  'EVAL_DEFINITION',
+  'CASE_INVALID',
+  'CASE_CONFIG',
+  'BASELINE_INVALID',
+  'BASELINE_NOT_FOUND',
+  'BASELINE_VERSION',
+]);
+
+/**
+ * The exit code for an error that stopped a run: 2 for configuration mistakes (bad paths,
+ * invalid cases, duplicate eval names, an unusable baseline), 3 for everything else (an eval file
+ * that failed to import, an unreadable trace, a replay divergence, a crash).
+ */
+export function exitCodeForError(error: unknown): 2 | 3 {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && USAGE_CODES.has(code) ? 2 : 3;
+}
+
+function plural(count: number): string {
+  return count === 1 ? '' : 's';
+}
