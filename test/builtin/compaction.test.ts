@@ -226,6 +226,12 @@ describe('compaction', () => {
     // (40 characters, 'echo' and '{}' = 46) and the result (396 + 'echo' = 400).
     expect(estimateTokens({ messages: state.messages, state })).toBe(1000 + Math.ceil((46 + 400) / 4));
     expect(estimateTokens({ messages: state.messages.slice(0, 2), state })).toBe(1000);
+    // The live conversation grows (or is edited in place by a hook): the estimate follows.
+    const before = estimateTokens({ messages: state.messages, state });
+    state.messages.push({ role: 'user', content: 'e'.repeat(400) });
+    expect(estimateTokens({ messages: state.messages, state })).toBe(before + 100);
+    state.messages.splice(-1, 1);
+    expect(estimateTokens({ messages: state.messages, state })).toBe(before);
     // No usage reported: characters / 4.
     const plain = { ...state, steps: [] };
     expect(estimateTokens({ messages: state.messages, state: plain })).toBe(Math.ceil((800 + 446) / 4));

@@ -108,6 +108,36 @@ describe('permissionHook', () => {
     expect(result.steps[0]?.results[1]?.error).toEqual({ kind: 'denied', message: 'destructive command' });
   });
 
+  it('awaits async predicates, checking rules in order', async () => {
+    const fetchUrl = recordingTool('fetch_url');
+    const blocklist = new Set(['evil.example']);
+    const isBlocked = async ({ call }: PermissionRequest) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return blocklist.has(new URL(String(call.args.value)).host);
+    };
+    const result = await agentLoop({
+      llm: new ScriptedLLM([
+        {
+          toolCalls: [
+            { name: 'fetch_url', args: { value: 'https://evil.example/x' } },
+            { name: 'fetch_url', args: { value: 'https://docs.example/y' } },
+          ],
+        },
+        done,
+      ]),
+      tools: [fetchUrl.tool],
+      task: 't',
+      hooks: [
+        permissionHook({
+          deny: [{ tool: 'fetch_*', when: isBlocked, reason: 'that host is blocked' }],
+          defaultDecision: 'allow',
+        }),
+      ],
+    }).result;
+    expect(fetchUrl.ran).toEqual([{ value: 'https://docs.example/y' }]);
+    expect(result.steps[0]?.results[0]?.error).toEqual({ kind: 'denied', message: 'that host is blocked' });
+  });
+
   it('asks an async approver: an approval runs the tool, a refusal denies it with the approver’s reason', async () => {
     const write = recordingTool('write_file');
     const asked: PermissionRequest[] = [];

@@ -3,7 +3,7 @@ import { LoopletError } from '../../util/errors.js';
 import type { Hook } from '../hooks.js';
 import type { LoopState } from '../state.js';
 import type { Message } from '../types.js';
-import { conversationChars, splitConversation, toolPairingProblem } from './conversation.js';
+import { conversationChars, messageChars, splitConversation, toolPairingProblem } from './conversation.js';
 import { HookConfigError } from './errors.js';
 
 /** What a compaction strategy receives. */
@@ -75,16 +75,40 @@ export function estimateTokens({
   messages: readonly Message[];
   state: LoopState;
 }): number {
-  const chars = conversationChars(messages);
+  const chars = messages === state.messages ? liveChars(state.messages) : conversationChars(messages);
   const promptTokens = state.steps.at(-1)?.usage.promptTokens ?? 0;
   if (promptTokens > 0) {
     const reply = lastAssistantIndex(state.messages);
     if (reply >= 0) {
-      const promptChars = conversationChars(state.messages.slice(0, reply));
+      const promptChars = liveChars(state.messages) - conversationChars(state.messages.slice(reply));
       return Math.max(0, Math.ceil(promptTokens + (chars - promptChars) / CHARS_PER_TOKEN));
     }
   }
   return Math.ceil(chars / CHARS_PER_TOKEN);
+}
+
+/** Running character counts of live conversations, so a step costs the same at step 10,000 as at 10. */
+const counted = new WeakMap<
+  readonly Message[],
+  { length: number; last: Message | undefined; chars: number }
+>();
+
+/**
+ * Characters of the loop's conversation, counting only what was appended since the last call (the
+ * loop only appends; compaction replaces the array). A shrunk array or a different last counted
+ * message means it was edited in place: count it all again.
+ */
+function liveChars(messages: readonly Message[]): number {
+  const seen = counted.get(messages);
+  let from = 0;
+  let chars = 0;
+  if (seen !== undefined && seen.length <= messages.length && messages[seen.length - 1] === seen.last) {
+    from = seen.length;
+    chars = seen.chars;
+  }
+  for (let index = from; index < messages.length; index++) chars += messageChars(messages[index]!);
+  counted.set(messages, { length: messages.length, last: messages.at(-1), chars });
+  return chars;
 }
 
 function lastAssistantIndex(messages: readonly Message[]): number {

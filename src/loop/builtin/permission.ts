@@ -1,5 +1,6 @@
 import { DONE_TOOL_NAME } from '../../tools/done-tool.js';
 import { errorMessage } from '../../util/errors.js';
+import { andThen, isPromiseLike, type MaybePromise } from '../../util/maybe-async.js';
 import { deny, type HookDecision } from '../decision.js';
 import type { Hook } from '../hooks.js';
 import type { LoopState } from '../state.js';
@@ -109,27 +110,38 @@ export function permissionHook(options: PermissionOptions = {}): Hook {
 
   return {
     name: options.name ?? 'permission',
-    async checkPermission(request: PermissionRequest): Promise<HookDecision | undefined> {
-      const denied = await firstMatch(denyRules, request);
-      if (denied)
-        return deny(denied.reason ?? `tool "${request.call.name}" is denied by rule "${denied.label}"`);
-      const asked = await firstMatch(askRules, request);
-      if (asked) return askApprover(approve!, request);
-      if (await firstMatch(allowRules, request)) return undefined;
-      if (request.call.name === DONE_TOOL_NAME || fallback === 'allow') return undefined;
-      if (fallback === 'ask') return askApprover(approve!, request);
-      return deny(`tool "${request.call.name}" is not allowed: no permission rule allows it`);
+    // Synchronous unless a predicate or the approver is async: most calls cost no promise.
+    checkPermission(request: PermissionRequest): MaybePromise<HookDecision | undefined> {
+      const name = request.call.name;
+      return andThen(firstMatch(denyRules, request), (denied) => {
+        if (denied) return deny(denied.reason ?? `tool "${name}" is denied by rule "${denied.label}"`);
+        return andThen(firstMatch(askRules, request), (asked) => {
+          if (asked) return askApprover(approve!, request);
+          return andThen(firstMatch(allowRules, request), (allowed) => {
+            if (allowed || name === DONE_TOOL_NAME || fallback === 'allow') return undefined;
+            if (fallback === 'ask') return askApprover(approve!, request);
+            return deny(`tool "${name}" is not allowed: no permission rule allows it`);
+          });
+        });
+      });
     },
   };
 }
 
-async function firstMatch(
+/** The first rule that covers the request, checking predicates in rule order. */
+function firstMatch(
   rules: readonly CompiledRule[],
   request: PermissionRequest,
-): Promise<CompiledRule | undefined> {
-  for (const rule of rules) {
+  from = 0,
+): MaybePromise<CompiledRule | undefined> {
+  for (let index = from; index < rules.length; index++) {
+    const rule = rules[index]!;
     if (!rule.matchesName(request.call.name)) continue;
-    if (rule.when === undefined || (await rule.when(request))) return rule;
+    if (rule.when === undefined) return rule;
+    const holds = rule.when(request);
+    if (isPromiseLike<boolean>(holds))
+      return Promise.resolve(holds).then((yes) => (yes ? rule : firstMatch(rules, request, index + 1)));
+    if (holds) return rule;
   }
   return undefined;
 }
