@@ -1,8 +1,10 @@
-import { ScriptedLLM } from '../llm/scripted.js';
+import { ScriptExhaustedError, ScriptedLLM } from '../llm/scripted.js';
 import type { LLMBackend } from '../llm/types.js';
 import type { AgentRun } from '../loop/agent-loop.js';
 import type { RunResult } from '../loop/result.js';
 import type { Task } from '../loop/types.js';
+import { ReplayDivergenceError } from '../provenance/errors.js';
+import { ReplayLLM } from '../provenance/replay.js';
 import { errorMessage } from '../util/errors.js';
 import type { EvalCase } from './cases.js';
 import { type Collector, runCollectors } from './collectors.js';
@@ -12,7 +14,7 @@ import { CaseRunError } from './errors.js';
 import type { Judge } from './judge.js';
 import { selectEvals } from './marks.js';
 import { effectiveThreshold, runEvals } from './run.js';
-import type { CaseMode, EvalContext, EvalOutcome } from './types.js';
+import type { CaseMode, EvalContext, EvalErrorInfo, EvalOutcome } from './types.js';
 
 /** What an agent factory is told about the case: everything but the grader-only `expected`. */
 export interface CaseInfo {
@@ -68,7 +70,10 @@ export interface CaseRun {
   context?: EvalContext;
   result?: RunResult;
   outcomes: EvalOutcome[];
-  /** Set when the agent factory or the run threw: every eval is then an `agent` error. */
+  /**
+   * Set when the agent factory or the run threw (every eval is then an `agent` error), or when the
+   * replayed or scripted responses ran out or diverged (every eval is a `replay` error).
+   */
   error?: Error;
 }
 
@@ -92,7 +97,22 @@ export async function runCase(options: RunCaseOptions): Promise<CaseRun> {
     result = await run.result;
   } catch (error) {
     const asError = error instanceof Error ? error : new Error(String(error));
-    return { case: testCase, outcomes: agentFailure({ options, evals, error: asError }), error: asError };
+    const outcomes = failAll({
+      options,
+      evals,
+      error: { kind: 'agent', message: `the agent run failed: ${errorMessage(asError)}`, name: asError.name },
+    });
+    return { case: testCase, outcomes, error: asError };
+  }
+  // The recorded (or scripted) responses no longer fit the harness: the run says nothing about
+  // the agent, so scoring it would be a guess. Every eval is an error (exit code 3), with the diff.
+  if (result.error instanceof ReplayDivergenceError || result.error instanceof ScriptExhaustedError) {
+    const outcomes = failAll({
+      options,
+      evals,
+      error: { kind: 'replay', message: result.error.message, name: result.error.name },
+    });
+    return { case: testCase, result, outcomes, error: result.error };
   }
   const collected = await runCollectors({ collectors: options.collectors ?? [], state: run.state, result });
   const context = contextFromRun({
@@ -137,9 +157,7 @@ async function modelFor(options: RunCaseOptions): Promise<LLMBackend> {
           caseId: testCase.id,
           message: `mode "replay" needs a trace: set "trace" in ${testCase.file} or pass \`trace\``,
         });
-      if (!options.replayLLM)
-        throw new CaseRunError({ caseId: testCase.id, message: 'mode "replay" needs `replayLLM`' });
-      return options.replayLLM({ dir });
+      return options.replayLLM ? options.replayLLM({ dir }) : ReplayLLM.fromTrace(dir);
     }
     default:
       throw new CaseRunError({
@@ -149,14 +167,14 @@ async function modelFor(options: RunCaseOptions): Promise<LLMBackend> {
   }
 }
 
-function agentFailure({
+function failAll({
   options,
   evals,
   error,
 }: {
   options: RunCaseOptions;
   evals: EvalsInput;
-  error: Error;
+  error: EvalErrorInfo;
 }): EvalOutcome[] {
   const selected = selectEvals({
     evals: toEvalDefinitions({ evals }),
@@ -170,7 +188,7 @@ function agentFailure({
       status: 'error',
       metrics: {},
       details: {},
-      error: { kind: 'agent', message: `the agent run failed: ${errorMessage(error)}`, name: error.name },
+      error,
       required: definition.marks.required,
       tags: [...definition.marks.tags],
       threshold: effectiveThreshold({ definition, runThreshold: options.threshold }),

@@ -160,10 +160,10 @@ export function parseCases({ text, file }: { text: string; file: string }): Eval
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const syntax = doc.errors[0];
   if (syntax) {
-    const line = syntax.linePos?.[0].line;
+    const line = lines.linePos(syntax.pos[0]).line;
     throw new CaseFileError({
       file,
-      ...(line !== undefined ? { line } : {}),
+      line,
       problem: `not valid YAML/JSON: ${syntax.message.split('\n')[0]}`,
     });
   }

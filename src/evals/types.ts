@@ -148,9 +148,13 @@ export interface EvalDefinition {
  */
 export type EvalStatus = 'passed' | 'failed' | 'reported' | 'skipped' | 'error';
 
-/** What went wrong when an outcome's status is `error`. */
+/**
+ * What went wrong when an outcome's status is `error`: the eval `threw`, hit its `timeout`,
+ * returned an `invalid_result`; a `collector` failed; the `agent` run crashed; the `replay`ed
+ * or scripted responses diverged or ran out; the `trace` could not be read.
+ */
 export interface EvalErrorInfo {
-  kind: 'threw' | 'timeout' | 'invalid_result' | 'collector' | 'agent' | 'trace';
+  kind: 'threw' | 'timeout' | 'invalid_result' | 'collector' | 'agent' | 'replay' | 'trace';
   message: string;
   /** The thrown error's class name, when one was thrown. */
   name?: string;

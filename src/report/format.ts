@@ -35,9 +35,10 @@ export function oneLine(text: string, limit = 160): string {
 /** What an outcome says, in a few words: the score and threshold, the error, the skip reason. */
 export function describeOutcome(outcome: EvalOutcome): string {
   const parts: string[] = [];
-  if (outcome.score !== undefined) parts.push(`score ${formatScore(outcome.score)}`);
-  if (outcome.status === 'failed' && outcome.score !== undefined)
-    parts.push(`< ${formatScore(outcome.threshold)}`);
+  if (outcome.score !== undefined) {
+    const below = outcome.status === 'failed' && outcome.score < outcome.threshold;
+    parts.push(`score ${formatScore(outcome.score)}${below ? ` < ${formatScore(outcome.threshold)}` : ''}`);
+  }
   if (outcome.label !== undefined) parts.push(`"${outcome.label}"`);
   const metrics = Object.entries(outcome.metrics);
   if (metrics.length > 0)

@@ -1,0 +1,165 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CaseFileError, EvalPathError, loadCaseFile, loadCases, parseCases } from '../../src/evals/index.js';
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'looplet-cases-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function write(file: string, content: string) {
+  const path = join(root, file);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, content);
+  return path;
+}
+
+function caseError(text: string, file = '/cases/bad.yaml'): CaseFileError {
+  try {
+    parseCases({ text, file });
+  } catch (error) {
+    if (error instanceof CaseFileError) return error;
+    throw error;
+  }
+  throw new Error('expected a CaseFileError');
+}
+
+describe('loadCases', () => {
+  it('loads YAML and JSON cases (one per file or a list), sorted by path, with defaults', async () => {
+    const yaml = await write(
+      'profit.yaml',
+      `# a case from a real failure
+id: profit_math
+task:
+  goal: Publish report.json for revenue 120 and cost 80, then finish.
+expected:
+  profit: 40
+marks: [smoke, regression]
+notes: The expected profit is grader-only.
+script:
+  - toolCalls:
+      - name: publish_report
+        args: { revenue: 120, cost: 80 }
+  - toolCalls: [{ name: done, args: { summary: published } }]
+trace: ../traces/profit_math
+`,
+    );
+    await write(
+      'more/list.json',
+      JSON.stringify(
+        [
+          { id: 'a1', task: 'Say hi' },
+          { id: 'a2', task: { goal: 'Say bye', tone: 'warm' } },
+        ],
+        null,
+        2,
+      ),
+    );
+    await write('README.md', '# not a case');
+
+    const cases = await loadCases({ dir: root });
+    expect(cases.map((item) => item.id)).toEqual(['a1', 'a2', 'profit_math']);
+    const [a1, a2, profit] = cases;
+    expect(a1).toMatchObject({ task: 'Say hi', expected: {}, marks: [], line: 2 });
+    expect(a1?.notes).toBeUndefined();
+    expect(a2?.task).toEqual({ goal: 'Say bye', tone: 'warm' });
+    expect(a2?.line).toBe(6);
+    expect(profit).toMatchObject({
+      file: yaml,
+      line: 2,
+      expected: { profit: 40 },
+      marks: ['smoke', 'regression'],
+      notes: 'The expected profit is grader-only.',
+      trace: join(dirname(root), 'traces', 'profit_math'),
+    });
+    expect(profit?.script?.[0]?.toolCalls?.[0]).toEqual({
+      name: 'publish_report',
+      args: { revenue: 120, cost: 80 },
+    });
+  });
+
+  it('reads a Python looplet case.json as is', async () => {
+    const [item] = await loadCaseFile({ file: '/work/shared/fixtures/python-trace/case.json' });
+    expect(item).toMatchObject({
+      id: 'profit_math',
+      task: { goal: 'Publish report.json for revenue 120 and cost 80, then finish.' },
+      expected: { profit: 40 },
+      marks: ['smoke', 'regression'],
+    });
+  });
+
+  it('reports malformed YAML with the file and line', () => {
+    const error = caseError('id: broken\ntask: t\nexpected:\n  profit: 40\n bad: 1\n');
+    expect(error.file).toBe('/cases/bad.yaml');
+    expect(error.line).toBe(5);
+    expect(error.message).toBe(
+      '/cases/bad.yaml:5: not valid YAML/JSON: All mapping items must start at the same column',
+    );
+    expect(caseError('id: x\n\tbad: tab\n').line).toBe(2);
+  });
+
+  it('reports malformed JSON with the line', () => {
+    const error = caseError('{\n  "id": "x",\n  "task": "t",,\n}\n', '/cases/bad.json');
+    expect(error.line).toBe(3);
+    expect(error.message).toContain('/cases/bad.json:3');
+  });
+
+  it('reports a case without id at the line where the case starts, naming the field', () => {
+    const error = caseError('# header\n\ntask: Greet Alice\nmarks: [smoke]\n');
+    expect(error.field).toBe('id');
+    expect(error.line).toBe(3);
+    expect(error.message).toBe('/cases/bad.yaml:3: field "id": missing required field "id"');
+  });
+
+  it('reports the case number in a list, and the line of a wrong field', () => {
+    const error = caseError('- id: ok\n  task: a\n- id: second\n  task: b\n  marks:\n    - smoke\n    - 3\n');
+    expect(error.line).toBe(7);
+    expect(error.field).toBe('marks/1');
+    expect(error.message).toBe('/cases/bad.yaml:7: field "marks/1": case #2: must be string');
+  });
+
+  it('reports an unknown field (a typo) at its own line and lists the known ones', () => {
+    const error = caseError('id: x\ntask: t\nexpect:\n  profit: 40\n');
+    expect(error.line).toBe(3);
+    expect(error.field).toBe('expect');
+    expect(error.message).toContain(
+      'unknown field "expect" (case fields: id, task, expected, marks, notes, script, trace)',
+    );
+  });
+
+  it('rejects an id with spaces, a task without goal, and an empty file, saying what is allowed', () => {
+    expect(caseError('id: my case\ntask: t\n').message).toContain('only letters, digits, ".", "_" and "-"');
+    const task = caseError('id: x\ntask:\n  description: Fix the bug\n');
+    expect(task.field).toBe('task/goal');
+    expect(task.message).toContain('missing required field "goal"');
+    expect(caseError('').message).toContain('the file is empty');
+    expect(caseError('id: x\ntask: 42\n').message).toContain('field "task": must be string or object');
+  });
+
+  it('lists further problems of the same case in the message', () => {
+    const error = caseError('id: x\ntask: t\nmarks: smoke\nnotes: [1]\n');
+    expect(error.line).toBe(3);
+    expect(error.message).toContain('also /cases/bad.yaml:4: field "notes": must be string');
+  });
+
+  it('rejects the same id in two files, naming both places', async () => {
+    const first = await write('a.yaml', 'id: dup\ntask: one\n');
+    const second = await write('b.json', '{"id": "dup", "task": "two"}');
+    const error = await loadCases({ dir: root }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CaseFileError);
+    expect((error as Error).message).toBe(
+      `${second}:1: field "id": duplicate case id "dup" (also at ${first}:1); case ids must be unique`,
+    );
+  });
+
+  it('rejects a cases directory that does not exist', async () => {
+    const error = await loadCases({ dir: 'nope', cwd: root }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(EvalPathError);
+    expect((error as Error).message).toBe('cases path not found: nope');
+  });
+});
