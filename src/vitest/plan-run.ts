@@ -8,6 +8,21 @@ import { chunkTraces, findTraceDirs, type ScoringOptions, type TraceRef, writeCh
 /** Where `runner.js` lives once built: the runner vitest loads into each worker. */
 export const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url));
 
+/**
+ * looplet's own compiled files, for vitest's `server.deps.external`. Installed from npm they sit
+ * in node_modules and vitest loads them with Node's own loader; from a checkout or a link they
+ * would go through vite's transform instead — several times slower to start, and a second copy
+ * of modules (such as the registry of `mark()`s) that eval files importing `looplet/evals` load
+ * natively. Externalising them keeps one copy, loaded natively, in both cases.
+ */
+export const LOOPLET_DIST = new RegExp(
+  `^${escapeRegExp(path.dirname(path.dirname(RUNNER_PATH)) + path.sep)}`,
+);
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** The options of {@link planRun}. */
 export interface PlanRunOptions {
   /** Project root; relative paths resolve against it. */

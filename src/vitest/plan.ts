@@ -1,6 +1,5 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { glob } from 'tinyglobby';
 
 /** A trace directory to score, with the id reports and test names use (its path under the traces root). */
 export interface TraceRef {
@@ -22,6 +21,12 @@ export interface ScoringOptions {
   allowNetwork?: boolean;
   /** Hosts reachable even in the sandbox (an LLM judge's). */
   allowHosts?: string[];
+  /**
+   * Send each outcome as a vitest annotation (what @vitest/ui and IDEs display). One message per
+   * test, so it is on for interactive runs (`--ui`, `--watch`) and off for CI, where the report
+   * reads outcomes from test meta.
+   */
+  annotate?: boolean;
 }
 
 /** What one vitest test file ("chunk") scores: every eval of every eval file against a slice of traces. */
@@ -41,11 +46,15 @@ export const CHUNK_SUFFIX = '.looplet.mjs';
 /** Traces per chunk. Chunks are vitest's unit of parallelism and of `--shard`, so they must be several. */
 const TARGET_TRACES_PER_CHUNK = 400;
 
+/** Files that make a directory a trace: format v1, or a Python looplet trace. */
+const TRACE_MARKERS = ['trace.json', 'trajectory.json'];
+
 /**
  * Finds trace directories under the given paths: every directory holding a `trace.json`
- * (format v1) or a `trajectory.json` (Python looplet). Ids are paths relative to the root
- * they were found under, with `/` separators, sorted, so every shard of a CI matrix plans the
- * same chunks.
+ * (format v1) or a `trajectory.json` (Python looplet). The walk stops at a trace (its `steps/`
+ * and `calls/` are never listed) and skips `node_modules` and hidden directories. Ids are paths
+ * relative to the root they were found under, with `/` separators, sorted, so every shard of a
+ * CI matrix plans the same chunks.
  */
 export async function findTraceDirs({
   paths,
@@ -57,18 +66,20 @@ export async function findTraceDirs({
   const found = new Map<string, TraceRef>();
   for (const root of paths) {
     const absolute = path.resolve(cwd, root);
-    const markers = await glob(['**/trace.json', '**/trajectory.json'], {
-      cwd: absolute,
-      ignore: ['**/node_modules/**', '**/.*/**'],
-      absolute: false,
-      expandDirectories: false,
-    });
-    for (const marker of markers) {
-      const relativeDir = path.posix.dirname(marker);
-      const dir = path.join(absolute, relativeDir);
-      const id = relativeDir === '.' ? path.basename(absolute) : relativeDir;
-      if (!found.has(dir)) found.set(dir, { id, dir });
-    }
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true });
+      if (entries.some((entry) => entry.isFile() && TRACE_MARKERS.includes(entry.name))) {
+        const relative = path.relative(absolute, dir).split(path.sep).join('/');
+        if (!found.has(dir))
+          found.set(dir, { id: relative === '' ? path.basename(absolute) : relative, dir });
+        return;
+      }
+      const subdirs = entries.filter(
+        (entry) => entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.'),
+      );
+      await Promise.all(subdirs.map((entry) => walk(path.join(dir, entry.name))));
+    };
+    await walk(absolute);
   }
   return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

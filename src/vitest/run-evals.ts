@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Reporter } from 'vitest/node';
 import type { ScoringOptions } from './plan.js';
-import { planRun, RUNNER_PATH } from './plan-run.js';
+import { LOOPLET_DIST, planRun, RUNNER_PATH } from './plan-run.js';
 
 /** The options of {@link runLoopletEval}: what `looplet-eval` passes after parsing its command line. */
 export interface LoopletEvalOptions {
@@ -68,9 +68,11 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
     return { evalFiles: 0, traces: 0, closed: Promise.resolve() };
   }
 
+  const interactive = options.watch === true || options.ui === true;
   const plan = await planRun({
     cwd,
-    ...pick(options, ['evals', 'traces', 'scoring', 'workers', 'cacheDir']),
+    ...pick(options, ['evals', 'traces', 'workers', 'cacheDir']),
+    scoring: { ...options.scoring, annotate: interactive },
     shardCount: options.shard ? Number(options.shard.split('/')[1]) : 1,
   });
   const { entries, evalFiles, traces, traceRoots } = plan;
@@ -82,6 +84,7 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
       include: entries.map((entry) => path.relative(cwd, entry).split(path.sep).join('/')),
       exclude: [],
       runner: RUNNER_PATH,
+      server: { deps: { external: [LOOPLET_DIST] } },
       pool: 'threads',
       // Eval files are imported once per worker and shared by its chunks: isolation would re-import them per chunk.
       isolate: false,
@@ -94,7 +97,10 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
       ...(options.testNamePattern ? { testNamePattern: options.testNamePattern } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
       // Edits to evals or traces change what the chunks score: re-run everything on any of them.
-      forceRerunTriggers: [...plan.evalRoots, ...traceRoots].map((root) => `${root.replace(/\/$/, '')}/**`),
+      // vitest matches these globs against absolute paths, so the roots are made absolute.
+      forceRerunTriggers: [...plan.evalRoots, ...traceRoots].map(
+        (root) => `${path.resolve(cwd, root).split(path.sep).join('/')}/**`,
+      ),
     },
     { logLevel: 'error', cacheDir: path.join(cwd, '.looplet', 'cache', 'vite') },
   );

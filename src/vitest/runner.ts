@@ -5,6 +5,7 @@ import type {
   RunnerTestCase,
   RunnerTestFile,
   RunnerTestSuite,
+  TestAnnotation,
 } from 'vitest';
 import { TestRunner } from 'vitest';
 import { contextFromTrace } from '../evals/context.js';
@@ -48,6 +49,8 @@ const wallClock = () => performance.timeOrigin + performance.now();
 export default class LoopletRunner extends TestRunner {
   /** Set by vitest's worker on the runner instance: sends result packs to the main process. */
   declare onTaskUpdate?: (packs: RunnerTaskResultPack[], events: RunnerTaskEventPack[]) => Promise<void>;
+  /** Set by vitest's worker: records an annotation in the main process (the UI shows it). */
+  declare onTestAnnotate?: (test: RunnerTestCase, annotation: TestAnnotation) => Promise<TestAnnotation>;
   readonly #chunks = new Map<string, CollectedChunk>();
 
   override async importFile(filepath: string, source: 'collect' | 'setup'): Promise<unknown> {
@@ -99,7 +102,12 @@ export default class LoopletRunner extends TestRunner {
                   timeoutMs: chunk.plan.options.timeoutMs,
                   deselected: selected.deselected,
                 });
-          applyOutcome(test, outcome, trace, startTime);
+          const annotation = applyOutcome(test, outcome, trace, startTime);
+          test.annotations.push(
+            chunk.plan.options.annotate && this.onTestAnnotate
+              ? await this.onTestAnnotate(test, annotation)
+              : annotation,
+          );
           pending.push(test);
         }
         if (pending.length >= UPDATE_BATCH) await this.#flush(pending);
@@ -178,10 +186,15 @@ function traceErrorOutcome(definition: EvalDefinition, trace: TraceRef, error: E
   };
 }
 
-function applyOutcome(test: RunnerTestCase, outcome: EvalOutcome, trace: TraceRef, startTime: number): void {
+/** Sets the test's result and meta from an outcome; returns the annotation that describes it. */
+function applyOutcome(
+  test: RunnerTestCase,
+  outcome: EvalOutcome,
+  trace: TraceRef,
+  startTime: number,
+): TestAnnotation {
   setLoopletMeta(test.meta, { outcome, source: trace.dir });
   const summary = `${outcome.status}${outcome.required ? ' (required)' : ''}: ${describeOutcome(outcome)}`;
-  test.annotations.push({ type: 'looplet', message: summary });
   const base = { startTime, duration: outcome.durationMs };
   switch (outcome.status) {
     case 'passed':
@@ -211,4 +224,5 @@ function applyOutcome(test: RunnerTestCase, outcome: EvalOutcome, trace: TraceRe
       break;
     }
   }
+  return { type: 'looplet', message: summary };
 }
