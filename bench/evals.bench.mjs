@@ -6,7 +6,14 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { agentLoop, defineTool, fixedClock, ProvenanceSink, ScriptedLLM, sequentialIds } from '../dist/index.js';
+import {
+  agentLoop,
+  defineTool,
+  fixedClock,
+  ProvenanceSink,
+  ScriptedLLM,
+  sequentialIds,
+} from '../dist/index.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(repo, 'bin', 'looplet.js');
@@ -24,9 +31,19 @@ const lookup = defineTool({
 
 async function recordVariant(dir, variant) {
   const sink = new ProvenanceSink({ dir });
-  const turns = Array.from({ length: 9 }, (_, i) => ({ toolCalls: [{ name: 'lookup', args: { key: `k${variant}-${i}` } }] }));
+  const turns = Array.from({ length: 9 }, (_, i) => ({
+    toolCalls: [{ name: 'lookup', args: { key: `k${variant}-${i}` } }],
+  }));
   turns.push({ toolCalls: [{ name: 'done', args: { summary: `variant ${variant}`, total: variant % 3 } }] });
-  const run = agentLoop({ llm: sink.wrapLLM(new ScriptedLLM(turns)), tools: [lookup], task: { goal: `bench ${variant}` }, hooks: [sink.hook()], clock: fixedClock(), ids: sequentialIds(), maxSteps: 10 });
+  const run = agentLoop({
+    llm: sink.wrapLLM(new ScriptedLLM(turns)),
+    tools: [lookup],
+    task: { goal: `bench ${variant}` },
+    hooks: [sink.hook()],
+    clock: fixedClock(),
+    ids: sequentialIds(),
+    maxSteps: 10,
+  });
   await run.result;
   sink.artifacts = { total: variant % 3 };
   sink.expected = { total: variant % 5 === 0 ? 1 : variant % 3 };
@@ -72,7 +89,11 @@ export async function makeProject(traceCount) {
   const variants = 20;
   for (let v = 0; v < variants; v++) await recordVariant(path.join(project, 'variants', String(v)), v);
   for (let i = 0; i < traceCount; i++) {
-    cpSync(path.join(project, 'variants', String(i % variants)), path.join(project, 'traces', `t${String(i).padStart(5, '0')}`), { recursive: true });
+    cpSync(
+      path.join(project, 'variants', String(i % variants)),
+      path.join(project, 'traces', `t${String(i).padStart(5, '0')}`),
+      { recursive: true },
+    );
   }
   rmSync(path.join(project, 'variants'), { recursive: true });
   return project;
@@ -82,9 +103,14 @@ function timeCommand(args, cwd, runs) {
   const times = [];
   for (let run = 0; run < runs; run++) {
     const started = performance.now();
-    const result = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' } });
+    const result = spawnSync(process.execPath, args, {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', CI: '1' },
+    });
     times.push((performance.now() - started) / 1000);
-    if (result.status !== 0 && result.status !== 1) throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+    if (result.status !== 0 && result.status !== 1)
+      throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
@@ -92,7 +118,13 @@ function timeCommand(args, cwd, runs) {
 
 export default async function evalsBench({ record }) {
   const helpMs = timeCommand([bin, '--help'], repo, 9) * 1000;
-  record({ name: 'looplet-eval --help cold start', value: helpMs, unit: 'ms', goal: '< 150 ms', met: helpMs < 150 });
+  record({
+    name: 'looplet-eval --help cold start',
+    value: helpMs,
+    unit: 'ms',
+    goal: '< 150 ms',
+    met: helpMs < 150,
+  });
   const seconds = {};
   for (const traces of [1000, 4000]) {
     const project = await makeProject(traces);
@@ -121,5 +153,11 @@ export default async function evalsBench({ record }) {
       rmSync(project, { recursive: true, force: true });
     }
   }
-  record({ name: 'growth 1,000 → 4,000 traces (4× the work)', value: seconds[4000] / seconds[1000], unit: '×', goal: '<= 4× (linear)', met: seconds[4000] / seconds[1000] <= 4 });
+  record({
+    name: 'growth 1,000 → 4,000 traces (4× the work)',
+    value: seconds[4000] / seconds[1000],
+    unit: '×',
+    goal: '<= 4× (linear)',
+    met: seconds[4000] / seconds[1000] <= 4,
+  });
 }

@@ -3,7 +3,12 @@
 // doing the same model call and tool call. Figures are medians of several runs after warm-up.
 import { agentLoop, defineTool, ScriptedLLM } from '../dist/index.js';
 
-const noopTool = defineTool({ name: 'noop', description: 'does nothing', parameters: { type: 'object' }, run: () => 1 });
+const noopTool = defineTool({
+  name: 'noop',
+  description: 'does nothing',
+  parameters: { type: 'object' },
+  run: () => 1,
+});
 const everyMethodHook = {
   name: 'every-method',
   preLoop() {},
@@ -20,7 +25,9 @@ const everyMethodHook = {
 };
 
 function script(steps) {
-  return new ScriptedLLM(Array.from({ length: steps }, () => ({ toolCalls: [{ id: 'c', name: 'noop', args: {} }] })));
+  return new ScriptedLLM(
+    Array.from({ length: steps }, () => ({ toolCalls: [{ id: 'c', name: 'noop', args: {} }] })),
+  );
 }
 
 async function timeLooplet(steps) {
@@ -29,7 +36,8 @@ async function timeLooplet(steps) {
   const run = agentLoop({ llm, tools: [noopTool], task: 'bench', maxSteps: steps, hooks: [everyMethodHook] });
   for await (const _step of run);
   const result = await run.result;
-  if (result.endReason !== 'max_steps' || result.steps.length !== steps) throw new Error(`unexpected run: ${result.endReason}`);
+  if (result.endReason !== 'max_steps' || result.steps.length !== steps)
+    throw new Error(`unexpected run: ${result.endReason}`);
   return (performance.now() - started) / steps;
 }
 
@@ -41,7 +49,10 @@ async function timeBareLoop(steps) {
       const response = await llm.generate({ messages, tools: [], step });
       const call = response.toolCalls[0];
       const data = await noopTool.run(call.args);
-      messages.push({ role: 'assistant', toolCalls: response.toolCalls }, { role: 'tool', toolCallId: call.id, content: JSON.stringify(data) });
+      messages.push(
+        { role: 'assistant', toolCalls: response.toolCalls },
+        { role: 'tool', toolCallId: call.id, content: JSON.stringify(data) },
+      );
       yield data;
     }
   }

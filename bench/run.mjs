@@ -15,7 +15,9 @@ const machine = {
   platform: `${os.platform()} ${os.release()}`,
   node: process.version,
 };
-console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, node ${machine.node}\n`);
+console.log(
+  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, node ${machine.node}\n`,
+);
 
 const figures = [];
 for (const file of suites) {
@@ -28,7 +30,9 @@ for (const file of suites) {
    */
   const record = (figure) => {
     figures.push({ suite, ...figure });
-    const ratio = figure.baseline ? ` (${(figure.value / figure.baseline.value).toFixed(2)}× ${figure.baseline.name})` : '';
+    const ratio = figure.baseline
+      ? ` (${(figure.value / figure.baseline.value).toFixed(2)}× ${figure.baseline.name})`
+      : '';
     console.log(`  ${suite} · ${figure.name}: ${format(figure.value)} ${figure.unit}${ratio}`);
   };
   console.log(`▶ ${suite}`);
@@ -48,7 +52,10 @@ for (const f of figures) {
   ]);
 }
 console.log(`\n${table.toString()}`);
-await writeFile(new URL('results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), machine, figures }, null, 2)}\n`);
+await writeFile(
+  new URL('results.json', import.meta.url),
+  `${JSON.stringify({ date: new Date().toISOString(), machine, figures }, null, 2)}\n`,
+);
 console.log('\nwrote bench/results.json');
 
 function format(value) {
