@@ -66,9 +66,10 @@ class PythonTrace implements RecordedTrace {
       endReason,
       stepCount,
       callCount,
-      tools: callCount > 0 ? this.#tools() : [],
+      tools: [],
       usage: emptyUsage(),
     };
+    if (callCount > 0) this.meta.tools = this.#tools();
     if (stopReason !== undefined) this.meta.stopReason = stopReason;
     const last = steps[steps.length - 1];
     if (endReason === 'done' && isObject(last) && isObject(last.tool_call) && last.tool_call.tool === 'done')

@@ -52,19 +52,28 @@ export function renderRequest(request: RequestView): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The transcript lines of one message. */
-export function renderMessage(message: Message, ids: CallIdNumbering): string[] {
+/** The transcript lines of tool specs. */
+export function renderTools(tools: readonly ToolSpec[]): string[] {
+  return tools.flatMap((tool) => [
+    `- ${tool.name}: ${tool.description}`,
+    `  ${JSON.stringify(tool.parameters)}`,
+  ]);
+}
+
+/** The transcript lines of one message; ids are shown as they are when `ids` is not given. */
+export function renderMessage(message: Message, ids?: CallIdNumbering): string[] {
+  const id = (raw: string) => (ids ? ids.of(raw) : raw);
   switch (message.role) {
     case 'system':
     case 'user':
       return [`[${message.role}]`, message.content];
     case 'tool':
-      return [`[tool ${ids.of(message.toolCallId)} ${message.name}]`, message.content];
+      return [`[tool ${id(message.toolCallId)} ${message.name}]`, message.content];
     case 'assistant': {
       const lines = ['[assistant]'];
       if (message.content) lines.push(message.content);
       for (const call of message.toolCalls ?? [])
-        lines.push(`→ ${ids.of(call.id)} ${call.name} ${JSON.stringify(call.args)}`);
+        lines.push(`→ ${id(call.id)} ${call.name} ${JSON.stringify(call.args)}`);
       return lines;
     }
   }

@@ -1,0 +1,91 @@
+/**
+ * Records the golden greeter trace, then replays it with no model and no network.
+ *
+ *   npx tsx examples/record-greeter.ts            # writes traces/greeter/alice (byte-identical every time)
+ *   npx tsx examples/record-greeter.ts --replay   # replays it strictly and prints the steps
+ *   npx looplet show traces/greeter/alice --prompts
+ *
+ * The model is scripted, and the clock and ids are fixed, so re-running this example rewrites the
+ * same bytes (volatile.json aside): `git diff traces/` stays empty unless the harness changed.
+ */
+import {
+  agentLoop,
+  defineTool,
+  doneTool,
+  fixedClock,
+  ProvenanceSink,
+  ReplayLLM,
+  ScriptedLLM,
+  sequentialIds,
+} from 'looplet';
+
+export const TRACE_DIR = 'traces/greeter/alice';
+
+export const greet = defineTool({
+  name: 'greet',
+  description: 'Greet someone by name',
+  parameters: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+  run: ({ name }) => ({ greeting: `Hello, ${String(name)}!` }),
+});
+
+/** The done tool's arguments are the run's final output: who was greeted. */
+export const done = doneTool({
+  parameters: {
+    type: 'object',
+    properties: { greeted: { type: 'array', items: { type: 'string' } } },
+    required: ['greeted'],
+  },
+});
+
+export const task = { goal: 'Greet Alice' };
+
+/** What a model would answer, so the example needs no network. */
+export function scriptedModel(): ScriptedLLM {
+  return new ScriptedLLM(
+    [
+      {
+        text: 'I will greet Alice.',
+        toolCalls: [{ name: 'greet', args: { name: 'Alice' } }],
+        usage: { promptTokens: 182, completionTokens: 21, totalTokens: 203 },
+      },
+      {
+        toolCalls: [{ name: 'done', args: { greeted: ['Alice'] } }],
+        usage: { promptTokens: 231, completionTokens: 17, totalTokens: 248 },
+      },
+    ],
+    { model: 'scripted-greeter' },
+  );
+}
+
+async function record(): Promise<void> {
+  const sink = new ProvenanceSink({ dir: TRACE_DIR });
+  const run = agentLoop({
+    llm: sink.wrapLLM(scriptedModel()),
+    tools: [greet, done],
+    task,
+    hooks: [sink.hook()],
+    clock: fixedClock({ at: Date.UTC(2025, 0, 1), stepMs: 5 }),
+    ids: sequentialIds(),
+  });
+  for await (const step of run) console.log(step.pretty());
+  const result = await run.result;
+  // Collector output for evals, and grader-only data the agent never sees.
+  sink.artifacts = {
+    greetings: result.steps.flatMap((step) =>
+      step.results.filter((r) => r.name === 'greet').map((r) => r.data),
+    ),
+  };
+  sink.expected = { greeted: ['Alice'] };
+  console.log(`${result.endReason} → wrote ${await sink.flush()}`);
+}
+
+async function replay(): Promise<void> {
+  const run = agentLoop({ llm: ReplayLLM.fromTrace(TRACE_DIR), tools: [greet, done], task });
+  for await (const step of run) console.log(step.pretty());
+  const result = await run.result;
+  if (result.error) throw result.error; // e.g. ReplayDivergenceError with a diff of the prompts
+  console.log(`${result.endReason}: ${JSON.stringify(result.finalOutput)}`);
+}
+
+if (process.argv.includes('--replay')) await replay();
+else await record();

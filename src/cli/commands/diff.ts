@@ -1,0 +1,67 @@
+import { EXIT } from '../exit-codes.js';
+import type { CommandModule } from './types.js';
+
+/** `looplet diff <a> <b>`: the step-aligned differences of two traces; exit 1 when they differ. */
+export const diffCommand: CommandModule = {
+  register({ cli, run }) {
+    cli
+      .command(
+        'diff <a> <b>',
+        'Compare two traces step by step: prompts, tool calls, results, end reason (exit 1 when they differ)',
+      )
+      .option('--include-volatile', 'Also compare volatile.json (times, durations, run id, host)')
+      .option('--json', 'Print JSON instead of text')
+      .example('looplet diff traces/greeter/alice /tmp/alice-after-change')
+      .action((a: string, b: string, flags: { includeVolatile?: boolean; json?: boolean }) =>
+        run(async () => {
+          const [{ openTrace }, { diffTraces }, output] = await Promise.all([
+            import('../../provenance/read-trace.js'),
+            import('../../provenance/diff.js'),
+            import('../../provenance/text-output.js'),
+          ]);
+          const left = openTrace(a);
+          const right = openTrace(b);
+          const out = output.streamWriter(process.stdout);
+          const colors = output.colorsFor(process.stdout);
+          const differences = diffTraces({
+            a: left,
+            b: right,
+            includeVolatile: Boolean(flags.includeVolatile),
+          });
+          let count = 0;
+          if (flags.json)
+            await out.write(
+              `{"a":${JSON.stringify(left.dir)},"b":${JSON.stringify(right.dir)},"differences":[`,
+            );
+          else
+            await out.write(`${colors.red(`--- a: ${left.dir}`)}\n${colors.green(`+++ b: ${right.dir}`)}\n`);
+          for await (const difference of differences) {
+            count++;
+            if (flags.json) {
+              await out.write(`${count === 1 ? '\n' : ',\n'}${JSON.stringify(difference)}`);
+              continue;
+            }
+            const body = difference.diff
+              .split('\n')
+              .filter((line, index, lines) => line !== '' || index < lines.length - 1)
+              .map((line) =>
+                line.startsWith('+')
+                  ? colors.green(line)
+                  : line.startsWith('-')
+                    ? colors.red(line)
+                    : line.startsWith('@@')
+                      ? colors.cyan(line)
+                      : line,
+              )
+              .map((line) => `    ${line}`)
+              .join('\n');
+            await out.write(`\n${colors.bold(difference.summary)}\n${body}\n`);
+          }
+          if (flags.json) await out.write(`\n],"same":${count === 0}}\n`);
+          else await out.write(count === 0 ? 'no differences\n' : `\n${count} difference(s)\n`);
+          await out.end();
+          return count === 0 ? EXIT.ok : EXIT.failed;
+        }),
+      );
+  },
+};

@@ -1,0 +1,41 @@
+import { EXIT } from '../exit-codes.js';
+import { numberFlag } from '../flags.js';
+import type { CommandModule } from './types.js';
+
+/** `looplet show <dir>`: a trace as one readable page. */
+export const showCommand: CommandModule = {
+  register({ cli, run }) {
+    cli
+      .command(
+        'show <dir>',
+        'Show a trace: task, each step with its tool calls and results, end reason, usage',
+      )
+      .option('--step <n>', 'Only this step (1-based), with its full prompt when --prompts is given')
+      .option('--prompts', 'Also show what the model was sent and what it answered')
+      .option('--json', 'Print JSON instead of text')
+      .example('looplet show traces/greeter/alice')
+      .example('looplet show traces/greeter/alice --step 2 --prompts')
+      .action((dir: string, flags: { step?: unknown; prompts?: boolean; json?: boolean }) =>
+        run(async () => {
+          const step = numberFlag({ name: 'step', value: flags.step, min: 1, integer: true });
+          const [{ openTrace }, show, output] = await Promise.all([
+            import('../../provenance/read-trace.js'),
+            import('../../provenance/show.js'),
+            import('../../provenance/text-output.js'),
+          ]);
+          const trace = openTrace(dir);
+          const out = output.streamWriter(process.stdout);
+          const options = {
+            trace,
+            write: out.write,
+            prompts: Boolean(flags.prompts),
+            ...(step ? { step } : {}),
+          };
+          if (flags.json) await show.showTraceJson(options);
+          else await show.showTrace({ ...options, colors: output.colorsFor(process.stdout) });
+          await out.end();
+          return EXIT.ok;
+        }),
+      );
+  },
+};

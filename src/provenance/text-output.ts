@@ -1,0 +1,45 @@
+import type { Writable } from 'node:stream';
+import pc from 'picocolors';
+
+/** The colour functions `show`, `diff` and `validate` print with (all identity when plain). */
+export type Colors = ReturnType<typeof pc.createColors>;
+
+/** Colours for a stream: on for a TTY or when FORCE_COLOR is set, off otherwise and when NO_COLOR is set. */
+export function colorsFor(stream: { isTTY?: boolean }): Colors {
+  return pc.createColors(pc.isColorSupported && (Boolean(stream.isTTY) || 'FORCE_COLOR' in process.env));
+}
+
+/** Receives output text; may return a promise to apply backpressure. */
+export type Write = (text: string) => void | Promise<void>;
+
+/**
+ * Writes to a stream in chunks of about 64 KiB and waits for `drain` when the stream is full, so
+ * printing a 10,000-step trace to a slow pipe does not buffer it all in memory.
+ */
+export function streamWriter(stream: Writable): { write: Write; end: () => Promise<void> } {
+  let buffer = '';
+  const flush = async () => {
+    if (buffer === '') return;
+    const chunk = buffer;
+    buffer = '';
+    if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+  };
+  return {
+    write: (text) => {
+      buffer += text;
+      return buffer.length >= 65_536 ? flush() : undefined;
+    },
+    end: flush,
+  };
+}
+
+/** One line of at most `limit` characters (newlines folded to spaces). */
+export function oneLine(text: string, limit: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= limit ? line : `${line.slice(0, limit - 1)}…`;
+}
+
+/** A value as compact JSON on one line, cut to `limit` characters. */
+export function compactJson(value: unknown, limit: number): string {
+  return oneLine(JSON.stringify(value) ?? 'undefined', limit);
+}

@@ -1,0 +1,148 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { glob } from 'tinyglobby';
+import { errorMessage } from '../util/errors.js';
+import { parseJson, readTextSync } from './json-file.js';
+import { CALLS_DIR, callFile, STEPS_DIR, stepFile, TRACE_FILE, VOLATILE_FILE } from './layout.js';
+import { openTrace } from './read-trace.js';
+import { checkRecord } from './trace-schema.js';
+import type { RecordedTrace } from './types.js';
+
+/** The outcome of validating one trace directory. */
+export interface TraceValidation {
+  dir: string;
+  /** `looplet` (format v1), `python-looplet`, or `unknown` when the directory could not be opened. */
+  format: 'looplet' | 'python-looplet' | 'unknown';
+  valid: boolean;
+  /** What is wrong, one line each, naming the file (and field). Empty when valid. */
+  problems: string[];
+}
+
+const MAX_PROBLEMS = 20;
+
+/**
+ * Checks a trace directory completely: every file against `schema/trace-v1.schema.json`, every
+ * step and model call through the reader (so base links and numbering are checked too), the file
+ * counts against `trace.json`, and `volatile.json`'s shape. Never throws for a bad trace.
+ */
+export function validateTraceDir({ dir }: { dir: string }): TraceValidation {
+  const root = path.resolve(dir);
+  const problems: string[] = [];
+  const add = (problem: string) => {
+    // A missing call also breaks the calls that continue it: report the cause once.
+    if (problems.includes(problem)) return;
+    if (problems.length < MAX_PROBLEMS) problems.push(problem);
+    else if (problems.length === MAX_PROBLEMS) problems.push('… more problems not shown');
+  };
+  let trace: RecordedTrace;
+  try {
+    trace = openTrace(root);
+  } catch (error) {
+    return { dir: root, format: 'unknown', valid: false, problems: [errorMessage(error)] };
+  }
+  for (let index = 1; index <= trace.meta.stepCount; index++) {
+    try {
+      trace.readStepSync(index);
+    } catch (error) {
+      add(errorMessage(error));
+    }
+  }
+  for (let index = 1; index <= trace.meta.callCount; index++) {
+    try {
+      trace.readCallSync(index);
+    } catch (error) {
+      add(errorMessage(error));
+    }
+  }
+  if (trace.meta.source === 'looplet') {
+    checkFileSet(root, STEPS_DIR, trace.meta.stepCount, stepFile, add);
+    checkFileSet(root, CALLS_DIR, trace.meta.callCount, callFile, add);
+    checkVolatile(root, trace, add);
+  }
+  return { dir: root, format: trace.meta.source, valid: problems.length === 0, problems };
+}
+
+/** Reports files in `steps/` or `calls/` that `trace.json`'s counts do not account for. */
+function checkFileSet(
+  root: string,
+  subdir: string,
+  count: number,
+  nameOf: (index: number, count: number) => string,
+  add: (problem: string) => void,
+): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(path.join(root, subdir));
+  } catch {
+    return; // Missing files were reported when reading them.
+  }
+  const expected = new Set(Array.from({ length: count }, (_, index) => nameOf(index + 1, count)));
+  for (const entry of entries.sort()) {
+    const name = `${subdir}/${entry}`;
+    if (!expected.has(name))
+      add(
+        `${path.join(root, name)}: unexpected file (trace.json counts ${count} ${subdir}); a trace is written whole, so this one was edited or mixed with another`,
+      );
+  }
+}
+
+function checkVolatile(root: string, trace: RecordedTrace, add: (problem: string) => void): void {
+  const file = path.join(root, VOLATILE_FILE);
+  let text: string | undefined;
+  try {
+    text = readTextSync(root, VOLATILE_FILE, true);
+    if (text === undefined) return;
+    const value = parseJson(file, text) as { steps?: unknown[]; calls?: unknown[] };
+    const issue = checkRecord('volatile', value);
+    if (issue) {
+      add(`${file}${issue.field ? ` (field ${issue.field})` : ''}: ${issue.message}`);
+      return;
+    }
+    if (value.steps?.length !== trace.meta.stepCount)
+      add(
+        `${file} (field steps): has ${value.steps?.length} entries, but the trace has ${trace.meta.stepCount} steps`,
+      );
+    if (value.calls?.length !== trace.meta.callCount)
+      add(
+        `${file} (field calls): has ${value.calls?.length} entries, but the trace has ${trace.meta.callCount} model calls`,
+      );
+  } catch (error) {
+    add(errorMessage(error));
+  }
+}
+
+/**
+ * Finds the trace directories under `paths`: each path that is a trace, and every directory
+ * below it holding `trace.json`, `trajectory.json` (Python looplet), or the remains of an
+ * interrupted write (`volatile.json`, `steps/`, `calls/` without `trace.json`). Hidden
+ * directories (such as the temporary directories of a write in progress) and `node_modules` are
+ * skipped.
+ */
+export async function findTraceDirs({ paths }: { paths: readonly string[] }): Promise<string[]> {
+  const found = new Set<string>();
+  for (const given of paths) {
+    const root = path.resolve(given);
+    if (!existsSync(root) || !statSync(root).isDirectory()) {
+      found.add(root); // Reported as invalid by validateTraceDir.
+      continue;
+    }
+    const patterns = [
+      `**/${TRACE_FILE}`,
+      '**/trajectory.json',
+      `**/${VOLATILE_FILE}`,
+      '**/steps/*.json',
+      '**/calls/*.json',
+    ];
+    const hits = await glob(patterns, {
+      cwd: root,
+      ignore: ['**/node_modules/**'],
+      absolute: true,
+    });
+    for (const hit of hits) {
+      const parent = path.dirname(hit);
+      const dir = ['steps', 'calls'].includes(path.basename(parent)) ? path.dirname(parent) : parent;
+      found.add(dir);
+    }
+  }
+  return [...found].sort();
+}
