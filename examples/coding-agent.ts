@@ -55,7 +55,7 @@ export function insideWorkspace({ workspace, file }: { workspace: string; file: 
 const ALLOWED_COMMANDS = [/^node --test$/, /^node [\w./-]+\.m?js$/];
 
 /** The agent's tools, bound to one workspace directory. */
-export function workspaceTools(workspace: string): Tool[] {
+export function workspaceTools({ workspace }: { workspace: string }): Tool[] {
   const resolve = (file: string) => {
     // Defence in depth: the permission hook denies outside writes first, with a reason the model sees.
     if (!insideWorkspace({ workspace, file })) throw new Error(`${file} is outside the workspace`);
@@ -196,7 +196,7 @@ export async function main(args: string[]): Promise<CodingOutcome> {
   });
   const run = agentLoop({
     llm,
-    tools: workspaceTools(workspace),
+    tools: workspaceTools({ workspace }),
     task: { goal: 'The tests in this workspace fail. Find the bug, fix it, run the tests, then call done.' },
     hooks: [permissions],
     maxSteps: 15,

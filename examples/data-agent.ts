@@ -65,7 +65,7 @@ export function aggregate({ metric, by }: { metric: Metric; by: GroupBy }) {
   return { total: SALES.reduce((sum, row) => sum + row[metric], 0), groups };
 }
 
-export function dataTools(outDir: string): Tool[] {
+export function dataTools({ outDir }: { outDir: string }): Tool[] {
   return [
     defineTool({
       name: 'query_rows',
@@ -184,7 +184,7 @@ export async function main(args: string[]): Promise<DataOutcome> {
   };
   const run = agentLoop({
     llm,
-    tools: dataTools(outDir),
+    tools: dataTools({ outDir }),
     task: {
       goal: 'Look at the 2024 sales of each region, compute revenue per region, then write a short Markdown report with the total revenue and a per-region table, and call done.',
     },

@@ -68,7 +68,9 @@ describe('coding-agent', () => {
   });
 
   test('run_command refuses commands off the allow-list', async () => {
-    const runCommand = codingAgent.workspaceTools(scratch).find((tool) => tool.name === 'run_command')!;
+    const runCommand = codingAgent
+      .workspaceTools({ workspace: scratch })
+      .find((tool) => tool.name === 'run_command')!;
     const context = { signal: new AbortController().signal } as Parameters<typeof runCommand.run>[1];
     expect(() => runCommand.run({ command: 'rm -rf /' }, context)).toThrow(/is not allowed/);
     expect(() => runCommand.run({ command: 'node ../outside.js' }, context)).toThrow(/outside the workspace/);
