@@ -357,12 +357,10 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       if (stepContext.length > contextSent)
         state.messages.push({ role: 'user', content: stepContext.slice(contextSent).join('\n') });
 
+      // Decided before the step is yielded, so a consumer that breaks out after it still sees the stop.
+      if (pendingStop !== undefined) ending = { endReason: 'hook_stop', stopReason: pendingStop };
       yield current;
-
-      if (pendingStop !== undefined) {
-        ending = { endReason: 'hook_stop', stopReason: pendingStop };
-        break;
-      }
+      if (ending !== undefined) break;
       if (doneOutput !== undefined) {
         const rejection =
           hooks.checkDone.length > 0
@@ -395,13 +393,14 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
         }
       }
       consecutiveErrorSteps = calls.length > 0 && errors === calls.length ? consecutiveErrorSteps + 1 : 0;
-      if (consecutiveErrorSteps >= run.maxToolErrors) {
+      // Abort first: calls the abort cut short are failures, but the run ended because of the abort.
+      if (signal.aborted) {
+        ending = abortEnding(signal);
+      } else if (consecutiveErrorSteps >= run.maxToolErrors) {
         ending = {
           endReason: 'tool_error_limit',
           stopReason: `${consecutiveErrorSteps} steps in a row had only failing tool calls`,
         };
-      } else if (signal.aborted) {
-        ending = abortEnding(signal);
       } else if (step >= run.maxSteps) {
         ending = {
           endReason: 'max_steps',

@@ -168,6 +168,43 @@ describe('end reasons', () => {
     expect(result.steps).toHaveLength(1);
   });
 
+  it('hook_stop wins over a consumer that breaks out right after the stopping step', async () => {
+    const llm = new ScriptedLLM([call('echo', { text: 'x' }), done()]);
+    const run = agentLoop({
+      llm,
+      tools: [echoTool('echo')],
+      task: 't',
+      hooks: [{ onStep: () => ({ stop: 'seen enough' }) }],
+    });
+    for await (const _ of run) break;
+    const result = await run.result;
+    expect(result.endReason).toBe('hook_stop');
+    expect(result.stopReason).toBe('seen enough');
+  });
+
+  it('aborted wins over tool_error_limit when the abort is what failed the calls', async () => {
+    const controller = new AbortController();
+    const stubborn = defineTool({
+      name: 'stubborn',
+      description: 'ignores the signal',
+      parameters: { type: 'object' },
+      run: () => {
+        controller.abort(new Error('user cancelled'));
+        return new Promise(() => {});
+      },
+    });
+    const llm = new ScriptedLLM([call('stubborn'), done()]);
+    const result = await agentLoop({
+      llm,
+      tools: [stubborn],
+      task: 't',
+      signal: controller.signal,
+      maxConsecutiveToolErrors: 1,
+    }).result;
+    expect(result.endReason).toBe('aborted');
+    expect(result.stopReason).toBe('user cancelled');
+  });
+
   afterAll(() => {
     expect([...seen].sort()).toEqual([...END_REASONS].sort());
   });
