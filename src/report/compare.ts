@@ -42,7 +42,10 @@ export interface BaselineComparison {
   newFailures: ResultChange[];
   /** Failing (or erroring) in the baseline, passing now. */
   fixed: ResultChange[];
-  /** Evals whose mean score over shared contexts fell by more than `tolerance`. */
+  /**
+   * Evals whose mean score over shared contexts fell by more than `tolerance` (evals that already
+   * have a new failure are not listed again).
+   */
   scoreDrops: ScoreChange[];
   /** Every eval with a comparable mean score (for the Δ column), drops included. */
   scores: ScoreChange[];
@@ -130,8 +133,12 @@ export function compareToBaseline({
       if (a !== b) metricDeltas.push({ eval: name, metric, before: b, after: a, delta: a - b });
     }
   }
-  // A float epsilon keeps "exactly the tolerance" from counting as a drop through rounding noise.
-  const scoreDrops = scores.filter((change) => change.delta < -tolerance - 1e-9);
+  // An eval with a new failure is already a regression: its (inevitable) mean drop is not listed
+  // again. A float epsilon keeps "exactly the tolerance" from counting as a drop through rounding.
+  const failedEvals = new Set(newFailures.map((change) => change.eval));
+  const scoreDrops = scores.filter(
+    (change) => change.delta < -tolerance - 1e-9 && !failedEvals.has(change.eval),
+  );
 
   const currentEvals = new Set(current.evals.map((item) => item.name));
   const baselineEvals = new Set([...Object.keys(baseline.evals), ...Object.keys(baseline.results)]);

@@ -26,6 +26,19 @@ export function formatDelta(delta: number | null | undefined): string {
   return delta > 0 ? `+${delta.toFixed(2)}` : `−${Math.abs(delta).toFixed(2)}`;
 }
 
+/** Up to `limit` metric means of an eval, e.g. `steps 3.5 · tokens 1200`, or `''` when it has none. */
+export function formatMetrics(metrics: Readonly<Record<string, { mean: number }>>, limit = 3): string {
+  const entries = Object.entries(metrics);
+  const shown = entries.slice(0, limit).map(([key, value]) => `${key} ${formatNumber(value.mean)}`);
+  if (entries.length > limit) shown.push(`+${entries.length - limit}`);
+  return shown.join(' · ');
+}
+
+/** A number as written in reports: integers as they are, others with up to 3 significant decimals. */
+export function formatNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(3)));
+}
+
 /** A message on one line, cut to `limit` characters. */
 export function oneLine(text: string, limit = 160): string {
   const line = text.replace(/\s+/g, ' ').trim();
@@ -42,9 +55,7 @@ export function describeOutcome(outcome: EvalOutcome): string {
   if (outcome.label !== undefined) parts.push(`"${outcome.label}"`);
   const metrics = Object.entries(outcome.metrics);
   if (metrics.length > 0)
-    parts.push(
-      metrics.map(([key, value]) => `${key}=${Number.isInteger(value) ? value : value.toFixed(3)}`).join(' '),
-    );
+    parts.push(metrics.map(([key, value]) => `${key}=${formatNumber(value)}`).join(' '));
   if (outcome.error) parts.push(`${outcome.error.kind}: ${outcome.error.message}`);
   if (outcome.reason !== undefined) parts.push(outcome.reason);
   return oneLine(parts.join(' · '));

@@ -1,6 +1,14 @@
 import type { EvalOutcome } from '../evals/types.js';
 import type { BaselineComparison } from './compare.js';
-import { describeOutcome, formatDelta, formatRate, formatScore, oneLine } from './format.js';
+import {
+  describeOutcome,
+  formatDelta,
+  formatMetrics,
+  formatNumber,
+  formatRate,
+  formatScore,
+  oneLine,
+} from './format.js';
 import type { RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';
 
@@ -26,7 +34,7 @@ export function renderMarkdown({
   const { totals } = summary;
   out.push(`## ${ICONS[verdict.status]} looplet-eval: ${escapeText(verdict.headline)}`, '');
   const counts = [
-    `**${totals.evals} evals × ${totals.contexts} runs**`,
+    `**${totals.evals} eval${totals.evals === 1 ? '' : 's'} × ${totals.contexts} run${totals.contexts === 1 ? '' : 's'}**`,
     `${totals.passed} passed`,
     `${totals.failed} failed`,
     `${totals.errors} errors`,
@@ -76,13 +84,13 @@ export function renderMarkdown({
   if (summary.evals.length > 0) {
     const deltas = new Map(comparison?.scores.map((change) => [change.eval, change.delta]));
     out.push('', '### Evals', '');
-    out.push(`| eval | pass rate | mean score |${comparison ? ' Δ |' : ''} ✓ | ✗ | ! | skipped |`);
-    out.push(`|---|---:|---:|${comparison ? '---:|' : ''}---:|---:|---:|---:|`);
+    out.push(`| eval | pass rate | mean score |${comparison ? ' Δ |' : ''} ✓ | ✗ | ! | skipped | metrics |`);
+    out.push(`|---|---:|---:|${comparison ? '---:|' : ''}---:|---:|---:|---:|---|`);
     for (const item of summary.evals) {
       const name = `${code(item.name)}${item.required ? ' (required)' : ''}`;
       const delta = comparison ? ` ${formatDelta(deltas.get(item.name))} |` : '';
       out.push(
-        `| ${name} | ${formatRate(item.passRate)} | ${formatScore(item.meanScore)} |${delta} ${item.passed} | ${item.failed} | ${item.errors} | ${item.skipped} |`,
+        `| ${name} | ${formatRate(item.passRate)} | ${formatScore(item.meanScore)} |${delta} ${item.passed} | ${item.failed} | ${item.errors} | ${item.skipped} | ${escapeText(formatMetrics(item.metrics))} |`,
       );
     }
   }
@@ -106,7 +114,7 @@ export function renderMarkdown({
       ...limit(
         comparison.metricDeltas.map(
           (delta) =>
-            `- ${code(delta.eval)} ${code(delta.metric)}: ${round(delta.before)} → ${round(delta.after)} (${delta.delta > 0 ? '+' : '−'}${round(Math.abs(delta.delta))})`,
+            `- ${code(delta.eval)} ${code(delta.metric)}: ${formatNumber(delta.before)} → ${formatNumber(delta.after)} (${delta.delta > 0 ? '+' : '−'}${formatNumber(Math.abs(delta.delta))})`,
         ),
       ),
     );
@@ -145,9 +153,5 @@ function code(text: string): string {
 
 /** Text that cannot open HTML tags or break a table row. */
 function escapeText(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('|', '\\|');
-}
-
-function round(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(3);
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('|', '\\|');
 }

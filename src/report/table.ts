@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { BaselineComparison } from './compare.js';
-import { formatDelta, formatRate, formatScore } from './format.js';
+import { formatDelta, formatMetrics, formatRate, formatScore } from './format.js';
 import type { RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';
 
@@ -25,8 +25,18 @@ export function renderTable({
 }): string {
   const c: Colors = colors === undefined ? pc : pc.createColors(colors);
   const deltas = new Map(comparison?.scores.map((change) => [change.eval, change.delta]));
-  const drops = new Set(comparison?.scoreDrops.map((drop) => drop.eval));
-  const head = ['eval', 'pass rate', 'mean', ...(comparison ? ['Δ base'] : []), '✓', '✗', '!', 'skip'];
+  const withMetrics = summary.evals.some((item) => Object.keys(item.metrics).length > 0);
+  const head = [
+    'eval',
+    'pass rate',
+    'mean',
+    ...(comparison ? ['Δ base'] : []),
+    '✓',
+    '✗',
+    '!',
+    'skip',
+    ...(withMetrics ? ['metrics'] : []),
+  ];
   const table = new Table({
     head: head.map((title) => c.bold(title)),
     colAligns: [
@@ -38,6 +48,7 @@ export function renderTable({
       'right',
       'right',
       'right',
+      ...(withMetrics ? (['left'] as const) : []),
     ],
     style: { head: [], border: [], compact: true },
   });
@@ -58,7 +69,7 @@ export function renderTable({
       const delta = deltas.get(item.name);
       const text = formatDelta(delta);
       row.push(
-        drops.has(item.name)
+        delta !== undefined && delta < -comparison.tolerance
           ? c.red(text)
           : delta !== undefined && delta > 0.005
             ? c.green(text)
@@ -71,6 +82,7 @@ export function renderTable({
       item.errors > 0 ? c.yellow(String(item.errors)) : '0',
       item.skipped > 0 ? c.dim(String(item.skipped)) : '0',
     );
+    if (withMetrics) row.push(formatMetrics(item.metrics));
     table.push(row);
   }
   const lines = [table.toString()];

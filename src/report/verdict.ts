@@ -42,9 +42,7 @@ export function decideVerdict({
   failOn?: FailOn;
 }): Verdict {
   const { totals } = summary;
-  const reasons: string[] = [];
   const scope = `${totals.evals} eval${plural(totals.evals)} × ${totals.contexts} run${plural(totals.contexts)}`;
-
   if (totals.outcomes === 0 && totals.infrastructureErrors === 0) {
     return {
       exitCode: 2,
@@ -53,55 +51,36 @@ export function decideVerdict({
       reasons: ['nothing was scored'],
     };
   }
-  const errors = totals.errors + totals.infrastructureErrors;
+
+  const reasons: string[] = [];
   if (totals.errors > 0) reasons.push(`${totals.errors} eval error${plural(totals.errors)}`);
   if (totals.infrastructureErrors > 0)
     reasons.push(`${totals.infrastructureErrors} infrastructure error${plural(totals.infrastructureErrors)}`);
-  if (totals.requiredFailed > 0)
-    reasons.push(`${totals.requiredFailed} required eval failure${plural(totals.requiredFailed)}`);
-
-  const newFailures = comparison ? comparison.newFailures.length : totals.failed;
-  const drops = comparison ? comparison.scoreDrops.length : 0;
-  const regressionReasons: string[] = [];
-  if (comparison && newFailures > 0)
-    regressionReasons.push(`${newFailures} new failure${plural(newFailures)}`);
-  if (drops > 0)
-    regressionReasons.push(`${drops} score drop${plural(drops)} beyond ${comparison!.tolerance}`);
-
+  const everyFailureCounts = failOn === 'failure' || (failOn === 'regression' && !comparison);
   let failing = totals.requiredFailed > 0;
-  if (failOn === 'failure') {
-    if (totals.failed > 0) {
-      failing = true;
-      reasons.push(`${totals.failed} failure${plural(totals.failed)}`);
-    }
-    if (regressionReasons.length > 0) failing = true;
-    reasons.push(...regressionReasons);
-  } else if (failOn === 'regression') {
-    if (comparison) {
-      if (regressionReasons.length > 0) failing = true;
-      reasons.push(...regressionReasons);
-    } else if (totals.failed > 0) {
-      failing = true;
-      reasons.push(`${totals.failed} failure${plural(totals.failed)} (no baseline: every failure is new)`);
-    }
+  if (everyFailureCounts && totals.failed > 0) {
+    failing = true;
+    const required = totals.requiredFailed > 0 ? ` (${totals.requiredFailed} required)` : '';
+    const note = failOn === 'regression' ? ' (no baseline: every failure is new)' : '';
+    reasons.push(`${totals.failed} failed${required}${note}`);
+  } else if (totals.requiredFailed > 0) {
+    reasons.push(`${totals.requiredFailed} required eval${plural(totals.requiredFailed)} failed`);
   }
-  const counts = `${totals.passed} passed, ${totals.failed} failed${totals.errors > 0 ? `, ${totals.errors} errors` : ''}`;
-  if (errors > 0) {
-    return { exitCode: 3, status: 'error', headline: `ERROR: ${reasons.join(', ')} (${scope})`, reasons };
+  if (comparison && failOn !== 'never') {
+    const newFailures = comparison.newFailures.length;
+    const drops = comparison.scoreDrops.length;
+    if (newFailures > 0) reasons.push(`${newFailures} new since baseline`);
+    if (drops > 0) reasons.push(`${drops} score drop${plural(drops)} > ${comparison.tolerance}`);
+    if (newFailures + drops > 0) failing = true;
   }
-  if (failing) {
-    return {
-      exitCode: 1,
-      status: 'fail',
-      headline: `FAIL: ${reasons.join(', ')} (${scope}; ${counts})`,
-      reasons,
-    };
-  }
-  const note =
-    totals.failed > 0
-      ? ` (${totals.failed} failure${plural(totals.failed)} not failing the run: --fail-on ${failOn})`
-      : '';
-  return { exitCode: 0, status: 'pass', headline: `PASS: ${counts} (${scope})${note}`, reasons: [] };
+
+  if (totals.errors + totals.infrastructureErrors > 0)
+    return { exitCode: 3, status: 'error', headline: `ERROR: ${reasons.join(' · ')} (${scope})`, reasons };
+  if (failing)
+    return { exitCode: 1, status: 'fail', headline: `FAIL: ${reasons.join(' · ')} (${scope})`, reasons };
+  const counts = `${totals.passed} passed · ${totals.failed} failed`;
+  const note = totals.failed > 0 ? `; failures do not fail the run with --fail-on ${failOn}` : '';
+  return { exitCode: 0, status: 'pass', headline: `PASS: ${counts} (${scope}${note})`, reasons: [] };
 }
 
 const USAGE_CODES: ReadonlySet<string> = new Set([

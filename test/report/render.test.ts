@@ -17,12 +17,20 @@ import { outcome, outcomes } from './support.js';
 
 const baseline = baselineFromSummary({
   summary: summarize({
-    outcomes: outcomes({ eval_quality: { t1: 0.9, t2: 0.8 }, eval_done: { t1: 1, t2: 1 } }),
+    outcomes: outcomes({
+      eval_quality: { t1: 0.9, t2: 0.8 },
+      eval_done: { t1: 1, t2: 1 },
+      eval_judge: { t1: 0.9, t2: 0.9 },
+    }),
   }),
 });
 const current = summarize({
   outcomes: [
-    ...outcomes({ eval_quality: { t1: 0.9, t2: 0.2 }, eval_done: { t1: 1, t2: 1 } }),
+    ...outcomes({
+      eval_quality: { t1: 0.9, t2: 0.2 },
+      eval_done: { t1: 1, t2: 1 },
+      eval_judge: { t1: 0.6, t2: 0.7 },
+    }),
     outcome({ name: 'eval_gate', context: 't1', status: 'passed', score: 1, required: true }),
     outcome({
       name: 'eval_crash',
@@ -74,7 +82,8 @@ describe('Markdown report', () => {
     expect(order.every((index) => index > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(markdown).toContain('- ❌ `eval_quality` › `t2`: passed → failed (score 0.80 → 0.20)');
-    expect(markdown).toContain('- 📉 `eval_quality` mean score 0.85 → 0.55 (−0.30 over 2 runs)');
+    expect(markdown).toContain('- 📉 `eval_judge` mean score 0.90 → 0.65 (−0.25 over 2 runs)');
+    expect(markdown).not.toContain('📉 `eval_quality`');
     expect(markdown).toContain('- ⚠️ `traces/broken` (trace): trace.json is truncated');
     expect(markdown).toContain('- ⚠️ `eval_crash` › `t2`: threw: TypeError: x is undefined');
     expect(markdown).toContain('| `eval_gate` (required) | 100% | 1.00 | – | 1 | 0 | 0 | 0 |');
@@ -107,7 +116,7 @@ describe('Markdown report', () => {
     const markdown = renderMarkdown({ summary: odd, verdict: decideVerdict({ summary: odd }) });
     expect(markdown).toContain('| `eval_a\\|b` |');
     expect(markdown).toContain('`` run`1 ``');
-    expect(markdown).toContain('&lt;script&gt;alert(1)&lt;/script&gt; \\| x');
+    expect(markdown).toContain('&lt;script>alert(1)&lt;/script> \\| x');
     expect(markdown).not.toContain('<script>');
   });
 });
@@ -116,7 +125,7 @@ describe('JUnit XML', () => {
   it('has one suite per eval and one case per run, with failures, errors, skips and scores', () => {
     const xml = renderJUnit({ summary: current });
     assertWellFormedXml(xml);
-    expect(xml).toContain('<testsuites name="looplet-eval" tests="7" failures="1" errors="2" skipped="0"');
+    expect(xml).toContain('<testsuites name="looplet-eval" tests="9" failures="1" errors="2" skipped="0"');
     expect(xml).toContain('<testsuite name="eval_quality" tests="2" failures="1" errors="0" skipped="0"');
     expect(xml).toContain('<testcase name="t2" classname="eval_quality"');
     expect(xml).toContain('<failure message="score 0.20 &lt; 0.50" type="failed">');
@@ -176,6 +185,31 @@ describe('terminal table', () => {
     const table = renderTable({ summary: current, comparison, verdict, colors: true });
     expect(table).toContain('\u001b[33m0.55');
     expect(table).toContain('\u001b[31m−0.30');
+    expect(table).toContain('\u001b[31m−0.25');
+  });
+});
+
+describe('metric-only evals', () => {
+  it('show their metric means in the Markdown and terminal tables', () => {
+    const summary = summarize({
+      outcomes: [
+        outcome({ name: 'eval_cost', context: 'a', status: 'reported', metrics: { steps: 4, tokens: 1000 } }),
+        outcome({
+          name: 'eval_cost',
+          context: 'b',
+          status: 'reported',
+          metrics: { steps: 5, tokens: 1250.5 },
+        }),
+      ],
+    });
+    const verdictOf = decideVerdict({ summary });
+    expect(renderMarkdown({ summary, verdict: verdictOf })).toContain(
+      '| `eval_cost` | – | – | 0 | 0 | 0 | 0 | steps 4.5 · tokens 1125.25 |',
+    );
+    expect(renderTable({ summary, colors: false })).toMatch(
+      /eval_cost\s+│\s+–\s+│\s+–\s+│\s+0\s+│\s+0\s+│\s+0\s+│\s+0\s+│ steps 4\.5 · tokens 1125\.25/,
+    );
+    expect(verdictOf).toMatchObject({ exitCode: 0, headline: 'PASS: 0 passed · 0 failed (1 eval × 2 runs)' });
   });
 });
 

@@ -43,7 +43,7 @@ describe('decideVerdict', () => {
     expect(verdict).toEqual({
       exitCode: 0,
       status: 'pass',
-      headline: 'PASS: 3 passed, 0 failed (2 evals × 2 runs)',
+      headline: 'PASS: 3 passed · 0 failed (2 evals × 2 runs)',
       reasons: [],
     });
   });
@@ -51,7 +51,9 @@ describe('decideVerdict', () => {
   it('--fail-on failure (default) fails on any failure, known or new', () => {
     const known = verdictFor({ table: { eval_a: { t1: 1, t2: 0 }, eval_b: { t1: 0.9 } } });
     expect(known.exitCode).toBe(1);
-    expect(known.headline).toBe('FAIL: 1 failure (2 evals × 2 runs; 2 passed, 1 failed)');
+    expect(known.headline).toBe('FAIL: 1 failed (2 evals × 2 runs)');
+    const fresh = verdictFor({ table: { eval_a: { t1: 0, t2: 0 }, eval_b: { t1: 0.9 } }, required: true });
+    expect(fresh.headline).toBe('FAIL: 2 failed (2 required) · 1 new since baseline (2 evals × 2 runs)');
   });
 
   it('--fail-on regression ignores failures the baseline already had, fails on new ones and score drops', () => {
@@ -60,30 +62,32 @@ describe('decideVerdict', () => {
       failOn: 'regression',
     });
     expect(known.exitCode).toBe(0);
-    expect(known.headline).toContain('1 failure not failing the run: --fail-on regression');
+    expect(known.headline).toBe(
+      'PASS: 2 passed · 1 failed (2 evals × 2 runs; failures do not fail the run with --fail-on regression)',
+    );
     const fresh = verdictFor({
       table: { eval_a: { t1: 0, t2: 0 }, eval_b: { t1: 0.9 } },
       failOn: 'regression',
     });
-    expect(fresh).toMatchObject({ exitCode: 1, reasons: ['1 new failure', '1 score drop beyond 0.05'] });
+    expect(fresh).toMatchObject({ exitCode: 1, reasons: ['1 new since baseline'] });
     const drop = verdictFor({
       table: { eval_a: { t1: 1, t2: 0 }, eval_b: { t1: 0.6 } },
       failOn: 'regression',
     });
-    expect(drop).toMatchObject({ exitCode: 1, reasons: ['1 score drop beyond 0.05'] });
+    expect(drop).toMatchObject({ exitCode: 1, reasons: ['1 score drop > 0.05'] });
     const noBaseline = verdictFor({
       table: { eval_a: { t1: 0 } },
       failOn: 'regression',
       withBaseline: false,
     });
     expect(noBaseline.exitCode).toBe(1);
-    expect(noBaseline.reasons).toEqual(['1 failure (no baseline: every failure is new)']);
+    expect(noBaseline.reasons).toEqual(['1 failed (no baseline: every failure is new)']);
   });
 
   it('--fail-on never reports only, but required failures still exit 1', () => {
     expect(verdictFor({ table: { eval_a: { t1: 0 } }, failOn: 'never' }).exitCode).toBe(0);
     const required = verdictFor({ table: { eval_a: { t1: 0 } }, failOn: 'never', required: true });
-    expect(required).toMatchObject({ exitCode: 1, status: 'fail', reasons: ['1 required eval failure'] });
+    expect(required).toMatchObject({ exitCode: 1, status: 'fail', reasons: ['1 required eval failed'] });
   });
 
   it('eval errors and infrastructure errors exit 3 whatever --fail-on says, before failures', () => {
