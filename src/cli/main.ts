@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
 import pc from 'picocolors';
+import { exitCodeForError } from '../report/verdict.js';
 import { errorMessage, LoopletError } from '../util/errors.js';
 import { commands } from './commands/index.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
@@ -45,7 +46,8 @@ function reportError(error: unknown): ExitCode {
   }
   if (error instanceof LoopletError) {
     console.error(`${pc.red('error:')} ${error.message}`);
-    return EXIT.infrastructure;
+    // A missing eval path, duplicate eval names, an unusable baseline… are configuration errors (2).
+    return exitCodeForError(error);
   }
   console.error(`${pc.red('internal error:')} ${errorMessage(error)}`);
   if (error instanceof Error && error.stack) console.error(pc.dim(error.stack));

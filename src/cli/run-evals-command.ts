@@ -32,6 +32,10 @@ export function evalRunOptions({ paths, flags, cwd }: { paths: string[]; flags: 
   const traces = listFlag(flags.traces);
   for (const dir of traces)
     if (!existsSync(path.resolve(cwd, dir))) throw new UsageError(`--traces ${dir}: no such directory`);
+  const cases = listFlag(flags.cases);
+  for (const dir of cases)
+    if (!existsSync(path.resolve(cwd, dir)))
+      throw new UsageError(`--cases ${dir}: no such file or directory`);
   const mergeReports =
     flags.mergeReports === undefined || flags.mergeReports === false
       ? undefined
@@ -48,6 +52,7 @@ export function evalRunOptions({ paths, flags, cwd }: { paths: string[]; flags: 
     cwd,
     ...(paths.length > 0 ? { evals: paths } : {}),
     ...(traces.length > 0 ? { traces } : {}),
+    ...(cases.length > 0 ? { cases } : {}),
     scoring: {
       include: listFlag(flags.include),
       exclude: listFlag(flags.exclude),
@@ -84,11 +89,39 @@ export async function runEvalsCommand({
 }): Promise<ExitCode> {
   const { run, reporter: reporterOptions } = evalRunOptions({ paths, flags, cwd: process.cwd() });
   const reporter = new LoopletReporter(reporterOptions);
-  const session = await runLoopletEval({ ...run, loopletReporters: [reporter] });
+  const session = await runLoopletEval({ ...run, loopletReporters: [reporter] }).catch(
+    async (error: unknown) => {
+      throw (await unknownReporterError({ error, names: run.reporters ?? [] })) ?? error;
+    },
+  );
   if (run.watch || run.ui) {
     await session.closed;
     return EXIT.ok;
   }
+  // A CI shard gets no traces when there are fewer traces than shards: not a mistake, the merge judges the whole.
+  if (run.shard && reporter.finished?.verdict.status === 'empty') {
+    console.log(`shard ${run.shard} had nothing to score (fewer traces than shards)`);
+    return EXIT.ok;
+  }
   // No verdict means vitest never reached the end of the run (it failed to start or crashed).
   return reporter.finished?.verdict.exitCode ?? EXIT.infrastructure;
+}
+
+/** vitest's "Failed to load custom Reporter from <name>" for a `--reporter` value: a usage error, not a crash. */
+async function unknownReporterError({
+  error,
+  names,
+}: {
+  error: unknown;
+  names: ReadonlyArray<string | object>;
+}): Promise<UsageError | undefined> {
+  const message = error instanceof Error ? error.message : '';
+  const name = names.find(
+    (candidate) => message === `Failed to load custom Reporter from ${String(candidate)}`,
+  );
+  if (name === undefined) return undefined;
+  const { ReportersMap } = await import('vitest/node');
+  return new UsageError(
+    `--reporter ${String(name)}: no such reporter; use one of vitest's (${Object.keys(ReportersMap).join(', ')}) or the path of a reporter module`,
+  );
 }

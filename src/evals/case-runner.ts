@@ -12,7 +12,7 @@ import { contextFromRun } from './context.js';
 import { type EvalsInput, toEvalDefinitions } from './definitions.js';
 import { CaseRunError } from './errors.js';
 import type { Judge } from './judge.js';
-import { selectEvals } from './marks.js';
+import { inScope, selectEvals } from './marks.js';
 import { effectiveThreshold, runEvals } from './run.js';
 import type { CaseMode, EvalContext, EvalErrorInfo, EvalOutcome } from './types.js';
 
@@ -181,7 +181,10 @@ function failAll({
     include: options.include ?? [],
     exclude: options.exclude ?? [],
   });
-  return selected.map(({ eval: definition }) => {
+  const scoped = selected.filter(({ eval: definition }) =>
+    inScope({ marks: definition.marks, contextId: options.case.id }),
+  );
+  return scoped.map(({ eval: definition }) => {
     const outcome: EvalOutcome = {
       name: definition.name,
       context: options.case.id,

@@ -56,6 +56,7 @@ export {
   parseJudgeAnswer,
 } from './judge.js';
 export {
+  inScope,
   type MarkOptions,
   mark,
   marksOf,

@@ -1,3 +1,4 @@
+import picomatch from 'picomatch';
 import { EvalDefinitionError } from './errors.js';
 import type { EvalDefinition, EvalFunction, EvalMarks } from './types.js';
 
@@ -19,6 +20,12 @@ export interface MarkOptions {
   timeout?: number;
   /** The eval wants a judge even though it declares fewer than two parameters. */
   judge?: boolean;
+  /**
+   * Which runs the eval scores: glob patterns over trace and case ids (`'greeter/**'`,
+   * `['report/*', 'profit_*']`). Runs outside the scope get no result at all from this eval —
+   * neither pass nor skip. Default: every run.
+   */
+  scope?: string | readonly string[];
 }
 
 const MARKS = new WeakMap<EvalFunction, Partial<EvalMarks>>();
@@ -61,17 +68,32 @@ export function marksOf(fn: EvalFunction): EvalMarks {
   if (own.skip !== undefined) marks.skip = own.skip;
   if (own.threshold !== undefined) marks.threshold = own.threshold;
   if (own.timeoutMs !== undefined) marks.timeoutMs = own.timeoutMs;
+  if (own.scope !== undefined) marks.scope = own.scope;
   return marks;
+}
+
+const scopeMatchers = new WeakMap<readonly string[], (id: string) => boolean>();
+
+/** True when an eval scores the run with this id (its `scope` mark matches it, or it has none). */
+export function inScope({ marks, contextId }: { marks: EvalMarks; contextId: string }): boolean {
+  const patterns = marks.scope;
+  if (patterns === undefined) return true;
+  let matcher = scopeMatchers.get(patterns);
+  if (!matcher) {
+    matcher = picomatch([...patterns], { dot: true });
+    scopeMatchers.set(patterns, matcher);
+  }
+  return matcher(contextId);
 }
 
 function parseMarkOptions(options: MarkOptions): Partial<EvalMarks> {
   if (typeof options !== 'object' || options === null)
     throw new EvalDefinitionError('mark(): the first argument must be a list of tags or an options object');
-  const known = new Set(['tags', 'required', 'skip', 'threshold', 'timeout', 'judge']);
+  const known = new Set(['tags', 'required', 'skip', 'threshold', 'timeout', 'judge', 'scope']);
   for (const key of Object.keys(options)) {
     if (!known.has(key))
       throw new EvalDefinitionError(
-        `mark(): unknown option "${key}" (known: tags, required, skip, threshold, timeout, judge)`,
+        `mark(): unknown option "${key}" (known: tags, required, skip, threshold, timeout, judge, scope)`,
       );
   }
   const tags: string[] = [];
@@ -104,6 +126,14 @@ function parseMarkOptions(options: MarkOptions): Partial<EvalMarks> {
     marks.timeoutMs = value;
   }
   if (options.judge !== undefined) marks.judge = options.judge === true;
+  if (options.scope !== undefined) {
+    const patterns = typeof options.scope === 'string' ? [options.scope] : [...options.scope];
+    if (patterns.length === 0 || patterns.some((pattern) => typeof pattern !== 'string' || pattern === ''))
+      throw new EvalDefinitionError(
+        `mark(): scope must be a glob pattern or a non-empty list of them, got ${JSON.stringify(options.scope)}`,
+      );
+    marks.scope = patterns;
+  }
   marks.tags = tags;
   return marks;
 }

@@ -2,7 +2,7 @@ import type { LLMBackend } from '../llm/types.js';
 import { type EvalsInput, toEvalDefinitions } from './definitions.js';
 import { JudgeNotConfiguredError } from './errors.js';
 import { createJudge, isJudge, type Judge } from './judge.js';
-import { selectEvals } from './marks.js';
+import { inScope, selectEvals } from './marks.js';
 import { DEFAULT_THRESHOLD, type Normalized, normalizeReturn } from './normalize.js';
 import type { EvalContext, EvalDefinition, EvalErrorInfo, EvalOutcome, EvalTools } from './types.js';
 
@@ -104,6 +104,7 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalOutcome[]>
   const outcomes: EvalOutcome[] = [];
   for await (const context of options.contexts) {
     for (const { eval: definition, deselected } of selected) {
+      if (!inScope({ marks: definition.marks, contextId: context.id })) continue;
       const outcome = await runEval({
         eval: definition,
         context,

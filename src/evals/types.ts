@@ -127,6 +127,11 @@ export interface EvalMarks {
   readonly timeoutMs?: number;
   /** True when the eval wants a judge (set by `mark({ judge: true })` or a second parameter). */
   readonly judge: boolean;
+  /**
+   * Glob patterns (picomatch) over trace and case ids: the eval scores only the runs whose id
+   * matches one (`['greeter/**']`). Absent: every run.
+   */
+  readonly scope?: readonly string[];
 }
 
 /** A named eval, ready to run: what discovery returns and what `runEvals` takes. */

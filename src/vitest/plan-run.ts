@@ -2,8 +2,17 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadCases } from '../evals/cases.js';
 import { findEvalFiles } from '../evals/discover.js';
-import { chunkTraces, findTraceDirs, type ScoringOptions, type TraceRef, writeChunkFiles } from './plan.js';
+import { LoopletError } from '../util/errors.js';
+import {
+  type CaseRef,
+  findTraceDirs,
+  planChunks,
+  type ScoringOptions,
+  type TraceRef,
+  writeChunkFiles,
+} from './plan.js';
 
 /** Where `runner.js` lives once built: the runner vitest loads into each worker. */
 export const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url));
@@ -23,6 +32,13 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** The run cannot be planned as asked (clashing ids…): a configuration error. */
+export class PlanError extends LoopletError {
+  constructor(message: string) {
+    super({ message, code: 'PLAN' });
+  }
+}
+
 /** The options of {@link planRun}. */
 export interface PlanRunOptions {
   /** Project root; relative paths resolve against it. */
@@ -31,6 +47,8 @@ export interface PlanRunOptions {
   evals?: readonly string[];
   /** Trace roots (default `traces`, when it exists). */
   traces?: readonly string[];
+  /** Case files or directories (default `cases`, when it exists). */
+  cases?: readonly string[];
   scoring?: Partial<ScoringOptions>;
   /** Worker threads the run will use: chunks are planned so each has work. */
   workers?: number;
@@ -45,8 +63,10 @@ export interface PlannedRun {
   entries: string[];
   evalFiles: string[];
   traces: TraceRef[];
+  cases: CaseRef[];
   evalRoots: string[];
   traceRoots: string[];
+  caseRoots: string[];
 }
 
 /**
@@ -60,7 +80,18 @@ export async function planRun(options: PlanRunOptions): Promise<PlannedRun> {
   const traceRoots = [...(options.traces ?? (existsSync(path.join(cwd, 'traces')) ? ['traces'] : []))];
   const traces = await findTraceDirs({ paths: traceRoots, cwd });
   const workers = options.workers ?? Math.max(1, os.availableParallelism() - 1);
-  const chunks = chunkTraces({ traces, minChunks: workers * Math.max(options.shardCount ?? 1, 1) });
+  const cases: CaseRef[] = [];
+  const caseRoots = [...(options.cases ?? (existsSync(path.join(cwd, 'cases')) ? ['cases'] : []))];
+  for (const dir of caseRoots) {
+    for (const item of await loadCases({ dir, cwd })) cases.push({ id: item.id, file: item.file });
+  }
+  const traceIds = new Set(traces.map((trace) => trace.id));
+  const clash = cases.find((item) => traceIds.has(item.id));
+  if (clash)
+    throw new PlanError(
+      `case id "${clash.id}" (${clash.file}) is also a trace id; rename one — ids are keys in reports and baselines`,
+    );
+  const chunks = planChunks({ traces, cases, minChunks: workers * Math.max(options.shardCount ?? 1, 1) });
   const scoring: ScoringOptions = { include: [], exclude: [], timeoutMs: 60_000, ...options.scoring };
   const entries = await writeChunkFiles({
     dir: options.cacheDir ?? path.join(cwd, '.looplet', 'cache', 'run'),
@@ -68,5 +99,5 @@ export async function planRun(options: PlanRunOptions): Promise<PlannedRun> {
     chunks,
     options: scoring,
   });
-  return { entries, evalFiles, traces, evalRoots, traceRoots };
+  return { entries, evalFiles, traces, cases, evalRoots, traceRoots, caseRoots };
 }

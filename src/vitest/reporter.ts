@@ -4,6 +4,7 @@ import type { Reporter, SerializedError, TestModule, Vitest } from 'vitest/node'
 import type { EvalOutcome } from '../evals/types.js';
 import { readBaseline } from '../report/baseline.js';
 import { type BaselineComparison, compareToBaseline } from '../report/compare.js';
+import { formatOutcome, oneLine } from '../report/format.js';
 import { type InfrastructureError, type RunSummary, summarize } from '../report/summary.js';
 import { renderTable } from '../report/table.js';
 import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
@@ -63,12 +64,14 @@ export class LoopletReporter implements Reporter {
   ): Promise<void> {
     const collected = collectOutcomes({ testModules, unhandledErrors });
     const { outcomes, infrastructureErrors } = splitTraceErrors(collected.outcomes);
+    // Every chunk imports every eval file: one broken file fails each chunk with the same message.
     for (const failure of collected.moduleFailures)
-      infrastructureErrors.push({
-        source: path.relative(this.#root, failure.module),
-        message: failure.message,
-        kind: 'import',
-      });
+      if (!infrastructureErrors.some((error) => error.kind === 'import' && error.message === failure.message))
+        infrastructureErrors.push({
+          source: path.relative(this.#root, failure.module),
+          message: failure.message,
+          kind: 'import',
+        });
     for (const message of collected.unhandledErrors)
       infrastructureErrors.push({ source: 'vitest', message, kind: 'unhandled' });
     const summary = summarize({ outcomes, infrastructureErrors });
@@ -92,7 +95,9 @@ export class LoopletReporter implements Reporter {
         `${JSON.stringify(buildJsonReport({ summary, verdict, ...(comparison ? { comparison } : {}) }), null, 2)}\n`,
       );
     } else {
-      write(`\n${renderTable({ summary, verdict, ...(comparison ? { comparison } : {}) })}\n`);
+      write(
+        `\n${problemLines(summary)}${renderTable({ summary, verdict, ...(comparison ? { comparison } : {}) })}\n`,
+      );
       if (this.#baselineNote) write(`${this.#baselineNote}\n`);
       write(
         `reports: ${Object.values(written)
@@ -120,6 +125,27 @@ export class LoopletReporter implements Reporter {
       ...(this.#options.tolerance !== undefined ? { tolerance: this.#options.tolerance } : {}),
     });
   }
+}
+
+/** Failures and errors listed before the table (which only counts them), so a terminal shows what failed. */
+const PROBLEM_LIMIT = 20;
+
+function problemLines(summary: RunSummary): string {
+  const lines = [
+    ...summary.infrastructureErrors.map(
+      (error) => `! ${error.source} (${error.kind}): ${oneLine(error.message, 400)}`,
+    ),
+    ...summary.outcomes
+      .filter((outcome) => outcome.status === 'failed' || outcome.status === 'error')
+      .map(formatOutcome),
+  ];
+  if (lines.length > PROBLEM_LIMIT)
+    lines.splice(
+      PROBLEM_LIMIT,
+      Infinity,
+      `…and ${lines.length - PROBLEM_LIMIT} more (see looplet-report.md)`,
+    );
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
 /** An unreadable trace fails every eval on it; it is one infrastructure error, not N eval errors. */

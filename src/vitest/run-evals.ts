@@ -11,6 +11,8 @@ export interface LoopletEvalOptions {
   evals?: readonly string[];
   /** Trace directories (default `traces`, when it exists). */
   traces?: readonly string[];
+  /** Case files or directories (default `cases`, when it exists). */
+  cases?: readonly string[];
   scoring?: Partial<ScoringOptions>;
   /** vitest's `-t`: run only tests whose name (`eval_name › trace_id`) matches. */
   testNamePattern?: string;
@@ -71,7 +73,7 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
   const interactive = options.watch === true || options.ui === true;
   const plan = await planRun({
     cwd,
-    ...pick(options, ['evals', 'traces', 'workers', 'cacheDir']),
+    ...pick(options, ['evals', 'traces', 'cases', 'workers', 'cacheDir']),
     scoring: { ...options.scoring, annotate: interactive },
     shardCount: options.shard ? Number(options.shard.split('/')[1]) : 1,
   });
@@ -98,7 +100,7 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
       ...(options.shard ? { shard: options.shard } : {}),
       // Edits to evals or traces change what the chunks score: re-run everything on any of them.
       // vitest matches these globs against absolute paths, so the roots are made absolute.
-      forceRerunTriggers: [...plan.evalRoots, ...traceRoots].map(
+      forceRerunTriggers: [...plan.evalRoots, ...traceRoots, ...plan.caseRoots].map(
         (root) => `${path.resolve(cwd, root).split(path.sep).join('/')}/**`,
       ),
     },

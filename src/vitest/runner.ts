@@ -8,43 +8,64 @@ import type {
   TestAnnotation,
 } from 'vitest';
 import { TestRunner } from 'vitest';
+import { type AgentFactory, runCase } from '../evals/case-runner.js';
+import { type EvalCase, loadCaseFile } from '../evals/cases.js';
+import type { Collector } from '../evals/collectors.js';
 import { contextFromTrace } from '../evals/context.js';
-import { discoverEvals } from '../evals/discover.js';
-import { type SelectedEval, selectEvals } from '../evals/marks.js';
+import { toEvalDefinitions, uniqueEvals } from '../evals/definitions.js';
+import { EvalImportError, type ImportFailure } from '../evals/errors.js';
+import { inScope, selectEvals } from '../evals/marks.js';
 import { runEval } from '../evals/run.js';
-import type { EvalContext, EvalDefinition, EvalOutcome } from '../evals/types.js';
+import type { EvalDefinition, EvalOutcome } from '../evals/types.js';
 import { openTrace } from '../provenance/read-trace.js';
-import { describeOutcome } from '../report/format.js';
-import { setLoopletMeta, testName } from './meta.js';
-import { CHUNK_SUFFIX, type ChunkPlan, parseChunkFile, type TraceRef } from './plan.js';
-import { installSandbox } from './sandbox.js';
+import { errorMessage, LoopletError } from '../util/errors.js';
+import {
+  applyOutcome,
+  type ContextSource,
+  createTest,
+  sourceErrorOutcome,
+  type TestGroup,
+} from './chunk-tests.js';
+import { CHUNK_SUFFIX, type ChunkPlan, parseChunkFile } from './plan.js';
+import { installSandbox, type Sandbox } from './sandbox.js';
 
-/** One registered test: which eval it runs on which trace. */
-interface PlannedTest {
-  test: RunnerTestCase;
-  selected: SelectedEval;
+/** What eval files provide besides evals: the agent that cases run, and collectors for its state. */
+interface EvalModules {
+  definitions: EvalDefinition[];
+  agent: AgentFactory | undefined;
+  collectors: Collector[];
 }
 
-/** A chunk file after collection: its plan and its tests grouped by trace, in order. */
+/** A chunk file after collection: its plan, what its eval files export, and its tests by context. */
 interface CollectedChunk {
   plan: ChunkPlan;
-  byTrace: Array<{ trace: TraceRef; tests: PlannedTest[] }>;
+  modules: EvalModules;
+  groups: TestGroup[];
+}
+
+/** A case needs an agent and no eval file exports one. */
+export class MissingAgentError extends LoopletError {
+  constructor({ caseId, file }: { caseId: string; file: string }) {
+    super({
+      message: `case "${caseId}" (${file}) runs an agent, but no eval file exports one: add \`export const agent: AgentFactory = ({ llm, task }) => agentLoop({ llm, task, tools })\` to an eval file`,
+      code: 'MISSING_AGENT',
+    });
+  }
 }
 
 /** Results are sent to the main process in batches, not per test: per-test messages would cost more than scoring. */
 const UPDATE_BATCH = 500;
 
-/** Virtual-time helper: `Date` is frozen inside the sandbox, so durations and stamps use the monotonic clock. */
+/** `Date` is frozen inside the sandbox, so stamps and durations use the monotonic clock. */
 const wallClock = () => performance.timeOrigin + performance.now();
 
 /**
- * The vitest runner behind `looplet-eval`. Vitest hands it generated chunk files (see
- * `plan.ts`); for each it imports the eval files (through vite, so TypeScript works), registers
- * one test per eval × trace named `eval_name › trace_id`, and when the file runs, scores every
- * test in one pass: each trace is read once, evals run in the replay sandbox, and outcomes go to
- * `task.meta.looplet` and the test's annotations so every vitest reporter, filter and the UI see
- * them. Tests are created directly rather than through `test()`, which captures a stack trace per
- * call — at thousands of traces that, not scoring, would dominate the run.
+ * The vitest runner behind `looplet-eval`. Vitest hands it generated chunk files (see `plan.ts`);
+ * for each it imports the eval files (through vitest's module runner, so TypeScript works),
+ * registers one test per eval × trace (and × case) named `eval_name › id`, and when the file
+ * runs, scores them in one pass: each trace is read once (each case run once), evals run in the
+ * replay sandbox, and outcomes go to `task.meta.looplet` — and, in interactive runs, to
+ * annotations — so every vitest reporter, filter and the UI see them.
  */
 export default class LoopletRunner extends TestRunner {
   /** Set by vitest's worker on the runner instance: sends result packs to the main process. */
@@ -55,20 +76,34 @@ export default class LoopletRunner extends TestRunner {
 
   override async importFile(filepath: string, source: 'collect' | 'setup'): Promise<unknown> {
     if (source !== 'collect' || !filepath.endsWith(CHUNK_SUFFIX)) return super.importFile(filepath, source);
-    // vitest sets the file being collected on the default suite before importing it; onCollectStart
-    // is not awaited by vitest and may run after this import has begun.
+    // vitest sets the file being collected on the default suite before importing it (its
+    // onCollectStart is not awaited and may run after this import has begun).
     const file = (TestRunner.getCurrentSuite() as { file?: RunnerTestFile }).file;
     if (!file || file.filepath !== filepath)
       throw new Error(`looplet runner: collecting ${filepath} without its file task`);
     const plan = parseChunkFile(await readFile(filepath, 'utf8'));
-    const evals = await this.#importEvals(plan.evalFiles);
-    const selected = selectEvals({ evals, include: plan.options.include, exclude: plan.options.exclude });
-    const byTrace = plan.traces.map((trace) => ({
-      trace,
-      tests: selected.map((choice) => ({ selected: choice, test: this.#createTest(file, choice, trace) })),
+    const modules = await this.#importEvalFiles(plan.evalFiles);
+    const selected = selectEvals({
+      evals: modules.definitions,
+      include: plan.options.include,
+      exclude: plan.options.exclude,
+    });
+    const sources: ContextSource[] = [
+      ...plan.traces.map((trace): ContextSource => ({ kind: 'trace', id: trace.id, dir: trace.dir })),
+      ...plan.cases.map((item): ContextSource => ({ kind: 'case', id: item.id, file: item.file })),
+    ];
+    const timeout = this.config.testTimeout;
+    const groups = sources.map((source) => ({
+      source,
+      tests: selected
+        .filter((choice) => inScope({ marks: choice.eval.marks, contextId: source.id }))
+        .map((choice) => ({
+          selected: choice,
+          test: createTest({ file, choice, contextId: source.id, timeout }),
+        })),
     }));
-    for (const group of byTrace) for (const planned of group.tests) file.tasks.push(planned.test);
-    this.#chunks.set(filepath, { plan, byTrace });
+    for (const group of groups) for (const planned of group.tests) file.tasks.push(planned.test);
+    this.#chunks.set(filepath, { plan, modules, groups });
     return {};
   }
 
@@ -79,32 +114,27 @@ export default class LoopletRunner extends TestRunner {
         `looplet's runner only runs looplet eval files; ${suite.file.filepath} is an ordinary test file — keep ordinary tests in another vitest project (see docs/vitest.md)`,
       );
     }
+    const options = chunk.plan.options;
     const sandbox = installSandbox({
-      allowHosts: chunk.plan.options.allowHosts ?? [],
-      network: chunk.plan.options.allowNetwork === true,
+      allowHosts: options.allowHosts ?? [],
+      network: options.allowNetwork === true,
     });
     const pending: RunnerTestCase[] = [];
     try {
-      for (const { trace, tests } of chunk.byTrace) {
-        const runnable = tests.filter(({ test }) => test.mode === 'run');
+      for (const group of chunk.groups) {
+        const runnable = group.tests.filter(({ test }) => test.mode === 'run');
         if (runnable.length === 0) continue;
-        const context = loadContext(trace);
+        const startTime = wallClock();
+        const outcomes =
+          group.source.kind === 'trace'
+            ? await this.#scoreTrace(chunk, group, sandbox)
+            : await this.#scoreCase(chunk, group, sandbox);
         for (const { test, selected } of runnable) {
-          sandbox.subject = { eval: selected.eval.name, trace: trace.id };
-          const startTime = wallClock();
-          const outcome =
-            context instanceof Error
-              ? traceErrorOutcome(selected.eval, trace, context)
-              : await runEval({
-                  eval: selected.eval,
-                  context,
-                  threshold: chunk.plan.options.threshold,
-                  timeoutMs: chunk.plan.options.timeoutMs,
-                  deselected: selected.deselected,
-                });
-          const annotation = applyOutcome(test, outcome, trace, startTime);
+          const outcome = outcomes.get(selected.eval.name);
+          if (!outcome) continue;
+          const annotation = applyOutcome({ test, outcome, source: group.source, startTime });
           test.annotations.push(
-            chunk.plan.options.annotate && this.onTestAnnotate
+            options.annotate && this.onTestAnnotate
               ? await this.onTestAnnotate(test, annotation)
               : annotation,
           );
@@ -118,111 +148,136 @@ export default class LoopletRunner extends TestRunner {
     }
   }
 
+  /** Reads the trace once and runs each eval on it. */
+  async #scoreTrace(
+    chunk: CollectedChunk,
+    group: TestGroup,
+    sandbox: Sandbox,
+  ): Promise<Map<string, EvalOutcome>> {
+    const outcomes = new Map<string, EvalOutcome>();
+    const source = group.source as Extract<ContextSource, { kind: 'trace' }>;
+    let context: ReturnType<typeof contextFromTrace>;
+    try {
+      context = contextFromTrace({ trace: openTrace(source.dir), id: source.id });
+    } catch (error) {
+      for (const { selected } of group.tests) {
+        const message = `could not read trace ${source.dir}: ${errorMessage(error)}`;
+        outcomes.set(
+          selected.eval.name,
+          sourceErrorOutcome({
+            definition: selected.eval,
+            source,
+            kind: 'trace',
+            message,
+            errorName: (error as Error).name,
+          }),
+        );
+      }
+      return outcomes;
+    }
+    const options = chunk.plan.options;
+    for (const { test, selected } of group.tests) {
+      if (test.mode !== 'run') continue;
+      sandbox.subject = { eval: selected.eval.name, trace: source.id };
+      const outcome = await runEval({
+        eval: selected.eval,
+        context,
+        threshold: options.threshold,
+        timeoutMs: options.timeoutMs,
+        deselected: selected.deselected,
+      });
+      outcomes.set(selected.eval.name, outcome);
+    }
+    return outcomes;
+  }
+
+  /** Runs the case's agent once (replayed or scripted) and scores the run with every eval. */
+  async #scoreCase(
+    chunk: CollectedChunk,
+    group: TestGroup,
+    sandbox: Sandbox,
+  ): Promise<Map<string, EvalOutcome>> {
+    const outcomes = new Map<string, EvalOutcome>();
+    const source = group.source as Extract<ContextSource, { kind: 'case' }>;
+    const failAll = (kind: 'agent' | 'replay', error: unknown) => {
+      for (const { selected } of group.tests)
+        outcomes.set(
+          selected.eval.name,
+          sourceErrorOutcome({
+            definition: selected.eval,
+            source,
+            kind,
+            message: errorMessage(error),
+            errorName: (error as Error).name,
+          }),
+        );
+      return outcomes;
+    };
+    let testCase: EvalCase | undefined;
+    try {
+      testCase = (await loadCaseFile({ file: source.file })).find((item) => item.id === source.id);
+      if (!testCase) throw new Error(`case "${source.id}" is no longer in ${source.file}`);
+      if (!chunk.modules.agent) throw new MissingAgentError({ caseId: source.id, file: source.file });
+    } catch (error) {
+      return failAll('agent', error);
+    }
+    const options = chunk.plan.options;
+    sandbox.subject = { eval: 'agent', trace: source.id };
+    const run = await runCase({
+      case: testCase,
+      agent: chunk.modules.agent,
+      mode: testCase.trace ? 'replay' : testCase.script ? 'scripted' : 'live',
+      evals: group.tests.map(({ selected }) => selected.eval),
+      collectors: chunk.modules.collectors,
+      include: options.include,
+      exclude: options.exclude,
+      ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+      timeoutMs: options.timeoutMs,
+    }).catch((error: unknown) => error as Error);
+    if (run instanceof Error) return failAll('agent', run);
+    for (const outcome of run.outcomes) outcomes.set(outcome.name, outcome);
+    return outcomes;
+  }
+
   async #flush(tests: RunnerTestCase[]): Promise<void> {
     if (tests.length === 0) return;
     const packs: RunnerTaskResultPack[] = tests.map((test) => [test.id, test.result, test.meta]);
-    const events: RunnerTaskEventPack[] = [];
+    // Reporters that print each test (verbose, dot, tap…) do it on its 'test-finished' event.
+    const events: RunnerTaskEventPack[] = tests.map((test) => [test.id, 'test-finished', undefined]);
     tests.length = 0;
     await this.onTaskUpdate?.(packs, events);
   }
 
-  #importEvals(files: readonly string[]): Promise<EvalDefinition[]> {
-    // Through vitest's module runner (vite), so TypeScript eval files import like tests do.
-    return discoverEvals({
-      paths: files,
-      importModule: (file) => super.importFile(file, 'collect') as Promise<Record<string, unknown>>,
-    });
-  }
-
-  #createTest(file: RunnerTestFile, choice: SelectedEval, trace: TraceRef): RunnerTestCase {
-    const name = testName({ evalName: choice.eval.name, contextId: trace.id });
-    const skip = choice.eval.marks.skip !== undefined && !choice.eval.marks.required;
-    const test = {
-      id: '',
-      name,
-      fullName: `${file.name} > ${name}`,
-      fullTestName: name,
-      suite: file,
-      file,
-      type: 'test',
-      mode: skip ? 'skip' : 'run',
-      meta: Object.create(null),
-      annotations: [],
-      artifacts: [],
-      tags: [],
-      timeout: this.config.testTimeout,
-      retry: 0,
-      context: undefined,
-    } as unknown as RunnerTestCase;
-    return test;
-  }
-}
-
-/** Opens a trace synchronously (a few small reads; steps stay lazy); an unreadable trace is returned as its error. */
-function loadContext(trace: TraceRef): EvalContext | Error {
-  try {
-    return contextFromTrace({ trace: openTrace(trace.dir), id: trace.id });
-  } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
-  }
-}
-
-function traceErrorOutcome(definition: EvalDefinition, trace: TraceRef, error: Error): EvalOutcome {
-  return {
-    name: definition.name,
-    context: trace.id,
-    status: 'error',
-    metrics: {},
-    details: {},
-    error: {
-      kind: 'trace',
-      message: `could not read trace ${trace.dir}: ${error.message}`,
-      name: error.name,
-    },
-    required: definition.marks.required,
-    tags: [...definition.marks.tags],
-    threshold: definition.marks.threshold ?? 0.5,
-    durationMs: 0,
-  };
-}
-
-/** Sets the test's result and meta from an outcome; returns the annotation that describes it. */
-function applyOutcome(
-  test: RunnerTestCase,
-  outcome: EvalOutcome,
-  trace: TraceRef,
-  startTime: number,
-): TestAnnotation {
-  setLoopletMeta(test.meta, { outcome, source: trace.dir });
-  const summary = `${outcome.status}${outcome.required ? ' (required)' : ''}: ${describeOutcome(outcome)}`;
-  const base = { startTime, duration: outcome.durationMs };
-  switch (outcome.status) {
-    case 'passed':
-    case 'reported':
-      test.result = { ...base, state: 'pass' };
-      break;
-    case 'skipped':
-      test.mode = 'skip';
-      test.result = { ...base, state: 'skip' };
-      break;
-    case 'failed':
-      test.result = { ...base, state: 'fail', errors: [{ name: 'EvalFailure', message: summary }] };
-      break;
-    case 'error': {
-      const error = outcome.error;
-      test.result = {
-        ...base,
-        state: 'fail',
-        errors: [
-          {
-            name: error?.name ?? 'EvalError',
-            message: summary,
-            ...(error?.stack ? { stack: error.stack } : {}),
-          },
-        ],
-      };
-      break;
+  /** Imports eval files through vitest's module runner (so TypeScript works) and reads their exports. */
+  async #importEvalFiles(files: readonly string[]): Promise<EvalModules> {
+    const definitions: EvalDefinition[] = [];
+    const failures: ImportFailure[] = [];
+    let agent: AgentFactory | undefined;
+    let agentFile: string | undefined;
+    const collectors: Collector[] = [];
+    for (const file of files) {
+      let module: Record<string, unknown>;
+      try {
+        module = (await super.importFile(file, 'collect')) as Record<string, unknown>;
+      } catch (error) {
+        failures.push({ file, message: errorMessage(error), error });
+        continue;
+      }
+      definitions.push(...toEvalDefinitions({ evals: module, file }));
+      if (typeof module.agent === 'function') {
+        if (agent && agentFile !== file) {
+          failures.push({
+            file,
+            message: `exports \`agent\`, and so does ${agentFile}: cases need exactly one agent factory`,
+            error: undefined,
+          });
+        }
+        agent = module.agent as AgentFactory;
+        agentFile = file;
+      }
+      if (Array.isArray(module.collectors)) collectors.push(...(module.collectors as Collector[]));
     }
+    if (failures.length > 0) throw new EvalImportError(failures);
+    return { definitions: uniqueEvals(definitions), agent, collectors };
   }
-  return { type: 'looplet', message: summary };
 }

@@ -3,6 +3,7 @@ import type { CommandModule } from './types.js';
 /** The options `looplet-eval [paths…]` accepts, as cac parses them. */
 export interface RunFlags {
   traces?: string | string[];
+  cases?: string | string[];
   baseline?: string;
   threshold?: number;
   tolerance?: number;
