@@ -140,12 +140,6 @@ const planted: Array<{
   },
   {
     law: 'associativity',
-    bug: 'a stateful hook that behaves differently when run again (composed)',
-    hooks: () => [leakyBudget()],
-    problem: /does not behave like the plain list/,
-  },
-  {
-    law: 'associativity',
     bug: 'a combinator where the last block wins',
     hooks: [],
     compose: spreadCompose,
