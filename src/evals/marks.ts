@@ -61,7 +61,7 @@ export function mark<F extends EvalFunction>(marks: readonly string[] | MarkOpti
 export function marksOf(fn: EvalFunction): EvalMarks {
   const own = MARKS.get(fn) ?? {};
   const marks: { -readonly [K in keyof EvalMarks]: EvalMarks[K] } = {
-    tags: own.tags ?? [],
+    tags: Object.freeze([...(own.tags ?? [])]),
     required: own.required ?? false,
     judge: own.judge ?? fn.length >= 2,
   };

@@ -38,7 +38,8 @@ export async function runEval(options: RunEvalOptions): Promise<EvalOutcome> {
       context: context.id,
       ...applyRequired(normalized, marks.required),
       required: marks.required,
-      tags: [...marks.tags],
+      // Shared, frozen: thousands of outcomes of one eval need not each copy its tags.
+      tags: marks.tags,
       threshold,
       durationMs,
     };
@@ -102,7 +103,7 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalOutcome[]>
   });
   const judge = options.judge === undefined ? undefined : asJudge(options.judge);
   const outcomes: EvalOutcome[] = [];
-  for await (const context of options.contexts) {
+  const score = async (context: EvalContext) => {
     for (const { eval: definition, deselected } of selected) {
       if (!inScope({ marks: definition.marks, contextId: context.id })) continue;
       const outcome = await runEval({
@@ -116,7 +117,10 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalOutcome[]>
       outcomes.push(outcome);
       options.onOutcome?.(outcome);
     }
-  }
+  };
+  // A plain list is walked synchronously: `for await` would add a promise per context.
+  if (Symbol.iterator in options.contexts) for (const context of options.contexts) await score(context);
+  else for await (const context of options.contexts) await score(context);
   return outcomes;
 }
 

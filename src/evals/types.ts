@@ -183,7 +183,8 @@ export interface EvalOutcome {
   reason?: string;
   error?: EvalErrorInfo;
   required: boolean;
-  tags: string[];
+  /** The eval's tags (shared between its outcomes: do not mutate). */
+  tags: readonly string[];
   /** The pass boundary that applied. */
   threshold: number;
   durationMs: number;

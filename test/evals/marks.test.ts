@@ -147,4 +147,27 @@ describe('selection, skip, required and thresholds', () => {
     });
     expect(strict[0]).toMatchObject({ status: 'failed', threshold: 0.7 });
   });
+
+  it('scope limits an eval to runs whose id matches a glob: other runs get no outcome from it at all', async () => {
+    const traces = ['greeter/alice', 'greeter/bob', 'report/profit'].map((id) =>
+      contextFromTrace({ trace: memoryTrace({ dir: `/traces/${id}` }), id }),
+    );
+    const outcomes = await runEvals({
+      evals: {
+        eval_greeted: mark({ scope: 'greeter/**' }, () => true),
+        eval_profit: mark({ scope: ['report/*', 'profit_*'], tags: ['required'] }, () => true),
+        eval_all: () => true,
+      },
+      contexts: traces,
+    });
+    expect(outcomes.map((outcome) => `${outcome.name} › ${outcome.context}`)).toEqual([
+      'eval_greeted › greeter/alice',
+      'eval_all › greeter/alice',
+      'eval_greeted › greeter/bob',
+      'eval_all › greeter/bob',
+      'eval_profit › report/profit',
+      'eval_all › report/profit',
+    ]);
+    expect(() => mark({ scope: [] }, () => true)).toThrow(/scope must be a glob pattern or a non-empty list/);
+  });
 });
