@@ -1,11 +1,11 @@
 /**
  * Hello world: an agent with one tool greets someone and finishes.
  *
- *   npx tsx examples/hello-world.ts --scripted        # no model needed
+ *   npx tsx examples/hello-world.ts                    # no model needed (scripted)
  *   OPENAI_BASE_URL=http://localhost:11434/v1 OPENAI_MODEL=llama3.1 npx tsx examples/hello-world.ts
  *
- * Without `--scripted`, it talks to any OpenAI-compatible server configured by OPENAI_BASE_URL,
- * OPENAI_API_KEY and OPENAI_MODEL (OpenAI itself when only the key and model are set).
+ * With OPENAI_BASE_URL set (and no `--scripted`), it talks to that OpenAI-compatible server;
+ * OPENAI_MODEL names the model and OPENAI_API_KEY is sent when set.
  */
 import { agentLoop, defineTool, type LLMBackend, OpenAIBackend, ScriptedLLM } from 'looplet';
 
@@ -25,7 +25,8 @@ export function scriptedModel(): ScriptedLLM {
 }
 
 export async function main(args: string[]): Promise<string> {
-  const llm: LLMBackend = args.includes('--scripted') ? scriptedModel() : OpenAIBackend.fromEnv();
+  const live = process.env.OPENAI_BASE_URL !== undefined && !args.includes('--scripted');
+  const llm: LLMBackend = live ? OpenAIBackend.fromEnv() : scriptedModel();
   const run = agentLoop({ llm, tools: [greet], task: { goal: 'Greet Alice, then call done.' }, maxSteps: 5 });
   for await (const step of run) console.log(step.pretty());
   const result = await run.result;
