@@ -290,6 +290,11 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
         }
       }
 
+      // Hooks before the model call may take long (approvals, compaction): an abort meanwhile must not cost a call.
+      if (signal.aborted) {
+        ending = abortEnding(signal);
+        break;
+      }
       let response: LLMResponse | typeof ABORTED;
       try {
         response = await abortable(

@@ -233,6 +233,11 @@ class CallDispatch {
   #runTool(tool: Tool, call: ToolCall): MaybePromise<void> {
     this.#call = call;
     const ctx = this.#ctx;
+    // Aborted while hooks or validation ran (e.g. waiting for an approval): the tool must not start.
+    if (ctx.signal.aborted) {
+      this.#fail({ kind: 'aborted', message: 'the run was aborted before this call ran' });
+      return;
+    }
     let output: unknown;
     try {
       output = tool.run(call.args, { signal: ctx.signal, call, state: ctx.state, step: this.#step });

@@ -17,12 +17,13 @@ export type HookSource = Hook | (() => Hook);
 export type ExitMode = { kind: 'iterate' } | { kind: 'break'; afterStep: number } | { kind: 'await' };
 
 /**
- * Abort the run while the `nth` (0-based) tool run or model call is in progress. With
+ * Abort the run while the `nth` (0-based) tool run, model call or hook call is in progress (a
+ * hook call: just before the hook method runs, as when a user cancels during an approval). With
  * `ignoreSignal`, that tool or model keeps going and answers late, as code that ignores the
  * signal does.
  */
 export interface AbortPlan {
-  at: 'tool' | 'model';
+  at: 'tool' | 'model' | 'hook';
   nth: number;
   ignoreSignal: boolean;
 }
@@ -88,7 +89,10 @@ class EventLog {
   readonly events: RunEvent[] = [];
   readonly requests: Message[][] = [];
   readonly toolRuns: Observation['toolRuns'] = [];
+  /** Called with the 0-based index of every hook call, before the method runs. */
+  beforeHook: (index: number) => void = () => {};
   #seq = 0;
+  #hookCalls = 0;
 
   next(): number {
     return ++this.#seq;
@@ -106,6 +110,7 @@ class EventLog {
       event.callName = call.name;
     }
     this.events.push(event);
+    this.beforeHook(this.#hookCalls++);
     let out: unknown;
     try {
       out = invoke();
@@ -225,6 +230,7 @@ export async function observeRun({
     controller.abort(new Error('aborted by the law check'));
   };
   const abort = plan.abort;
+  if (abort?.at === 'hook') log.beforeHook = (index) => index === abort.nth && abortNow();
   let toolRuns = 0;
   const observedTools = tools.map(
     (tool): Tool => ({

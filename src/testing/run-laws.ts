@@ -250,8 +250,16 @@ export const abortLaw: HookLaw = {
     const abort = observation.events.find((event) => event.kind === 'abort');
     if (!abort) return undefined;
     const trigger = observation.events.find((event) => event.seq === abort.seq - 1);
-    const abortStep = trigger && (trigger.kind === 'tool' || trigger.kind === 'model') ? trigger.step : 0;
-    const when = `the abort during ${trigger?.kind === 'model' ? 'the model call' : 'a tool run'} of step ${abortStep}`;
+    if (!trigger || trigger.kind === 'abort' || (trigger.kind === 'hook' && trigger.method === 'onLoopEnd'))
+      return undefined;
+    const abortStep = trigger.step;
+    const during =
+      trigger.kind === 'model'
+        ? 'the model call'
+        : trigger.kind === 'tool'
+          ? `tool ${trigger.name}`
+          : `${leafName(scenario, context, trigger.leaf)}.${trigger.method}`;
+    const when = `the abort during ${during} at step ${abortStep}`;
     for (const event of observation.events) {
       if (event.seq <= abort.seq) continue;
       if (event.kind === 'tool') return `tool ${event.name} ran after ${when}`;

@@ -53,8 +53,8 @@ const exitModes: fc.Arbitrary<ExitMode> = fc.oneof(
 );
 
 const abortPlans: fc.Arbitrary<AbortPlan> = fc.record({
-  at: fc.constantFrom('tool' as const, 'model' as const),
-  nth: fc.nat({ max: 4 }),
+  at: fc.constantFrom('tool' as const, 'model' as const, 'hook' as const),
+  nth: fc.nat({ max: 6 }),
   ignoreSignal: fc.boolean(),
 });
 
@@ -112,6 +112,8 @@ function cleanPlan(plan: RunPlan): RunPlan {
   return out;
 }
 
+const ABORT_POINTS = { tool: 'tool run', model: 'model call', hook: 'hook call' } as const;
+
 /** A readable account of a scenario, for counterexamples. */
 export function describeScenario(scenario: LawScenario, userNames: readonly string[]): string {
   const hooks = scenario.layout.map((slot, leaf) =>
@@ -136,7 +138,7 @@ export function describeScenario(scenario: LawScenario, userNames: readonly stri
   ];
   if (plan.abort)
     lines.push(
-      `abort: during ${plan.abort.at === 'tool' ? 'tool run' : 'model call'} #${plan.abort.nth + 1}${plan.abort.ignoreSignal ? ', which ignores the signal' : ''}`,
+      `abort: during ${ABORT_POINTS[plan.abort.at]} #${plan.abort.nth + 1}${plan.abort.ignoreSignal && plan.abort.at !== 'hook' ? ', which ignores the signal' : ''}`,
     );
   return lines.join('\n');
 }

@@ -249,6 +249,57 @@ describe('abort mid-tool', () => {
     expect(result.steps[0]?.results.map((r) => r.error?.kind)).toEqual(['aborted', 'aborted']);
   });
 
+  it('abort while a permission hook waits for an approval: the tool never starts', async () => {
+    const controller = new AbortController();
+    const asking = deferred();
+    const approval = deferred<undefined>();
+    let ran = false;
+    const deploy = defineTool({
+      name: 'deploy',
+      description: 'deploys',
+      parameters: { type: 'object' },
+      run: () => {
+        ran = true;
+      },
+    });
+    const run = agentLoop({
+      llm: new ScriptedLLM([call('deploy'), done()]),
+      tools: [deploy],
+      task: 't',
+      signal: controller.signal,
+      hooks: [
+        {
+          checkPermission: () => {
+            asking.resolve();
+            return approval.promise;
+          },
+        },
+      ],
+    });
+    const finished = run.result;
+    await asking.promise;
+    controller.abort(new Error('cancelled while waiting'));
+    approval.resolve(undefined);
+    const result = await finished;
+    expect(ran).toBe(false);
+    expect(result.endReason).toBe('aborted');
+    expect(result.steps[0]?.results[0]?.error?.kind).toBe('aborted');
+  });
+
+  it('abort in a hook before the model call: the model is not called', async () => {
+    const controller = new AbortController();
+    const llm = new ScriptedLLM([done()]);
+    const result = await agentLoop({
+      llm,
+      task: 't',
+      signal: controller.signal,
+      hooks: [{ prePrompt: () => controller.abort(new Error('changed my mind')) }],
+    }).result;
+    expect(llm.calls).toBe(0);
+    expect(result.endReason).toBe('aborted');
+    expect(result.stopReason).toBe('changed my mind');
+  });
+
   it('abort while the model is thinking: the run ends aborted without waiting for the model', async () => {
     const controller = new AbortController();
     const asked = deferred();
