@@ -66,12 +66,13 @@ function testcase(outcome: EvalOutcome, seconds: (ms: number) => string): string
   for (const [name, value] of properties)
     lines.push(`        <property name="${attr(name)}" value="${attr(value)}"/>`);
   lines.push('      </properties>');
-  const message = describeOutcome(outcome);
   if (outcome.status === 'failed') {
+    const message = describeOutcome(outcome);
     lines.push(
       `      <failure message="${attr(message)}" type="${outcome.required ? 'required' : 'failed'}">${text(detailText(outcome))}</failure>`,
     );
   } else if (outcome.status === 'error') {
+    const message = describeOutcome(outcome);
     const body = outcome.error?.stack ?? outcome.error?.message ?? '';
     lines.push(
       `      <error message="${attr(message)}" type="${attr(outcome.error?.kind ?? 'error')}">${text(body)}</error>`,
@@ -96,38 +97,46 @@ function detailText(outcome: EvalOutcome): string {
  * carriage return, lone surrogates, U+FFFE/U+FFFF — with U+FFFD: escaping does not help for these.
  */
 function clean(value: string): string {
-  let out = '';
+  let out: string | undefined;
+  let copied = 0;
   for (let index = 0; index < value.length; index++) {
     const code = value.charCodeAt(index);
+    if (code >= 0x20 && code < 0xd800) continue;
+    if (code === 0x09 || code === 0x0a || code === 0x0d) continue;
     if (code >= 0xd800 && code <= 0xdbff) {
       const next = value.charCodeAt(index + 1);
       if (next >= 0xdc00 && next <= 0xdfff) {
-        out += value[index]! + value[index + 1]!;
         index++;
-      } else out += '\uFFFD';
-      continue;
-    }
-    const invalid =
-      (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) ||
-      (code >= 0xdc00 && code <= 0xdfff) ||
-      code === 0xfffe ||
-      code === 0xffff;
-    out += invalid ? '\uFFFD' : value[index]!;
+        continue;
+      }
+    } else if (code > 0xdfff && code !== 0xfffe && code !== 0xffff) continue;
+    // Only strings that hold an invalid character are copied (almost none are).
+    out = `${out ?? ''}${value.slice(copied, index)}\uFFFD`;
+    copied = index + 1;
   }
-  return out;
+  return out === undefined ? value : out + value.slice(copied);
 }
+
+const ENTITIES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\n': '&#10;',
+  '\r': '&#13;',
+  '\t': '&#9;',
+};
+const TEXT_SPECIALS = /[&<>]/g;
+// Newlines and tabs in attributes are escaped so parsers keep them instead of normalising them to spaces.
+const ATTR_SPECIALS = /[&<>"'\n\r\t]/g;
 
 /** Escapes element text. */
 function text(value: string): string {
-  return clean(value).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  return clean(value).replace(TEXT_SPECIALS, (char) => ENTITIES[char]!);
 }
 
-/** Escapes an attribute value (quotes, and newlines so parsers keep them). */
+/** Escapes an attribute value. */
 function attr(value: string): string {
-  return text(value)
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&apos;')
-    .replaceAll('\n', '&#10;')
-    .replaceAll('\r', '&#13;')
-    .replaceAll('\t', '&#9;');
+  return clean(value).replace(ATTR_SPECIALS, (char) => ENTITIES[char]!);
 }
