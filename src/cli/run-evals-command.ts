@@ -24,6 +24,7 @@ export function evalRunOptions({ paths, flags, cwd }: { paths: string[]; flags: 
   const timeoutMs = numberFlag({ name: 'timeout', value: flags.timeout, min: 1, integer: true });
   const failOn = choiceFlag({ name: 'fail-on', value: flags.failOn, choices: FAIL_ON_VALUES });
   const shard = shardFlag(flags.shard);
+  const uiPort = numberFlag({ name: 'port', value: flags.port, min: 1, max: 65_535, integer: true });
   if (flags.baseline !== undefined && !existsSync(path.resolve(cwd, flags.baseline))) {
     throw new UsageError(
       `--baseline ${flags.baseline}: no such file (to create one: looplet-eval baseline update --baseline ${flags.baseline})`,
@@ -48,6 +49,7 @@ export function evalRunOptions({ paths, flags, cwd }: { paths: string[]; flags: 
     );
   }
   const testNamePattern = flags.testNamePattern ?? flags.t;
+  const judge = judgeFlag({ model: flags.judge, baseURL: flags.judgeBaseUrl });
   const run: Omit<LoopletEvalOptions, 'loopletReporters'> = {
     cwd,
     ...(paths.length > 0 ? { evals: paths } : {}),
@@ -59,12 +61,17 @@ export function evalRunOptions({ paths, flags, cwd }: { paths: string[]; flags: 
       ...(threshold !== undefined ? { threshold } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(flags.allowNetwork ? { allowNetwork: true } : {}),
+      ...(judge ? { judge: judge.config, allowHosts: [judge.host] } : {}),
     },
     reporters: listFlag(flags.reporter),
     ...(testNamePattern ? { testNamePattern: String(testNamePattern) } : {}),
     ...(shard ? { shard } : {}),
     ...(mergeReports !== undefined ? { mergeReports } : {}),
-    ...(flags.ui ? { ui: true } : {}),
+    ...(flags.ui
+      ? { ui: true, ...(uiPort ? { uiPort } : {}), ...(flags.open === false ? { open: false } : {}) }
+      : {}),
+    // With --json, stdout is the report alone: vitest's own output (other reporters) goes to stderr.
+    ...(flags.json ? { stdout: process.stderr } : {}),
     ...(flags.watch ? { watch: true } : {}),
     ...(workers !== undefined ? { workers } : {}),
   };
@@ -95,12 +102,13 @@ export async function runEvalsCommand({
     },
   );
   if (run.watch || run.ui) {
+    if (session.uiUrl) console.log(`looplet-eval UI: ${session.uiUrl}`);
     await session.closed;
     return EXIT.ok;
   }
   // A CI shard gets no traces when there are fewer traces than shards: not a mistake, the merge judges the whole.
   if (run.shard && reporter.finished?.verdict.status === 'empty') {
-    console.log(`shard ${run.shard} had nothing to score (fewer traces than shards)`);
+    console.error(`shard ${run.shard} had nothing to score (fewer traces than shards)`);
     return EXIT.ok;
   }
   // No verdict means vitest never reached the end of the run (it failed to start or crashed).
@@ -124,4 +132,29 @@ async function unknownReporterError({
   return new UsageError(
     `--reporter ${String(name)}: no such reporter; use one of vitest's (${Object.keys(ReportersMap).join(', ')}) or the path of a reporter module`,
   );
+}
+
+/** `--judge` and `--judge-base-url`: the judge's config for the workers, and the host the sandbox must let through. */
+function judgeFlag({
+  model,
+  baseURL,
+}: {
+  model: unknown;
+  baseURL: unknown;
+}): { config: { model: string; baseURL?: string }; host: string } | undefined {
+  if (model === undefined) {
+    if (baseURL !== undefined) throw new UsageError('--judge-base-url needs --judge <model>');
+    return undefined;
+  }
+  if (typeof model !== 'string' || model.trim() === '')
+    throw new UsageError('--judge needs a model name, e.g. --judge gpt-4o-mini');
+  const server =
+    typeof baseURL === 'string' ? baseURL : (process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1');
+  let host: string;
+  try {
+    host = new URL(server).hostname;
+  } catch {
+    throw new UsageError(`--judge-base-url ${String(server)} is not a URL (e.g. http://localhost:11434/v1)`);
+  }
+  return { config: { model, ...(typeof baseURL === 'string' ? { baseURL } : {}) }, host };
 }

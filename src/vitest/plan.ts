@@ -25,6 +25,8 @@ export interface ScoringOptions {
   timeoutMs: number;
   /** Let evaluated code reach the network (the sandbox blocks it by default). */
   allowNetwork?: boolean;
+  /** The judge model for evals that take one (an OpenAI-compatible server; key from OPENAI_API_KEY). */
+  judge?: { model: string; baseURL?: string };
   /** Hosts reachable even in the sandbox (an LLM judge's). */
   allowHosts?: string[];
   /**

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Reporter, SerializedError, TestModule, Vitest } from 'vitest/node';
+import type { Reporter, SerializedError, TestModule, TestSpecification, Vitest } from 'vitest/node';
 import type { EvalOutcome } from '../evals/types.js';
 import { readBaseline } from '../report/baseline.js';
 import { type BaselineComparison, compareToBaseline } from '../report/compare.js';
@@ -10,6 +10,9 @@ import { renderTable } from '../report/table.js';
 import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
 import { buildJsonReport, writeReports } from '../report/write.js';
 import { collectOutcomes } from './collect-outcomes.js';
+
+/** Runs shorter than this show no progress line: it would only flicker. */
+const PROGRESS_AFTER_MS = 1000;
 
 /** The options of {@link LoopletReporter}. */
 export interface LoopletReporterOptions {
@@ -47,6 +50,7 @@ export class LoopletReporter implements Reporter {
   readonly #options: LoopletReporterOptions;
   #root = process.cwd();
   #baselineNote: string | undefined;
+  #progress: { files: number; done: number; tests: number; started: number; shown?: boolean } | undefined;
   /** The last finished run (watch mode runs many). */
   finished: FinishedRun | undefined;
 
@@ -58,10 +62,35 @@ export class LoopletReporter implements Reporter {
     this.#root = this.#options.cwd ?? vitest.config.root;
   }
 
+  onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
+    this.#progress = this.#showProgress()
+      ? { files: specifications.length, done: 0, tests: 0, started: performance.now() }
+      : undefined;
+  }
+
+  /** One line, rewritten in place as chunks finish: only on a terminal, and only once a run takes a while. */
+  onTestModuleEnd(module: TestModule): void {
+    const progress = this.#progress;
+    if (!progress) return;
+    progress.done++;
+    for (const _test of module.children.allTests()) progress.tests++;
+    if (performance.now() - progress.started < PROGRESS_AFTER_MS) return;
+    process.stdout.write(
+      `\r\x1b[2Kscoring: ${progress.done}/${progress.files} chunks · ${progress.tests} eval results`,
+    );
+    progress.shown = true;
+  }
+
+  #showProgress(): boolean {
+    return process.stdout.isTTY === true && !this.#options.json && this.#options.write === undefined;
+  }
+
   async onTestRunEnd(
     testModules: ReadonlyArray<TestModule>,
     unhandledErrors: ReadonlyArray<SerializedError>,
   ): Promise<void> {
+    if (this.#progress?.shown) process.stdout.write('\r\x1b[2K');
+    this.#progress = undefined;
     const collected = collectOutcomes({ testModules, unhandledErrors });
     const { outcomes, infrastructureErrors } = splitTraceErrors(collected.outcomes);
     // Every chunk imports every eval file: one broken file fails each chunk with the same message.

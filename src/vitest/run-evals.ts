@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import type { Reporter } from 'vitest/node';
 import type { ScoringOptions } from './plan.js';
 import { LOOPLET_DIST, planRun, RUNNER_PATH } from './plan-run.js';
@@ -24,6 +25,12 @@ export interface LoopletEvalOptions {
   loopletReporters: Reporter[];
   /** Open @vitest/ui. */
   ui?: boolean;
+  /** Port of the UI server, on 127.0.0.1 (default vitest's, 51204; the next free one when taken). */
+  uiPort?: number;
+  /** Open the UI in a browser (default true with `ui`). */
+  open?: boolean;
+  /** Where vitest's own output goes (default stdout); `--json` sends it to stderr so stdout is only the report. */
+  stdout?: Writable;
   watch?: boolean;
   /** Directory of blob reports to merge instead of running (`--merge-reports`). */
   mergeReports?: string;
@@ -40,6 +47,8 @@ export interface LoopletEvalRun {
   traces: number;
   /** For `--watch` and `--ui`: resolves when the session ends. */
   closed: Promise<void>;
+  /** For `--ui`: the address the UI is served at. */
+  uiUrl?: string;
 }
 
 /**
@@ -64,6 +73,7 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
         watch: false,
       },
       { logLevel: 'error' },
+      options.stdout ? { stdout: options.stdout } : {},
     );
     await vitest.mergeReports();
     await vitest.close();
@@ -94,7 +104,11 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
       reporters,
       watch: options.watch === true || options.ui === true,
       ui: options.ui === true,
-      open: options.ui === true,
+      // The UI can run tests and write files: serve it on loopback only.
+      ...(options.ui
+        ? { api: { host: '127.0.0.1', ...(options.uiPort ? { port: options.uiPort } : {}) } }
+        : {}),
+      open: options.ui === true && options.open !== false,
       passWithNoTests: true,
       ...(options.testNamePattern ? { testNamePattern: options.testNamePattern } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
@@ -105,11 +119,18 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
       ),
     },
     { logLevel: 'error', cacheDir: path.join(cwd, '.looplet', 'cache', 'vite') },
+    options.stdout ? { stdout: options.stdout } : {},
   );
   if (options.watch || options.ui) {
     await vitest.start();
     const closed = new Promise<void>((resolve) => vitest.onClose(() => resolve()));
-    return { evalFiles: evalFiles.length, traces: traces.length, closed };
+    // The port actually bound: vite moves to the next free one when the configured port is taken.
+    const address = vitest.vite.httpServer?.address();
+    const uiUrl =
+      options.ui && address && typeof address === 'object'
+        ? `http://127.0.0.1:${address.port}${vitest.config.uiBase}`
+        : undefined;
+    return { evalFiles: evalFiles.length, traces: traces.length, closed, ...(uiUrl ? { uiUrl } : {}) };
   }
   await vitest.start();
   await vitest.close();

@@ -14,6 +14,7 @@ import type { Collector } from '../evals/collectors.js';
 import { contextFromTrace } from '../evals/context.js';
 import { toEvalDefinitions, uniqueEvals } from '../evals/definitions.js';
 import { EvalImportError, type ImportFailure } from '../evals/errors.js';
+import { createJudge, type Judge } from '../evals/judge.js';
 import { inScope, selectEvals } from '../evals/marks.js';
 import { runEval } from '../evals/run.js';
 import type { EvalDefinition, EvalOutcome } from '../evals/types.js';
@@ -73,6 +74,18 @@ export default class LoopletRunner extends TestRunner {
   /** Set by vitest's worker: records an annotation in the main process (the UI shows it). */
   declare onTestAnnotate?: (test: RunnerTestCase, annotation: TestAnnotation) => Promise<TestAnnotation>;
   readonly #chunks = new Map<string, CollectedChunk>();
+  #judge: Promise<Judge | undefined> | undefined;
+
+  /** The configured judge, built once per worker (the OpenAI SDK is loaded only when one is configured). */
+  #judgeFor(options: ChunkPlan['options']): Promise<Judge | undefined> {
+    this.#judge ??= (async () => {
+      if (!options.judge) return undefined;
+      const { OpenAIBackend } = await import('../llm/openai.js');
+      const { model, baseURL } = options.judge;
+      return createJudge({ llm: OpenAIBackend.fromEnv({ model, ...(baseURL ? { baseURL } : {}) }) });
+    })();
+    return this.#judge;
+  }
 
   override async importFile(filepath: string, source: 'collect' | 'setup'): Promise<unknown> {
     if (source !== 'collect' || !filepath.endsWith(CHUNK_SUFFIX)) return super.importFile(filepath, source);
@@ -222,6 +235,7 @@ export default class LoopletRunner extends TestRunner {
       return failAll('agent', error);
     }
     const options = chunk.plan.options;
+    const judge = await this.#judgeFor(options);
     sandbox.subject = { eval: 'agent', trace: source.id };
     const run = await runCase({
       case: testCase,
@@ -229,6 +243,7 @@ export default class LoopletRunner extends TestRunner {
       mode: testCase.trace ? 'replay' : testCase.script ? 'scripted' : 'live',
       evals: group.tests.map(({ selected }) => selected.eval),
       collectors: chunk.modules.collectors,
+      ...(judge ? { judge } : {}),
       include: options.include,
       exclude: options.exclude,
       ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),

@@ -15,11 +15,16 @@ export interface RunFlags {
   mergeReports?: string | boolean;
   reporter?: string | string[];
   ui?: boolean;
+  /** False with `--no-open`. */
+  open?: boolean;
+  port?: number;
   watch?: boolean;
   json?: boolean;
   out?: string;
   failOn?: string;
   allowNetwork?: boolean;
+  judge?: string;
+  judgeBaseUrl?: string;
   workers?: number;
   timeout?: number;
 }
@@ -61,10 +66,17 @@ export const runCommand: CommandModule = {
         'Also use this vitest reporter: default, verbose, dot, junit, json, blob… (repeatable)',
       )
       .option('--ui', 'Open @vitest/ui in the browser: each test shows its score')
+      .option('--port <port>', 'Port of the --ui server on 127.0.0.1 (default: 51204, or the next free one)')
+      .option('--no-open', 'With --ui: print the address instead of opening a browser')
       .option('--watch', 'Re-run when an eval or a trace changes')
       .option('--json', 'Print the JSON report to stdout (for scripts)')
       .option('--out <dir>', 'Where report files go (default: .looplet/report)')
       .option('--fail-on <when>', 'failure (default) | regression | never: what makes the exit code 1')
+      .option(
+        '--judge <model>',
+        'Judge model for evals that take { judge } (OpenAI-compatible; OPENAI_BASE_URL/OPENAI_API_KEY); without it they are skipped',
+      )
+      .option('--judge-base-url <url>', 'Server of the judge model (default: OPENAI_BASE_URL, else OpenAI)')
       .option('--allow-network', 'Let evaluated code reach the network (blocked by default while replaying)')
       .option('--workers <n>', 'Worker threads (default: cores - 1)')
       .option('--timeout <ms>', 'Timeout per eval in ms (default: 60000)')
