@@ -12,18 +12,26 @@ export const publishReport = defineTool({
   description: 'Write report.json from integer revenue and cost inputs.',
   parameters: {
     type: 'object',
-    properties: { revenue: { type: 'integer', description: 'Total revenue.' }, cost: { type: 'integer', description: 'Total cost.' } },
+    properties: {
+      revenue: { type: 'integer', description: 'Total revenue.' },
+      cost: { type: 'integer', description: 'Total cost.' },
+    },
     required: ['revenue', 'cost'],
   },
   run: ({ revenue, cost }, { state }) => {
-    const report: Report = { revenue: Number(revenue), cost: Number(cost), profit: Number(revenue) - Number(cost) };
+    const report: Report = {
+      revenue: Number(revenue),
+      cost: Number(cost),
+      profit: Number(revenue) - Number(cost),
+    };
     state.data.report = report;
     return { written: 'report.json', profit: report.profit };
   },
 });
 
-/** Builds the agent for cases: the loop, this tool, and the model looplet-eval gives (replayed in CI). */
-export const agent: AgentFactory = ({ llm, task }) => agentLoop({ llm, task, tools: [publishReport], maxSteps: 3 });
+/** Builds the agent for cases: the loop, this tool, the model looplet-eval gives (replayed in CI) and its hooks. */
+export const agent: AgentFactory = ({ llm, task, hooks }) =>
+  agentLoop({ llm, task, tools: [publishReport], hooks, maxSteps: 3 });
 
 /** What the run left behind, for the evals (`ctx.artifacts`). */
 export const collectors: Collector[] = [
@@ -36,11 +44,17 @@ export const collectors: Collector[] = [
 /** The release gate: the published profit is what the grader expects. */
 export const eval_profit_is_correct = mark({ required: true, scope: 'profit_*' }, (ctx: EvalContext) => {
   const report = ctx.artifacts.report as Report | null | undefined;
-  return { passed: report?.profit === ctx.expected.profit, details: { published: report?.profit ?? null, expected: ctx.expected.profit } };
+  return {
+    passed: report?.profit === ctx.expected.profit,
+    details: { published: report?.profit ?? null, expected: ctx.expected.profit },
+  };
 });
 
 /** The recorded Python run published a report (its profit was wrong: the metric shows what it wrote). */
 export const eval_recorded_report = mark({ scope: 'python-report' }, (ctx: EvalContext) => {
   const report = ctx.artifacts.report as Report | undefined;
-  return { passed: ctx.artifacts.report_exists === true, metrics: { recorded_profit: report?.profit ?? Number.NaN } };
+  return {
+    passed: ctx.artifacts.report_exists === true,
+    metrics: { recorded_profit: report?.profit ?? Number.NaN },
+  };
 });

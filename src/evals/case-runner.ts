@@ -1,6 +1,7 @@
 import { ScriptExhaustedError, ScriptedLLM } from '../llm/scripted.js';
 import type { LLMBackend } from '../llm/types.js';
 import type { AgentRun } from '../loop/agent-loop.js';
+import type { Hook } from '../loop/hooks.js';
 import type { RunResult } from '../loop/result.js';
 import type { Task } from '../loop/types.js';
 import { ReplayDivergenceError } from '../provenance/errors.js';
@@ -35,6 +36,11 @@ export type AgentFactory = (args: {
   llm: LLMBackend;
   task: Task;
   case: CaseInfo;
+  /**
+   * Hooks looplet needs in the loop — e.g. `looplet record`'s `ProvenanceSink` hook. Pass them to
+   * `agentLoop({ hooks: [...yourHooks, ...hooks] })`; a factory that drops them cannot be recorded.
+   */
+  hooks: Hook[];
 }) => AgentRun | Promise<AgentRun>;
 
 /** The options of {@link runCase}. */
@@ -50,6 +56,8 @@ export interface RunCaseOptions {
   evals?: EvalsInput;
   /** Run after the agent, before the evals; their objects become `ctx.artifacts`. */
   collectors?: readonly Collector[];
+  /** Hooks handed to the agent factory (it passes them to `agentLoop`), e.g. a `ProvenanceSink`'s. */
+  hooks?: readonly Hook[];
   /** The model for `live` mode. */
   llm?: LLMBackend;
   /** Trace directory for `replay` mode (default: the case's `trace`). */
@@ -93,7 +101,7 @@ export async function runCase(options: RunCaseOptions): Promise<CaseRun> {
   let run: AgentRun;
   let result: RunResult;
   try {
-    run = await options.agent({ llm, task: testCase.task, case: info });
+    run = await options.agent({ llm, task: testCase.task, case: info, hooks: [...(options.hooks ?? [])] });
     result = await run.result;
   } catch (error) {
     const asError = error instanceof Error ? error : new Error(String(error));

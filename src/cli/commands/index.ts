@@ -1,5 +1,7 @@
 import { baselineCommand } from './baseline.js';
+import { casesCommand } from './cases.js';
 import { diffCommand } from './diff.js';
+import { recordCommand } from './record.js';
 import { runCommand } from './run.js';
 import { showCommand } from './show.js';
 import type { CommandModule } from './types.js';
@@ -12,4 +14,6 @@ export const commands: CommandModule[] = [
   showCommand,
   diffCommand,
   validateCommand,
+  casesCommand,
+  recordCommand,
 ];

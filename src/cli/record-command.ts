@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { type AgentFactory, runCase } from '../evals/case-runner.js';
+import { type EvalCase, loadCases } from '../evals/cases.js';
+import type { Collector } from '../evals/collectors.js';
+import { findEvalFiles } from '../evals/discover.js';
+import { OpenAIBackend } from '../llm/openai.js';
+import { ScriptedLLM } from '../llm/scripted.js';
+import type { LLMBackend } from '../llm/types.js';
+import { ProvenanceSink } from '../provenance/sink.js';
+import type { RecordFlags } from './commands/record.js';
+import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
+import { importUserModule } from './import-module.js';
+
+/**
+ * `looplet record`: runs one case's agent with a recording sink and writes the trace (also when
+ * the run fails — a trace of a failure is worth reviewing). Grader-only `expected` goes to
+ * `expected.json`, collector outputs to `artifacts.json`; the agent never sees `expected`.
+ */
+export async function recordCommandAction({
+  caseId,
+  flags,
+}: {
+  caseId: string;
+  flags: RecordFlags;
+}): Promise<ExitCode> {
+  const cwd = process.cwd();
+  const testCase = await findCase({ caseId, dir: flags.cases ?? 'cases', cwd });
+  const out = path.resolve(cwd, flags.out ?? path.join('traces', caseId));
+  if (existsSync(out) && !flags.force)
+    throw new UsageError(
+      `${path.relative(cwd, out)} exists; pass --force to replace it (the old trace is replaced atomically)`,
+    );
+  const { agent, collectors, file } = await findAgent({ agentFile: flags.agent, cwd });
+  const llm: LLMBackend = flags.scripted ? scriptedModel(testCase) : OpenAIBackend.fromEnv();
+  const sink = new ProvenanceSink({ dir: out });
+  const run = await runCase({
+    case: testCase,
+    agent,
+    mode: 'live',
+    llm: sink.wrapLLM(llm),
+    hooks: [sink.hook()],
+    collectors,
+  });
+  if (run.result === undefined) {
+    console.error(
+      `the agent (${path.relative(cwd, file)}) failed before finishing: ${run.error?.message ?? 'unknown error'}`,
+    );
+    return EXIT.infrastructure;
+  }
+  sink.artifacts = run.context?.artifacts ?? {};
+  sink.expected = testCase.expected;
+  const written = await sink.flush();
+  console.log(
+    `recorded ${caseId}: ${run.result.endReason}, ${run.result.steps.length} steps → ${path.relative(cwd, written)}`,
+  );
+  console.log(
+    `next: looplet show ${path.relative(cwd, written)}   ·   add "trace: ${path.relative(path.dirname(testCase.file), written)}" to ${path.relative(cwd, testCase.file)} to replay it in CI`,
+  );
+  return run.result.endReason === 'llm_error' ? EXIT.infrastructure : EXIT.ok;
+}
+
+async function findCase({
+  caseId,
+  dir,
+  cwd,
+}: {
+  caseId: string;
+  dir: string;
+  cwd: string;
+}): Promise<EvalCase> {
+  if (!existsSync(path.resolve(cwd, dir)))
+    throw new UsageError(`no case directory ${dir}; pass --cases <dir>`);
+  const cases = await loadCases({ dir, cwd });
+  const found = cases.find((item) => item.id === caseId);
+  if (!found)
+    throw new UsageError(
+      `no case "${caseId}" in ${dir}; cases there: ${cases.map((item) => item.id).join(', ') || 'none'}`,
+    );
+  return found;
+}
+
+async function findAgent({
+  agentFile,
+  cwd,
+}: {
+  agentFile: string | undefined;
+  cwd: string;
+}): Promise<{ agent: AgentFactory; collectors: Collector[]; file: string }> {
+  const candidates = agentFile
+    ? [path.resolve(cwd, agentFile)]
+    : existsSync(path.join(cwd, 'evals'))
+      ? await findEvalFiles({ paths: ['evals'], cwd })
+      : [];
+  for (const file of candidates) {
+    const module = await importUserModule({ file, cwd });
+    if (typeof module.agent === 'function') {
+      const collectors = Array.isArray(module.collectors) ? (module.collectors as Collector[]) : [];
+      return { agent: module.agent as AgentFactory, collectors, file };
+    }
+  }
+  throw new UsageError(
+    agentFile
+      ? `${agentFile} does not export \`agent\` (an AgentFactory: ({ llm, task, hooks }) => agentLoop({ llm, task, tools, hooks }))`
+      : 'no eval file under evals/ exports `agent`; export one, or pass --agent <file>',
+  );
+}
+
+function scriptedModel(testCase: EvalCase): ScriptedLLM {
+  if (!testCase.script)
+    throw new UsageError(
+      `case "${testCase.id}" has no script; --scripted answers from the case's "script" turns`,
+    );
+  return new ScriptedLLM(testCase.script);
+}
