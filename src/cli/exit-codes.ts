@@ -1,16 +1,8 @@
+import { EXIT_CODES } from '../report/verdict.js';
 import { LoopletError } from '../util/errors.js';
 
-/** `looplet-eval` exit codes (DESIGN.md): the contract CI scripts rely on. */
-export const EXIT = {
-  /** All evals passed and nothing regressed. */
-  ok: 0,
-  /** Eval failures or regressions (or, for `diff`/`validate`, differences or invalid traces). */
-  failed: 1,
-  /** Bad command line or configuration. */
-  usage: 2,
-  /** Infrastructure error: unreadable trace, replay divergence, crashed eval. */
-  infrastructure: 3,
-} as const;
+/** `looplet-eval` exit codes (DESIGN.md): 0 ok, 1 failures, 2 usage/configuration, 3 infrastructure. */
+export const EXIT = EXIT_CODES;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

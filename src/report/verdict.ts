@@ -85,6 +85,7 @@ export function decideVerdict({
 
 const USAGE_CODES: ReadonlySet<string> = new Set([
   'USAGE',
+  'PLAN',
   'EVAL_DUPLICATE',
   'EVAL_PATH',
   'EVAL_DEFINITION',
