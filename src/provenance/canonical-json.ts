@@ -12,13 +12,21 @@
  * canonicalJson({ b: 1, a: [true] }) // '{\n  "a": [\n    true\n  ],\n  "b": 1\n}\n'
  */
 export function canonicalJson(value: unknown): string {
-  return `${serialize(value, '', []) ?? 'null'}\n`;
+  return `${serialize(value, '', [], INDENT) ?? 'null'}\n`;
+}
+
+/**
+ * The same canonical form on one line (no indentation, no trailing newline), for transcripts and
+ * diffs shown to people: `{"a":1,"b":[true]}`.
+ */
+export function canonicalJsonLine(value: unknown): string {
+  return serialize(value, '', [], '') ?? 'null';
 }
 
 const INDENT = '  ';
 
 /** Serialises one value; `undefined` means "omit" (as JSON.stringify does for object members). */
-function serialize(value: unknown, indent: string, ancestors: object[]): string | undefined {
+function serialize(value: unknown, indent: string, ancestors: object[], step: string): string | undefined {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -35,31 +43,33 @@ function serialize(value: unknown, indent: string, ancestors: object[]): string 
   }
   if (value === null) return 'null';
   const object = value as Record<string, unknown> & { toJSON?: (key: string) => unknown };
-  if (typeof object.toJSON === 'function') return serialize(object.toJSON(''), indent, ancestors);
+  if (typeof object.toJSON === 'function') return serialize(object.toJSON(''), indent, ancestors, step);
   if (ancestors.includes(object)) return '"[Circular]"';
   ancestors.push(object);
-  const inner = indent + INDENT;
+  const inner = indent + step;
+  const newline = step === '' ? '' : '\n';
+  const colon = step === '' ? ':' : ': ';
   let out: string;
   if (Array.isArray(object)) {
     if (object.length === 0) out = '[]';
     else {
       out = '[';
       for (let index = 0; index < object.length; index++) {
-        out += `${index === 0 ? '\n' : ',\n'}${inner}${serialize(object[index], inner, ancestors) ?? 'null'}`;
+        out += `${index === 0 ? newline : `,${newline}`}${inner}${serialize(object[index], inner, ancestors, step) ?? 'null'}`;
       }
-      out += `\n${indent}]`;
+      out += `${newline}${indent}]`;
     }
   } else {
     const keys = Object.keys(object).sort();
     out = '{';
     let first = true;
     for (const key of keys) {
-      const member = serialize(object[key], inner, ancestors);
+      const member = serialize(object[key], inner, ancestors, step);
       if (member === undefined) continue;
-      out += `${first ? '\n' : ',\n'}${inner}${JSON.stringify(key)}: ${member}`;
+      out += `${first ? newline : `,${newline}`}${inner}${JSON.stringify(key)}${colon}${member}`;
       first = false;
     }
-    out += first ? '}' : `\n${indent}}`;
+    out += first ? '}' : `${newline}${indent}}`;
   }
   ancestors.pop();
   return out;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Message, ToolCall } from '../loop/types.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, canonicalJsonLine } from './canonical-json.js';
 import { callFile, stepFile } from './layout.js';
 import { type CallRecord, type StepRecord, stepRecordOf } from './records.js';
 import {
@@ -51,10 +51,13 @@ export async function* diffTraces({
   includeVolatile?: boolean;
 }): AsyncGenerator<TraceDifference> {
   yield* diffMeta(a, b);
+  // Most of two traces is usually byte-identical: skip that prefix without parsing it.
+  const firstStep = firstDifferent(a, b, 'step');
+  const firstCall = firstDifferent(a, b, 'call');
   const steps = new StepComparer(a, b);
-  const calls = new CallComparer(a, b);
+  const calls = new CallComparer(a, b, firstCall);
   const stepCount = Math.max(a.meta.stepCount, b.meta.stepCount);
-  for (let index = 1; index <= stepCount; index++) {
+  for (let index = firstStep; index <= stepCount; index++) {
     yield* calls.upTo(index);
     const difference = steps.compare(index);
     if (difference) yield difference;
@@ -94,7 +97,7 @@ function* diffMeta(a: RecordedTrace, b: RecordedTrace): Generator<TraceDifferenc
 class StepComparer {
   readonly #a: RecordedTrace;
   readonly #b: RecordedTrace;
-  /** Fresh once a step differs: ids are numbered from there on (equal files have equal ids). */
+  /** Ids are numbered from the first differing step on (the identical prefix has identical ids). */
   #ids: [CallIdNumbering, CallIdNumbering] | undefined;
 
   constructor(a: RecordedTrace, b: RecordedTrace) {
@@ -105,10 +108,6 @@ class StepComparer {
   compare(index: number): TraceDifference | undefined {
     const inA = index <= this.#a.meta.stepCount;
     const inB = index <= this.#b.meta.stepCount;
-    if (inA && inB && this.#ids === undefined) {
-      const textA = rawStep(this.#a, index);
-      if (textA !== undefined && textA === rawStep(this.#b, index)) return undefined;
-    }
     const left = inA ? stepRecordOf(this.#a.readStepSync(index)) : undefined;
     const right = inB ? stepRecordOf(this.#b.readStepSync(index)) : undefined;
     this.#ids ??= [new CallIdNumbering(), new CallIdNumbering()];
@@ -136,7 +135,7 @@ class StepComparer {
 /** What changed in a step, in words. */
 function stepChange(a: StepRecord, b: StepRecord): string {
   const calls = (step: StepRecord) =>
-    step.toolCalls.map((call) => `${call.name}(${JSON.stringify(call.args)})`).join(' ');
+    step.toolCalls.map((call) => `${call.name}(${canonicalJsonLine(call.args)})`).join(' ');
   if (calls(a) !== calls(b)) return 'tool calls differ';
   if (canonicalJson(a.results) !== canonicalJson(b.results)) return 'tool results differ';
   if (a.text !== b.text) return 'model text differs';
@@ -155,14 +154,17 @@ function normalizeStep(step: StepRecord, ids: CallIdNumbering): StepRecord {
 class CallComparer {
   readonly #a: RecordedTrace;
   readonly #b: RecordedTrace;
-  #next = 1;
+  #next: number;
   #ids: [CallIdNumbering, CallIdNumbering] | undefined;
   /** Whether the full message list of call n is equal in both traces (for calls that continue it). */
   readonly #sameMessages = new Map<number, boolean>();
 
-  constructor(a: RecordedTrace, b: RecordedTrace) {
+  constructor(a: RecordedTrace, b: RecordedTrace, first: number) {
     this.#a = a;
     this.#b = b;
+    this.#next = first;
+    // Calls before `first` are byte-identical, so their message lists are equal.
+    for (let index = 1; index < first; index++) this.#sameMessages.set(index, true);
   }
 
   /** Compares the calls made up to (and in) `step`. */
@@ -170,23 +172,11 @@ class CallComparer {
     const count = Math.max(this.#a.meta.callCount, this.#b.meta.callCount);
     while (this.#next <= count) {
       const index = this.#next;
-      const textA = index <= this.#a.meta.callCount ? rawCall(this.#a, index) : undefined;
-      const textB = index <= this.#b.meta.callCount ? rawCall(this.#b, index) : undefined;
-      const same = textA !== undefined && textA === textB && this.#ids === undefined;
-      const recordA =
-        index <= this.#a.meta.callCount
-          ? same
-            ? (JSON.parse(textA) as CallRecord)
-            : this.#a.readCallRecordSync(index)
-          : undefined;
-      const callStep = recordA?.request.step ?? this.#b.readCallRecordSync(index).request.step;
+      const recordA = index <= this.#a.meta.callCount ? this.#a.readCallRecordSync(index) : undefined;
+      const recordB = index <= this.#b.meta.callCount ? this.#b.readCallRecordSync(index) : undefined;
+      const callStep = (recordA ?? recordB)!.request.step;
       if (callStep > step) return;
       this.#next++;
-      if (same) {
-        this.#sameMessages.set(index, true);
-        continue;
-      }
-      const recordB = index <= this.#b.meta.callCount ? this.#b.readCallRecordSync(index) : undefined;
       yield* this.#compare(index, callStep, recordA, recordB);
     }
   }
@@ -340,24 +330,32 @@ function jsonDiff(a: unknown, b: unknown, beforeName: string, afterName: string)
 
 function short(value: unknown): string {
   if (value === undefined) return '(none)';
-  const text = JSON.stringify(value) ?? String(value);
+  const text = canonicalJsonLine(value);
   return text.length <= 60 ? text : `${text.slice(0, 59)}…`;
 }
 
-/** The raw text of a v1 step file (undefined for other formats), for the byte-equality fast path. */
-function rawStep(trace: RecordedTrace, index: number): string | undefined {
-  return rawFile(trace, stepFile(index, trace.meta.stepCount));
-}
-
-function rawCall(trace: RecordedTrace, index: number): string | undefined {
-  return rawFile(trace, callFile(index, trace.meta.callCount));
+/**
+ * The first step (or call) whose file is not byte-identical in both traces: 1 when either trace
+ * is not a format-v1 trace (only those are compared as bytes), one past the shorter trace when
+ * all shared files are identical.
+ */
+function firstDifferent(a: RecordedTrace, b: RecordedTrace, kind: 'step' | 'call'): number {
+  const v1 = (trace: RecordedTrace) => trace.meta.source === 'looplet';
+  if (!v1(a) || !v1(b)) return 1;
+  const countOf = (trace: RecordedTrace) => (kind === 'step' ? trace.meta.stepCount : trace.meta.callCount);
+  const nameOf = kind === 'step' ? stepFile : callFile;
+  const shared = Math.min(countOf(a), countOf(b));
+  for (let index = 1; index <= shared; index++) {
+    const left = rawFile(a, nameOf(index, countOf(a)));
+    if (left === undefined || left !== rawFile(b, nameOf(index, countOf(b)))) return index;
+  }
+  return shared + 1;
 }
 
 function rawFile(trace: RecordedTrace, name: string): string | undefined {
-  if (trace.meta.source !== 'looplet' || trace.meta.schemaVersion !== 1) return undefined;
   try {
     return readFileSync(path.join(trace.dir, name), 'utf8');
   } catch {
-    return undefined; // The reader reports the missing file.
+    return undefined; // The reader reports the missing file when the comparison reads it.
   }
 }

@@ -24,7 +24,6 @@ import {
   type TraceCall,
   type VolatileRecord,
 } from './records.js';
-import { checkRecord } from './trace-schema.js';
 import type { RecordedTrace, TraceMeta } from './types.js';
 
 /** Where to read a trace from, and (for tests and plugins) which migrations to apply. */
@@ -190,8 +189,8 @@ class V1Trace implements RecordedTrace {
     if (record.request.options) call.request.options = record.request.options;
     if (record.response) call.response = record.response;
     if (record.error) call.error = record.error;
-    const durationMs = this.readVolatile()?.calls[index - 1]?.durationMs;
-    if (durationMs !== undefined) call.durationMs = durationMs;
+    const durationMs: unknown = this.readVolatile()?.calls[index - 1]?.durationMs;
+    if (typeof durationMs === 'number') call.durationMs = durationMs;
     return call;
   }
 
@@ -235,13 +234,15 @@ class V1Trace implements RecordedTrace {
   readVolatile(): VolatileRecord | undefined {
     if (this.#volatile === undefined) {
       // Volatile data is informative only: a damaged volatile.json does not make the trace
-      // unreadable (`looplet validate` reports it).
+      // unreadable (`looplet validate` checks it against the schema). Only its shape is checked
+      // here: it holds an entry per step, and validating them all would cost more than reading.
       this.#volatile = null;
       try {
         const text = readTextSync(this.dir, VOLATILE_FILE, true);
         if (text !== undefined) {
-          const value = JSON.parse(text) as unknown;
-          if (checkRecord('volatile', value) === undefined) this.#volatile = value as VolatileRecord;
+          const value = JSON.parse(text) as Partial<VolatileRecord> | null;
+          if (value && Array.isArray(value.steps) && Array.isArray(value.calls))
+            this.#volatile = value as VolatileRecord;
         }
       } catch {
         this.#volatile = null;

@@ -57,7 +57,7 @@ export class CallLog {
     };
   }
 
-  async #record(llm: LLMBackend, request: LLMRequest): Promise<LLMResponse> {
+  #record(llm: LLMBackend, request: LLMRequest): Promise<LLMResponse> {
     const started = this.#clock.now();
     const index = this.calls.length + 1;
     const { messages } = request;
@@ -103,16 +103,30 @@ export class CallLog {
     const forwarded: LLMRequest = conversation.changed
       ? { ...request, messages: conversation.redacted }
       : request;
-    try {
-      const response = await llm.generate(forwarded);
-      call.response = response;
-      return response;
-    } catch (error) {
-      call.error = errorRecordOf(error);
-      throw error;
-    } finally {
+    // Promise callbacks rather than an async function: one frame less on every model call.
+    const settled = (): void => {
       call.durationMs = this.#clock.now() - started;
+    };
+    let pending: Promise<LLMResponse>;
+    try {
+      pending = llm.generate(forwarded);
+    } catch (error) {
+      settled();
+      call.error = errorRecordOf(error);
+      return Promise.reject(error);
     }
+    return pending.then(
+      (response) => {
+        settled();
+        call.response = response;
+        return response;
+      },
+      (error: unknown) => {
+        settled();
+        call.error = errorRecordOf(error);
+        throw error;
+      },
+    );
   }
 
   #push(conversation: Conversation, message: Message): void {

@@ -102,17 +102,21 @@ export function stepDataOf(record: StepRecord, times: VolatileRecord['steps'][nu
     toolCalls: record.toolCalls,
     results: record.results.map((result, index) => ({
       ...result,
-      durationMs: times?.toolDurationsMs[index] ?? 0,
+      durationMs: numberOr(times?.toolDurationsMs?.[index]),
     })),
     usage: record.usage,
     context: record.context,
     metadata: record.metadata,
-    startedAt: times?.startedAt ?? 0,
-    durationMs: times?.durationMs ?? 0,
+    startedAt: numberOr(times?.startedAt),
+    durationMs: numberOr(times?.durationMs),
   };
   if (record.text !== undefined) data.text = record.text;
   if (record.doneRejected !== undefined) data.doneRejected = record.doneRejected;
   return data;
+}
+
+function numberOr(value: unknown): number {
+  return typeof value === 'number' ? value : 0;
 }
 
 /** What is kept of an error thrown by a model backend. */
@@ -133,9 +137,11 @@ export function errorRecordOf(error: unknown): ErrorRecord {
 /** The request fields besides messages, tools, step and signal (temperature, max tokens…). */
 export function requestOptionsOf(request: object): Record<string, unknown> | undefined {
   let options: Record<string, unknown> | undefined;
-  for (const [key, value] of Object.entries(request)) {
-    if (key === 'messages' || key === 'tools' || key === 'step' || key === 'signal' || value === undefined)
-      continue;
+  // for…in rather than Object.entries: this runs on every recorded model call.
+  for (const key in request) {
+    if (key === 'messages' || key === 'tools' || key === 'step' || key === 'signal') continue;
+    const value = (request as Record<string, unknown>)[key];
+    if (value === undefined || !Object.hasOwn(request, key)) continue;
     options ??= {};
     options[key] = value;
   }

@@ -1,6 +1,7 @@
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import type { ToolSpec } from '../llm/types.js';
 import type { Message } from '../loop/types.js';
+import { canonicalJsonLine } from './canonical-json.js';
 
 /** A model request in the form traces compare and show: messages, tools, other options. */
 export interface RequestView {
@@ -46,9 +47,9 @@ export function renderRequest(request: RequestView): string {
   for (const message of request.messages) lines.push(...renderMessage(message, ids));
   lines.push('[tools]');
   for (const tool of request.tools)
-    lines.push(`- ${tool.name}: ${tool.description}`, `  ${JSON.stringify(tool.parameters)}`);
+    lines.push(`- ${tool.name}: ${tool.description}`, `  ${canonicalJsonLine(tool.parameters)}`);
   if (request.options && Object.keys(request.options).length > 0)
-    lines.push('[options]', JSON.stringify(request.options));
+    lines.push('[options]', canonicalJsonLine(request.options));
   return `${lines.join('\n')}\n`;
 }
 
@@ -56,7 +57,7 @@ export function renderRequest(request: RequestView): string {
 export function renderTools(tools: readonly ToolSpec[]): string[] {
   return tools.flatMap((tool) => [
     `- ${tool.name}: ${tool.description}`,
-    `  ${JSON.stringify(tool.parameters)}`,
+    `  ${canonicalJsonLine(tool.parameters)}`,
   ]);
 }
 
@@ -73,7 +74,7 @@ export function renderMessage(message: Message, ids?: CallIdNumbering): string[]
       const lines = ['[assistant]'];
       if (message.content) lines.push(message.content);
       for (const call of message.toolCalls ?? [])
-        lines.push(`→ ${id(call.id)} ${call.name} ${JSON.stringify(call.args)}`);
+        lines.push(`→ ${id(call.id)} ${call.name} ${canonicalJsonLine(call.args)}`);
       return lines;
     }
   }

@@ -1,6 +1,7 @@
 import { formatTask } from '../loop/prompt.js';
 import type { StepData } from '../loop/step.js';
 import type { ToolResult } from '../loop/types.js';
+import { canonicalJsonLine } from './canonical-json.js';
 import { TraceReadError } from './errors.js';
 import type { CallRecord } from './records.js';
 import { renderMessage, renderTools } from './request-view.js';
@@ -177,7 +178,7 @@ class CallCursor {
       lines = (request.append ?? []).flatMap((message) => renderMessage(message));
     }
     if (request.tools) lines.push('[tools]', ...renderTools(request.tools));
-    if (request.options) lines.push('[options]', JSON.stringify(request.options));
+    if (request.options) lines.push('[options]', canonicalJsonLine(request.options));
     const body = (parts: string[]) => parts.map((line) => bar + indentRest(line, '  │ ')).join('\n');
     await write(`${colors.cyan(`  ┌ ${heading}`)}\n${body(lines)}\n`);
     if (record.error) {
@@ -187,7 +188,7 @@ class CallCursor {
     const response = record.response ?? {};
     const parts: string[] = [];
     if (response.text) parts.push(response.text);
-    for (const call of response.toolCalls ?? []) parts.push(`→ ${call.name} ${JSON.stringify(call.args)}`);
+    for (const call of response.toolCalls ?? []) parts.push(`→ ${call.name} ${canonicalJsonLine(call.args)}`);
     await write(`${colors.cyan('  └ response')}\n${body(parts)}\n`);
   }
 }
@@ -220,7 +221,7 @@ function renderResult(result: ToolResult, requested: Record<string, unknown> | u
     .map(([key, value]) => `${key}=${compactJson(value, ARG_LIMIT)}`)
     .join(', ');
   const rewritten =
-    requested !== undefined && JSON.stringify(requested) !== JSON.stringify(result.args)
+    requested !== undefined && canonicalJsonLine(requested) !== canonicalJsonLine(result.args)
       ? ` (asked: ${compactJson(requested, ARG_LIMIT)})`
       : '';
   const call = `${result.name}(${args})${rewritten}`;

@@ -168,12 +168,13 @@ export class ProvenanceSink {
         same = canonicalJson(redact(call.tools)) === toolsJson;
         sameAsTraceTools.set(call.tools, same);
       }
-      if (!same) request.tools = [...call.tools];
-      if (call.options) request.options = call.options;
+      if (!same) request.tools = redact([...call.tools]);
+      if (call.options) request.options = redact(call.options);
+      // The messages were redacted when the call was made; the rest is redacted here.
       const record: CallRecord = { request };
-      if (call.error) record.error = call.error;
-      else if (call.response) record.response = call.response;
-      files.push({ path: callFile(offset + 1, calls.length), content: canonicalJson(redact(record)) });
+      if (call.error) record.error = redact(call.error);
+      else if (call.response) record.response = redact(call.response);
+      files.push({ path: callFile(offset + 1, calls.length), content: canonicalJson(record) });
     }
     files.push({ path: ARTIFACTS_FILE, content: canonicalJson(redact(this.artifacts)) });
     files.push({ path: EXPECTED_FILE, content: canonicalJson(redact(this.expected)) });

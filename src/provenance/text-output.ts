@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import pc from 'picocolors';
+import { canonicalJsonLine } from './canonical-json.js';
 
 /** The colour functions `show`, `diff` and `validate` print with (all identity when plain). */
 export type Colors = ReturnType<typeof pc.createColors>;
@@ -39,7 +40,7 @@ export function oneLine(text: string, limit: number): string {
   return line.length <= limit ? line : `${line.slice(0, limit - 1)}…`;
 }
 
-/** A value as compact JSON on one line, cut to `limit` characters. */
+/** A value as canonical JSON on one line (sorted keys, so output is stable), cut to `limit` characters. */
 export function compactJson(value: unknown, limit: number): string {
-  return oneLine(JSON.stringify(value) ?? 'undefined', limit);
+  return oneLine(value === undefined ? 'undefined' : canonicalJsonLine(value), limit);
 }

@@ -13,26 +13,29 @@ export interface SchemaIssue {
 /** Where the JSON Schema ships: `schema/` at the package root (beside `src/` and `dist/`). */
 export const TRACE_SCHEMA_URL = new URL('../../schema/trace-v1.schema.json', import.meta.url);
 
-let compiled: Map<TraceRecordKind, ValidateFunction> | undefined;
+let ajv: { instance: Ajv2020; id: string } | undefined;
+const compiled = new Map<TraceRecordKind, ValidateFunction>();
 
-function validators(): Map<TraceRecordKind, ValidateFunction> {
-  if (!compiled) {
-    const schema = JSON.parse(readFileSync(TRACE_SCHEMA_URL, 'utf8')) as { $id: string };
-    const ajv = new Ajv2020({ allErrors: false, strict: false });
-    ajv.addSchema(schema);
-    compiled = new Map();
-    for (const kind of ['trace', 'step', 'call', 'volatile', 'artifacts', 'expected'] as const) {
-      const validate = ajv.getSchema(`${schema.$id}#/$defs/${kind}`);
-      if (!validate) throw new Error(`trace schema has no $defs/${kind}`);
-      compiled.set(kind, validate);
+/** The validator of one file kind, compiled on first use (`show` never pays for `call` or `volatile`). */
+function validatorOf(kind: TraceRecordKind): ValidateFunction {
+  let validate = compiled.get(kind);
+  if (!validate) {
+    if (!ajv) {
+      const schema = JSON.parse(readFileSync(TRACE_SCHEMA_URL, 'utf8')) as { $id: string };
+      const instance = new Ajv2020({ allErrors: false, strict: false });
+      instance.addSchema(schema);
+      ajv = { instance, id: schema.$id };
     }
+    validate = ajv.instance.getSchema(`${ajv.id}#/$defs/${kind}`);
+    if (!validate) throw new Error(`trace schema has no $defs/${kind}`);
+    compiled.set(kind, validate);
   }
-  return compiled;
+  return validate;
 }
 
 /** Validates one parsed trace file; returns the first violation, or undefined when it conforms. */
 export function checkRecord(kind: TraceRecordKind, value: unknown): SchemaIssue | undefined {
-  const validate = validators().get(kind)!;
+  const validate = validatorOf(kind);
   if (validate(value)) return undefined;
   const error = pickError(validate.errors ?? []);
   if (!error) return { field: '', message: 'does not match the trace schema' };

@@ -94,7 +94,7 @@ describe('looplet show', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('(Python looplet)');
     expect(stdout).toContain(
-      '✓ publish_report(revenue=120, cost=80) → {"written":"report.json","profit":200}',
+      '✓ publish_report(revenue=120, cost=80) → {"profit":200,"written":"report.json"}',
     );
   });
 });

@@ -67,6 +67,14 @@ describe('ReplayLLM (strict replay)', () => {
     expect(error.diff).toContain('+++ new request');
     expect(error.diff).toContain('-{"greeting":"Hello, Alice!"}');
     expect(error.diff).toContain('+{"greeting":"Hi, Alice!"}');
+    // Only what changed is marked: key order and ids are not differences.
+    const marked = error.diff.split('\n').filter((line) => /^[-+](?![-+]{2} )/.test(line));
+    expect(marked).toEqual([
+      '-{"greeting":"Hello, Alice!"}',
+      '+{"greeting":"Hi, Alice!"}',
+      '-{"greeting":"Hello, Bob!"}',
+      '+{"greeting":"Hi, Bob!"}',
+    ]);
     expect(error.message).toMatch(/replay diverged at model call #2/);
   });
 

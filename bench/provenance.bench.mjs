@@ -1,0 +1,182 @@
+// Provenance: time to flush a 200-step trace (Python looplet 0.3: 36–55 ms on this machine), the
+// recording overhead per step against the same run unrecorded, and `looplet show` / `looplet diff`
+// of a 10,000-step trace through the built CLI (a fresh process each, wall time and peak RSS).
+// Everything generated goes to a temporary directory, removed at the end.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  agentLoop,
+  defineTool,
+  fixedClock,
+  ProvenanceSink,
+  ScriptedLLM,
+  sequentialIds,
+} from '../dist/index.js';
+
+const bin = fileURLToPath(new URL('../bin/looplet.js', import.meta.url));
+const PYTHON_FLUSH_MS = { low: 36, high: 55 };
+
+/** A tool with a small, realistic result (a record of a few fields). */
+const lookup = defineTool({
+  name: 'lookup',
+  description: 'Look a customer up by id',
+  parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+  run: ({ id }) => ({ id, name: `Customer ${id}`, plan: 'pro', seats: id.length * 3, tags: ['a', 'b'] }),
+});
+
+function script(steps) {
+  const turns = Array.from({ length: steps - 1 }, (_, i) => ({
+    text: `Looking up customer ${i}.`,
+    toolCalls: [{ name: 'lookup', args: { id: `cust-${i}` } }],
+    usage: { promptTokens: 100 + i, completionTokens: 12, totalTokens: 112 + i },
+  }));
+  turns.push({ toolCalls: [{ name: 'done', args: { summary: `looked up ${steps - 1} customers` } }] });
+  return new ScriptedLLM(turns);
+}
+
+async function runSteps({ steps, sink }) {
+  const llm = script(steps);
+  const run = agentLoop({
+    llm: sink ? sink.wrapLLM(llm) : llm,
+    tools: [lookup],
+    task: { goal: 'Look every customer up' },
+    hooks: sink ? [sink.hook()] : [],
+    maxSteps: steps,
+    clock: fixedClock(),
+    ids: sequentialIds(),
+  });
+  const result = await run.result;
+  if (result.endReason !== 'done' || result.steps.length !== steps)
+    throw new Error(`unexpected run: ${result.endReason}`);
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function flushFigures(root) {
+  const times = [];
+  const serialize = [];
+  for (let run = 0; run < 25; run++) {
+    const sink = new ProvenanceSink({ dir: path.join(root, `flush-${run}`) });
+    await runSteps({ steps: 200, sink });
+    globalThis.gc?.();
+    let started = performance.now();
+    sink.files();
+    serialize.push(performance.now() - started);
+    started = performance.now();
+    await sink.flush();
+    times.push(performance.now() - started);
+  }
+  return { flush: median(times.slice(5)), serialize: median(serialize.slice(5)) };
+}
+
+async function overheadFigures(root) {
+  const plain = [];
+  const recorded = [];
+  const steps = 200;
+  // Interleaved runs, so machine noise hits both sides alike.
+  for (let run = 0; run < 160; run++) {
+    globalThis.gc?.();
+    let started = performance.now();
+    await runSteps({ steps });
+    plain.push((performance.now() - started) / steps);
+    const sink = new ProvenanceSink({ dir: path.join(root, 'overhead') });
+    globalThis.gc?.();
+    started = performance.now();
+    await runSteps({ steps, sink });
+    recorded.push((performance.now() - started) / steps);
+  }
+  return { plain: median(plain.slice(20)), recorded: median(recorded.slice(20)) };
+}
+
+/** Runs the CLI in a fresh process; returns wall time (ms), peak RSS (MiB) and the exit code. */
+function cli(args, root) {
+  const rssFile = path.join(root, 'rss.txt');
+  const preload = path.join(root, 'rss-preload.mjs');
+  writeFileSync(
+    preload,
+    `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`,
+  );
+  const started = performance.now();
+  const child = spawnSync(process.execPath, ['--import', preload, bin, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const ms = performance.now() - started;
+  return {
+    ms,
+    rssMiB: Number(readFileSync(rssFile, 'utf8')) / 1024,
+    code: child.status,
+    stderr: String(child.stderr),
+  };
+}
+
+export default async function provenanceBench({ record }) {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'looplet-bench-prov-'));
+  try {
+    const { flush, serialize } = await flushFigures(root);
+    record({
+      name: 'flush a 200-step trace (603 files, to a new directory)',
+      value: flush,
+      unit: 'ms',
+      baseline: {
+        name: `Python looplet 0.3, ${PYTHON_FLUSH_MS.low}–${PYTHON_FLUSH_MS.high} ms`,
+        value: PYTHON_FLUSH_MS.low,
+      },
+      goal: '< 15 ms',
+      met: flush < 15,
+    });
+    record({ name: '… of which serialising (canonical JSON + redaction)', value: serialize, unit: 'ms' });
+
+    const { plain, recorded } = await overheadFigures(root);
+    const overhead = ((recorded - plain) / plain) * 100;
+    record({
+      name: 'loop step, recorded (sink.wrapLLM + sink.hook, no flush)',
+      value: recorded * 1000,
+      unit: 'µs/step',
+      baseline: { name: 'unrecorded', value: plain * 1000 },
+    });
+    record({
+      name: 'recording overhead per step vs unrecorded',
+      value: overhead,
+      unit: '%',
+      goal: '< 5 %',
+      met: overhead < 5,
+    });
+
+    // A 10,000-step trace, and a copy whose step 5,000 saw a different tool result.
+    const big = path.join(root, 'big');
+    const sink = new ProvenanceSink({ dir: big });
+    await runSteps({ steps: 10_000, sink });
+    await sink.flush();
+    const changed = path.join(root, 'big-changed');
+    cpSync(big, changed, { recursive: true });
+    const stepFile = path.join(changed, 'steps/05000.json');
+    writeFileSync(stepFile, readFileSync(stepFile, 'utf8').replace('"plan": "pro"', '"plan": "free"'));
+    for (const [name, args, expected] of [
+      ['looplet show, 10,000 steps', ['show', big], 0],
+      ['looplet diff, 10,000 steps, identical', ['diff', big, changed.replace('-changed', '')], 0],
+      ['looplet diff, 10,000 steps, one step differs', ['diff', big, changed], 1],
+    ]) {
+      cli(args, root); // warm the file cache
+      const runs = [cli(args, root), cli(args, root), cli(args, root)];
+      for (const run of runs)
+        if (run.code !== expected) throw new Error(`${name}: exit ${run.code}\n${run.stderr}`);
+      const ms = median(runs.map((run) => run.ms));
+      record({
+        name: `${name} (wall, fresh process)`,
+        value: ms,
+        unit: 'ms',
+        goal: '< 1000 ms',
+        met: ms < 1000,
+      });
+      record({ name: `${name} (peak RSS)`, value: Math.max(...runs.map((run) => run.rssMiB)), unit: 'MiB' });
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
