@@ -90,15 +90,14 @@ export function sourceErrorOutcome({
 export function applyOutcome({
   test,
   outcome,
-  source,
   startTime,
 }: {
   test: RunnerTestCase;
   outcome: EvalOutcome;
-  source: ContextSource;
   startTime: number;
 }): TestAnnotation {
-  setLoopletMeta(test.meta, { outcome, source: source.kind === 'trace' ? source.dir : source.file });
+  // Meta crosses to the main process for every test: the outcome only (the context id names the source).
+  setLoopletMeta(test.meta, { outcome });
   const summary = `${outcome.status}${outcome.required ? ' (required)' : ''}: ${describeOutcome(outcome)}`;
   const base = { startTime, duration: outcome.durationMs };
   switch (outcome.status) {

@@ -2,10 +2,8 @@ import type { EvalOutcome } from '../evals/types.js';
 
 /** What looplet stores in each vitest test's `meta` (and so in blob reports and the UI). */
 export interface LoopletTaskMeta {
-  /** The eval's normalised outcome for this trace. */
+  /** The eval's normalised outcome for this trace or case (`outcome.context` is its id). */
   outcome: EvalOutcome;
-  /** Trace directory (or case file) the context came from. */
-  source?: string;
 }
 
 /** Reads looplet's entry from a test's meta (vitest types meta as an open record). */

@@ -19,7 +19,7 @@ import { inScope, selectEvals } from '../evals/marks.js';
 import { runEval } from '../evals/run.js';
 import type { EvalDefinition, EvalOutcome } from '../evals/types.js';
 import { openTrace } from '../provenance/read-trace.js';
-import { errorMessage, LoopletError } from '../util/errors.js';
+import { errorMessage } from '../util/errors.js';
 import {
   applyOutcome,
   type ContextSource,
@@ -27,6 +27,7 @@ import {
   sourceErrorOutcome,
   type TestGroup,
 } from './chunk-tests.js';
+import { MissingAgentError } from './errors.js';
 import { CHUNK_SUFFIX, type ChunkPlan, parseChunkFile } from './plan.js';
 import { installSandbox, type Sandbox } from './sandbox.js';
 
@@ -42,16 +43,6 @@ interface CollectedChunk {
   plan: ChunkPlan;
   modules: EvalModules;
   groups: TestGroup[];
-}
-
-/** A case needs an agent and no eval file exports one. */
-export class MissingAgentError extends LoopletError {
-  constructor({ caseId, file }: { caseId: string; file: string }) {
-    super({
-      message: `case "${caseId}" (${file}) runs an agent, but no eval file exports one: add \`export const agent: AgentFactory = ({ llm, task }) => agentLoop({ llm, task, tools })\` to an eval file`,
-      code: 'MISSING_AGENT',
-    });
-  }
 }
 
 /** Results are sent to the main process in batches, not per test: per-test messages would cost more than scoring. */
@@ -145,7 +136,7 @@ export default class LoopletRunner extends TestRunner {
         for (const { test, selected } of runnable) {
           const outcome = outcomes.get(selected.eval.name);
           if (!outcome) continue;
-          const annotation = applyOutcome({ test, outcome, source: group.source, startTime });
+          const annotation = applyOutcome({ test, outcome, startTime });
           test.annotations.push(
             options.annotate && this.onTestAnnotate
               ? await this.onTestAnnotate(test, annotation)
