@@ -32,6 +32,14 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/**
+ * Worker threads for a run: one per core. The main process only waits while workers score (it
+ * reports at the end), so unlike vitest's default (cores − 1) no core is left for it.
+ */
+export function defaultWorkers(): number {
+  return Math.max(1, os.availableParallelism());
+}
+
 /** The run cannot be planned as asked (clashing ids…): a configuration error. */
 export class PlanError extends LoopletError {
   constructor(message: string) {
@@ -79,7 +87,7 @@ export async function planRun(options: PlanRunOptions): Promise<PlannedRun> {
   const evalFiles = await findEvalFiles({ paths: evalRoots, cwd });
   const traceRoots = [...(options.traces ?? (existsSync(path.join(cwd, 'traces')) ? ['traces'] : []))];
   const traces = await findTraceDirs({ paths: traceRoots, cwd });
-  const workers = options.workers ?? Math.max(1, os.availableParallelism() - 1);
+  const workers = options.workers ?? defaultWorkers();
   const cases: CaseRef[] = [];
   const caseRoots = [...(options.cases ?? (existsSync(path.join(cwd, 'cases')) ? ['cases'] : []))];
   for (const dir of caseRoots) {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Reporter } from 'vitest/node';
 import type { ScoringOptions } from './plan.js';
-import { LOOPLET_DIST, planRun, RUNNER_PATH } from './plan-run.js';
+import { defaultWorkers, LOOPLET_DIST, planRun, RUNNER_PATH } from './plan-run.js';
 
 /** The options of {@link runLoopletEval}: what `looplet-eval` passes after parsing its command line. */
 export interface LoopletEvalOptions {
@@ -100,7 +100,7 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
       pool: 'threads',
       // Eval files are imported once per worker and shared by its chunks: isolation would re-import them per chunk.
       isolate: false,
-      ...(options.workers ? { maxWorkers: options.workers } : {}),
+      maxWorkers: options.workers ?? defaultWorkers(),
       reporters,
       watch: options.watch === true || options.ui === true,
       ui: options.ui === true,

@@ -78,7 +78,7 @@ export const runCommand: CommandModule = {
       )
       .option('--judge-base-url <url>', 'Server of the judge model (default: OPENAI_BASE_URL, else OpenAI)')
       .option('--allow-network', 'Let evaluated code reach the network (blocked by default while replaying)')
-      .option('--workers <n>', 'Worker threads (default: cores - 1)')
+      .option('--workers <n>', 'Worker threads (default: one per core)')
       .option('--timeout <ms>', 'Timeout per eval in ms (default: 60000)')
       .example('looplet-eval')
       .example('looplet-eval evals/ --traces traces/golden --baseline .looplet/baseline.json')
