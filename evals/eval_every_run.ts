@@ -6,5 +6,10 @@ export const eval_finished = mark(['smoke'], (ctx: EvalContext) => ctx.endReason
 
 /** Size of the run, reported beside the verdicts (never pass or fail). */
 export function eval_run_size(ctx: EvalContext) {
-  return { steps: ctx.stepCount, tool_calls: ctx.toolCalls.length, tool_errors: ctx.toolErrors.length, tokens: ctx.usage.totalTokens };
+  return {
+    steps: ctx.stepCount,
+    tool_calls: ctx.toolCalls.length,
+    tool_errors: ctx.toolErrors.length,
+    tokens: ctx.usage.totalTokens,
+  };
 }

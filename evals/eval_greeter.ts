@@ -11,4 +11,6 @@ export const eval_greeted_everyone = mark({ scope: 'greeter/**' }, (ctx: EvalCon
 });
 
 /** It greeted through the tool, not only by claiming so in done. */
-export const eval_used_greet_tool = mark({ scope: 'greeter/**' }, (ctx: EvalContext) => ctx.calls('greet').some((call) => call.error === undefined));
+export const eval_used_greet_tool = mark({ scope: 'greeter/**' }, (ctx: EvalContext) =>
+  ctx.calls('greet').some((call) => call.error === undefined),
+);

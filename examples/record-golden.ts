@@ -7,7 +7,16 @@
  *   npx tsx examples/record-golden.ts
  *   npx looplet show traces/weather/two-cities
  */
-import { agentLoop, defineTool, doneTool, fixedClock, ProvenanceSink, ScriptedLLM, sequentialIds, type ScriptedTurn } from 'looplet';
+import {
+  agentLoop,
+  defineTool,
+  doneTool,
+  fixedClock,
+  ProvenanceSink,
+  ScriptedLLM,
+  type ScriptedTurn,
+  sequentialIds,
+} from 'looplet';
 
 const FORECASTS: Record<string, { sky: string; highC: number }> = {
   Shanghai: { sky: 'rain', highC: 19 },
@@ -35,10 +44,19 @@ export const done = doneTool({
   },
 });
 
-const usage = (promptTokens: number, completionTokens: number) => ({ promptTokens, completionTokens, totalTokens: promptTokens + completionTokens });
+const usage = (promptTokens: number, completionTokens: number) => ({
+  promptTokens,
+  completionTokens,
+  totalTokens: promptTokens + completionTokens,
+});
 
 /** Each golden run: its directory, task, what the model answers, and grader-only expectations. */
-export const GOLDEN: ReadonlyArray<{ dir: string; goal: string; turns: ScriptedTurn[]; expected: Record<string, unknown> }> = [
+export const GOLDEN: ReadonlyArray<{
+  dir: string;
+  goal: string;
+  turns: ScriptedTurn[];
+  expected: Record<string, unknown>;
+}> = [
   {
     dir: 'traces/weather/two-cities',
     goal: 'Should I pack an umbrella for Shanghai and Lisbon?',
@@ -50,7 +68,19 @@ export const GOLDEN: ReadonlyArray<{ dir: string; goal: string; turns: ScriptedT
         ],
         usage: usage(91, 38),
       },
-      { toolCalls: [{ id: 'call_done', name: 'done', args: { advice: 'Umbrella for Shanghai (rain), not for Lisbon (sun).', cities: ['Shanghai', 'Lisbon'] } }], usage: usage(170, 31) },
+      {
+        toolCalls: [
+          {
+            id: 'call_done',
+            name: 'done',
+            args: {
+              advice: 'Umbrella for Shanghai (rain), not for Lisbon (sun).',
+              cities: ['Shanghai', 'Lisbon'],
+            },
+          },
+        ],
+        usage: usage(170, 31),
+      },
     ],
     expected: { umbrella: ['Shanghai'] },
   },
@@ -58,8 +88,20 @@ export const GOLDEN: ReadonlyArray<{ dir: string; goal: string; turns: ScriptedT
     dir: 'traces/weather/unknown-city',
     goal: 'Should I pack an umbrella for Atlantis?',
     turns: [
-      { toolCalls: [{ id: 'call_at', name: 'get_weather', args: { location: 'Atlantis' } }], usage: usage(88, 19) },
-      { toolCalls: [{ id: 'call_done', name: 'done', args: { advice: 'No forecast exists for Atlantis; I cannot say.', cities: [] } }], usage: usage(140, 27) },
+      {
+        toolCalls: [{ id: 'call_at', name: 'get_weather', args: { location: 'Atlantis' } }],
+        usage: usage(88, 19),
+      },
+      {
+        toolCalls: [
+          {
+            id: 'call_done',
+            name: 'done',
+            args: { advice: 'No forecast exists for Atlantis; I cannot say.', cities: [] },
+          },
+        ],
+        usage: usage(140, 27),
+      },
     ],
     expected: { umbrella: [] },
   },
