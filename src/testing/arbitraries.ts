@@ -2,6 +2,7 @@ import { hook, hookAnswer, hookDecision, hookSpec } from './hook-arbitraries.js'
 import { lawScenario } from './scenario.js';
 import { script } from './script-arbitraries.js';
 import { toolArgs, toolCall, toolError, toolResult } from './tool-arbitraries.js';
+import { corruptedTrace, traceCorruption, traceRecipe } from './trace-arbitraries.js';
 
 /**
  * fast-check arbitraries for agent loops. Import as `arb`:
@@ -26,6 +27,12 @@ export const arbitraries = {
   hook,
   /** Scripts for `ScriptedLLM` that end with a done call. */
   script,
+  /** Trace recipes (script + hooks) to record with `recordTrace`. */
+  trace: traceRecipe,
+  /** Ways to damage a trace directory (apply with `corruptTrace`). */
+  traceCorruption,
+  /** A recipe plus corruptions (write with `writeCorruptedTrace`). */
+  corruptedTrace,
   /** Whole law scenarios: hooks slotted among yours, a script, exits and aborts. */
   lawScenario,
 } as const;

@@ -43,3 +43,14 @@ export {
 export { describeScenario, type HookSlot, type LawScenario, type ScenarioOptions } from './scenario.js';
 export type { ScriptOptions, ScriptTurn } from './script-arbitraries.js';
 export { type CallValidity, type ToolShape, UNPARSEABLE_ARGS } from './tool-arbitraries.js';
+export {
+  type CorruptedTraceSpec,
+  corruptTrace,
+  type OddValue,
+  recordTrace,
+  TRACE_TASK,
+  type TraceCorruption,
+  type TraceRecipe,
+  traceFiles,
+  writeCorruptedTrace,
+} from './trace-arbitraries.js';

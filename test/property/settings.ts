@@ -4,8 +4,11 @@
 
 const deep = process.env.LOOPLET_DEEP === '1' || process.env.LOOPLET_DEEP === 'true';
 
-/** Cases per property: `light` for costly properties (several runs per case), `normal` otherwise. */
-export const RUNS = deep ? { light: 1000, normal: 3000 } : { light: 25, normal: 100 };
+/**
+ * Cases per property: `heavy` when each case writes trace directories, `light` when it runs the
+ * loop several times, `normal` otherwise.
+ */
+export const RUNS = deep ? { heavy: 1000, light: 1000, normal: 3000 } : { heavy: 12, light: 25, normal: 100 };
 
 /** A fixed seed when LOOPLET_SEED is set, otherwise fast-check picks one (and prints it on failure). */
 export const SEED: number | undefined = process.env.LOOPLET_SEED
