@@ -1,0 +1,297 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  agentLoop,
+  fixedClock,
+  ProvenanceSink,
+  readTrace,
+  ScriptedLLM,
+  sequentialIds,
+  TraceWriteError,
+} from '../../src/index.js';
+import {
+  arbitraries as arb,
+  defaultLawTools,
+  hookFromSpec,
+  type TraceRecipe,
+  traceFiles,
+} from '../../src/testing/index.js';
+import { params, TIMEOUT } from './settings.js';
+
+// A crash is simulated by making every file-system write fail from the n-th one on, as if the
+// process had died there: nothing after that point reaches the disk, not even clean-up. Then the
+// "process restarts" (writes work again) and whatever is on disk must still make sense.
+const crash = vi.hoisted(() => {
+  class SimulatedCrash extends Error {}
+  return { after: undefined as number | undefined, dead: false, SimulatedCrash };
+});
+
+vi.mock('node:fs', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs')>();
+  const writers = [
+    'writeFileSync',
+    'mkdirSync',
+    'mkdtempSync',
+    'renameSync',
+    'rmSync',
+    'openSync',
+    'writeSync',
+    'fsyncSync',
+    'closeSync',
+  ] as const;
+  const guarded: Record<string, unknown> = {};
+  for (const name of writers) {
+    const original = actual[name] as (...args: unknown[]) => unknown;
+    guarded[name] = (...args: unknown[]) => {
+      if (crash.after !== undefined && (crash.dead || crash.after-- <= 0)) {
+        crash.dead = true;
+        throw new crash.SimulatedCrash(`simulated crash before ${name}`);
+      }
+      return original(...args);
+    };
+  }
+  return { ...actual, ...guarded, default: { ...actual, ...guarded } };
+});
+
+type Files = Record<string, string>;
+const DIRS = ['alpha', 'beta'] as const;
+type DirName = (typeof DIRS)[number];
+
+interface Model {
+  /** Runs recorded but not flushed yet. */
+  pending: Set<DirName>;
+  /** What each flushed directory may hold: one snapshot, or several after a crash (`null`: absent). */
+  flushed: Map<DirName, Array<Files | null>>;
+}
+
+interface Real {
+  root: string;
+  sinks: Map<DirName, { sink: ProvenanceSink; files: Files }>;
+}
+
+function onDisk(dir: string): Files {
+  return Object.fromEntries(
+    traceFiles(dir).map((file) => [file, readFileSync(path.join(dir, file), 'utf8')]),
+  );
+}
+
+class RecordRun implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly dir: DirName,
+    readonly recipe: TraceRecipe,
+  ) {}
+  check = () => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const sink = new ProvenanceSink({ dir: path.join(real.root, this.dir), clock: fixedClock() });
+    await agentLoop({
+      llm: sink.wrapLLM(new ScriptedLLM(this.recipe.script)),
+      tools: defaultLawTools(),
+      task: 'model-based sink test',
+      hooks: [...this.recipe.hooks.map(hookFromSpec), sink.hook()],
+      maxSteps: this.recipe.script.length + 1,
+      clock: fixedClock(),
+      ids: sequentialIds(),
+    }).result;
+    const files = Object.fromEntries(sink.files().map((file) => [file.path, file.content]));
+    real.sinks.set(this.dir, { sink, files });
+    model.pending.add(this.dir);
+  }
+  toString = () => `record(${this.dir}, ${this.recipe.script.length} turns)`;
+}
+
+class Flush implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly dir: DirName) {}
+  check = (model: Readonly<Model>) => model.pending.has(this.dir);
+  async run(model: Model, real: Real): Promise<void> {
+    const { sink, files } = real.sinks.get(this.dir)!;
+    await sink.flush();
+    expect(onDisk(sink.dir)).toEqual(files);
+    model.flushed.set(this.dir, [files]);
+    model.pending.delete(this.dir);
+    real.sinks.delete(this.dir);
+  }
+  toString = () => `flush(${this.dir})`;
+}
+
+class CrashingFlush implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly dir: DirName,
+    readonly after: number,
+  ) {}
+  check = (model: Readonly<Model>) => model.pending.has(this.dir);
+  async run(model: Model, real: Real): Promise<void> {
+    const { sink, files } = real.sinks.get(this.dir)!;
+    // A flush makes about one write per file plus a few directory operations: crash anywhere in it.
+    crash.after = this.after % (Object.keys(files).length + 8);
+    crash.dead = false;
+    let failure: unknown;
+    try {
+      await sink.flush();
+    } catch (error) {
+      failure = error;
+    } finally {
+      crash.after = undefined;
+      crash.dead = false;
+    }
+    const before = model.flushed.get(this.dir) ?? [null];
+    if (failure === undefined) model.flushed.set(this.dir, [files]);
+    else {
+      const cause = failure instanceof TraceWriteError ? failure.cause : failure;
+      expect(cause).toBeInstanceOf(crash.SimulatedCrash);
+      // The crash may have come before or after the new trace took the directory's name.
+      model.flushed.set(this.dir, [...before, files]);
+    }
+    model.pending.delete(this.dir);
+    real.sinks.delete(this.dir);
+    // After the restart, the directory holds the old trace or the new one, never a half one.
+    await verify(model, real, this.dir);
+  }
+  toString = () => `flush(${this.dir}) crashing (at ${this.after})`;
+}
+
+/**
+ * Checks a directory holds one of the traces the model allows, readable in full, and narrows the
+ * model to what was found.
+ */
+async function verify(model: Model, real: Real, name: DirName): Promise<void> {
+  const dir = path.join(real.root, name);
+  const possible = model.flushed.get(name)!;
+  if (!existsSync(dir)) {
+    if (!possible.includes(null)) {
+      // KNOWN GAP (see the it.fails test below): a crash between the two renames of a replacing
+      // flush leaves no trace at the path; the old one survives only beside it, as `.name.old-*`.
+      // Until that is fixed, require at least that the old trace is intact there.
+      const aside = readdirSync(real.root).filter((entry) => entry.startsWith(`.${name}.old-`));
+      const intact = aside.some((entry) =>
+        possible.some(
+          (candidate) =>
+            candidate !== null && isDeepStrictEqual(candidate, onDisk(path.join(real.root, entry))),
+        ),
+      );
+      expect(
+        intact,
+        `${name} is gone, but it held a flushed trace (and no intact copy is left beside it)`,
+      ).toBe(true);
+    }
+    model.flushed.set(name, [null]);
+    return;
+  }
+  const files = onDisk(dir);
+  const match = possible.find((candidate) => candidate !== null && isDeepStrictEqual(candidate, files));
+  expect(
+    match,
+    `${name} holds neither the old nor the new trace: ${Object.keys(files).join(', ')}`,
+  ).toBeDefined();
+  const trace = await readTrace(dir);
+  for await (const _ of trace.steps());
+  for await (const _ of trace.calls());
+  model.flushed.set(name, [match!]);
+}
+
+class Read implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly dir: DirName) {}
+  check = (model: Readonly<Model>) => model.flushed.has(this.dir);
+  run = (model: Model, real: Real) => verify(model, real, this.dir);
+  toString = () => `read(${this.dir})`;
+}
+
+const dirs = fc.constantFrom(...DIRS);
+const commands = fc.commands(
+  [
+    fc.tuple(dirs, arb.trace({ failures: false })).map(([dir, recipe]) => new RecordRun(dir, recipe)),
+    dirs.map((dir) => new Flush(dir)),
+    fc.tuple(dirs, fc.nat({ max: 1000 })).map(([dir, after]) => new CrashingFlush(dir, after)),
+    dirs.map((dir) => new Read(dir)),
+  ],
+  { maxCommands: 16 },
+);
+
+describe('ProvenanceSink, model-based', () => {
+  it(
+    'any sequence of record / flush / crash / read keeps every flushed trace readable and identical',
+    () =>
+      fc.assert(
+        fc.asyncProperty(commands, async (sequence) => {
+          const root = mkdtempSync(path.join(os.tmpdir(), 'looplet-sink-model-'));
+          try {
+            await fc.asyncModelRun(
+              () => ({
+                model: { pending: new Set<DirName>(), flushed: new Map() },
+                real: { root, sinks: new Map() },
+              }),
+              sequence,
+            );
+          } finally {
+            rmSync(root, { recursive: true, force: true });
+          }
+        }),
+        params('heavy'),
+      ),
+    TIMEOUT,
+  );
+});
+
+describe('ProvenanceSink, a crash at every point of a flush', () => {
+  /** Records a one-step run into `dir` and flushes it, crashing after `after` writes (or not at all). */
+  async function recordInto(dir: string, answer: string, after?: number): Promise<Files> {
+    const sink = new ProvenanceSink({ dir, clock: fixedClock() });
+    await agentLoop({
+      llm: sink.wrapLLM(new ScriptedLLM([{ text: answer }])),
+      task: 'crash test',
+      hooks: [sink.hook()],
+      clock: fixedClock(),
+      ids: sequentialIds(),
+    }).result;
+    const files = Object.fromEntries(sink.files().map((file) => [file.path, file.content]));
+    crash.after = after;
+    crash.dead = false;
+    try {
+      await sink.flush();
+    } catch {
+      // The simulated crash; the disk is checked below.
+    } finally {
+      crash.after = undefined;
+      crash.dead = false;
+    }
+    return files;
+  }
+
+  it('a first flush crashing anywhere leaves no trace or the whole trace, never half of one', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'looplet-crash-'));
+    try {
+      for (let after = 0; after < 20; after++) {
+        const dir = path.join(root, `first-${after}`);
+        const files = await recordInto(dir, 'only answer', after);
+        if (!existsSync(dir)) continue;
+        expect(onDisk(dir), `crash after ${after} writes`).toEqual(files);
+        await readTrace(dir);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  // KNOWN BUG, reported to the provenance module: replacing a trace renames the old directory
+  // aside, then the new one in; a crash between the two renames leaves nothing at the path. When
+  // this is fixed (e.g. readers or the next flush restore `.name.old-*`), this test starts to
+  // pass: turn `it.fails` into `it` and remove the KNOWN GAP allowance in `verify` above.
+  it.fails('replacing a trace and crashing anywhere leaves the old or the new trace at the path', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'looplet-crash-'));
+    try {
+      for (let after = 0; after < 20; after++) {
+        const dir = path.join(root, `replace-${after}`);
+        const old = await recordInto(dir, 'old answer');
+        const fresh = await recordInto(dir, 'new answer', after);
+        expect(existsSync(dir), `crash after ${after} writes: ${path.basename(dir)} is gone`).toBe(true);
+        expect([old, fresh]).toContainEqual(onDisk(dir));
+        await readTrace(dir);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
