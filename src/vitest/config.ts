@@ -42,6 +42,8 @@ export async function loopletProject(
     ...(options.traces ? { traces: options.traces } : {}),
     // Annotations are what the UI and IDEs show; in a config-file setup those are the usual readers.
     scoring: { ...options.scoring, annotate: true },
+    // A fixed directory: vitest runs (and re-runs, in watch mode) these files after this returns.
+    cacheDir: path.join(root, '.looplet', 'cache', 'run-vitest-config'),
   });
   return {
     test: {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,10 +104,53 @@ export async function planRun(options: PlanRunOptions): Promise<PlannedRun> {
   const chunks = planChunks({ traces, cases, minChunks: workers * Math.max(options.shardCount ?? 1, 1) });
   const scoring: ScoringOptions = { include: [], exclude: [], timeoutMs: 60_000, ...options.scoring };
   const entries = await writeChunkFiles({
-    dir: options.cacheDir ?? path.join(cwd, '.looplet', 'cache', 'run'),
+    dir: options.cacheDir ?? (await runDir({ cwd, evalFiles, chunks, scoring })),
     evalFiles,
     chunks,
     options: scoring,
   });
   return { entries, evalFiles, traces, cases, evalRoots, traceRoots, caseRoots };
+}
+
+/** Chunk directories unused for this long are removed when a run is planned. */
+const STALE_RUN_DIR_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The directory for a plan's chunk files, named after what it scores. Runs with the same inputs —
+ * the shards of a CI matrix, on any machine — get the same file names, which vitest's `--shard`
+ * needs to split the files the same way everywhere; runs with other inputs (a watch session beside
+ * a CI run) get their own directory and never rewrite each other's files.
+ */
+async function runDir({
+  cwd,
+  evalFiles,
+  chunks,
+  scoring,
+}: {
+  cwd: string;
+  evalFiles: string[];
+  chunks: unknown;
+  scoring: ScoringOptions;
+}): Promise<string> {
+  const cacheRoot = path.join(cwd, '.looplet', 'cache');
+  // Relative paths: CI machines check the project out in different places, and must agree.
+  const relative = JSON.stringify({ evalFiles, chunks, scoring }, (_key, value: unknown) =>
+    typeof value === 'string' && path.isAbsolute(value)
+      ? path.relative(cwd, value).split(path.sep).join('/')
+      : value,
+  );
+  const key = createHash('sha256').update(relative).digest('hex').slice(0, 12);
+  const dir = path.join(cacheRoot, `run-${key}`);
+  await removeStaleRunDirs({ cacheRoot, keep: dir });
+  return dir;
+}
+
+async function removeStaleRunDirs({ cacheRoot, keep }: { cacheRoot: string; keep: string }): Promise<void> {
+  const entries = await readdir(cacheRoot).catch(() => [] as string[]);
+  for (const name of entries) {
+    const dir = path.join(cacheRoot, name);
+    if (!name.startsWith('run-') || dir === keep) continue;
+    const modified = (await stat(dir).catch(() => undefined))?.mtimeMs ?? 0;
+    if (Date.now() - modified > STALE_RUN_DIR_MS) await rm(dir, { recursive: true, force: true });
+  }
 }

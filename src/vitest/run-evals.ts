@@ -132,8 +132,11 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
         : undefined;
     return { evalFiles: evalFiles.length, traces: traces.length, closed, ...(uiUrl ? { uiUrl } : {}) };
   }
-  await vitest.start();
-  await vitest.close();
+  try {
+    await vitest.start();
+  } finally {
+    await vitest.close();
+  }
   return { evalFiles: evalFiles.length, traces: traces.length, closed: Promise.resolve() };
 }
 
