@@ -120,7 +120,7 @@ export default async function provenanceBench({ record }) {
   try {
     const { flush, serialize } = await flushFigures(root);
     record({
-      name: 'flush a 200-step trace (603 files, to a new directory)',
+      name: 'flush a 200-step trace (404 files, to a new directory)',
       value: flush,
       unit: 'ms',
       baseline: {

@@ -95,6 +95,7 @@ export {
   type Usage,
 } from './loop/types.js';
 export { canonicalJson } from './provenance/canonical-json.js';
+export { diffTraces, type TraceDifference } from './provenance/diff.js';
 export {
   RecordedLLMError,
   ReplayDivergenceError,
@@ -132,6 +133,7 @@ export {
   type TraceMeta,
   type TraceSource,
 } from './provenance/types.js';
+export { findTraceDirs, type TraceValidation, validateTraceDir } from './provenance/validate.js';
 export { defineTool, type Tool, type ToolContext, type ToolOptions } from './tools/define-tool.js';
 export { DONE_TOOL_NAME, doneTool } from './tools/done-tool.js';
 export { type JsonSchema, type ParameterSchema, ToolDefinitionError } from './tools/schema.js';

@@ -3,31 +3,70 @@ import type { Clock, Message } from '../loop/types.js';
 import { type ErrorRecord, errorRecordOf, requestOptionsOf } from './records.js';
 import type { Redactor } from './redaction.js';
 
-/** One model call as held in memory until `flush()`: references, serialised only then. */
-export interface LoggedCall {
-  step: number;
-  /** Set for a call that continues `base`'s conversation; `messages` then holds only the new part. */
-  base?: number;
-  messages: Message[];
-  tools: readonly ToolSpec[];
-  options?: Record<string, unknown>;
-  response?: LLMResponse;
-  error?: ErrorRecord;
-  durationMs: number;
-}
-
 /** What the recorder knows about one conversation (one live `messages` array). */
 interface Conversation {
-  /** The live messages seen so far (their length, first and last element identify the prefix). */
+  /** The live array (append-only between calls: compaction replaces it rather than editing it). */
+  readonly live: readonly Message[];
+  /** Its length, first and last element at the last call: they tell whether it only grew since. */
   length: number;
   first: Message | undefined;
   last: Message | undefined;
-  /** The redacted messages, as forwarded and stored. */
-  redacted: Message[];
-  /** True once a message needed redaction: the request is then forwarded with `redacted`. */
-  changed: boolean;
+  /**
+   * The messages with secrets redacted, created when the first secret is found (until then the
+   * live array is what was sent). Same indices as `live`.
+   */
+  redacted: Message[] | undefined;
   /** The last call (1-based) made on this conversation. */
   call: number;
+}
+
+/**
+ * One model call as held in memory until `flush()`: references and a range of its conversation,
+ * serialised only then, so recording a call allocates almost nothing.
+ */
+export class LoggedCall {
+  readonly step: number;
+  /** Set for a call that continues `base`'s conversation: the stored messages are then the new part. */
+  readonly base: number | undefined;
+  readonly tools: readonly ToolSpec[];
+  readonly options: Record<string, unknown> | undefined;
+  response: LLMResponse | undefined;
+  error: ErrorRecord | undefined;
+  durationMs = 0;
+  readonly #conversation: Conversation;
+  readonly #from: number;
+  readonly #to: number;
+
+  constructor({
+    step,
+    base,
+    tools,
+    options,
+    conversation,
+    from,
+    to,
+  }: {
+    step: number;
+    base: number | undefined;
+    tools: readonly ToolSpec[];
+    options: Record<string, unknown> | undefined;
+    conversation: Conversation;
+    from: number;
+    to: number;
+  }) {
+    this.step = step;
+    this.base = base;
+    this.tools = tools;
+    this.options = options;
+    this.#conversation = conversation;
+    this.#from = from;
+    this.#to = to;
+  }
+
+  /** The stored messages (redacted): all of them, or those appended since `base`. */
+  get messages(): Message[] {
+    return (this.#conversation.redacted ?? this.#conversation.live).slice(this.#from, this.#to);
+  }
 }
 
 /**
@@ -62,76 +101,81 @@ export class CallLog {
     const index = this.calls.length + 1;
     const { messages } = request;
     let conversation = this.#conversations.get(messages);
-    const call: LoggedCall = {
-      step: request.step,
-      messages: [],
-      tools: request.tools,
-      durationMs: 0,
-    };
+    let from = 0;
+    let base: number | undefined;
     if (
       conversation !== undefined &&
       messages.length >= conversation.length &&
       messages[0] === conversation.first &&
       messages[conversation.length - 1] === conversation.last
     ) {
-      const from = conversation.length;
-      for (let at = from; at < messages.length; at++) this.#push(conversation, messages[at]!);
-      call.base = conversation.call;
-      call.messages = conversation.redacted.slice(from);
+      from = conversation.length;
+      base = conversation.call;
     } else {
       conversation = {
+        live: messages,
         length: 0,
         first: messages[0],
         last: undefined,
-        redacted: [],
-        changed: false,
-        call: index,
+        redacted: undefined,
+        call: 0,
       };
-      for (const message of messages) this.#push(conversation, message);
       this.#conversations.set(messages, conversation);
-      call.messages = conversation.redacted.slice();
     }
+    this.#redactNew(conversation, from);
     conversation.length = messages.length;
     conversation.last = messages[messages.length - 1];
     conversation.call = index;
-    const options = requestOptionsOf(request);
-    if (options) call.options = options;
+    const call = new LoggedCall({
+      step: request.step,
+      base,
+      tools: request.tools,
+      options: requestOptionsOf(request),
+      conversation,
+      from,
+      to: messages.length,
+    });
     this.calls.push(call);
 
     // Every field of the request is forwarded; only the messages are replaced, and only when a
     // secret had to be redacted from them.
-    const forwarded: LLMRequest = conversation.changed
-      ? { ...request, messages: conversation.redacted }
-      : request;
+    const forwarded: LLMRequest =
+      conversation.redacted === undefined ? request : { ...request, messages: conversation.redacted };
     // Promise callbacks rather than an async function: one frame less on every model call.
-    const settled = (): void => {
-      call.durationMs = this.#clock.now() - started;
-    };
     let pending: Promise<LLMResponse>;
     try {
       pending = llm.generate(forwarded);
     } catch (error) {
-      settled();
+      call.durationMs = this.#clock.now() - started;
       call.error = errorRecordOf(error);
       return Promise.reject(error);
     }
     return pending.then(
       (response) => {
-        settled();
+        call.durationMs = this.#clock.now() - started;
         call.response = response;
         return response;
       },
       (error: unknown) => {
-        settled();
+        call.durationMs = this.#clock.now() - started;
         call.error = errorRecordOf(error);
         throw error;
       },
     );
   }
 
-  #push(conversation: Conversation, message: Message): void {
-    const redacted = this.#redactor.value(message);
-    if (redacted !== message) conversation.changed = true;
-    conversation.redacted.push(redacted);
+  /** Redacts the messages appended from `from` on, creating the redacted copy at the first secret. */
+  #redactNew(conversation: Conversation, from: number): void {
+    if (!this.#redactor.enabled) return;
+    const { live } = conversation;
+    for (let at = from; at < live.length; at++) {
+      const message = live[at]!;
+      const redacted = this.#redactor.value(message);
+      if (conversation.redacted) conversation.redacted.push(redacted);
+      else if (redacted !== message) {
+        conversation.redacted = live.slice(0, at);
+        conversation.redacted.push(redacted);
+      }
+    }
   }
 }

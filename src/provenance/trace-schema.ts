@@ -22,7 +22,7 @@ function validatorOf(kind: TraceRecordKind): ValidateFunction {
   if (!validate) {
     if (!ajv) {
       const schema = JSON.parse(readFileSync(TRACE_SCHEMA_URL, 'utf8')) as { $id: string };
-      const instance = new Ajv2020({ allErrors: false, strict: false });
+      const instance = new Ajv2020({ allErrors: false, strict: false, strictNumbers: true });
       instance.addSchema(schema);
       ajv = { instance, id: schema.$id };
     }

@@ -40,21 +40,22 @@ export function validateTraceDir({ dir }: { dir: string }): TraceValidation {
   } catch (error) {
     return { dir: root, format: 'unknown', valid: false, problems: [errorMessage(error)] };
   }
-  for (let index = 1; index <= trace.meta.stepCount; index++) {
+  const full = () => problems.length > MAX_PROBLEMS;
+  for (let index = 1; index <= trace.meta.stepCount && !full(); index++) {
     try {
       trace.readStepSync(index);
     } catch (error) {
       add(errorMessage(error));
     }
   }
-  for (let index = 1; index <= trace.meta.callCount; index++) {
+  for (let index = 1; index <= trace.meta.callCount && !full(); index++) {
     try {
       trace.readCallSync(index);
     } catch (error) {
       add(errorMessage(error));
     }
   }
-  if (trace.meta.source === 'looplet') {
+  if (trace.meta.source === 'looplet' && !full()) {
     checkFileSet(root, STEPS_DIR, trace.meta.stepCount, stepFile, add);
     checkFileSet(root, CALLS_DIR, trace.meta.callCount, callFile, add);
     checkVolatile(root, trace, add);

@@ -116,6 +116,13 @@ describe('readTrace (format v1)', () => {
     await expect(readTrace(dir)).rejects.toThrow(/field endReason.*must be one of done, max_steps/);
   });
 
+  it('rejects counts that are not finite integers (1e999 parses as Infinity)', async () => {
+    const dir = await recordGreeter();
+    const file = path.join(dir, 'trace.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"callCount": 2', '"callCount": 1e999'));
+    await expect(readTrace(dir)).rejects.toThrow(/field callCount\): must be integer/);
+  });
+
   it('rejects a trace written by a newer looplet with an upgrade hint', async () => {
     const dir = await recordGreeter();
     edit(dir, 'trace.json', (meta) => {
