@@ -14,19 +14,45 @@ export function colorsFor(stream: { isTTY?: boolean }): Colors {
 export type Write = (text: string) => void | Promise<void>;
 
 /**
+ * Thrown by a {@link streamWriter}'s `write` once the reader went away (`looplet show … | head`),
+ * so a command stops reading the trace instead of printing into the void.
+ */
+export class OutputClosedError extends Error {
+  constructor() {
+    super('the output stream was closed');
+    this.name = 'OutputClosedError';
+  }
+}
+
+/**
  * Writes to a stream in chunks of about 64 KiB and waits for `drain` when the stream is full, so
- * printing a 10,000-step trace to a slow pipe does not buffer it all in memory.
+ * printing a 10,000-step trace to a slow pipe does not buffer it all in memory. When the stream
+ * fails (EPIPE: the reader closed the pipe), the next `write` throws {@link OutputClosedError}.
  */
 export function streamWriter(stream: Writable): { write: Write; end: () => Promise<void> } {
   let buffer = '';
+  let closed = false;
+  let wake: (() => void) | undefined;
+  const onError = () => {
+    closed = true;
+    wake?.();
+  };
+  stream.on('error', onError);
   const flush = async () => {
+    if (closed) throw new OutputClosedError();
     if (buffer === '') return;
     const chunk = buffer;
     buffer = '';
-    if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+    if (!stream.write(chunk))
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        stream.once('drain', resolve);
+      });
+    if (closed) throw new OutputClosedError();
   };
   return {
     write: (text) => {
+      if (closed) throw new OutputClosedError();
       buffer += text;
       return buffer.length >= 65_536 ? flush() : undefined;
     },

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +87,25 @@ describe('looplet show', () => {
     const range = await looplet(['show', GOLDEN, '--step', '9']);
     expect(range.code).toBe(3);
     expect(range.stderr).toMatch(/there is no step 9: the trace has 2 step/);
+  });
+
+  it('stops quietly when the reader closes the pipe (looplet show … | head)', async () => {
+    const dir = path.join(tempDir(), 'long');
+    // Several hundred KiB of output: more than the pipe and the writer's buffer hold.
+    const name = (i: number) => `${i}`.padEnd(300, '.');
+    const turns = Array.from({ length: 600 }, (_, i) => ({
+      toolCalls: [{ name: 'greet', args: { name: name(i) } }],
+    }));
+    await recordRun({ dir, llm: new ScriptedLLM(turns), maxSteps: 600 });
+    const child = spawn('node', [BIN, 'show', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('shows a Python looplet trace', async () => {

@@ -1,4 +1,4 @@
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { agentLoop, defineTool, ReplayLLM, readTrace, TraceReadError } from '../../src/index.js';
@@ -94,6 +94,25 @@ describe('readTrace (Python looplet traces)', () => {
     expect(result.finalOutput).toEqual({ summary: 'published report.json' });
     expect(result.steps[0]!.results[0]!.data).toEqual({ written: 'report.json', profit: 40 });
     expect(llm.replayed).toBe(2);
+  });
+
+  it('maps Python tool errors to tool error kinds', async () => {
+    const dir = path.join(tempDir(), 'py');
+    cpSync(PYTHON_TRACE, dir, { recursive: true });
+    const file = path.join(dir, 'steps/step_01.json');
+    const step = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
+    step.tool_result = {
+      tool: 'publish_report',
+      args: 'x',
+      duration_ms: 1.5,
+      error: 'not allowed',
+      error_kind: 'permission_denied',
+    };
+    writeFileSync(file, JSON.stringify(step));
+    const result = (await readTrace(dir)).readStepSync(1).results[0]!;
+    expect(result.error).toEqual({ kind: 'denied', message: 'not allowed' });
+    expect(result).not.toHaveProperty('data');
+    expect(result.durationMs).toBe(1.5);
   });
 
   it('reports a damaged Python trace with the file and field', async () => {

@@ -29,37 +29,44 @@ export const diffCommand: CommandModule = {
             includeVolatile: Boolean(flags.includeVolatile),
           });
           let count = 0;
-          if (flags.json)
-            await out.write(
-              `{"a":${JSON.stringify(left.dir)},"b":${JSON.stringify(right.dir)},"differences":[`,
-            );
-          else
-            await out.write(`${colors.red(`--- a: ${left.dir}`)}\n${colors.green(`+++ b: ${right.dir}`)}\n`);
-          for await (const difference of differences) {
-            count++;
-            if (flags.json) {
-              await out.write(`${count === 1 ? '\n' : ',\n'}${JSON.stringify(difference)}`);
-              continue;
+          try {
+            if (flags.json)
+              await out.write(
+                `{"a":${JSON.stringify(left.dir)},"b":${JSON.stringify(right.dir)},"differences":[`,
+              );
+            else
+              await out.write(
+                `${colors.red(`--- a: ${left.dir}`)}\n${colors.green(`+++ b: ${right.dir}`)}\n`,
+              );
+            for await (const difference of differences) {
+              count++;
+              if (flags.json) {
+                await out.write(`${count === 1 ? '\n' : ',\n'}${JSON.stringify(difference)}`);
+                continue;
+              }
+              const body = difference.diff
+                .split('\n')
+                .filter((line, index, lines) => line !== '' || index < lines.length - 1)
+                .map((line) =>
+                  line.startsWith('+')
+                    ? colors.green(line)
+                    : line.startsWith('-')
+                      ? colors.red(line)
+                      : line.startsWith('@@')
+                        ? colors.cyan(line)
+                        : line,
+                )
+                .map((line) => `    ${line}`)
+                .join('\n');
+              await out.write(`\n${colors.bold(difference.summary)}\n${body}\n`);
             }
-            const body = difference.diff
-              .split('\n')
-              .filter((line, index, lines) => line !== '' || index < lines.length - 1)
-              .map((line) =>
-                line.startsWith('+')
-                  ? colors.green(line)
-                  : line.startsWith('-')
-                    ? colors.red(line)
-                    : line.startsWith('@@')
-                      ? colors.cyan(line)
-                      : line,
-              )
-              .map((line) => `    ${line}`)
-              .join('\n');
-            await out.write(`\n${colors.bold(difference.summary)}\n${body}\n`);
+            if (flags.json) await out.write(`\n],"same":${count === 0}}\n`);
+            else await out.write(count === 0 ? 'no differences\n' : `\n${count} difference(s)\n`);
+            await out.end();
+          } catch (error) {
+            // `looplet diff … | head`: stop reading; the exit code still says whether they differ.
+            if (!(error instanceof output.OutputClosedError)) throw error;
           }
-          if (flags.json) await out.write(`\n],"same":${count === 0}}\n`);
-          else await out.write(count === 0 ? 'no differences\n' : `\n${count} difference(s)\n`);
-          await out.end();
           return count === 0 ? EXIT.ok : EXIT.failed;
         }),
       );

@@ -31,9 +31,14 @@ export const showCommand: CommandModule = {
             prompts: Boolean(flags.prompts),
             ...(step ? { step } : {}),
           };
-          if (flags.json) await show.showTraceJson(options);
-          else await show.showTrace({ ...options, colors: output.colorsFor(process.stdout) });
-          await out.end();
+          try {
+            if (flags.json) await show.showTraceJson(options);
+            else await show.showTrace({ ...options, colors: output.colorsFor(process.stdout) });
+            await out.end();
+          } catch (error) {
+            // `looplet show … | head`: the reader has what it wanted.
+            if (!(error instanceof output.OutputClosedError)) throw error;
+          }
           return EXIT.ok;
         }),
       );

@@ -18,7 +18,21 @@ export const validateCommand: CommandModule = {
             import('../../provenance/text-output.js'),
           ]);
           const dirs = await findTraceDirs({ paths });
-          const out = output.streamWriter(process.stdout);
+          const stream = output.streamWriter(process.stdout);
+          // Once the reader has gone (`| head`), keep validating for the exit code, print nothing.
+          let closed = false;
+          const out = {
+            write: async (text: string) => {
+              if (closed) return;
+              try {
+                await stream.write(text);
+              } catch (error) {
+                if (!(error instanceof output.OutputClosedError)) throw error;
+                closed = true;
+              }
+            },
+            end: () => (closed ? Promise.resolve() : stream.end().catch(() => {})),
+          };
           const colors = output.colorsFor(process.stdout);
           let invalid = 0;
           if (flags.json) await out.write('{"traces":[');
