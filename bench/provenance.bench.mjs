@@ -3,7 +3,7 @@
 // of a 10,000-step trace through the built CLI (a fresh process each, wall time and peak RSS).
 // Everything generated goes to a temporary directory, removed at the end.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +72,8 @@ async function flushFigures(root) {
     await sink.flush();
     times.push(performance.now() - started);
   }
-  return { flush: median(times.slice(5)), serialize: median(serialize.slice(5)) };
+  const kept = times.slice(5);
+  return { flush: median(kept), fastest: Math.min(...kept), serialize: median(serialize.slice(5)) };
 }
 
 /**
@@ -132,9 +133,9 @@ function cli(args, root) {
 export default async function provenanceBench({ record }) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'looplet-bench-prov-'));
   try {
-    const { flush, serialize } = await flushFigures(root);
+    const { flush, fastest, serialize } = await flushFigures(root);
     record({
-      name: 'flush a 200-step trace (404 files, to a new directory)',
+      name: `flush a 200-step trace (404 files, to a new directory in ${os.tmpdir()})`,
       value: flush,
       unit: 'ms',
       baseline: {
@@ -144,7 +145,24 @@ export default async function provenanceBench({ record }) {
       goal: '< 15 ms',
       met: flush < 15,
     });
+    record({ name: '… fastest of 20 (the disk least busy)', value: fastest, unit: 'ms' });
     record({ name: '… of which serialising (canonical JSON + redaction)', value: serialize, unit: 'ms' });
+    // The same on a RAM disk, when there is one: what the flush costs without the disk.
+    if (existsSync('/dev/shm')) {
+      const shm = mkdtempSync(path.join('/dev/shm', 'looplet-bench-prov-'));
+      try {
+        const ram = await flushFigures(shm);
+        record({
+          name: 'flush a 200-step trace to a RAM disk (/dev/shm)',
+          value: ram.flush,
+          unit: 'ms',
+          goal: '< 15 ms',
+          met: ram.flush < 15,
+        });
+      } finally {
+        rmSync(shm, { recursive: true, force: true });
+      }
+    }
 
     const { plain, recorded, unredacted } = await overheadFigures(root);
     const overhead = ((recorded - plain) / plain) * 100;
