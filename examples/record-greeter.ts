@@ -8,6 +8,7 @@
  * The model is scripted, and the clock and ids are fixed, so re-running this example rewrites the
  * same bytes (volatile.json aside): `git diff traces/` stays empty unless the harness changed.
  */
+import { pathToFileURL } from 'node:url';
 import {
   agentLoop,
   defineTool,
@@ -57,8 +58,9 @@ export function scriptedModel(): ScriptedLLM {
   );
 }
 
-async function record(): Promise<void> {
-  const sink = new ProvenanceSink({ dir: TRACE_DIR });
+/** Records the greeter run into `dir` and returns the written path. */
+export async function record({ dir = TRACE_DIR }: { dir?: string } = {}): Promise<string> {
+  const sink = new ProvenanceSink({ dir });
   const run = agentLoop({
     llm: sink.wrapLLM(scriptedModel()),
     tools: [greet, done],
@@ -76,10 +78,13 @@ async function record(): Promise<void> {
     ),
   };
   sink.expected = { greeted: ['Alice'] };
-  console.log(`${result.endReason} → wrote ${await sink.flush()}`);
+  const written = await sink.flush();
+  console.log(`${result.endReason} → wrote ${written}`);
+  return written;
 }
 
-async function replay(): Promise<void> {
+/** Replays the trace strictly (no model, no network) and prints the steps. */
+export async function replay(): Promise<void> {
   const run = agentLoop({ llm: ReplayLLM.fromTrace(TRACE_DIR), tools: [greet, done], task });
   for await (const step of run) console.log(step.pretty());
   const result = await run.result;
@@ -87,5 +92,8 @@ async function replay(): Promise<void> {
   console.log(`${result.endReason}: ${JSON.stringify(result.finalOutput)}`);
 }
 
-if (process.argv.includes('--replay')) await replay();
-else await record();
+// Run as a script (not when imported, e.g. by the test that checks the golden trace is up to date).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (process.argv.includes('--replay')) await replay();
+  else await record();
+}
