@@ -34,10 +34,14 @@ export const REDACTED = '[REDACTED]';
 export const DEFAULT_REDACT_PATTERNS: readonly RegExp[] = [
   // OpenAI, Anthropic and most "sk-" style API keys (sk-…, sk-proj-…, sk-ant-api03-…).
   /\bsk-[A-Za-z0-9_-]{16,}/g,
-  // Bearer / Basic credentials, e.g. in an Authorization header copied into a prompt.
-  /\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}/gi,
-  // `authorization: token …`, `api_key=…`, `"x-api-key": "…"` written as text.
-  /\b((?:authorization|proxy-authorization|x-api-key|api[-_]?key)["']?\s*[:=]\s*["']?)(?!Bearer\b|Basic\b)[^\s"',;}]{8,}/gi,
+  // Bearer and Basic credentials, e.g. an Authorization header copied into a prompt. The scheme
+  // is matched with its capital (prose says "bearer" and "basic"), and a Basic credential must
+  // look like base64 (length a multiple of 4, a digit, symbol or inner capital), so "Basic
+  // training" stays.
+  /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g,
+  /\b(Basic\s+)(?=[A-Za-z0-9+/]*(?:[0-9+/=]|[a-z][A-Z]))(?:[A-Za-z0-9+/]{4}){2,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?/g,
+  // `authorization: token …`, `api_key=…`, `"x-api-key": "…"` written as text, any case.
+  /\b((?:authorization|proxy-authorization|x-api-key|api[-_]?key)["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token)\s+)?)[^\s"',;}]{8,}/gi,
   // AWS access key ids, GitHub tokens, Google API keys, Slack tokens.
   /\bAKIA[0-9A-Z]{16}\b/g,
   /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/g,
@@ -115,8 +119,11 @@ export function createRedactor(setting: RedactSetting): Redactor {
     return answer;
   };
 
+  // No built-in pattern matches fewer than 14 characters (`Basic ` + 8): shorter strings (roles,
+  // tool names, ids…) are skipped without scanning. Custom patterns may match anything.
+  const shortest = options.patterns && options.patterns.length > 0 ? 0 : 14;
   const text = (input: string): string => {
-    if (!prefilter?.test(input)) return input;
+    if (input.length < shortest || !prefilter?.test(input)) return input;
     let out = input;
     for (const pattern of patterns) {
       out = out.replace(pattern, (...match: unknown[]) => {
