@@ -29,8 +29,11 @@ export interface DirFile {
  * target untouched; readers never see a half-written trace under the target's name.
  *
  * Replacing an existing trace renames it aside (`.<name>.old-…`), renames the new one in, then
- * deletes the old one. Only a directory that is empty or holds a trace is replaced, so a typo
- * in `dir` cannot delete unrelated files.
+ * deletes the old one. A directory cannot be swapped in one step, so a crash between the two
+ * renames leaves the path empty and the old trace aside: {@link restoreInterruptedReplace} puts
+ * it back, and readers and the next write call it, so the path always reads as the old trace or
+ * the new one. Only a directory that is empty or holds a trace is replaced, so a typo in `dir`
+ * cannot delete unrelated files.
  *
  * `durable` also fsyncs every file and directory, so the trace survives a power loss or kernel
  * crash, at the price of one disk flush per file.
@@ -47,6 +50,9 @@ export function writeDirAtomic({
   const target = path.resolve(dir);
   const parent = path.dirname(target);
   const name = path.basename(target);
+  // An earlier replace that crashed between its two renames left the old trace aside: put it back
+  // first, so it is replaced (and removed) like any existing trace instead of lingering.
+  restoreInterruptedReplace(target);
   const replacing = checkReplaceable(target);
   let temp: string | undefined;
   try {
@@ -134,5 +140,36 @@ function syncDir(dir: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Recovers from a replace interrupted between its two renames: when `target` does not exist but
+ * a trace was renamed aside to `.<name>.old-…` beside it, renames the newest such trace back.
+ * Returns true when it restored one.
+ */
+export function restoreInterruptedReplace(target: string): boolean {
+  if (existsSync(target)) return false;
+  const parent = path.dirname(target);
+  const prefix = `.${path.basename(target)}.old-`;
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return false;
+  }
+  const candidates = entries
+    .filter((entry) => entry.startsWith(prefix))
+    .map((entry) => path.join(parent, entry))
+    .filter((dir) => existsSync(path.join(dir, TRACE_FILE)) || existsSync(path.join(dir, 'trajectory.json')))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  const newest = candidates[0];
+  if (newest === undefined) return false;
+  try {
+    renameSync(newest, target);
+    return true;
+  } catch {
+    // Another process restored it first, or the directory is read-only: readers fall back below.
+    return existsSync(target);
   }
 }
