@@ -141,7 +141,6 @@ export class CallLog {
     // secret had to be redacted from them.
     const forwarded: LLMRequest =
       conversation.redacted === undefined ? request : { ...request, messages: conversation.redacted };
-    // Promise callbacks rather than an async function: one frame less on every model call.
     let pending: Promise<LLMResponse>;
     try {
       pending = llm.generate(forwarded);
@@ -150,18 +149,20 @@ export class CallLog {
       call.error = errorRecordOf(error);
       return Promise.reject(error);
     }
-    return pending.then(
+    // The caller gets the backend's own promise: recording adds no step to its await. The
+    // handlers below are registered first, so the call is recorded before the caller resumes;
+    // they do not rethrow, and the caller's await handles a rejection.
+    pending.then(
       (response) => {
         call.durationMs = this.#clock.now() - started;
         call.response = response;
-        return response;
       },
       (error: unknown) => {
         call.durationMs = this.#clock.now() - started;
         call.error = errorRecordOf(error);
-        throw error;
       },
     );
+    return pending;
   }
 
   /** Redacts the messages appended from `from` on, creating the redacted copy at the first secret. */

@@ -93,7 +93,21 @@ const OFF: Redactor = { enabled: false, text: (text) => text, value: (value) => 
  */
 export function createRedactor(setting: RedactSetting): Redactor {
   if (setting === false) return OFF;
-  const options = setting ?? {};
+  // Compiling the patterns costs about as much as redacting a few hundred messages, and every
+  // sink makes a redactor: share one per setting (redactors hold no per-run state).
+  const key = setting ?? DEFAULT_SETTING;
+  let redactor = redactors.get(key);
+  if (!redactor) {
+    redactor = buildRedactor(key);
+    redactors.set(key, redactor);
+  }
+  return redactor;
+}
+
+const DEFAULT_SETTING: RedactOptions = Object.freeze({});
+const redactors = new WeakMap<RedactOptions, Redactor>();
+
+function buildRedactor(options: RedactOptions): Redactor {
   const defaults = options.defaults ?? true;
   const replacement = options.replacement ?? REDACTED;
   const patterns = [...(defaults ? DEFAULT_REDACT_PATTERNS : []), ...(options.patterns ?? [])].map(
