@@ -313,7 +313,9 @@ async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       const calls = toolCallsOf(response, toolNames, run.ids);
       const assistant: Message = { role: 'assistant' };
       if (response.text) assistant.content = response.text;
-      if (calls.length > 0) assistant.toolCalls = calls;
+      // The conversation keeps the calls as the model sent them; `calls` is updated below with the
+      // arguments the tools actually ran with (hook rewrites, schema defaults) for the step record.
+      if (calls.length > 0) assistant.toolCalls = calls.slice();
       state.messages.push(assistant);
 
       let outcomes = dispatchCalls(dispatch, step, calls);
