@@ -9,7 +9,7 @@ const output = execFileSync(process.execPath, ['bin/looplet.js', '--baseline', '
   encoding: 'utf8',
   env: { ...process.env, NO_COLOR: '1' },
 });
-const escape = (text) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+const escapeHtml = (text) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 const html = `<!doctype html><meta charset="utf-8"><style>
   body { margin: 0; background: #0d1117; }
   .window { margin: 16px; border-radius: 8px; background: #161b22; box-shadow: 0 4px 16px #0008; display: inline-block; }
