@@ -16,7 +16,7 @@ const html = `<!doctype html><meta charset="utf-8"><style>
   .bar { padding: 8px 12px; color: #8b949e; font: 13px system-ui, sans-serif; border-bottom: 1px solid #30363d; }
   pre { margin: 0; padding: 12px 16px; color: #e6edf3; font: 13px/1.35 "DejaVu Sans Mono", monospace; }
   .pass { color: #3fb950; font-weight: bold; }
-</style><div class="window"><div class="bar">$ npx looplet-eval</div><pre>${escape(output.trim()).replace(/^(PASS:.*)$/m, '<span class="pass">$1</span>')}</pre></div>`;
+</style><div class="window"><div class="bar">$ npx looplet-eval</div><pre>${escapeHtml(output.trim()).replace(/^(PASS:.*)$/m, '<span class="pass">$1</span>')}</pre></div>`;
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
