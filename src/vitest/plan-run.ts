@@ -4,7 +4,6 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCases } from '../evals/cases.js';
 import { findEvalFiles } from '../evals/discover.js';
 import { LoopletError } from '../util/errors.js';
 import {
@@ -93,6 +92,8 @@ export async function planRun(options: PlanRunOptions): Promise<PlannedRun> {
   const cases: CaseRef[] = [];
   const caseRoots = [...(options.cases ?? (existsSync(path.join(cwd, 'cases')) ? ['cases'] : []))];
   for (const dir of caseRoots) {
+    // Loaded only when there are cases: the YAML parser and schema compiler cost ~50 ms to import.
+    const { loadCases } = await import('../evals/cases.js');
     for (const item of await loadCases({ dir, cwd })) cases.push({ id: item.id, file: item.file });
   }
   const traceIds = new Set(traces.map((trace) => trace.id));

@@ -1,4 +1,5 @@
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** A trace directory to score, with the id reports and test names use (its path under the traces root). */
@@ -72,20 +73,21 @@ export async function findTraceDirs({
   const found = new Map<string, TraceRef>();
   for (const root of paths) {
     const absolute = path.resolve(cwd, root);
-    const walk = async (dir: string): Promise<void> => {
-      const entries = await readdir(dir, { withFileTypes: true });
+    // Synchronous listing: thousands of small directories list faster without a promise each.
+    const walk = (dir: string): void => {
+      const entries = readdirSync(dir, { withFileTypes: true });
       if (entries.some((entry) => entry.isFile() && TRACE_MARKERS.includes(entry.name))) {
         const relative = path.relative(absolute, dir).split(path.sep).join('/');
         if (!found.has(dir))
           found.set(dir, { id: relative === '' ? path.basename(absolute) : relative, dir });
         return;
       }
-      const subdirs = entries.filter(
-        (entry) => entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.'),
-      );
-      await Promise.all(subdirs.map((entry) => walk(path.join(dir, entry.name))));
+      for (const entry of entries) {
+        if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.'))
+          walk(path.join(dir, entry.name));
+      }
     };
-    await walk(absolute);
+    walk(absolute);
   }
   return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
@@ -111,12 +113,10 @@ export function planChunks({
   minChunks: number;
 }): Array<{ traces: TraceRef[]; cases: CaseRef[] }> {
   const chunks: Array<{ traces: TraceRef[]; cases: CaseRef[] }> = [];
-  for (const slice of split(
-    traces,
-    Math.max(minChunks, Math.ceil(traces.length / TARGET_TRACES_PER_CHUNK)),
-  )) {
-    chunks.push({ traces: slice, cases: [] });
-  }
+  // A multiple of `minChunks` (the workers × shards), so each gets the same number of chunks.
+  const per = Math.max(1, minChunks);
+  const rounds = Math.max(1, Math.ceil(traces.length / (per * TARGET_TRACES_PER_CHUNK)));
+  for (const slice of split(traces, per * rounds)) chunks.push({ traces: slice, cases: [] });
   for (const slice of split(cases, Math.ceil(cases.length / TARGET_CASES_PER_CHUNK)))
     chunks.push({ traces: [], cases: slice });
   // vitest still needs a file to report "nothing to score" from.
