@@ -61,39 +61,48 @@ async function timeBareLoop(steps) {
   return (performance.now() - started) / steps;
 }
 
-async function median(fn, steps, runs) {
-  for (let warm = 0; warm < 3; warm++) await fn(steps);
+/** Median and fastest of `runs` timed runs after warm-up (this VM's timings are noisy: both are shown). */
+async function measure(fn, steps, runs) {
+  for (let warm = 0; warm < 5; warm++) await fn(steps);
   const times = [];
   for (let run = 0; run < runs; run++) {
     globalThis.gc?.();
     times.push(await fn(steps));
   }
   times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return { median: times[Math.floor(times.length / 2)], fastest: times[0] };
 }
 
 export default async function loopBench({ record }) {
   const results = {};
+  const goal = 5;
   for (const steps of [200, 10_000]) {
-    const runs = steps === 200 ? 200 : 9;
-    const bare = await median(timeBareLoop, steps, runs);
-    const looplet = await median(timeLooplet, steps, runs);
+    const runs = steps === 200 ? 300 : 15;
+    const bare = await measure(timeBareLoop, steps, runs);
+    const looplet = await measure(timeLooplet, steps, runs);
     results[steps] = looplet;
-    const goal = 5;
     record({
-      name: `loop overhead per step, ${steps} steps (every hook method)`,
-      value: looplet * 1000,
+      name: `loop overhead per step, ${steps} steps, every hook method (median of ${runs})`,
+      value: looplet.median * 1000,
       unit: 'µs/step',
-      baseline: { name: 'hand-written loop', value: bare * 1000 },
+      baseline: { name: 'hand-written loop', value: bare.median * 1000 },
       goal: `<= ${goal} µs/step`,
-      met: looplet * 1000 <= goal,
+      met: looplet.median * 1000 <= goal,
+    });
+    record({
+      name: `… fastest of ${runs}`,
+      value: looplet.fastest * 1000,
+      unit: 'µs/step',
+      baseline: { name: 'hand-written loop', value: bare.fastest * 1000 },
+      goal: `<= ${goal} µs/step`,
+      met: looplet.fastest * 1000 <= goal,
     });
   }
   record({
-    name: 'per-step cost at 10,000 vs 200 steps',
-    value: results[10_000] / results[200],
+    name: 'per-step cost at 10,000 vs 200 steps (medians)',
+    value: results[10_000].median / results[200].median,
     unit: '×',
     goal: 'flat (≈1×; Python original grows 3.8× from 200 to 2,000)',
-    met: results[10_000] / results[200] < 1.5,
+    met: results[10_000].median / results[200].median < 1.5,
   });
 }
