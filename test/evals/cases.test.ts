@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CaseFileError, EvalPathError, loadCaseFile, loadCases, parseCases } from '../../src/evals/index.js';
 
@@ -84,7 +85,9 @@ trace: ../traces/profit_math
   });
 
   it('reads a Python looplet case.json as is', async () => {
-    const [item] = await loadCaseFile({ file: '/work/shared/fixtures/python-trace/case.json' });
+    const [item] = await loadCaseFile({
+      file: fileURLToPath(new URL('../../fixtures/python-trace/case.json', import.meta.url)),
+    });
     expect(item).toMatchObject({
       id: 'profit_math',
       task: { goal: 'Publish report.json for revenue 120 and cost 80, then finish.' },

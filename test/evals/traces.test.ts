@@ -1,6 +1,7 @@
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   contextFromTrace,
@@ -20,7 +21,8 @@ import {
 } from '../../src/index.js';
 import { greet } from './support.js';
 
-const PYTHON_TRACE = '/work/shared/fixtures/python-trace';
+/** The trace Python looplet 0.3 wrote (copied unchanged from the shared fixtures). */
+const PYTHON_TRACE = fileURLToPath(new URL('../../fixtures/python-trace', import.meta.url));
 
 let root: string;
 beforeEach(async () => {
