@@ -76,7 +76,15 @@ export {
   updateArgs,
   updateResult,
 } from './loop/decision.js';
-export { composeHooks, HOOK_METHODS, type Hook, HookError, type HookReturn } from './loop/hooks.js';
+export {
+  composeHooks,
+  DECISION_METHODS,
+  type DecisionMethod,
+  HOOK_METHODS,
+  type Hook,
+  HookError,
+  type HookReturn,
+} from './loop/hooks.js';
 export { DEFAULT_SYSTEM_PROMPT, formatTask } from './loop/prompt.js';
 export type { RunResult } from './loop/result.js';
 export { defaultClock, fixedClock, randomIds, sequentialIds } from './loop/runtime.js';

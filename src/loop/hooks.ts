@@ -59,15 +59,19 @@ export interface Hook {
 }
 
 /** The methods of {@link Hook} that return a {@link HookDecision}. */
-export type DecisionMethod =
-  | 'preLoop'
-  | 'prePrompt'
-  | 'preDispatch'
-  | 'checkPermission'
-  | 'postDispatch'
-  | 'onStep'
-  | 'checkDone'
-  | 'shouldStop';
+export const DECISION_METHODS = [
+  'preLoop',
+  'prePrompt',
+  'preDispatch',
+  'checkPermission',
+  'postDispatch',
+  'onStep',
+  'checkDone',
+  'shouldStop',
+] as const satisfies readonly (keyof Hook)[];
+
+/** A method of {@link Hook} that returns a {@link HookDecision}. */
+export type DecisionMethod = (typeof DECISION_METHODS)[number];
 
 /** The methods of {@link Hook}, in the order the loop calls them. */
 export const HOOK_METHODS = [
@@ -295,17 +299,7 @@ export function composeHooks(...hooks: Hook[]): Hook {
     name: hooks.map((h, i) => hookName(h, i)).join('+') || 'empty',
   };
   const has = (method: keyof Hook) => hooks.some((hook) => typeof hook[method] === 'function');
-  const decisionMethods: DecisionMethod[] = [
-    'preLoop',
-    'prePrompt',
-    'preDispatch',
-    'checkPermission',
-    'postDispatch',
-    'onStep',
-    'checkDone',
-    'shouldStop',
-  ];
-  for (const method of decisionMethods) {
+  for (const method of DECISION_METHODS) {
     if (!has(method)) continue;
     composed[method] = (args: { step?: number }) =>
       runDecisionHooks(hooks, method, args as never, args.step ?? 0);

@@ -1,4 +1,5 @@
 import type { HookDecision } from '../loop/decision.js';
+import { DECISION_METHODS } from '../loop/hooks.js';
 import { DONE_TOOL_NAME } from '../tools/done-tool.js';
 import { type HookLaw, type LawContext, leafName, leavesOf, observe, unexpectedError } from './law.js';
 import type { HookSource, Observation, RunEvent } from './observe.js';
@@ -6,16 +7,7 @@ import { lawScenario } from './scenario.js';
 
 type HookEvent = Extract<RunEvent, { kind: 'hook' }>;
 
-const DECISION_METHODS = new Set([
-  'preLoop',
-  'prePrompt',
-  'preDispatch',
-  'checkPermission',
-  'postDispatch',
-  'onStep',
-  'checkDone',
-  'shouldStop',
-]);
+const DECISION_METHOD_SET: ReadonlySet<string> = new Set(DECISION_METHODS);
 
 const DISPATCH_METHODS = new Set(['preDispatch', 'checkPermission', 'postDispatch']);
 
@@ -36,7 +28,7 @@ function hookEvents(observation: Observation): HookEvent[] {
 
 /** The decision a hook call answered, if it answered one. */
 function decisionOf(event: HookEvent): HookDecision | undefined {
-  if (event.threw !== undefined || !DECISION_METHODS.has(event.method)) return undefined;
+  if (event.threw !== undefined || !DECISION_METHOD_SET.has(event.method)) return undefined;
   const answer = event.answer;
   return typeof answer === 'object' && answer !== null ? (answer as HookDecision) : undefined;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DECISION_METHODS,
   type Hook,
   type HookDecision,
   type LoopState,
@@ -22,16 +23,7 @@ function leakyBudget(): Hook {
 
 /** A hook combinator that merges decisions with object spread: the last block wins, context is overwritten. */
 function spreadCompose(...hooks: Hook[]): Hook {
-  const methods = [
-    'preLoop',
-    'prePrompt',
-    'preDispatch',
-    'checkPermission',
-    'postDispatch',
-    'onStep',
-    'checkDone',
-    'shouldStop',
-  ] as const;
+  const methods = DECISION_METHODS;
   const composed: Record<string, unknown> = { name: 'spread' };
   for (const method of methods) {
     if (!hooks.some((hook) => hook[method])) continue;
