@@ -1,6 +1,7 @@
 // The examples of docs/hooks.md outside the recipes, verbatim (docs.test.ts checks that), each run here.
 import { createInterface } from 'node:readline/promises';
 import { PassThrough } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type Approver,
@@ -94,7 +95,8 @@ describe('docs/hooks.md examples', () => {
     console.log(result.endReason, result.finalOutput); // done { summary: 'read notes.txt' }
 
     expect(logged).toEqual([['done', { summary: 'read notes.txt' }]]);
-    expect(stderr.join('')).toBe(
+    // Colour follows picocolors' rules (on under CI=true even without a terminal): compare the text.
+    expect(stripVTControlCharacters(stderr.join(''))).toBe(
       [
         `#1 ✗ delete_file(path='notes.txt') → denied: tool "delete_file" is not allowed: no permission rule allow… [0ms]`,
         `#2 ✓ read_file(path='notes.txt') → contents of notes.txt [0ms]`,
