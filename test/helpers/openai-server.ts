@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
 /** `fixtures/openai/` in this repository. */
 export const OPENAI_FIXTURES = new URL('../../fixtures/openai/', import.meta.url);
@@ -112,4 +113,28 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.writeHead(status, headers);
   for (const chunk of chunks) res.write(chunk);
   res.end();
+}
+
+/**
+ * Starts one server for the calling test file (before its tests, closed after them) and checks,
+ * after each test, that every queued response was served. The returned object forwards to the
+ * running server, so tests use it as the server itself.
+ */
+export function useOpenAIServer(): OpenAITestServer {
+  let server: OpenAITestServer | undefined;
+  beforeAll(async () => {
+    server = await startOpenAIServer();
+  });
+  afterAll(() => server?.close());
+  afterEach(() => {
+    expect(server?.pending, 'every queued response was served').toBe(0);
+    if (server) server.requests.length = 0;
+  });
+  return new Proxy({} as OpenAITestServer, {
+    get(_target, property) {
+      if (!server) throw new Error('the OpenAI test server is used before beforeAll started it');
+      const value = Reflect.get(server, property, server) as unknown;
+      return typeof value === 'function' ? value.bind(server) : value;
+    },
+  });
 }

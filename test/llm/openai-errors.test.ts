@@ -2,7 +2,7 @@
 // HTTP errors, timeouts, aborts and unreachable servers, all as typed looplet errors.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LLMError, type LLMRequest, LoopletError, OpenAIBackend } from '../../src/index.js';
-import { fixtureJson, type OpenAITestServer, startOpenAIServer } from '../helpers/openai-server.js';
+import { fixtureJson, startOpenAIServer, useOpenAIServer } from '../helpers/openai-server.js';
 
 const ask: LLMRequest = { messages: [{ role: 'user', content: 'Tell me a joke' }], tools: [], step: 1 };
 const rateLimited = {
@@ -16,15 +16,7 @@ const serverError = {
   headers: { 'retry-after-ms': '0', 'x-request-id': 'req_500' },
 };
 
-let server: OpenAITestServer;
-beforeAll(async () => {
-  server = await startOpenAIServer();
-});
-afterAll(() => server.close());
-afterEach(() => {
-  expect(server.pending, 'every queued response was served').toBe(0);
-  server.requests.length = 0;
-});
+const server = useOpenAIServer();
 
 function backend(extra: Partial<ConstructorParameters<typeof OpenAIBackend>[0]> = {}): OpenAIBackend {
   return new OpenAIBackend({ model: 'gpt-4o', baseURL: server.baseURL, apiKey: 'sk-test', ...extra });

@@ -2,17 +2,9 @@
 // ending the run with llm_error, and malformed tool arguments reaching the model as a tool error.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { agentLoop, defineTool, LLMError, OpenAIBackend, type ToolSpec } from '../../src/index.js';
-import { fixtureJson, type OpenAITestServer, startOpenAIServer } from '../helpers/openai-server.js';
+import { fixtureJson, useOpenAIServer } from '../helpers/openai-server.js';
 
-let server: OpenAITestServer;
-beforeAll(async () => {
-  server = await startOpenAIServer();
-});
-afterAll(() => server.close());
-afterEach(() => {
-  expect(server.pending, 'every queued response was served').toBe(0);
-  server.requests.length = 0;
-});
+const server = useOpenAIServer();
 
 const turn1 = fixtureJson('gpt-oss-20b.two-turns/01.request.json') as {
   messages: Array<{ role: string; content: string }>;

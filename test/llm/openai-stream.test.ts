@@ -3,12 +3,7 @@
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LLMError, type LLMRequest, LLMResponseError, OpenAIBackend } from '../../src/index.js';
-import {
-  fixtureJson,
-  fixtureText,
-  type OpenAITestServer,
-  startOpenAIServer,
-} from '../helpers/openai-server.js';
+import { fixtureJson, fixtureText, useOpenAIServer } from '../helpers/openai-server.js';
 
 const ask: LLMRequest = {
   messages: [{ role: 'user', content: 'Weather in Shanghai and Beijing?' }],
@@ -22,15 +17,7 @@ const ask: LLMRequest = {
   step: 1,
 };
 
-let server: OpenAITestServer;
-beforeAll(async () => {
-  server = await startOpenAIServer();
-});
-afterAll(() => server.close());
-afterEach(() => {
-  expect(server.pending, 'every queued response was served').toBe(0);
-  server.requests.length = 0;
-});
+const server = useOpenAIServer();
 
 function streaming(extra: Partial<ConstructorParameters<typeof OpenAIBackend>[0]> = {}): OpenAIBackend {
   return new OpenAIBackend({

@@ -10,7 +10,7 @@ import {
   OpenAIBackend,
   type ToolSpec,
 } from '../../src/index.js';
-import { fixtureJson, type OpenAITestServer, startOpenAIServer } from '../helpers/openai-server.js';
+import { fixtureJson, useOpenAIServer } from '../helpers/openai-server.js';
 
 const weather: ToolSpec = {
   name: 'get_weather',
@@ -27,15 +27,7 @@ const ask: LLMRequest = {
   step: 1,
 };
 
-let server: OpenAITestServer;
-beforeAll(async () => {
-  server = await startOpenAIServer();
-});
-afterAll(() => server.close());
-afterEach(() => {
-  expect(server.pending, 'every queued response was served').toBe(0);
-  server.requests.length = 0;
-});
+const server = useOpenAIServer();
 
 function backend(extra: Partial<ConstructorParameters<typeof OpenAIBackend>[0]> = {}): OpenAIBackend {
   return new OpenAIBackend({
