@@ -1,23 +1,14 @@
 import fc from 'fast-check';
 import type { HookDecision } from '../loop/decision.js';
-import type { Hook } from '../loop/hooks.js';
+import { HOOK_METHODS, type Hook } from '../loop/hooks.js';
 
-/** The hook methods generated hooks implement (`shouldCompact`/`compact` are left to real compaction hooks). */
-export const GENERATED_METHODS = [
-  'preLoop',
-  'buildBriefing',
-  'prePrompt',
-  'preDispatch',
-  'checkPermission',
-  'postDispatch',
-  'onStep',
-  'checkDone',
-  'shouldStop',
-  'onLoopEnd',
-] as const;
+/** A method a generated hook may implement: every hook method but compaction's. */
+export type GeneratedMethod = Exclude<(typeof HOOK_METHODS)[number], 'shouldCompact' | 'compact'>;
 
-/** A method a generated hook may implement. */
-export type GeneratedMethod = (typeof GENERATED_METHODS)[number];
+/** The hook methods generated hooks implement, in call order (`shouldCompact`/`compact` are left to real compaction hooks). */
+export const GENERATED_METHODS: readonly GeneratedMethod[] = HOOK_METHODS.filter(
+  (method): method is GeneratedMethod => method !== 'shouldCompact' && method !== 'compact',
+);
 
 /** What one call of a generated hook method does. */
 export interface HookAnswer {
