@@ -20,12 +20,12 @@ export type ScriptedTurn =
  */
 export class ScriptExhaustedError extends LoopletError {
   readonly endReason = 'replay_exhausted' as const;
-  /** 0-based index of the call that had no scripted turn. */
+  /** 1-based number of the model call that had no scripted turn (as trace call files are numbered). */
   readonly callIndex: number;
 
   constructor({ callIndex, length }: { callIndex: number; length: number }) {
     super({
-      message: `the script holds ${length} turn(s) but call #${callIndex + 1} (index ${callIndex}) asked for another; add a turn or end the run earlier (e.g. with a done call)`,
+      message: `the script holds ${length} turn(s) but model call #${callIndex} asked for another; add a turn or end the run earlier (e.g. with a done call)`,
       code: 'SCRIPT_EXHAUSTED',
     });
     this.callIndex = callIndex;
@@ -72,7 +72,8 @@ export class ScriptedLLM implements LLMBackend {
   async generate(request: LLMRequest): Promise<LLMResponse> {
     const index = this.#next;
     const turn = this.turns[index];
-    if (turn === undefined) throw new ScriptExhaustedError({ callIndex: index, length: this.turns.length });
+    if (turn === undefined)
+      throw new ScriptExhaustedError({ callIndex: index + 1, length: this.turns.length });
     this.#next++;
     if (typeof turn === 'function') return turn(request);
     if (turn.error) throw turn.error;

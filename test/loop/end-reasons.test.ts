@@ -163,8 +163,8 @@ describe('end reasons', () => {
     const result = saw(await agentLoop({ llm, tools: [echoTool('echo')], task: 't' }).result);
     expect(result.endReason).toBe('replay_exhausted');
     expect(result.error).toBeInstanceOf(ScriptExhaustedError);
-    expect((result.error as ScriptExhaustedError).callIndex).toBe(1);
-    expect(result.stopReason).toContain('call #2');
+    expect((result.error as ScriptExhaustedError).callIndex).toBe(2);
+    expect(result.stopReason).toContain('model call #2');
     expect(result.steps).toHaveLength(1);
   });
 
