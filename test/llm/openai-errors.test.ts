@@ -1,6 +1,6 @@
 // OpenAIBackend failures through the real SDK: retries (the SDK's own, honouring retry-after),
 // HTTP errors, timeouts, aborts and unreachable servers, all as typed looplet errors.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LLMError, type LLMRequest, LoopletError, OpenAIBackend } from '../../src/index.js';
 import { fixtureJson, startOpenAIServer, useOpenAIServer } from '../helpers/openai-server.js';
 

@@ -1,6 +1,6 @@
 // agentLoop driving OpenAIBackend against the local server: a real two-turn run, a model error
 // ending the run with llm_error, and malformed tool arguments reaching the model as a tool error.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { agentLoop, defineTool, LLMError, OpenAIBackend, type ToolSpec } from '../../src/index.js';
 import { fixtureJson, useOpenAIServer } from '../helpers/openai-server.js';
 

@@ -1,7 +1,7 @@
 // OpenAIBackend with `stream: true`: server-sent events assembled by the SDK's stream helper into
 // the same LLMResponse a plain call gives, with text deltas reported as they arrive.
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LLMError, type LLMRequest, LLMResponseError, OpenAIBackend } from '../../src/index.js';
 import { fixtureJson, fixtureText, useOpenAIServer } from '../helpers/openai-server.js';
 

@@ -1,6 +1,6 @@
 // OpenAIBackend through the real openai SDK against a local server playing fixture payloads:
 // response mapping (text, tool calls, usage, reasoning, refusals, bad bodies) and request mapping.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   LLMRefusalError,
   type LLMRequest,
