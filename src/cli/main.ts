@@ -35,8 +35,24 @@ export async function main(argv: string[]): Promise<ExitCode> {
     await cli.runMatchedCommand();
     return exitCode;
   } catch (error) {
-    return reportError(error);
+    return reportError(unknownOptionAsTyped(error, argv, bin));
   }
+}
+
+/**
+ * cac reports an unknown option by its camel-cased name, and reads `--no-x` as the negation of
+ * `--x`, so `--no-such-flag` comes out as "Unknown option `--suchFlag`". Name the option as the
+ * user typed it instead.
+ */
+function unknownOptionAsTyped(error: unknown, argv: readonly string[], bin: string): unknown {
+  const camel = error instanceof Error ? /^Unknown option `--?([^`]+)`/.exec(error.message)?.[1] : undefined;
+  if (camel === undefined) return error;
+  const kebab = camel.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+  const typed = argv.find((arg) => {
+    const name = arg.replace(/^-+/, '').split('=')[0];
+    return arg.startsWith('-') && (name === camel || name === kebab || name === `no-${kebab}`);
+  });
+  return new UsageError(`unknown option ${typed ?? `--${kebab}`}; see \`${bin} --help\` for the options`);
 }
 
 function reportError(error: unknown): ExitCode {

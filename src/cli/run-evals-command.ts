@@ -48,6 +48,11 @@ export function evalRunOptions({ paths, flags, cwd }: { paths: string[]; flags: 
       `--merge-reports ${mergeReports}: no such directory (shards write it with --reporter blob)`,
     );
   }
+  if (paths.length === 0 && !existsSync(path.join(cwd, 'evals'))) {
+    throw new UsageError(
+      'no evals/ directory here: write eval_*.ts files in evals/ (see docs/evals.md), or pass the eval files or directories to run',
+    );
+  }
   const testNamePattern = flags.testNamePattern ?? flags.t;
   const judge = judgeFlag({ model: flags.judge, baseURL: flags.judgeBaseUrl });
   const run: Omit<LoopletEvalOptions, 'loopletReporters'> = {

@@ -150,7 +150,8 @@ describe('looplet-eval on a passing suite', () => {
     [['--traces', 'nowhere'], /--traces nowhere: no such directory/],
     [['--merge-reports', 'no-blobs'], /--merge-reports no-blobs: no such directory/],
     [['--workers', '0'], /--workers must be a whole number/],
-    [['--bogus'], /Unknown option `--bogus`/],
+    [['--bogus'], /unknown option --bogus; see `looplet-eval --help`/],
+    [['--no-such-flag'], /unknown option --no-such-flag/],
     [['no-such-dir'], /eval path not found: no-such-dir/],
     [['--reporter', 'no-such-reporter'], /--reporter no-such-reporter/],
   ])('%j is a usage error: exit 2 with a clear message', async (args, message) => {
