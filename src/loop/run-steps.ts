@@ -1,0 +1,240 @@
+import { parseTextToolCalls } from '../llm/text-tool-calls.js';
+import type { LLMResponse, ToolSpec } from '../llm/types.js';
+import { DONE_TOOL_NAME } from '../tools/done-tool.js';
+import { isPromiseLike } from '../util/maybe-async.js';
+import { maybeCompact } from './compaction-point.js';
+import { type DispatchContext, dispatchCalls } from './dispatch.js';
+import { abortEnding, type Ending, finish, llmErrorEnding } from './ending.js';
+import { callHook, listIndex, runDecisionHooks } from './hooks.js';
+import { toolResultContent } from './prompt.js';
+import type { RunContext } from './run-context.js';
+import { Step } from './step.js';
+import { addUsage, emptyUsage, type IdGenerator, type Message, type ToolCall, type Usage } from './types.js';
+
+/**
+ * The step loop behind `agentLoop`: one iteration per model call, hooks at every point, the step
+ * yielded to the consumer, and exactly one `finish` (onLoopEnd, result) however it ends.
+ */
+export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
+  const { state, hooks, clock, controller } = run;
+  const signal = controller.signal;
+  const specs: ToolSpec[] = [...run.tools.values()].map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    parameters: tool.jsonSchema,
+  }));
+  const toolNames = new Set(run.tools.keys());
+  const aborted = run.options.signal
+    ? new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+    : undefined;
+  const dispatch: DispatchContext = {
+    state,
+    tools: run.tools,
+    preDispatchHooks: hooks.preDispatch,
+    permissionHooks: hooks.checkPermission,
+    postDispatchHooks: hooks.postDispatch,
+    clock,
+    signal,
+    aborted,
+  };
+  const abortable = <T>(promise: Promise<T>): Promise<T | typeof ABORTED> => {
+    if (!aborted) return promise;
+    promise.catch(() => {});
+    return Promise.race([promise, aborted.then((): typeof ABORTED => ABORTED)]);
+  };
+
+  let ending: Ending | undefined;
+  let thrown: unknown;
+  let consecutiveErrorSteps = 0;
+  try {
+    if (hooks.preLoop.length > 0) {
+      let decision = runDecisionHooks(hooks.preLoop, 'preLoop', { state }, 0);
+      if (decision instanceof Promise) decision = await decision;
+      if (decision.additionalContext !== undefined)
+        state.messages.push({ role: 'user', content: decision.additionalContext });
+      if (decision.stop !== undefined) ending = { endReason: 'hook_stop', stopReason: decision.stop };
+    }
+    for (let step = 1; ending === undefined; step++) {
+      if (signal.aborted) {
+        ending = abortEnding(signal);
+        break;
+      }
+      const startedAt = clock.now();
+      const stepContext: string[] = [];
+      // prePrompt context is sent before the model call; only what hooks add later is sent after it.
+      let contextSent = 0;
+      let stepMetadata: Record<string, unknown> = {};
+      let pendingStop: string | undefined;
+
+      if (hooks.shouldCompact.length > 0) {
+        const compacted = maybeCompact(run, step);
+        if (isPromiseLike(compacted)) await compacted;
+      }
+      if (hooks.buildBriefing.length > 0) {
+        const briefings: string[] = [];
+        for (const [index, hook] of hooks.buildBriefing.entries()) {
+          let briefing = callHook(hook, listIndex(hooks.buildBriefing, index), 'buildBriefing', step, () =>
+            hook.buildBriefing!({ state, step }),
+          );
+          if (isPromiseLike(briefing)) briefing = await briefing;
+          if (briefing) briefings.push(briefing);
+        }
+        // One message, as `composeHooks` gives: a list of hooks and its composition must prompt alike.
+        if (briefings.length > 0) state.messages.push({ role: 'user', content: briefings.join('\n') });
+      }
+      if (hooks.prePrompt.length > 0) {
+        let decision = runDecisionHooks(hooks.prePrompt, 'prePrompt', { state, step }, step);
+        if (decision instanceof Promise) decision = await decision;
+        if (decision.additionalContext !== undefined) {
+          state.messages.push({ role: 'user', content: decision.additionalContext });
+          contextSent = stepContext.push(decision.additionalContext);
+        }
+        if (decision.metadata) stepMetadata = { ...stepMetadata, ...decision.metadata };
+        if (decision.stop !== undefined) {
+          ending = { endReason: 'hook_stop', stopReason: decision.stop };
+          break;
+        }
+      }
+
+      // Hooks before the model call may take long (approvals, compaction): an abort meanwhile must not cost a call.
+      if (signal.aborted) {
+        ending = abortEnding(signal);
+        break;
+      }
+      let response: LLMResponse | typeof ABORTED;
+      try {
+        response = await abortable(
+          run.options.llm.generate({ messages: state.messages, tools: specs, step, signal }),
+        );
+      } catch (error) {
+        ending = signal.aborted ? abortEnding(signal) : llmErrorEnding(error);
+        break;
+      }
+      if (response === ABORTED) {
+        ending = abortEnding(signal);
+        break;
+      }
+      addUsage(state.usage, response.usage);
+
+      const calls = toolCallsOf(response, toolNames, run.ids);
+      const assistant: Message = { role: 'assistant' };
+      if (response.text) assistant.content = response.text;
+      // The conversation keeps the calls as the model sent them; `calls` is updated below with the
+      // arguments the tools actually ran with (hook rewrites, schema defaults) for the step record.
+      if (calls.length > 0) assistant.toolCalls = calls.slice();
+      state.messages.push(assistant);
+
+      let outcomes = dispatchCalls(dispatch, step, calls);
+      if (isPromiseLike(outcomes)) outcomes = await outcomes;
+      const results = new Array(outcomes.length);
+      let doneOutput: { value: unknown } | undefined;
+      let errors = 0;
+      for (let index = 0; index < outcomes.length; index++) {
+        const outcome = outcomes[index]!;
+        results[index] = outcome.result;
+        calls[index] = outcome.call;
+        state.messages.push({
+          role: 'tool',
+          toolCallId: outcome.result.callId,
+          name: outcome.result.name,
+          content: toolResultContent(outcome.result),
+        });
+        for (const text of outcome.context) stepContext.push(text);
+        if (outcome.metadata) stepMetadata = { ...stepMetadata, ...outcome.metadata };
+        pendingStop ??= outcome.stop;
+        if (outcome.result.error) errors++;
+        else if (outcome.result.name === DONE_TOOL_NAME) doneOutput ??= { value: outcome.result.args };
+      }
+      if (calls.length === 0) doneOutput = { value: response.text ?? '' };
+
+      const current = new Step({
+        index: step,
+        ...(response.text ? { text: response.text } : {}),
+        toolCalls: calls,
+        results,
+        usage: response.usage ?? ZERO_USAGE,
+        context: stepContext,
+        metadata: stepMetadata,
+        startedAt,
+        durationMs: clock.now() - startedAt,
+      });
+      state.steps.push(current);
+      if (hooks.onStep.length > 0) {
+        let decision = runDecisionHooks(hooks.onStep, 'onStep', { state, step, current }, step);
+        if (decision instanceof Promise) decision = await decision;
+        if (decision.additionalContext !== undefined) stepContext.push(decision.additionalContext);
+        if (decision.metadata) Object.assign(current.metadata, decision.metadata);
+        pendingStop ??= decision.stop;
+      }
+      // Context is added after the tool messages: providers require tool results to follow the call.
+      if (stepContext.length > contextSent)
+        state.messages.push({ role: 'user', content: stepContext.slice(contextSent).join('\n') });
+
+      // Decided before the step is yielded, so a consumer that breaks out after it still sees the stop.
+      if (pendingStop !== undefined) ending = { endReason: 'hook_stop', stopReason: pendingStop };
+      yield current;
+      if (ending !== undefined) break;
+      if (doneOutput !== undefined) {
+        const rejection =
+          hooks.checkDone.length > 0
+            ? await runDecisionHooks(
+                hooks.checkDone,
+                'checkDone',
+                { state, step, current, output: doneOutput.value },
+                step,
+              )
+            : undefined;
+        if (rejection?.stop !== undefined) {
+          ending = { endReason: 'hook_stop', stopReason: rejection.stop };
+          break;
+        }
+        if (rejection?.block === undefined) {
+          ending = { endReason: 'done', finalOutput: doneOutput.value };
+          break;
+        }
+        current.doneRejected = rejection.block;
+        state.messages.push({ role: 'user', content: `Not done yet: ${rejection.block}` });
+      }
+      if (hooks.shouldStop.length > 0) {
+        let decision = runDecisionHooks(hooks.shouldStop, 'shouldStop', { state, step, current }, step);
+        if (decision instanceof Promise) decision = await decision;
+        if (decision.additionalContext !== undefined)
+          state.messages.push({ role: 'user', content: decision.additionalContext });
+        if (decision.stop !== undefined) {
+          ending = { endReason: 'hook_stop', stopReason: decision.stop };
+          break;
+        }
+      }
+      consecutiveErrorSteps = calls.length > 0 && errors === calls.length ? consecutiveErrorSteps + 1 : 0;
+      // Abort first: calls the abort cut short are failures, but the run ended because of the abort.
+      if (signal.aborted) {
+        ending = abortEnding(signal);
+      } else if (consecutiveErrorSteps >= run.maxToolErrors) {
+        ending = {
+          endReason: 'tool_error_limit',
+          stopReason: `${consecutiveErrorSteps} steps in a row had only failing tool calls`,
+        };
+      } else if (step >= run.maxSteps) {
+        ending = {
+          endReason: 'max_steps',
+          stopReason: `reached maxSteps (${run.maxSteps}) without finishing`,
+        };
+      }
+    }
+  } catch (error) {
+    thrown = error;
+  } finally {
+    await finish(run, ending, thrown);
+  }
+}
+
+const ABORTED: unique symbol = Symbol('aborted');
+const ZERO_USAGE: Usage = Object.freeze(emptyUsage());
+
+function toolCallsOf(response: LLMResponse, toolNames: ReadonlySet<string>, ids: IdGenerator): ToolCall[] {
+  if (response.toolCalls && response.toolCalls.length > 0) {
+    return response.toolCalls.map((call) => (call.id ? call : { ...call, id: ids('call') }));
+  }
+  const parsed = parseTextToolCalls({ text: response.text, toolNames });
+  return parsed ? parsed.map((call) => ({ id: ids('call'), name: call.name, args: call.args })) : [];
+}
