@@ -242,7 +242,11 @@ class CallDispatch {
         });
         return;
       }
-      return this.#runTool(tool, { id: call.id, name: call.name, args: outcome.value });
+      // A new call object only when validation changed the arguments (defaults, Standard Schema transforms).
+      return this.#runTool(
+        tool,
+        outcome.value === call.args ? call : { id: call.id, name: call.name, args: outcome.value },
+      );
     });
   }
 
