@@ -88,4 +88,5 @@ export type {
   EvalStatus,
   EvalToolCall,
   EvalTools,
+  EvalVerdict,
 } from './types.js';

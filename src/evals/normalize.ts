@@ -1,4 +1,4 @@
-import type { EvalErrorInfo, EvalStatus } from './types.js';
+import type { EvalStatus, EvalVerdict } from './types.js';
 
 /** The pass boundary for numeric scores when neither the eval nor the run sets one. */
 export const DEFAULT_THRESHOLD = 0.5;
@@ -17,16 +17,7 @@ export const FAIL_LABELS: ReadonlySet<string> = new Set([
 ]);
 
 /** The verdict part of an outcome, before names, marks and timing are added. */
-export interface Normalized {
-  status: EvalStatus;
-  passed?: boolean;
-  score?: number;
-  label?: string;
-  metrics: Record<string, number>;
-  details: Record<string, unknown>;
-  reason?: string;
-  error?: EvalErrorInfo;
-}
+export type Normalized = EvalVerdict;
 
 const RESULT_FIELDS = new Set(['score', 'passed', 'label', 'metrics', 'details', 'reason']);
 

@@ -166,12 +166,8 @@ export interface EvalErrorInfo {
   stack?: string;
 }
 
-/** The normalised result of one eval on one context: one rule for every return type. */
-export interface EvalOutcome {
-  /** The eval's name. */
-  name: string;
-  /** The context's id (trace, case or run). */
-  context: string;
+/** The verdict part of an outcome: what one eval said about one run, before names, marks and timing. */
+export interface EvalVerdict {
   status: EvalStatus;
   /** `true`/`false` for `passed`/`failed`; absent for every other status. */
   passed?: boolean;
@@ -182,6 +178,14 @@ export interface EvalOutcome {
   /** The eval's own reason, or why it was skipped or failed as required. */
   reason?: string;
   error?: EvalErrorInfo;
+}
+
+/** The normalised result of one eval on one context: one rule for every return type. */
+export interface EvalOutcome extends EvalVerdict {
+  /** The eval's name. */
+  name: string;
+  /** The context's id (trace, case or run). */
+  context: string;
   required: boolean;
   /** The eval's tags (shared between its outcomes: do not mutate). */
   tags: readonly string[];
