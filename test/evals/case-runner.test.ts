@@ -1,7 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type AgentFactory,
   CaseRunError,
@@ -21,6 +19,7 @@ import {
   ReplayLLM,
   ScriptedLLM,
 } from '../../src/index.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 /** The report agent of Python looplet's regression demo: v1 adds revenue and cost instead of subtracting. */
 function publishReport({ fixed }: { fixed: boolean }) {
@@ -85,13 +84,7 @@ const agent =
   ({ llm, task }) =>
     agentLoop({ llm: spy(llm, seen), task, tools: [publishReport({ fixed })] });
 
-let root: string;
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'looplet-cases-run-'));
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = useTempDir('looplet-cases-run-');
 
 describe('runCase', () => {
   it('runs a scripted case, collects artifacts and scores it; expected never reaches the agent', async () => {
@@ -130,7 +123,7 @@ describe('runCase', () => {
   });
 
   it('replays a recorded trace through a fixed tool: the failing required eval turns green', async () => {
-    const dir = join(root, 'profit_math');
+    const dir = join(temp.path, 'profit_math');
     const sink = new ProvenanceSink({ dir });
     const recorded = agentLoop({
       llm: sink.wrapLLM(new ScriptedLLM(profitCase.script!)),
@@ -167,7 +160,7 @@ describe('runCase', () => {
   });
 
   it('reports a strict replay that diverges as replay errors on every eval, with the divergence', async () => {
-    const dir = join(root, 'profit_math');
+    const dir = join(temp.path, 'profit_math');
     const sink = new ProvenanceSink({ dir });
     await agentLoop({
       llm: sink.wrapLLM(new ScriptedLLM(profitCase.script!)),

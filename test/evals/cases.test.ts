@@ -1,24 +1,12 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CaseFileError, EvalPathError, loadCaseFile, loadCases, parseCases } from '../../src/evals/index.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
-let root: string;
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'looplet-cases-'));
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = useTempDir('looplet-cases-');
 
-async function write(file: string, content: string) {
-  const path = join(root, file);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, content);
-  return path;
-}
+const write = temp.write;
 
 function caseError(text: string, file = '/cases/bad.yaml'): CaseFileError {
   try {
@@ -63,7 +51,7 @@ trace: ../traces/profit_math
     );
     await write('README.md', '# not a case');
 
-    const cases = await loadCases({ dir: root });
+    const cases = await loadCases({ dir: temp.path });
     expect(cases.map((item) => item.id)).toEqual(['a1', 'a2', 'profit_math']);
     const [a1, a2, profit] = cases;
     expect(a1).toMatchObject({ task: 'Say hi', expected: {}, marks: [], line: 2 });
@@ -76,7 +64,7 @@ trace: ../traces/profit_math
       expected: { profit: 40 },
       marks: ['smoke', 'regression'],
       notes: 'The expected profit is grader-only.',
-      trace: join(dirname(root), 'traces', 'profit_math'),
+      trace: join(dirname(temp.path), 'traces', 'profit_math'),
     });
     expect(profit?.script?.[0]?.toolCalls?.[0]).toEqual({
       name: 'publish_report',
@@ -153,7 +141,7 @@ trace: ../traces/profit_math
   it('rejects the same id in two files, naming both places', async () => {
     const first = await write('a.yaml', 'id: dup\ntask: one\n');
     const second = await write('b.json', '{"id": "dup", "task": "two"}');
-    const error = await loadCases({ dir: root }).catch((caught: unknown) => caught);
+    const error = await loadCases({ dir: temp.path }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CaseFileError);
     expect((error as Error).message).toBe(
       `${second}:1: field "id": duplicate case id "dup" (also at ${first}:1); case ids must be unique`,
@@ -161,7 +149,7 @@ trace: ../traces/profit_math
   });
 
   it('rejects a cases directory that does not exist', async () => {
-    const error = await loadCases({ dir: 'nope', cwd: root }).catch((caught: unknown) => caught);
+    const error = await loadCases({ dir: 'nope', cwd: temp.path }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(EvalPathError);
     expect((error as Error).message).toBe('cases path not found: nope');
   });

@@ -1,7 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import {
   contextFromTrace,
   DuplicateEvalError,
@@ -12,24 +10,13 @@ import {
   marksOf,
   runEvals,
 } from '../../src/evals/index.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 import { memoryTrace } from './support.js';
 
 const evalsEntry = resolve('src/evals/index.ts');
-let root: string;
+const temp = useTempDir('looplet-discover-');
 
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'looplet-discover-'));
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-
-async function write(file: string, content: string) {
-  const path = join(root, file);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, content);
-  return path;
-}
+const write = temp.write;
 
 describe('discoverEvals', () => {
   it('finds eval_*.{ts,mts,js,mjs} and *.eval.* files recursively, skipping other files and node_modules', async () => {
@@ -45,8 +32,8 @@ describe('discoverEvals', () => {
     ]) {
       await write(file, 'export {};\n');
     }
-    const files = await findEvalFiles({ paths: [root] });
-    expect(files.map((file) => file.slice(root.length + 1))).toEqual([
+    const files = await findEvalFiles({ paths: [temp.path] });
+    expect(files.map((file) => file.slice(temp.path.length + 1))).toEqual([
       'eval_a.mjs',
       'eval_b.js',
       'eval_c.ts',
@@ -66,16 +53,16 @@ export function eval_completed(ctx) { return ctx.completed; }
 export const eval_gate = mark(['required'], (ctx) => ctx.artifacts.report_ok === true);
 `,
     );
-    const evals = await discoverEvals({ paths: [root] });
+    const evals = await discoverEvals({ paths: [temp.path] });
     expect(evals.map((item) => item.name)).toEqual(['eval_completed', 'eval_gate']);
-    expect(evals[0]?.file).toBe(join(root, 'eval_greeter.mjs'));
+    expect(evals[0]?.file).toBe(join(temp.path, 'eval_greeter.mjs'));
     expect(marksOf(evals[1]!.fn)).toMatchObject({ required: true });
     expect(evals[1]?.marks.required).toBe(true);
 
     const outcomes = await runEvals({ evals, contexts: [contextFromTrace({ trace: memoryTrace() })] });
     expect(outcomes.map((outcome) => [outcome.name, outcome.status, outcome.file])).toEqual([
-      ['eval_completed', 'passed', join(root, 'eval_greeter.mjs')],
-      ['eval_gate', 'passed', join(root, 'eval_greeter.mjs')],
+      ['eval_completed', 'passed', join(temp.path, 'eval_greeter.mjs')],
+      ['eval_gate', 'passed', join(temp.path, 'eval_greeter.mjs')],
     ]);
   });
 
@@ -86,7 +73,7 @@ export const eval_gate = mark(['required'], (ctx) => ctx.artifacts.report_ok ===
 export function eval_steps(ctx: EvalContext): { steps: number } { return { steps: ctx.stepCount }; }
 `,
     );
-    const evals = await discoverEvals({ paths: [root] });
+    const evals = await discoverEvals({ paths: [temp.path] });
     const [outcome] = await runEvals({ evals, contexts: [contextFromTrace({ trace: memoryTrace() })] });
     expect(outcome).toMatchObject({ name: 'eval_steps', status: 'reported', metrics: { steps: 3 } });
   });
@@ -95,7 +82,7 @@ export function eval_steps(ctx: EvalContext): { steps: number } { return { steps
     const file = await write('eval_virtual.ts', 'this is not even JavaScript');
     const imported: string[] = [];
     const evals = await discoverEvals({
-      paths: [root],
+      paths: [temp.path],
       importModule: async (path) => {
         imported.push(path);
         return { eval_virtual: () => true, notAnEval: () => false };
@@ -109,7 +96,7 @@ export function eval_steps(ctx: EvalContext): { steps: number } { return { steps
     await write('eval_ok.mjs', 'export const eval_ok = () => true;\n');
     const broken = await write('eval_broken.mjs', 'export const eval_x = (;\n');
     const throwing = await write('eval_throws.mjs', "throw new Error('no API key in this environment');\n");
-    const error = await discoverEvals({ paths: [root] }).catch((caught: unknown) => caught);
+    const error = await discoverEvals({ paths: [temp.path] }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(EvalImportError);
     const failures = (error as EvalImportError).failures;
     expect(failures.map((failure) => failure.file)).toEqual([broken, throwing]);
@@ -121,7 +108,7 @@ export function eval_steps(ctx: EvalContext): { steps: number } { return { steps
   it('reports the same eval name in two files with both paths', async () => {
     const first = await write('a/eval_one.mjs', 'export const eval_same = () => true;\n');
     const second = await write('b/eval_two.mjs', 'export const eval_same = () => false;\n');
-    const error = await discoverEvals({ paths: [root] }).catch((caught: unknown) => caught);
+    const error = await discoverEvals({ paths: [temp.path] }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DuplicateEvalError);
     expect((error as DuplicateEvalError).files).toEqual([first, second]);
     expect((error as Error).message).toContain(
@@ -132,14 +119,14 @@ export function eval_steps(ctx: EvalContext): { steps: number } { return { steps
   it('keeps one eval when a second file re-exports the same function', async () => {
     const source = await write('eval_base.mjs', 'export const eval_shared = () => true;\n');
     await write('eval_reexport.mjs', `export { eval_shared } from ${JSON.stringify(source)};\n`);
-    const evals = await discoverEvals({ paths: [root] });
+    const evals = await discoverEvals({ paths: [temp.path] });
     expect(evals.map((item) => [item.name, item.file])).toEqual([['eval_shared', source]]);
   });
 
   it('takes an explicit file path as is and rejects a path that does not exist', async () => {
     const file = await write('custom_checks.mjs', 'export const eval_custom = () => 1;\n');
     expect((await discoverEvals({ paths: [file] })).map((item) => item.name)).toEqual(['eval_custom']);
-    const missing = await discoverEvals({ paths: ['no/such/dir'], cwd: root }).catch(
+    const missing = await discoverEvals({ paths: ['no/such/dir'], cwd: temp.path }).catch(
       (caught: unknown) => caught,
     );
     expect(missing).toBeInstanceOf(EvalPathError);

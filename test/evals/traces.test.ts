@@ -1,8 +1,7 @@
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   contextFromTrace,
   type EvalContext,
@@ -19,18 +18,13 @@ import {
   ScriptedLLM,
   sequentialIds,
 } from '../../src/index.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 import { greet } from './support.js';
 
 /** The trace Python looplet 0.3 wrote (copied unchanged from the shared fixtures). */
 const PYTHON_TRACE = fileURLToPath(new URL('../../fixtures/python-trace', import.meta.url));
 
-let root: string;
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'looplet-trace-ctx-'));
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = useTempDir('looplet-trace-ctx-');
 
 /** The evals Python looplet's regression demo ran on this trace (its evals.json records the results). */
 const pythonEvals = {
@@ -79,7 +73,7 @@ describe('contexts from trace directories', () => {
       }),
       eval_artifact: (ctx: EvalContext) => ctx.artifacts.greeted === 2,
     };
-    const dir = join(root, 'greeter');
+    const dir = join(temp.path, 'greeter');
     const sink = new ProvenanceSink({ dir });
     const live = evalHook({ evals, collectors: [({ state }) => ({ greeted: state.steps.length - 1 })] });
     const run = agentLoop({
@@ -131,7 +125,7 @@ describe('contexts from trace directories', () => {
   });
 
   it('reads step files only when an eval needs steps: a damaged step file fails only those evals', async () => {
-    const dir = join(root, 'greeter');
+    const dir = join(temp.path, 'greeter');
     const sink = new ProvenanceSink({ dir });
     await agentLoop({
       llm: sink.wrapLLM(
@@ -145,7 +139,7 @@ describe('contexts from trace directories', () => {
       hooks: [sink.hook()],
     }).result;
     await sink.flush();
-    const copy = join(root, 'damaged');
+    const copy = join(temp.path, 'damaged');
     await cp(dir, copy, { recursive: true });
     const stepFiles = (await readdir(copy, { recursive: true })).filter((file) => /step.*\.json$/.test(file));
     expect(stepFiles.length).toBeGreaterThan(0);

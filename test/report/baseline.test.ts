@@ -1,7 +1,6 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BaselineError,
   BaselineNotFoundError,
@@ -13,15 +12,10 @@ import {
   saveBaseline,
   summarize,
 } from '../../src/evals/index.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 import { outcome, outcomes } from './support.js';
 
-let root: string;
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'looplet-baseline-'));
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const temp = useTempDir('looplet-baseline-');
 
 const baseRun = summarize({
   outcomes: [
@@ -33,7 +27,7 @@ const baseRun = summarize({
 
 describe('saving and reading baselines', () => {
   it('round-trips, with a schemaVersion, and re-saving an unchanged run gives the same bytes', async () => {
-    const file = join(root, '.looplet', 'baseline.json');
+    const file = join(temp.path, '.looplet', 'baseline.json');
     const saved = await saveBaseline({ summary: baseRun, file });
     expect(await readBaseline({ file })).toEqual(saved);
     expect(saved.schemaVersion).toBe(1);
@@ -57,19 +51,21 @@ describe('saving and reading baselines', () => {
   });
 
   it('rejects a missing file, non-JSON, a report, and a baseline from a future version, as configuration errors', async () => {
-    const missing = await readBaseline({ file: join(root, 'nope.json') }).catch((error: unknown) => error);
+    const missing = await readBaseline({ file: join(temp.path, 'nope.json') }).catch(
+      (error: unknown) => error,
+    );
     expect(missing).toBeInstanceOf(BaselineNotFoundError);
     expect((missing as Error).message).toContain('looplet-eval baseline update');
 
-    const garbage = join(root, 'garbage.json');
+    const garbage = join(temp.path, 'garbage.json');
     await writeFile(garbage, '{"schemaVersion": 1, ');
     await expect(readBaseline({ file: garbage })).rejects.toThrow(/is not valid JSON/);
 
-    const report = join(root, 'report.json');
+    const report = join(temp.path, 'report.json');
     await writeFile(report, JSON.stringify({ schemaVersion: 1, kind: 'looplet-report' }));
     await expect(readBaseline({ file: report })).rejects.toThrow('a report is not a baseline');
 
-    const future = join(root, 'future.json');
+    const future = join(temp.path, 'future.json');
     await writeFile(
       future,
       JSON.stringify({ ...baselineFromSummary({ summary: baseRun }), schemaVersion: 7 }),
@@ -81,7 +77,7 @@ describe('saving and reading baselines', () => {
       `baseline ${future}: has schemaVersion 7, newer than this looplet reads (1); upgrade looplet, or re-create the baseline with this version`,
     );
 
-    const badStatus = join(root, 'bad.json');
+    const badStatus = join(temp.path, 'bad.json');
     await writeFile(
       badStatus,
       JSON.stringify({
