@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { glob } from 'tinyglobby';
 import { errorMessage } from '../util/errors.js';
+import { walkTraceDirs } from './find-traces.js';
 import { parseJson, readTextSync } from './json-file.js';
-import { CALLS_DIR, callFile, STEPS_DIR, stepFile, TRACE_FILE, VOLATILE_FILE } from './layout.js';
+import { CALLS_DIR, callFile, STEPS_DIR, stepFile, VOLATILE_FILE } from './layout.js';
 import { openTrace } from './read-trace.js';
 import { checkRecord } from './trace-schema.js';
 import type { RecordedTrace } from './types.js';
@@ -127,23 +127,7 @@ export async function findTraceDirs({ paths }: { paths: readonly string[] }): Pr
       found.add(root); // Reported as invalid by validateTraceDir.
       continue;
     }
-    const patterns = [
-      `**/${TRACE_FILE}`,
-      '**/trajectory.json',
-      `**/${VOLATILE_FILE}`,
-      '**/steps/*.json',
-      '**/calls/*.json',
-    ];
-    const hits = await glob(patterns, {
-      cwd: root,
-      ignore: ['**/node_modules/**'],
-      absolute: true,
-    });
-    for (const hit of hits) {
-      const parent = path.dirname(hit);
-      const dir = ['steps', 'calls'].includes(path.basename(parent)) ? path.dirname(parent) : parent;
-      found.add(dir);
-    }
+    for (const dir of walkTraceDirs({ root, partial: true })) found.add(dir);
   }
   return [...found].sort();
 }

@@ -8,7 +8,7 @@ import { findEvalFiles } from '../evals/discover.js';
 import { LoopletError } from '../util/errors.js';
 import {
   type CaseRef,
-  findTraceDirs,
+  findTraceRefs,
   planChunks,
   type ScoringOptions,
   type TraceRef,
@@ -87,7 +87,7 @@ export async function planRun(options: PlanRunOptions): Promise<PlannedRun> {
   const evalRoots = [...(options.evals ?? ['evals'])];
   const evalFiles = await findEvalFiles({ paths: evalRoots, cwd });
   const traceRoots = [...(options.traces ?? (existsSync(path.join(cwd, 'traces')) ? ['traces'] : []))];
-  const traces = await findTraceDirs({ paths: traceRoots, cwd });
+  const traces = findTraceRefs({ paths: traceRoots, cwd });
   const workers = options.workers ?? defaultWorkers();
   const cases: CaseRef[] = [];
   const caseRoots = [...(options.cases ?? (existsSync(path.join(cwd, 'cases')) ? ['cases'] : []))];

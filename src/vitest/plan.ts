@@ -1,6 +1,6 @@
-import { readdirSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { walkTraceDirs } from '../provenance/find-traces.js';
 
 /** A trace directory to score, with the id reports and test names use (its path under the traces root). */
 export interface TraceRef {
@@ -53,41 +53,19 @@ export interface ChunkPlan {
 /** The suffix that marks looplet's generated test files; the custom runner recognises them by it. */
 export const CHUNK_SUFFIX = '.looplet.mjs';
 
-/** Files that make a directory a trace: format v1, or a Python looplet trace. */
-const TRACE_MARKERS = ['trace.json', 'trajectory.json'];
-
 /**
- * Finds trace directories under the given paths: every directory holding a `trace.json`
- * (format v1) or a `trajectory.json` (Python looplet). The walk stops at a trace (its `steps/`
- * and `calls/` are never listed) and skips `node_modules` and hidden directories. Ids are paths
- * relative to the root they were found under, with `/` separators, sorted, so every shard of a
- * CI matrix plans the same chunks.
+ * Finds the traces to score under the given roots (see `walkTraceDirs`: complete traces only, v1
+ * or Python looplet). Ids are paths relative to the root they were found under, with `/`
+ * separators, sorted, so every shard of a CI matrix plans the same chunks.
  */
-export async function findTraceDirs({
-  paths,
-  cwd,
-}: {
-  paths: readonly string[];
-  cwd: string;
-}): Promise<TraceRef[]> {
+export function findTraceRefs({ paths, cwd }: { paths: readonly string[]; cwd: string }): TraceRef[] {
   const found = new Map<string, TraceRef>();
   for (const root of paths) {
     const absolute = path.resolve(cwd, root);
-    // Synchronous listing: thousands of small directories list faster without a promise each.
-    const walk = (dir: string): void => {
-      const entries = readdirSync(dir, { withFileTypes: true });
-      if (entries.some((entry) => entry.isFile() && TRACE_MARKERS.includes(entry.name))) {
-        const relative = path.relative(absolute, dir).split(path.sep).join('/');
-        if (!found.has(dir))
-          found.set(dir, { id: relative === '' ? path.basename(absolute) : relative, dir });
-        return;
-      }
-      for (const entry of entries) {
-        if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.'))
-          walk(path.join(dir, entry.name));
-      }
-    };
-    walk(absolute);
+    for (const dir of walkTraceDirs({ root: absolute })) {
+      const relative = path.relative(absolute, dir).split(path.sep).join('/');
+      if (!found.has(dir)) found.set(dir, { id: relative === '' ? path.basename(absolute) : relative, dir });
+    }
   }
   return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
