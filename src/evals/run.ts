@@ -1,4 +1,5 @@
 import type { LLMBackend } from '../llm/types.js';
+import { isPromiseLike } from '../util/maybe-async.js';
 import { type EvalsInput, toEvalDefinitions } from './definitions.js';
 import { JudgeNotConfiguredError } from './errors.js';
 import { createJudge, isJudge, type Judge } from './judge.js';
@@ -59,7 +60,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalOutcome> {
   let normalized: Normalized;
   try {
     let value = definition.fn(context, judge ? { judge } : NO_JUDGE);
-    if (isThenable(value)) {
+    if (isPromiseLike(value)) {
       value = await withTimeout(value, marks.timeoutMs ?? options.timeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS);
     }
     normalized = normalizeReturn({ value, threshold });
@@ -189,12 +190,6 @@ function withTimeout<T>(promise: PromiseLike<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new EvalTimeoutError(`timed out after ${ms} ms`)), ms);
   });
   return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer));
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 function asJudge(judge: Judge | LLMBackend): Judge {
