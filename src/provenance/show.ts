@@ -1,11 +1,12 @@
 import { formatTask } from '../loop/prompt.js';
 import type { StepData } from '../loop/step.js';
 import type { ToolResult } from '../loop/types.js';
+import { oneLine } from '../util/text.js';
 import { canonicalJsonLine } from './canonical-json.js';
 import { TraceReadError } from './errors.js';
 import type { CallRecord } from './records.js';
 import { renderMessage, renderTools } from './request-view.js';
-import { type Colors, compactJson, oneLine, type Write } from './text-output.js';
+import { type Colors, compactJson, type Write } from './text-output.js';
 import type { RecordedTrace } from './types.js';
 
 /** The options of {@link showTrace} and {@link showTraceJson}. */

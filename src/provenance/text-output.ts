@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import pc from 'picocolors';
+import { oneLine } from '../util/text.js';
 import { canonicalJsonLine } from './canonical-json.js';
 
 /** The colour functions `show`, `diff` and `validate` print with (all identity when plain). */
@@ -58,12 +59,6 @@ export function streamWriter(stream: Writable): { write: Write; end: () => Promi
     },
     end: flush,
   };
-}
-
-/** One line of at most `limit` characters (newlines folded to spaces). */
-export function oneLine(text: string, limit: number): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length <= limit ? line : `${line.slice(0, limit - 1)}…`;
 }
 
 /** A value as canonical JSON on one line (sorted keys, so output is stable), cut to `limit` characters. */

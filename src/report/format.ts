@@ -1,4 +1,5 @@
 import type { EvalOutcome, EvalStatus } from '../evals/types.js';
+import { oneLine } from '../util/text.js';
 
 /** One symbol per status, shared by the terminal, Markdown and `formatOutcome`. */
 export const STATUS_SYMBOLS: Readonly<Record<EvalStatus, string>> = {
@@ -37,12 +38,6 @@ export function formatMetrics(metrics: Readonly<Record<string, { mean: number }>
 /** A number as written in reports: integers as they are, others with up to 3 significant decimals. */
 export function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(3)));
-}
-
-/** A message on one line, cut to `limit` characters. */
-export function oneLine(text: string, limit = 160): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length <= limit ? line : `${line.slice(0, limit - 1)}…`;
 }
 
 /** What an outcome says, in a few words: the score and threshold, the error, the skip reason. */

@@ -1,4 +1,5 @@
 import type { EvalOutcome } from '../evals/types.js';
+import { oneLine } from '../util/text.js';
 import type { BaselineComparison } from './compare.js';
 import {
   describeOutcome,
@@ -7,7 +8,6 @@ import {
   formatNumber,
   formatRate,
   formatScore,
-  oneLine,
 } from './format.js';
 import type { RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';

@@ -4,11 +4,12 @@ import type { Reporter, SerializedError, TestModule, TestSpecification, Vitest }
 import type { EvalOutcome } from '../evals/types.js';
 import { readBaseline } from '../report/baseline.js';
 import { type BaselineComparison, compareToBaseline } from '../report/compare.js';
-import { formatOutcome, oneLine } from '../report/format.js';
+import { formatOutcome } from '../report/format.js';
 import { type InfrastructureError, type RunSummary, summarize } from '../report/summary.js';
 import { renderTable } from '../report/table.js';
 import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
 import { buildJsonReport, writeReports } from '../report/write.js';
+import { oneLine } from '../util/text.js';
 import { collectOutcomes } from './collect-outcomes.js';
 
 /** Runs shorter than this show no progress line: it would only flicker. */

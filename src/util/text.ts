@@ -1,0 +1,5 @@
+/** A text on one line (whitespace runs folded to one space, ends trimmed), cut to `limit` characters (default 160) with `…`. */
+export function oneLine(text: string, limit = 160): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= limit ? line : `${line.slice(0, limit - 1)}…`;
+}
