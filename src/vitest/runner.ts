@@ -43,6 +43,8 @@ interface CollectedChunk {
   plan: ChunkPlan;
   modules: EvalModules;
   groups: TestGroup[];
+  /** Case files parsed so far: a file holding several cases is read once, not once per case. */
+  caseFiles: Map<string, Promise<EvalCase[]>>;
 }
 
 /** Results are sent to the main process in batches, not per test: per-test messages would cost more than scoring. */
@@ -107,7 +109,7 @@ export default class LoopletRunner extends TestRunner {
         })),
     }));
     for (const group of groups) for (const planned of group.tests) file.tasks.push(planned.test);
-    this.#chunks.set(filepath, { plan, modules, groups });
+    this.#chunks.set(filepath, { plan, modules, groups, caseFiles: new Map() });
     return {};
   }
 
@@ -219,7 +221,12 @@ export default class LoopletRunner extends TestRunner {
     };
     let testCase: EvalCase | undefined;
     try {
-      testCase = (await loadCaseFile({ file: source.file })).find((item) => item.id === source.id);
+      let cases = chunk.caseFiles.get(source.file);
+      if (!cases) {
+        cases = loadCaseFile({ file: source.file });
+        chunk.caseFiles.set(source.file, cases);
+      }
+      testCase = (await cases).find((item) => item.id === source.id);
       if (!testCase) throw new Error(`case "${source.id}" is no longer in ${source.file}`);
       if (!chunk.modules.agent) throw new MissingAgentError({ caseId: source.id, file: source.file });
     } catch (error) {
