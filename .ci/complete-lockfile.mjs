@@ -17,10 +17,8 @@ for (const [path, entry] of Object.entries(packages)) {
     if (packages[key] || packages[`${path}/${key}`]) continue;
     const version = /^\d+\.\d+\.\d+$/.test(range) ? range : undefined;
     if (!version) continue; // only exact pins (platform packages are pinned by their parent)
-    const added_entry = { version };
-    if (entry.dev) added_entry.dev = true;
-    added_entry.optional = true;
-    packages[key] = Object.fromEntries(Object.entries(added_entry).sort(([a], [b]) => a.localeCompare(b)));
+    // Fields in the order npm writes them, so a later `npm install` leaves the lock as it is.
+    packages[key] = { version, ...(entry.dev ? { dev: true } : {}), optional: true };
     added++;
   }
 }
