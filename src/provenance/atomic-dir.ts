@@ -30,9 +30,9 @@ export interface DirFile {
  *
  * Replacing an existing trace renames it aside (`.<name>.old-…`), renames the new one in, then
  * deletes the old one. A directory cannot be swapped in one step, so a crash between the two
- * renames leaves the path empty and the old trace aside: {@link restoreInterruptedReplace} puts
- * it back, and readers and the next write call it, so the path always reads as the old trace or
- * the new one. Only a directory that is empty or holds a trace is replaced, so a typo in `dir`
+ * renames leaves the path empty and the old trace aside: readers then read that copy
+ * ({@link interruptedReplaceCopy}), never moving anything — a replace may still be under way —
+ * and the next write puts it back first, so the path always reads as the old trace or the new one. Only a directory that is empty or holds a trace is replaced, so a typo in `dir`
  * cannot delete unrelated files.
  *
  * `durable` also fsyncs every file and directory, so the trace survives a power loss or kernel
@@ -144,32 +144,34 @@ function syncDir(dir: string): void {
 }
 
 /**
- * Recovers from a replace interrupted between its two renames: when `target` does not exist but
- * a trace was renamed aside to `.<name>.old-…` beside it, renames the newest such trace back.
- * Returns true when it restored one.
+ * The copy a replace interrupted between its two renames left aside: when `target` does not exist
+ * but a trace was renamed to `.<name>.old-…` beside it, the newest such directory. Read-only, so
+ * readers can use it while a writer may still be halfway through a replace.
  */
-export function restoreInterruptedReplace(target: string): boolean {
-  if (existsSync(target)) return false;
+export function interruptedReplaceCopy(target: string): string | undefined {
+  if (existsSync(target)) return undefined;
   const parent = path.dirname(target);
   const prefix = `.${path.basename(target)}.old-`;
   let entries: string[];
   try {
     entries = readdirSync(parent);
   } catch {
-    return false;
+    return undefined;
   }
-  const candidates = entries
+  return entries
     .filter((entry) => entry.startsWith(prefix))
     .map((entry) => path.join(parent, entry))
     .filter((dir) => existsSync(path.join(dir, TRACE_FILE)) || existsSync(path.join(dir, 'trajectory.json')))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  const newest = candidates[0];
-  if (newest === undefined) return false;
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+}
+
+/** Puts back the copy an interrupted replace left aside (see {@link interruptedReplaceCopy}); writers only. */
+function restoreInterruptedReplace(target: string): void {
+  const copy = interruptedReplaceCopy(target);
+  if (copy === undefined) return;
   try {
-    renameSync(newest, target);
-    return true;
+    renameSync(copy, target);
   } catch {
-    // Another process restored it first, or the directory is read-only: readers fall back below.
-    return existsSync(target);
+    // Another writer restored it first: the replace below goes on from there.
   }
 }

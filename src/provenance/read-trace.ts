@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ToolSpec } from '../llm/types.js';
 import type { StepData } from '../loop/step.js';
 import type { Message } from '../loop/types.js';
-import { restoreInterruptedReplace } from './atomic-dir.js';
+import { interruptedReplaceCopy } from './atomic-dir.js';
 import { TraceReadError } from './errors.js';
 import { assertRecord, parseJson, readText, readTextSync } from './json-file.js';
 import {
@@ -57,8 +57,10 @@ export function openTrace(source: string | ReadTraceOptions): RecordedTrace {
   try {
     isDirectory = statSync(root).isDirectory();
   } catch {
-    // A replacing write that crashed may have left the trace aside: restore it and read that.
-    if (restoreInterruptedReplace(root)) return openTrace(source);
+    // A replace interrupted (or still under way) between its two renames left the trace aside:
+    // read that copy, without moving it — the next write puts it back.
+    const copy = interruptedReplaceCopy(root);
+    if (copy !== undefined) return openTrace(typeof source === 'string' ? copy : { ...source, dir: copy });
     throw new TraceReadError({
       file: root,
       problem: 'does not exist',
