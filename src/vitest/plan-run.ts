@@ -29,7 +29,8 @@ export const LOOPLET_DIST = new RegExp(
   `^${escapeRegExp(path.dirname(path.dirname(RUNNER_PATH)) + path.sep)}`,
 );
 
-function escapeRegExp(text: string): string {
+/** A text as a regular expression that matches it literally. */
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

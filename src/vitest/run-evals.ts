@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Reporter } from 'vitest/node';
 import type { ScoringOptions } from './plan.js';
-import { defaultWorkers, LOOPLET_DIST, planRun, RUNNER_PATH } from './plan-run.js';
+import { defaultWorkers, escapeRegExp, LOOPLET_DIST, planRun, RUNNER_PATH } from './plan-run.js';
 
 /** The options of {@link runLoopletEval}: what `looplet-eval` passes after parsing its command line. */
 export interface LoopletEvalOptions {
@@ -88,6 +88,9 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
     shardCount: options.shard ? Number(options.shard.split('/')[1]) : 1,
   });
   const { entries, evalFiles, traces, traceRoots } = plan;
+  const watchedRoots = [...plan.evalRoots, ...traceRoots, ...plan.caseRoots].map((root) =>
+    path.resolve(cwd, root).split(path.sep).join('/'),
+  );
   const vitest = await createVitest(
     'test',
     {
@@ -112,11 +115,19 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
       passWithNoTests: true,
       ...(options.testNamePattern ? { testNamePattern: options.testNamePattern } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
-      // Edits to evals or traces change what the chunks score: re-run everything on any of them.
-      // vitest matches these globs against absolute paths, so the roots are made absolute.
-      forceRerunTriggers: [...plan.evalRoots, ...traceRoots, ...plan.caseRoots].map(
-        (root) => `${path.resolve(cwd, root).split(path.sep).join('/')}/**`,
-      ),
+      // Edits to evals, traces or cases change what the chunks score: re-run every chunk on any
+      // of them. vitest matches these globs against absolute paths, so the roots are made absolute.
+      forceRerunTriggers: watchedRoots.map((root) => `${root}/**`),
+      // A re-recorded trace replaces its directory whole: its files are unlinked, then added
+      // again under the same paths, and vitest ignores the adds of files it just saw deleted when
+      // it only has the globs above. Trigger patterns are consulted first, for every event.
+      watchTriggerPatterns: [
+        {
+          pattern: new RegExp(`^(?:${watchedRoots.map(escapeRegExp).join('|')})/`),
+          // Writes in progress happen in hidden temporary directories: wait for the final rename.
+          testsToRun: (file) => (file.includes('/.') ? undefined : entries),
+        },
+      ],
     },
     { logLevel: 'error', cacheDir: path.join(cwd, '.looplet', 'cache', 'vite') },
     options.stdout ? { stdout: options.stdout } : {},
