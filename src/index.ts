@@ -1,5 +1,22 @@
 // The public surface of `looplet`. Sub-entry points: `looplet/evals`, `looplet/vitest`, `looplet/testing`.
 
+export { canonicalJson } from './core/canonical-json.js';
+export type { LLMBackend, LLMRequest, LLMResponse, ToolSpec } from './core/llm.js';
+export type { JsonSchema, ParameterSchema } from './core/schema.js';
+export type { LoopState, Tool, ToolContext } from './core/state.js';
+export { Step, type StepData } from './core/step.js';
+export {
+  type Clock,
+  END_REASONS,
+  type EndReason,
+  type IdGenerator,
+  type Message,
+  type Task,
+  type ToolCall,
+  type ToolError,
+  type ToolResult,
+  type Usage,
+} from './core/types.js';
 export {
   LLMConfigError,
   LLMError,
@@ -15,8 +32,7 @@ export {
   ScriptIncompleteError,
 } from './llm/scripted.js';
 export { parseTextToolCalls, type TextToolCall } from './llm/text-tool-calls.js';
-export type { LLMBackend, LLMRequest, LLMResponse, ToolSpec } from './llm/types.js';
-export { type AgentLoopOptions, type AgentRun, agentLoop, LoopConfigError } from './loop/agent-loop.js';
+export { type AgentRun, agentLoop, LoopConfigError } from './loop/agent-loop.js';
 export {
   type BudgetStatus,
   type BudgetWarningOptions,
@@ -85,24 +101,10 @@ export {
   HookError,
   type HookReturn,
 } from './loop/hooks.js';
+export type { AgentLoopOptions } from './loop/options.js';
 export { DEFAULT_SYSTEM_PROMPT, formatTask } from './loop/prompt.js';
 export type { RunResult } from './loop/result.js';
 export { defaultClock, fixedClock, randomIds, sequentialIds } from './loop/runtime.js';
-export type { LoopState } from './loop/state.js';
-export { Step, type StepData } from './loop/step.js';
-export {
-  type Clock,
-  END_REASONS,
-  type EndReason,
-  type IdGenerator,
-  type Message,
-  type Task,
-  type ToolCall,
-  type ToolError,
-  type ToolResult,
-  type Usage,
-} from './loop/types.js';
-export { canonicalJson } from './provenance/canonical-json.js';
 export { diffTraces, type TraceDifference } from './provenance/diff.js';
 export {
   RecordedLLMError,
@@ -123,6 +125,7 @@ export type {
   TraceFileRecord,
   VolatileRecord,
 } from './provenance/records.js';
+export { TRACE_SCHEMA_VERSION, type TraceMeta, type TraceSource } from './provenance/records.js';
 export {
   createRedactor,
   DEFAULT_REDACT_KEYS,
@@ -134,15 +137,9 @@ export {
 export { ReplayLLM, type ReplayMode, type ReplayOptions } from './provenance/replay.js';
 export { type ResumeOptions, resumeFromTrace } from './provenance/resume.js';
 export { ProvenanceSink, type ProvenanceSinkOptions } from './provenance/sink.js';
-export {
-  type RecordedTrace,
-  TRACE_SCHEMA_VERSION,
-  type Trace,
-  type TraceMeta,
-  type TraceSource,
-} from './provenance/types.js';
+export type { RecordedTrace, Trace } from './provenance/types.js';
 export { findTraceDirs, type TraceValidation, validateTraceDir } from './provenance/validate.js';
-export { defineTool, type Tool, type ToolContext, type ToolOptions } from './tools/define-tool.js';
+export { defineTool, type ToolOptions } from './tools/define-tool.js';
 export { DONE_TOOL_NAME, doneTool } from './tools/done-tool.js';
-export { type JsonSchema, type ParameterSchema, ToolDefinitionError } from './tools/schema.js';
+export { ToolDefinitionError } from './tools/schema.js';
 export { errorMessage, LoopletError } from './util/errors.js';

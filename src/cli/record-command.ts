@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { LLMBackend } from '../core/llm.js';
 import { type AgentFactory, runCase } from '../evals/case-runner.js';
 import { type EvalCase, loadCases } from '../evals/cases.js';
 import type { Collector } from '../evals/collectors.js';
 import { findEvalFiles } from '../evals/discover.js';
 import { OpenAIBackend } from '../llm/openai.js';
 import { ScriptedLLM } from '../llm/scripted.js';
-import type { LLMBackend } from '../llm/types.js';
 import { ProvenanceSink } from '../provenance/sink.js';
 import type { RecordFlags } from './commands/record.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';

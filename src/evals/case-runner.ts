@@ -1,9 +1,9 @@
+import type { LLMBackend } from '../core/llm.js';
+import type { Task } from '../core/types.js';
 import { ScriptExhaustedError, ScriptedLLM } from '../llm/scripted.js';
-import type { LLMBackend } from '../llm/types.js';
 import type { AgentRun } from '../loop/agent-loop.js';
 import type { Hook } from '../loop/hooks.js';
 import type { RunResult } from '../loop/result.js';
-import type { Task } from '../loop/types.js';
 import { ReplayDivergenceError } from '../provenance/errors.js';
 import { ReplayLLM } from '../provenance/replay.js';
 import { errorMessage } from '../util/errors.js';

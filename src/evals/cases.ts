@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { glob } from 'tinyglobby';
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import type { Task, Usage } from '../loop/types.js';
+import type { Task, Usage } from '../core/types.js';
 import { CaseFileError, EvalPathError } from './errors.js';
 
 /** One scripted model turn in a case file: text, tool calls, or both. */

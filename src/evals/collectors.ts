@@ -1,5 +1,5 @@
+import type { LoopState } from '../core/state.js';
 import type { RunResult } from '../loop/result.js';
-import type { LoopState } from '../loop/state.js';
 import { errorMessage } from '../util/errors.js';
 import type { CollectorError } from './types.js';
 

@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
+import type { LoopState } from '../core/state.js';
+import type { StepData } from '../core/step.js';
+import type { EndReason, Task, Usage } from '../core/types.js';
 import type { RunResult } from '../loop/result.js';
-import type { LoopState } from '../loop/state.js';
-import type { StepData } from '../loop/step.js';
-import type { EndReason, Task, Usage } from '../loop/types.js';
 import type { Trace } from '../provenance/types.js';
 import type { CollectorError, EvalContext, EvalSource, EvalToolCall } from './types.js';
 

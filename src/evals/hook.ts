@@ -1,7 +1,7 @@
-import type { LLMBackend } from '../llm/types.js';
+import type { LLMBackend } from '../core/llm.js';
+import type { LoopState } from '../core/state.js';
 import type { Hook } from '../loop/hooks.js';
 import type { RunResult } from '../loop/result.js';
-import type { LoopState } from '../loop/state.js';
 import { type Collector, runCollectors } from './collectors.js';
 import { contextFromRun } from './context.js';
 import type { EvalsInput } from './definitions.js';

@@ -1,4 +1,4 @@
-import type { LLMBackend } from '../llm/types.js';
+import type { LLMBackend } from '../core/llm.js';
 import { JudgeAnswerError } from './errors.js';
 
 /** What a judge concluded; return it from an eval as is (it is a valid `EvalResult`). */

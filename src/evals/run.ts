@@ -1,4 +1,4 @@
-import type { LLMBackend } from '../llm/types.js';
+import type { LLMBackend } from '../core/llm.js';
 import { isPromiseLike } from '../util/maybe-async.js';
 import { type EvalsInput, toEvalDefinitions } from './definitions.js';
 import { JudgeNotConfiguredError } from './errors.js';

@@ -1,6 +1,6 @@
-import type { StepData } from '../loop/step.js';
-import type { EndReason, Task, ToolError, Usage } from '../loop/types.js';
-import type { TraceSource } from '../provenance/types.js';
+import type { StepData } from '../core/step.js';
+import type { EndReason, Task, ToolError, Usage } from '../core/types.js';
+import type { TraceSource } from '../provenance/records.js';
 import type { Judge } from './judge.js';
 
 /** One tool call of a run, with its result: what `ctx.toolCalls` lists, in the order they were made. */

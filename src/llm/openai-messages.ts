@@ -4,9 +4,9 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionMessageToolCall,
 } from 'openai/resources/chat/completions';
-import type { Message, ToolCall, Usage } from '../loop/types.js';
+import type { LLMResponse, ToolSpec } from '../core/llm.js';
+import type { Message, ToolCall, Usage } from '../core/types.js';
 import { LLMRefusalError, LLMResponseError } from './errors.js';
-import type { LLMResponse, ToolSpec } from './types.js';
 
 /** Looplet messages as chat-completions messages, in order. */
 export function toChatMessages({ messages }: { messages: readonly Message[] }): ChatCompletionMessageParam[] {

@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
+import type { LLMBackend, LLMRequest, LLMResponse } from '../core/llm.js';
 import { LLMConfigError, LLMResponseError, MissingEnvError } from './errors.js';
 import { toLoopletError } from './openai-errors.js';
 import { excerpt, fromChatCompletion, toChatMessages, toChatTools } from './openai-messages.js';
-import type { LLMBackend, LLMRequest, LLMResponse } from './types.js';
 
 /**
  * The API key sent when `OPENAI_BASE_URL` (or `baseURL`) is set but no key is: local servers

@@ -1,6 +1,6 @@
-import type { ToolCall, Usage } from '../loop/types.js';
+import type { LLMBackend, LLMRequest, LLMResponse } from '../core/llm.js';
+import type { ToolCall, Usage } from '../core/types.js';
 import { LoopletError } from '../util/errors.js';
-import type { LLMBackend, LLMRequest, LLMResponse } from './types.js';
 
 /** One scripted model turn: text, tool calls, or both. A function computes the turn from the request. */
 export type ScriptedTurn =

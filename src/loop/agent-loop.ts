@@ -1,40 +1,14 @@
-import type { LLMBackend } from '../llm/types.js';
-import type { Tool } from '../tools/define-tool.js';
+import type { LoopState, Tool } from '../core/state.js';
+import type { Step } from '../core/step.js';
+import { emptyUsage } from '../core/types.js';
 import { DONE_TOOL_NAME, doneTool } from '../tools/done-tool.js';
 import { LoopletError } from '../util/errors.js';
-import type { Hook } from './hooks.js';
+import type { AgentLoopOptions } from './options.js';
 import { DEFAULT_SYSTEM_PROMPT, initialMessages } from './prompt.js';
 import type { RunResult } from './result.js';
 import { groupHooks } from './run-context.js';
 import { runSteps } from './run-steps.js';
 import { defaultClock, randomIds } from './runtime.js';
-import type { LoopState } from './state.js';
-import type { Step } from './step.js';
-import { type Clock, emptyUsage, type IdGenerator, type Task } from './types.js';
-
-/** The options of {@link agentLoop}. */
-export interface AgentLoopOptions {
-  /** The model: `OpenAIBackend`, `ScriptedLLM`, `ReplayLLM` or any {@link LLMBackend}. */
-  llm: LLMBackend;
-  /** Tools the model may call. A `done` tool is added when none is given. */
-  tools?: readonly Tool[];
-  task: Task;
-  hooks?: readonly Hook[];
-  /** Most model calls in one run (default 20); reaching it ends the run with `max_steps`. */
-  maxSteps?: number;
-  /** Aborting ends the run with `aborted`; tools get the signal too. */
-  signal?: AbortSignal;
-  /** System prompt (default: {@link DEFAULT_SYSTEM_PROMPT}). */
-  system?: string;
-  /** Steps in a row whose tool calls all failed before the run ends with `tool_error_limit` (default 5). */
-  maxConsecutiveToolErrors?: number;
-  /** Time source; inject a fixed clock for deterministic traces. */
-  clock?: Clock;
-  /** Id source; inject `sequentialIds()` for deterministic traces. */
-  ids?: IdGenerator;
-  /** Initial contents of `state.data`, the scratch space hooks and tools share. */
-  data?: Record<string, unknown>;
-}
 
 /** A running loop: iterate it for steps, await `result` for the outcome. Iterable once. */
 export interface AgentRun extends AsyncIterable<Step> {

@@ -1,11 +1,10 @@
-import type { Tool } from '../tools/define-tool.js';
-import type { ValidationOutcome } from '../tools/schema.js';
+import type { ValidationOutcome } from '../core/schema.js';
+import type { LoopState, Tool } from '../core/state.js';
+import type { Clock, ToolCall, ToolError, ToolResult } from '../core/types.js';
 import { errorMessage } from '../util/errors.js';
 import { andThen, isPromiseLike, type MaybePromise } from '../util/maybe-async.js';
 import type { HookDecision } from './decision.js';
 import { type Hook, runDecisionHooks } from './hooks.js';
-import type { LoopState } from './state.js';
-import type { Clock, ToolCall, ToolError, ToolResult } from './types.js';
 
 /** What dispatching one call produced, including hook effects the step collects. */
 export interface DispatchOutcome {

@@ -1,7 +1,7 @@
+import type { EndReason } from '../core/types.js';
 import { runLoopEndHooks } from './hooks.js';
 import type { RunResult } from './result.js';
 import type { RunContext } from './run-context.js';
-import type { EndReason } from './types.js';
 
 /** A run's outcome, decided inside the loop. */
 export interface Ending {

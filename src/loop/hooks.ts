@@ -1,11 +1,11 @@
-import type { LLMBackend } from '../llm/types.js';
+import type { LLMBackend } from '../core/llm.js';
+import type { LoopState } from '../core/state.js';
+import type { Step } from '../core/step.js';
+import type { Message, ToolCall, ToolResult } from '../core/types.js';
 import { errorMessage, LoopletError } from '../util/errors.js';
 import { isPromiseLike, type MaybePromise } from '../util/maybe-async.js';
 import { type HookDecision, mergeDecisions } from './decision.js';
 import type { RunResult } from './result.js';
-import type { LoopState } from './state.js';
-import type { Step } from './step.js';
-import type { Message, ToolCall, ToolResult } from './types.js';
 
 /** A hook method's return: a decision, nothing, or a promise of either. */
 // biome-ignore lint/suspicious/noConfusingVoidType: `void` lets hook methods with no return statement type-check.

@@ -1,4 +1,4 @@
-import type { Message, Task, ToolResult } from './types.js';
+import type { Message, Task, ToolResult } from '../core/types.js';
 
 /** The system prompt used when `agentLoop` gets none. */
 export const DEFAULT_SYSTEM_PROMPT =

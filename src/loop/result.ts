@@ -1,5 +1,5 @@
-import type { Step } from './step.js';
-import type { EndReason, Usage } from './types.js';
+import type { Step } from '../core/step.js';
+import type { EndReason, Usage } from '../core/types.js';
 
 /** How a run ended and what it produced. */
 export interface RunResult {

@@ -1,9 +1,8 @@
-import type { Tool } from '../tools/define-tool.js';
-import type { AgentLoopOptions } from './agent-loop.js';
+import type { LoopState, Tool } from '../core/state.js';
+import type { Clock, IdGenerator } from '../core/types.js';
 import { HOOK_METHODS, type Hook, hooksWith } from './hooks.js';
+import type { AgentLoopOptions } from './options.js';
 import type { RunResult } from './result.js';
-import type { LoopState } from './state.js';
-import type { Clock, IdGenerator } from './types.js';
 
 /** Hooks grouped by method once per run, so a step only visits hooks that implement something. */
 export type HooksByMethod = { [M in (typeof HOOK_METHODS)[number]]: Hook[] };

@@ -1,5 +1,14 @@
+import type { LLMResponse, ToolSpec } from '../core/llm.js';
+import { Step } from '../core/step.js';
+import {
+  addUsage,
+  emptyUsage,
+  type IdGenerator,
+  type Message,
+  type ToolCall,
+  type Usage,
+} from '../core/types.js';
 import { parseTextToolCalls } from '../llm/text-tool-calls.js';
-import type { LLMResponse, ToolSpec } from '../llm/types.js';
 import { DONE_TOOL_NAME } from '../tools/done-tool.js';
 import { isPromiseLike } from '../util/maybe-async.js';
 import { maybeCompact } from './compaction-point.js';
@@ -8,8 +17,6 @@ import { abortEnding, type Ending, finish, llmErrorEnding } from './ending.js';
 import { callHook, listIndex, runDecisionHooks } from './hooks.js';
 import { toolResultContent } from './prompt.js';
 import type { RunContext } from './run-context.js';
-import { Step } from './step.js';
-import { addUsage, emptyUsage, type IdGenerator, type Message, type ToolCall, type Usage } from './types.js';
 
 /**
  * The step loop behind `agentLoop`: one iteration per model call, hooks at every point, the step

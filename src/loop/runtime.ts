@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock, IdGenerator } from './types.js';
+import type { Clock, IdGenerator } from '../core/types.js';
 
 /** Wall-clock time with sub-millisecond resolution. */
 export const defaultClock: Clock = {

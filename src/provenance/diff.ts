@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Message, ToolCall } from '../loop/types.js';
-import { canonicalJson, canonicalJsonLine } from './canonical-json.js';
+import { canonicalJson, canonicalJsonLine } from '../core/canonical-json.js';
+import type { Message, ToolCall } from '../core/types.js';
 import { callFile, stepFile } from './layout.js';
 import { type CallRecord, type StepRecord, stepRecordOf } from './records.js';
 import {

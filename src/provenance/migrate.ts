@@ -1,5 +1,5 @@
 import { TraceReadError, TraceVersionError } from './errors.js';
-import { TRACE_SCHEMA_VERSION } from './types.js';
+import { TRACE_SCHEMA_VERSION } from './records.js';
 
 /**
  * Upgrades a trace written in format version `from` to version `from + 1`, one file at a time,

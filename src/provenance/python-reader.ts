@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { LLMResponse, ToolSpec } from '../llm/types.js';
-import type { StepData } from '../loop/step.js';
-import { type EndReason, emptyUsage, type Message, type Task, type ToolError } from '../loop/types.js';
+import type { LLMResponse, ToolSpec } from '../core/llm.js';
+import type { StepData } from '../core/step.js';
+import { type EndReason, emptyUsage, type Message, type Task, type ToolError } from '../core/types.js';
 import { TraceReadError } from './errors.js';
 import { parseJson, readTextSync } from './json-file.js';
 import { toolsFromPythonPrompt } from './python-tools.js';
 import type { CallRecord, ErrorRecord, TraceCall, VolatileRecord } from './records.js';
-import { type RecordedTrace, TRACE_SCHEMA_VERSION, type TraceMeta } from './types.js';
+import { TRACE_SCHEMA_VERSION, type TraceMeta } from './records.js';
+import type { RecordedTrace } from './types.js';
 
 // Reads trace directories written by Python looplet 0.3 (`ProvenanceSink.flush()` there):
 //   trajectory.json, steps/step_NN.json (1-based), call_NN_prompt.txt / call_NN_response.txt

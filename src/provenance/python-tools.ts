@@ -1,4 +1,4 @@
-import type { ToolSpec } from '../llm/types.js';
+import type { ToolSpec } from '../core/llm.js';
 
 // Python looplet (text tool calling) does not store tool schemas; its prompts list the tools as
 //   ═══ TOOLS ═══

@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ToolSpec } from '../llm/types.js';
-import type { StepData } from '../loop/step.js';
-import type { Message } from '../loop/types.js';
+import type { ToolSpec } from '../core/llm.js';
+import type { StepData } from '../core/step.js';
+import type { Message } from '../core/types.js';
 import { interruptedReplaceCopy } from './atomic-dir.js';
 import { TraceReadError } from './errors.js';
 import { assertRecord, parseJson, readText, readTextSync } from './json-file.js';
@@ -18,6 +18,7 @@ import {
 } from './layout.js';
 import { migrationsFor, TRACE_MIGRATIONS, type TraceMigration } from './migrate.js';
 import { isPythonTraceDir, openPythonTrace } from './python-reader.js';
+import type { TraceMeta } from './records.js';
 import {
   type CallRecord,
   type StepRecord,
@@ -25,7 +26,7 @@ import {
   type TraceCall,
   type VolatileRecord,
 } from './records.js';
-import type { RecordedTrace, TraceMeta } from './types.js';
+import type { RecordedTrace } from './types.js';
 
 /** Where to read a trace from, and (for tests and plugins) which migrations to apply. */
 export interface ReadTraceOptions {

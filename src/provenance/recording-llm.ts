@@ -1,5 +1,5 @@
-import type { LLMBackend, LLMRequest, LLMResponse, ToolSpec } from '../llm/types.js';
-import type { Clock, Message } from '../loop/types.js';
+import type { LLMBackend, LLMRequest, LLMResponse, ToolSpec } from '../core/llm.js';
+import type { Clock, Message } from '../core/types.js';
 import { type ErrorRecord, errorRecordOf, requestOptionsOf } from './records.js';
 import type { Redactor } from './redaction.js';
 

@@ -1,12 +1,32 @@
-import type { LLMResponse, ToolSpec } from '../llm/types.js';
-import type { StepData } from '../loop/step.js';
-import type { Message, ToolResult } from '../loop/types.js';
+import type { LLMResponse, ToolSpec } from '../core/llm.js';
+import type { StepData } from '../core/step.js';
+import type { EndReason, Message, Task, ToolResult, Usage } from '../core/types.js';
 import { errorMessage } from '../util/errors.js';
 import { RecordedLLMError } from './errors.js';
-import type { TraceMeta } from './types.js';
 
 // The shapes of the files of a format-v1 trace directory (docs/trace-format.md,
 // schema/trace-v1.schema.json), and the conversions between them and the loop's own types.
+
+/** The trace format version this package writes. Readers migrate older versions and reject newer ones. */
+export const TRACE_SCHEMA_VERSION = 1;
+
+/** Where a trace came from: written by this package, or a Python looplet 0.3 trace directory. */
+export type TraceSource = 'looplet' | 'python-looplet';
+
+/** The top-level metadata of a trace (`trace.json` in format v1). */
+export interface TraceMeta {
+  schemaVersion: number;
+  source: TraceSource;
+  task: Task;
+  endReason: EndReason;
+  stopReason?: string;
+  stepCount: number;
+  callCount: number;
+  finalOutput?: unknown;
+  model?: string;
+  tools: ToolSpec[];
+  usage: Usage;
+}
 
 /** `trace.json`: the metadata of a trace, with nothing volatile in it. */
 export type TraceFileRecord = Omit<TraceMeta, 'source'>;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { LLMBackend, LLMRequest, LLMResponse } from '../llm/types.js';
+import type { LLMBackend, LLMRequest, LLMResponse } from '../core/llm.js';
 import type { Hook } from '../loop/hooks.js';
 import { LoopletError } from '../util/errors.js';
 import { RecordedLLMError, ReplayDivergenceError, ReplayExhaustedError } from './errors.js';

@@ -1,6 +1,6 @@
-import type { LLMRequest, ToolSpec } from '../llm/types.js';
-import type { Message } from '../loop/types.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../core/canonical-json.js';
+import type { LLMRequest, ToolSpec } from '../core/llm.js';
+import type { Message } from '../core/types.js';
 import { type CallRecord, requestOptionsOf, type TraceCall } from './records.js';
 import type { Redactor } from './redaction.js';
 import { CallIdNumbering, normalizeMessage, renderRequest, unifiedDiff } from './request-view.js';

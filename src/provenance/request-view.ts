@@ -1,7 +1,7 @@
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
-import type { ToolSpec } from '../llm/types.js';
-import type { Message } from '../loop/types.js';
-import { canonicalJsonLine } from './canonical-json.js';
+import { canonicalJsonLine } from '../core/canonical-json.js';
+import type { ToolSpec } from '../core/llm.js';
+import type { Message } from '../core/types.js';
 
 /** A model request in the form traces compare and show: messages, tools, other options. */
 export interface RequestView {

@@ -1,4 +1,4 @@
-import type { LLMBackend } from '../llm/types.js';
+import type { LLMBackend } from '../core/llm.js';
 import { openTrace } from './read-trace.js';
 import type { RedactSetting } from './redaction.js';
 import { ReplayLLM } from './replay.js';

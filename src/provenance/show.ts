@@ -1,8 +1,8 @@
+import { canonicalJsonLine } from '../core/canonical-json.js';
+import type { StepData } from '../core/step.js';
+import type { ToolResult } from '../core/types.js';
 import { formatTask } from '../loop/prompt.js';
-import type { StepData } from '../loop/step.js';
-import type { ToolResult } from '../loop/types.js';
 import { oneLine } from '../util/text.js';
-import { canonicalJsonLine } from './canonical-json.js';
 import { TraceReadError } from './errors.js';
 import type { CallRecord } from './records.js';
 import { renderMessage, renderTools } from './request-view.js';

@@ -1,23 +1,21 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { LLMBackend, ToolSpec } from '../llm/types.js';
+import { canonicalJson } from '../core/canonical-json.js';
+import type { LLMBackend, ToolSpec } from '../core/llm.js';
+import type { LoopState, Tool } from '../core/state.js';
+import type { Clock } from '../core/types.js';
 import type { Hook } from '../loop/hooks.js';
 import type { RunResult } from '../loop/result.js';
 import { defaultClock } from '../loop/runtime.js';
-import type { LoopState } from '../loop/state.js';
-import type { Clock } from '../loop/types.js';
-import type { Tool } from '../tools/define-tool.js';
 import { LoopletError } from '../util/errors.js';
 import { type DirFile, writeDirAtomic } from './atomic-dir.js';
-import { canonicalJson } from './canonical-json.js';
 import { TraceWriteError } from './errors.js';
 import { ARTIFACTS_FILE, callFile, EXPECTED_FILE, stepFile, TRACE_FILE, VOLATILE_FILE } from './layout.js';
 import { CallLog } from './recording-llm.js';
 import type { CallRecord, RequestRecord, TraceFileRecord, VolatileRecord } from './records.js';
-import { stepRecordOf } from './records.js';
+import { stepRecordOf, TRACE_SCHEMA_VERSION } from './records.js';
 import { createRedactor, type Redactor, type RedactSetting } from './redaction.js';
-import { TRACE_SCHEMA_VERSION } from './types.js';
 
 /** The options of {@link ProvenanceSink}. */
 export interface ProvenanceSinkOptions {

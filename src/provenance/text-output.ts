@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import pc from 'picocolors';
+import { canonicalJsonLine } from '../core/canonical-json.js';
 import { oneLine } from '../util/text.js';
-import { canonicalJsonLine } from './canonical-json.js';
 
 /** The colour functions `show`, `diff` and `validate` print with (all identity when plain). */
 export type Colors = ReturnType<typeof pc.createColors>;

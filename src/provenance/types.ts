@@ -1,28 +1,5 @@
-import type { ToolSpec } from '../llm/types.js';
-import type { StepData } from '../loop/step.js';
-import type { EndReason, Task, Usage } from '../loop/types.js';
-import type { CallRecord, TraceCall, VolatileRecord } from './records.js';
-
-/** The trace format version this package writes. Readers migrate older versions and reject newer ones. */
-export const TRACE_SCHEMA_VERSION = 1;
-
-/** Where a trace came from: written by this package, or a Python looplet 0.3 trace directory. */
-export type TraceSource = 'looplet' | 'python-looplet';
-
-/** The top-level metadata of a trace (`trace.json` in format v1). */
-export interface TraceMeta {
-  schemaVersion: number;
-  source: TraceSource;
-  task: Task;
-  endReason: EndReason;
-  stopReason?: string;
-  stepCount: number;
-  callCount: number;
-  finalOutput?: unknown;
-  model?: string;
-  tools: ToolSpec[];
-  usage: Usage;
-}
+import type { StepData } from '../core/step.js';
+import type { CallRecord, TraceCall, TraceMeta, VolatileRecord } from './records.js';
 
 /**
  * A trace directory opened for reading. Metadata, artifacts and expected data are read eagerly

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { canonicalJson } from '../core/canonical-json.js';
 import type { EvalStatus } from '../evals/types.js';
-import { canonicalJson } from '../provenance/canonical-json.js';
 import { LoopletError } from '../util/errors.js';
 import { writeFileAtomic } from './files.js';
 import { REPORT_SCHEMA_VERSION, type RunSummary } from './summary.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
+import type { Tool } from '../core/state.js';
 import { composeHooks, type Hook } from '../loop/hooks.js';
-import type { Tool } from '../tools/define-tool.js';
 import { errorMessage, LoopletError } from '../util/errors.js';
 import { associativityLaw, identityLaw } from './equivalence-laws.js';
 import type { HookLaw, LawContext, LawName } from './law.js';

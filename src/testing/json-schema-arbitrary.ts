@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { compileSchema, type JsonSchema, type ValidationOutcome } from '../tools/schema.js';
+import type { JsonSchema, ValidationOutcome } from '../core/schema.js';
+import { compileSchema } from '../tools/schema.js';
 import { LoopletError } from '../util/errors.js';
 
 /** A schema the arbitraries cannot generate values for. */

@@ -1,6 +1,6 @@
 import type fc from 'fast-check';
+import type { Tool } from '../core/state.js';
 import type { Hook } from '../loop/hooks.js';
-import type { Tool } from '../tools/define-tool.js';
 import { hookFromSpec } from './hook-spec.js';
 import { type HookSource, type Observation, observeRun } from './observe.js';
 import type { LawScenario } from './scenario.js';

@@ -1,11 +1,12 @@
+import type { LLMBackend, LLMRequest, LLMResponse } from '../core/llm.js';
+import type { Tool } from '../core/state.js';
+import type { StepData } from '../core/step.js';
+import type { EndReason, Message, ToolCall, Usage } from '../core/types.js';
 import { ScriptedLLM } from '../llm/scripted.js';
-import type { LLMBackend, LLMRequest, LLMResponse } from '../llm/types.js';
 import { agentLoop } from '../loop/agent-loop.js';
 import { HOOK_METHODS, type Hook, HookError } from '../loop/hooks.js';
 import { fixedClock, sequentialIds } from '../loop/runtime.js';
-import type { StepData } from '../loop/step.js';
-import type { EndReason, Message, ToolCall, Usage } from '../loop/types.js';
-import { defineTool, type Tool } from '../tools/define-tool.js';
+import { defineTool } from '../tools/define-tool.js';
 import { errorMessage } from '../util/errors.js';
 import { isPromiseLike } from '../util/maybe-async.js';
 import type { ScriptTurn } from './script-arbitraries.js';

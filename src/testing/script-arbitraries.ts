@@ -1,6 +1,6 @@
 import fc from 'fast-check';
+import type { Usage } from '../core/types.js';
 import type { ScriptedTurn } from '../llm/scripted.js';
-import type { Usage } from '../loop/types.js';
 import { DONE_TOOL_NAME, doneTool } from '../tools/done-tool.js';
 import { type CallValidity, type ToolShape, toolCall } from './tool-arbitraries.js';
 

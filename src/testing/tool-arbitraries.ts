@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { ToolCall, ToolError, ToolResult } from '../loop/types.js';
-import type { JsonSchema } from '../tools/schema.js';
+import type { JsonSchema } from '../core/schema.js';
+import type { ToolCall, ToolError, ToolResult } from '../core/types.js';
 import { breakers, SchemaArbitraryError, syncValidator, valuesOf } from './json-schema-arbitrary.js';
 
 /** A tool as the arbitraries need it: a name and the JSON Schema of its arguments (any `defineTool` result). */

@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
+import type { LLMBackend } from '../core/llm.js';
+import type { Tool } from '../core/state.js';
 import { ScriptedLLM } from '../llm/scripted.js';
-import type { LLMBackend } from '../llm/types.js';
 import { agentLoop } from '../loop/agent-loop.js';
 import type { RunResult } from '../loop/result.js';
 import { fixedClock, sequentialIds } from '../loop/runtime.js';
 import { ProvenanceSink } from '../provenance/sink.js';
-import type { Tool } from '../tools/define-tool.js';
 import { hookSpec } from './hook-arbitraries.js';
 import { type HookSpec, hookFromSpec } from './hook-spec.js';
 import { defaultLawTools } from './observe.js';

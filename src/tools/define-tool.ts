@@ -1,24 +1,6 @@
-import type { LoopState } from '../loop/state.js';
-import type { ToolCall } from '../loop/types.js';
-import {
-  type CompiledSchema,
-  compileSchema,
-  type JsonSchema,
-  type ParameterSchema,
-  ToolDefinitionError,
-} from './schema.js';
-
-/** What a tool's `run` receives besides its arguments. */
-export interface ToolContext {
-  /** Aborted when the run is aborted: long-running tools should stop. */
-  signal: AbortSignal;
-  /** The call being run (id, name, arguments as validated). */
-  call: ToolCall;
-  /** The loop's state (task, steps so far, `data` scratch space). */
-  state: LoopState;
-  /** 1-based step number. */
-  step: number;
-}
+import type { JsonSchema, ParameterSchema } from '../core/schema.js';
+import type { Tool, ToolContext } from '../core/state.js';
+import { compileSchema, ToolDefinitionError } from './schema.js';
 
 /** The options of {@link defineTool}. */
 export interface ToolOptions<Args extends Record<string, unknown>, Output> {
@@ -33,18 +15,6 @@ export interface ToolOptions<Args extends Record<string, unknown>, Output> {
   run: (args: Args, context: ToolContext) => Output | Promise<Output>;
   /** True when calls may run at the same time as other concurrent calls of the same response. */
   concurrent?: boolean;
-}
-
-/** A defined tool: what `agentLoop({ tools })` takes. */
-export interface Tool<Args extends Record<string, unknown> = Record<string, unknown>, Output = unknown> {
-  readonly name: string;
-  readonly description: string;
-  readonly concurrent: boolean;
-  /** The JSON Schema the model is shown. */
-  readonly jsonSchema: JsonSchema;
-  /** Validates model-supplied arguments. */
-  readonly schema: CompiledSchema;
-  readonly run: (args: Args, context: ToolContext) => Output | Promise<Output>;
 }
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;

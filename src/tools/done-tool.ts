@@ -1,5 +1,6 @@
-import { defineTool, type Tool } from './define-tool.js';
-import type { ParameterSchema } from './schema.js';
+import type { ParameterSchema } from '../core/schema.js';
+import type { Tool } from '../core/state.js';
+import { defineTool } from './define-tool.js';
 
 /** The name of the built-in done tool. */
 export const DONE_TOOL_NAME = 'done';

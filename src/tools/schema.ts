@@ -2,18 +2,8 @@ import type { StandardJSONSchemaV1, StandardSchemaV1 } from '@standard-schema/sp
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { FormatsPlugin } from 'ajv-formats';
 import addFormatsModule from 'ajv-formats';
+import type { CompiledSchema, JsonSchema, ParameterSchema } from '../core/schema.js';
 import { LoopletError } from '../util/errors.js';
-
-/** A JSON Schema object (draft 2020-12 subset that ajv understands). */
-export type JsonSchema = Record<string, unknown>;
-
-/** What a tool accepts as `parameters`: a JSON Schema or any Standard Schema (zod, valibot, arktype…). */
-export type ParameterSchema = JsonSchema | StandardSchemaV1;
-
-/** The outcome of validating arguments: the (possibly transformed) value, or readable issues. */
-export type ValidationOutcome =
-  | { ok: true; value: Record<string, unknown> }
-  | { ok: false; issues: string[] };
 
 /** Thrown when a tool is defined with a schema looplet cannot use. */
 export class ToolDefinitionError extends LoopletError {
@@ -37,12 +27,6 @@ function ajv(): Ajv {
 
 export function isStandardSchema(schema: unknown): schema is StandardSchemaV1 {
   return typeof schema === 'object' && schema !== null && '~standard' in schema;
-}
-
-/** A compiled validator plus the JSON Schema the model is shown. */
-export interface CompiledSchema {
-  jsonSchema: JsonSchema;
-  validate(args: unknown): ValidationOutcome | Promise<ValidationOutcome>;
 }
 
 /**

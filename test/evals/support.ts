@@ -1,7 +1,9 @@
 // Shared inputs for the evals tests: real scripted runs and small in-memory traces.
+
+import type { StepData } from '../../src/core/step.js';
 import { agentLoop, defineTool, fixedClock, ScriptedLLM, sequentialIds } from '../../src/index.js';
-import type { StepData } from '../../src/loop/step.js';
-import type { Trace, TraceMeta } from '../../src/provenance/types.js';
+import type { TraceMeta } from '../../src/provenance/records.js';
+import type { Trace } from '../../src/provenance/types.js';
 
 export const greet = defineTool({
   name: 'greet',

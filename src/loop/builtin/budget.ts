@@ -1,8 +1,8 @@
+import type { LoopState } from '../../core/state.js';
+import type { Step } from '../../core/step.js';
+import type { Usage } from '../../core/types.js';
 import { type HookDecision, inject, stop } from '../decision.js';
 import type { Hook } from '../hooks.js';
-import type { LoopState } from '../state.js';
-import type { Step } from '../step.js';
-import type { Usage } from '../types.js';
 import { HookConfigError } from './errors.js';
 
 /** Where a budget stands, given to a custom warning message. */

@@ -1,4 +1,4 @@
-import { addUsage, type Message } from '../types.js';
+import { addUsage, type Message } from '../../core/types.js';
 import { CompactionError, type CompactionInput, type CompactionStrategyFn } from './compaction.js';
 import { splitConversation, splitTurns } from './conversation.js';
 import { HookConfigError } from './errors.js';

@@ -1,8 +1,8 @@
-import type { LLMBackend } from '../../llm/types.js';
+import type { LLMBackend } from '../../core/llm.js';
+import type { LoopState } from '../../core/state.js';
+import type { Message } from '../../core/types.js';
 import { LoopletError } from '../../util/errors.js';
 import type { Hook } from '../hooks.js';
-import type { LoopState } from '../state.js';
-import type { Message } from '../types.js';
 import { conversationChars, messageChars, splitConversation, toolPairingProblem } from './conversation.js';
 import { HookConfigError } from './errors.js';
 

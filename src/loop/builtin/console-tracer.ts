@@ -1,9 +1,9 @@
 import pc from 'picocolors';
+import type { Step } from '../../core/step.js';
+import type { EndReason } from '../../core/types.js';
 import type { Hook } from '../hooks.js';
 import { toolResultContent } from '../prompt.js';
 import type { RunResult } from '../result.js';
-import type { Step } from '../step.js';
-import type { EndReason } from '../types.js';
 
 const CONTINUATION = '      ';
 

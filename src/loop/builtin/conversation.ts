@@ -1,4 +1,4 @@
-import type { Message } from '../types.js';
+import type { Message } from '../../core/types.js';
 
 /**
  * A conversation cut where compaction may cut it. `head` is what every strategy keeps: the

@@ -1,10 +1,10 @@
+import type { LoopState } from '../../core/state.js';
+import type { ToolCall } from '../../core/types.js';
 import { DONE_TOOL_NAME } from '../../tools/done-tool.js';
 import { errorMessage } from '../../util/errors.js';
 import { andThen, isPromiseLike, type MaybePromise } from '../../util/maybe-async.js';
 import { deny, type HookDecision } from '../decision.js';
 import type { Hook } from '../hooks.js';
-import type { LoopState } from '../state.js';
-import type { ToolCall } from '../types.js';
 import { HookConfigError } from './errors.js';
 
 /** What a permission predicate or approver is told about the call being checked. */

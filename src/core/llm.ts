@@ -1,5 +1,5 @@
-import type { Message, ToolCall, Usage } from '../loop/types.js';
-import type { JsonSchema } from '../tools/schema.js';
+import type { JsonSchema } from './schema.js';
+import type { Message, ToolCall, Usage } from './types.js';
 
 /** A tool as the model is shown it. */
 export interface ToolSpec {
