@@ -65,7 +65,7 @@ export {
   SKIP_TAG,
   selectEvals,
 } from './marks.js';
-export { DEFAULT_THRESHOLD, FAIL_LABELS, normalizeReturn, PASS_LABELS } from './normalize.js';
+export { DEFAULT_THRESHOLD, FAIL_LABELS, normalizeReturn, PASS_LABELS, SKIP_LABELS } from './normalize.js';
 export {
   DEFAULT_EVAL_TIMEOUT_MS,
   effectiveThreshold,
