@@ -10,9 +10,9 @@ export {
   type RunCaseOptions,
   runCase,
 } from './case-runner.js';
+export { CASE_SCHEMA } from './case-schema.js';
 export {
   CASE_FILE_PATTERNS,
-  CASE_SCHEMA,
   type CaseTurn,
   type EvalCase,
   loadCaseFile,
@@ -74,6 +74,14 @@ export {
   runEval,
   runEvals,
 } from './run.js';
+export {
+  type CaseData,
+  type CaseFormat,
+  type SaveCaseOptions,
+  type SaveCasesOptions,
+  saveCase,
+  saveCases,
+} from './save-cases.js';
 export type {
   CaseMode,
   CollectorError,
