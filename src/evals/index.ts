@@ -82,6 +82,7 @@ export {
   saveCase,
   saveCases,
 } from './save-cases.js';
+export { type FormatTranscriptOptions, formatTranscript } from './transcript.js';
 export type {
   CaseMode,
   CollectorError,
