@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { contextFromRun, contextFromTrace, formatTranscript } from '../../src/evals/index.js';
@@ -52,7 +53,11 @@ describe('formatTranscript', () => {
       },
       { toolCalls: [{ name: 'done', args: { summary: 'tea costs 4; cake price unknown' } }] },
     ]);
-    expect(formatTranscript({ context: ctx })).toBe(
+    const text = formatTranscript({ context: ctx });
+    // docs/evals.md shows this very output.
+    const docs = readFileSync(new URL('../../docs/evals.md', import.meta.url), 'utf8');
+    expect(/### Transcripts for judges[\s\S]*?```text\n([\s\S]*?)\n```/.exec(docs)?.[1]).toBe(text);
+    expect(text).toBe(
       [
         '═══ SESSION LOG ═══',
         'Task: What do tea and cake cost together?',
