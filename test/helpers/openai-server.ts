@@ -32,6 +32,14 @@ export interface QueuedResponse {
   body?: string;
   /** Never answer (until the server closes): for timeouts and aborts. */
   hang?: boolean;
+  /**
+   * Misbehave once the headers and the first `afterBytes` bytes of the body (default 0) are sent:
+   * `stall` sends nothing more and keeps the connection open, `cut` destroys the connection.
+   * `drop` destroys the connection before sending anything, headers included.
+   */
+  fault?: { kind: 'stall' | 'cut' | 'drop'; afterBytes?: number };
+  /** Send the body one byte at a time, this many ms apart (a server that trickles). */
+  trickleMs?: number;
 }
 
 /** A request the server received. */
@@ -86,8 +94,11 @@ export async function startOpenAIServer(): Promise<OpenAITestServer> {
       const isSse = next.file?.endsWith('.sse') ?? false;
       const headers = { 'content-type': isSse ? 'text/event-stream' : 'application/json', ...next.headers };
       const content = next.file !== undefined ? fixtureText(next.file) : (next.body ?? '');
-      const chunks = isSse ? content.split(/(?<=\n\n)/) : [content];
-      send(res, next.status ?? 200, headers, chunks);
+      const status = next.status ?? 200;
+      if (next.fault) misbehave(res, status, headers, Buffer.from(content), next.fault);
+      else if (next.trickleMs !== undefined)
+        trickle(res, status, headers, Buffer.from(content), next.trickleMs);
+      else send(res, status, headers, isSse ? content.split(/(?<=\n\n)/) : [content]);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -113,6 +124,48 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.writeHead(status, headers);
   for (const chunk of chunks) res.write(chunk);
   res.end();
+}
+
+function misbehave(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: Buffer,
+  fault: NonNullable<QueuedResponse['fault']>,
+): void {
+  if (fault.kind === 'drop') {
+    res.socket?.destroy();
+    return;
+  }
+  // A content-length promises more than will come, so a client cannot mistake the end for a complete body.
+  res.writeHead(status, { ...headers, 'content-length': String(body.length) });
+  res.flushHeaders();
+  // Destroyed once the bytes before the cut are flushed, so the client sees them first.
+  res.write(body.subarray(0, fault.afterBytes ?? 0), () => {
+    if (fault.kind === 'cut') res.destroy();
+  });
+}
+
+function trickle(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: Buffer,
+  ms: number,
+): void {
+  res.writeHead(status, { ...headers, 'content-length': String(body.length) });
+  res.flushHeaders();
+  let at = 0;
+  const timer = setInterval(() => {
+    if (at >= body.length || res.destroyed) {
+      clearInterval(timer);
+      if (!res.destroyed) res.end();
+      return;
+    }
+    res.write(body.subarray(at, at + 1));
+    at += 1;
+  }, ms);
+  res.on('close', () => clearInterval(timer));
 }
 
 /**
