@@ -3,11 +3,12 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsBase } from 'openai
 import type { LLMBackend, LLMRequest, LLMResponse } from '../core/llm.js';
 import { type Attempt, readBodyText, runAttempts } from './attempts.js';
 import { type CallLimits, DEFAULT_CALL_LIMITS, resolveCallLimits } from './call-limits.js';
+import { checkBaseURL, nonEmpty } from './config.js';
 import { LLMConfigError, LLMResponseError, MissingEnvError } from './errors.js';
 import { classifyOpenAIError } from './openai-errors.js';
 import { excerpt, fromChatCompletion, toChatMessages, toChatTools } from './openai-messages.js';
 import { loadOpenAISdk, type OpenAISdk } from './openai-sdk.js';
-import { refuseCredentialsInURL, secretScrubber, withoutCredentials } from './secrets.js';
+import { secretScrubber, withoutCredentials } from './secrets.js';
 
 /**
  * The API key sent when `OPENAI_BASE_URL` (or `baseURL`) is set but no key is: local servers
@@ -255,11 +256,7 @@ export class OpenAIBackend implements LLMBackend {
 
 function checkedBaseURL(baseURL: string | undefined): string {
   if (baseURL === undefined) return OPENAI_BASE_URL;
-  if (!isHttpUrl(baseURL))
-    throw new LLMConfigError({
-      message: `baseURL ${JSON.stringify(withoutCredentials(baseURL))} is not an http(s) URL; use the server root with its /v1, e.g. http://localhost:11434/v1`,
-    });
-  refuseCredentialsInURL({ url: baseURL, option: 'baseURL' });
+  checkBaseURL({ url: baseURL, example: 'http://localhost:11434/v1 (with its /v1)' });
   return baseURL;
 }
 
@@ -287,14 +284,4 @@ function reasoningDelta(chunk: ChatCompletionChunk): string {
   const delta = chunk.choices[0]?.delta as Record<string, unknown> | undefined;
   const value = delta?.reasoning ?? delta?.reasoning_content;
   return typeof value === 'string' ? value : '';
-}
-
-function isHttpUrl(text: string): boolean {
-  if (!URL.canParse(text)) return false;
-  const { protocol } = new URL(text);
-  return protocol === 'http:' || protocol === 'https:';
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value;
 }

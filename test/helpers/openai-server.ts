@@ -1,5 +1,6 @@
 // A real HTTP server on 127.0.0.1 that plays an OpenAI-compatible API from fixture files, so the
-// OpenAI backend is tested through the real SDK, its retries, its SSE parser and real sockets.
+// OpenAI backend is tested through the real SDK, its SSE parser and real sockets; it misbehaves on
+// request (stalls, trickles, cuts). The Anthropic backend's tests use it with their own fixtures.
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,9 +9,12 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 /** `fixtures/openai/` in this repository. */
 export const OPENAI_FIXTURES = new URL('../../fixtures/openai/', import.meta.url);
 
-/** Reads a fixture under `fixtures/openai/` as text. */
-export function fixtureText(file: string): string {
-  return readFileSync(new URL(file, OPENAI_FIXTURES), 'utf8');
+/** `fixtures/anthropic/` in this repository. */
+export const ANTHROPIC_FIXTURES = new URL('../../fixtures/anthropic/', import.meta.url);
+
+/** Reads a fixture under `fixtures/openai/` (or another fixture directory) as text. */
+export function fixtureText(file: string, dir: URL = OPENAI_FIXTURES): string {
+  return readFileSync(new URL(file, dir), 'utf8');
 }
 
 /** Reads and parses a JSON fixture under `fixtures/openai/`. */
@@ -53,8 +57,10 @@ export interface RecordedRequest {
 }
 
 export interface OpenAITestServer {
-  /** `http://127.0.0.1:<port>/v1`, what a client takes as its base URL. */
+  /** `http://127.0.0.1:<port>/v1`, what an OpenAI client takes as its base URL. */
   readonly baseURL: string;
+  /** `http://127.0.0.1:<port>`, the server root (what an Anthropic client takes). */
+  readonly origin: string;
   /** Every request received, in order (also those that found the queue empty). */
   readonly requests: RecordedRequest[];
   /** Adds answers to the end of the queue. */
@@ -65,8 +71,15 @@ export interface OpenAITestServer {
   close(): Promise<void>;
 }
 
-/** Starts a server on 127.0.0.1 with a free port. A request that finds the queue empty gets a 418 that is never retried. */
-export async function startOpenAIServer(): Promise<OpenAITestServer> {
+/**
+ * Starts a server on 127.0.0.1 with a free port, serving `file`s from `fixtures` (default
+ * `fixtures/openai/`). A request that finds the queue empty gets a 418 that is never retried.
+ */
+export async function startOpenAIServer({
+  fixtures = OPENAI_FIXTURES,
+}: {
+  fixtures?: URL;
+} = {}): Promise<OpenAITestServer> {
   const queue: QueuedResponse[] = [];
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
@@ -93,7 +106,7 @@ export async function startOpenAIServer(): Promise<OpenAITestServer> {
       if (next.hang) return;
       const isSse = next.file?.endsWith('.sse') ?? false;
       const headers = { 'content-type': isSse ? 'text/event-stream' : 'application/json', ...next.headers };
-      const content = next.file !== undefined ? fixtureText(next.file) : (next.body ?? '');
+      const content = next.file !== undefined ? fixtureText(next.file, fixtures) : (next.body ?? '');
       const status = next.status ?? 200;
       if (next.fault) misbehave(res, status, headers, Buffer.from(content), next.fault);
       else if (next.trickleMs !== undefined)
@@ -105,6 +118,7 @@ export async function startOpenAIServer(): Promise<OpenAITestServer> {
   const { port } = server.address() as AddressInfo;
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
+    origin: `http://127.0.0.1:${port}`,
     requests,
     enqueue: (...responses) => {
       queue.push(...responses);
@@ -173,10 +187,10 @@ function trickle(
  * after each test, that every queued response was served. The returned object forwards to the
  * running server, so tests use it as the server itself.
  */
-export function useOpenAIServer(): OpenAITestServer {
+export function useOpenAIServer(options: { fixtures?: URL } = {}): OpenAITestServer {
   let server: OpenAITestServer | undefined;
   beforeAll(async () => {
-    server = await startOpenAIServer();
+    server = await startOpenAIServer(options);
   });
   afterAll(() => server?.close());
   afterEach(() => {
