@@ -135,6 +135,13 @@ describe('AnthropicBackend time limits, aborts and connections', () => {
     expect((await backend().generate(ask)).text).toContain('Claude');
   });
 
+  it('a body over 64 MiB: LLMResponseError, read no further', async () => {
+    server.enqueue({ body: `{"content":"${'x'.repeat(65 * 1024 * 1024)}"}` });
+    const error = await failure(backend().generate(ask));
+    expect(error.code).toBe('LLM_BAD_RESPONSE');
+    expect(error.message).toContain('larger than 64 MiB');
+  });
+
   it('a connection dropped before the answer is retried', async () => {
     server.enqueue({ fault: { kind: 'drop' } }, { file: 'claude.text.json' });
     const response = await backend({ maxRetries: 1 }).generate(ask);
