@@ -53,8 +53,8 @@ export async function runAttempts<T>({
   attempt: (attempt: Attempt) => Promise<T>;
   classify: (error: unknown, attempt: Attempt) => Failure;
 }): Promise<T> {
-  const messages = new Messages({ where, limits });
-  if (signal?.aborted) throw messages.aborted({ attempts: undefined, stage: 'before it was sent' });
+  const errors = new StopErrors({ where, limits });
+  if (signal?.aborted) throw errors.aborted({ attempts: undefined, stage: 'before it was sent' });
   const call = new AbortController();
   const onAbort = () => call.abort(new Stop('aborted'));
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -74,7 +74,7 @@ export async function runAttempts<T>({
           const stopped = current;
           failure = {
             retryable: retry,
-            error: ({ note }) => messages.stopped({ stop, attempt: stopped, note }),
+            error: ({ note }) => errors.stopped({ stop, attempt: stopped, note }),
           };
         } else failure = classify(error, current);
       } finally {
@@ -92,7 +92,7 @@ export async function runAttempts<T>({
         });
       await sleep(wait, call.signal);
       const stop: unknown = call.signal.reason;
-      if (call.signal.aborted && stop instanceof Stop) throw messages.waiting({ stop, attempts: number });
+      if (call.signal.aborted && stop instanceof Stop) throw errors.waiting({ stop, attempts: number });
     }
   } finally {
     clearTimeout(totalTimer);
@@ -156,8 +156,8 @@ class AttemptClock implements Attempt {
   }
 }
 
-/** The messages of calls that looplet itself stopped. */
-class Messages {
+/** The errors of calls that looplet itself stopped: aborted, timed out, stalled. */
+class StopErrors {
   readonly #where: string;
   readonly #limits: CallLimits;
 
