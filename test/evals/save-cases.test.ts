@@ -169,22 +169,26 @@ describe('saveCase → loadCases → saveCase, for any case', () => {
     { requiredKeys: ['id'] },
   );
 
-  it('reads back the same case and writes the same bytes again (YAML and JSON)', async () => {
-    let round = 0;
-    await fc.assert(
-      fc.asyncProperty(item, fc.constantFrom<CaseFormat>('yaml', 'json'), async (generated, format) => {
-        const dir = join(temp.path, String(round++));
-        const file = await saveCase({ dir, case: generated, format });
-        const text = await readFile(file, 'utf8');
-        const [loaded] = await loadCases({ dir });
-        expect(loaded?.id).toBe(generated.id);
-        expect(loaded?.expected).toEqual(generated.expected ?? {});
-        expect(loaded?.marks).toEqual(generated.marks ?? []);
-        expect(loaded?.task).toEqual(generated.task ?? { goal: '' });
-        await saveCase({ dir, case: loaded!, format });
-        expect(await readFile(file, 'utf8')).toBe(text);
-      }),
-      params('light'),
-    );
-  }, TIMEOUT);
+  it(
+    'reads back the same case and writes the same bytes again (YAML and JSON)',
+    async () => {
+      let round = 0;
+      await fc.assert(
+        fc.asyncProperty(item, fc.constantFrom<CaseFormat>('yaml', 'json'), async (generated, format) => {
+          const dir = join(temp.path, String(round++));
+          const file = await saveCase({ dir, case: generated, format });
+          const text = await readFile(file, 'utf8');
+          const [loaded] = await loadCases({ dir });
+          expect(loaded?.id).toBe(generated.id);
+          expect(loaded?.expected).toEqual(generated.expected ?? {});
+          expect(loaded?.marks).toEqual(generated.marks ?? []);
+          expect(loaded?.task).toEqual(generated.task ?? { goal: '' });
+          await saveCase({ dir, case: loaded!, format });
+          expect(await readFile(file, 'utf8')).toBe(text);
+        }),
+        params('light'),
+      );
+    },
+    TIMEOUT,
+  );
 });
