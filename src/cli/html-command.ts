@@ -32,17 +32,10 @@ export async function writeDiffHtml({
   return page.differences === 0 ? EXIT.ok : EXIT.failed;
 }
 
-/**
- * Writes a page to `--out` (default `fallback` in the current directory), or to stdout with
- * `--out -`, and says where it went.
- */
+/** Writes a page to `--out` (default `fallback` in the current directory) and says where it went. */
 async function writeHtmlPage({ html, out, fallback }: { html: string; out: unknown; fallback: string }) {
   if (out !== undefined && (typeof out !== 'string' || out === ''))
-    throw new UsageError('--out needs a file name (or - for stdout)');
-  if (out === '-') {
-    process.stdout.write(html);
-    return;
-  }
+    throw new UsageError('--out needs a file name');
   const { writeFileAtomic } = await import('../report/files.js');
   const file = path.resolve(out ?? fallback);
   await writeFileAtomic({ file, content: html });

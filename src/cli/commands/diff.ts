@@ -13,7 +13,7 @@ export const diffCommand: CommandModule = {
       .option('--include-volatile', 'Also compare volatile.json (times, durations, run id, host)')
       .option('--json', 'Print JSON instead of text')
       .option('--html', 'Write both traces side by side, step-aligned, as one HTML page instead (see --out)')
-      .option('--out <file>', 'With --html: the page to write (default: looplet-diff.html; - for stdout)')
+      .option('--out <file>', 'With --html: the page to write (default: looplet-diff.html)')
       .example('looplet diff traces/greeter/alice /tmp/alice-after-change')
       .example('looplet diff --html traces/greeter/alice /tmp/alice-after-change --out diff.html')
       .action((a: string, b: string, flags: { includeVolatile?: boolean; json?: boolean } & HtmlFlags) =>

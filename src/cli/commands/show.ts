@@ -15,7 +15,7 @@ export const showCommand: CommandModule = {
       .option('--prompts', 'Also show what the model was sent and what it answered')
       .option('--json', 'Print JSON instead of text')
       .option('--html', 'Write the trace as one self-contained HTML page instead (see --out)')
-      .option('--out <file>', 'With --html: the page to write (default: looplet-trace.html; - for stdout)')
+      .option('--out <file>', 'With --html: the page to write (default: looplet-trace.html)')
       .example('looplet show traces/greeter/alice')
       .example('looplet show traces/greeter/alice --step 2 --prompts')
       .example('looplet show --html traces/greeter/alice --out alice.html')

@@ -98,6 +98,10 @@ export function Matrix({
             placeholder="filter runs (press /)"
             value={filter.text}
             onInput={(event) => update({ text: event.currentTarget.value })}
+            onKeyDown={(event) => {
+              // Esc empties the filter (and the page's key handler leaves the field).
+              if (event.key === 'Escape') update({ text: '' });
+            }}
           />
         </label>
         <label>
@@ -175,7 +179,7 @@ export function Matrix({
           </thead>
           <tbody>
             {rows.slice(0, count).map(({ run, index }) => (
-              <tr key={run.id} class="matrix-row" onClick={() => open(run.id)}>
+              <tr key={run.id} class="matrix-row" data-run={run.id} onClick={() => open(run.id)}>
                 <th class="run-col" scope="row">
                   <a
                     href={runHref(run.id)}
@@ -200,6 +204,7 @@ export function Matrix({
                   return (
                     <td
                       key={item.name}
+                      data-eval={item.name}
                       class={outcome ? `cell status-${outcome.status}` : 'cell empty'}
                       title={outcome && cellTitle(item.name, outcome)}
                     >
