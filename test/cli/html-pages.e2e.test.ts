@@ -59,6 +59,29 @@ describe('looplet show --html', () => {
     await page.close();
   });
 
+  it('shows markup in a trace as text: nothing in a trace runs or loads', async () => {
+    const hostile =
+      '<img src=x onerror="document.title=\'pwned\'"></script><script>document.title="pwned"</script>';
+    const dir = path.join(tempDir(), 'hostile');
+    await recordRun({
+      dir,
+      task: { goal: hostile },
+      llm: new ScriptedLLM([
+        { text: hostile, toolCalls: [{ name: 'greet', args: { name: hostile } }] },
+        { text: 'done' },
+      ]),
+    });
+    const cwd = tempDir();
+    expect((await looplet(['show', '--html', dir, '--out', 'hostile.html'], cwd)).code).toBe(0);
+    const { page, watch } = await open(path.join(cwd, 'hostile.html'));
+    await expect(page.locator('#step-1 .model-text').textContent()).resolves.toContain(hostile);
+    await expect(page.locator('#step-1 .call-ok').textContent()).resolves.toContain(`Hello, ${hostile}!`);
+    await expect(page.title()).resolves.not.toContain('pwned');
+    await expect(page.locator('img').count()).resolves.toBe(0);
+    expect(watch).toEqual({ requests: [], errors: [] });
+    await page.close();
+  });
+
   it('fails with the reader’s message on a directory that is no trace, writing nothing', async () => {
     const cwd = tempDir();
     const bad = await looplet(['show', '--html', cwd], cwd);

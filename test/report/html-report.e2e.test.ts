@@ -38,7 +38,10 @@ async function open(
   { dark = false, hash = '' }: { dark?: boolean; hash?: string } = {},
 ): Promise<{ page: Page; watch: PageWatch }> {
   const url = pathToFileURL(file).href;
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: dark ? 'dark' : 'light' });
+  const page = await browser.newPage({
+    viewport: { width: 1280, height: 900 },
+    colorScheme: dark ? 'dark' : 'light',
+  });
   const watch = await watchPage(page, (requested) => requested.split('#')[0] === url);
   await page.goto(`${url}${hash}`);
   await page.locator('main').first().waitFor();
@@ -70,7 +73,8 @@ describe('looplet-report.html', () => {
 
     await expect(page.locator('.verdict h1').textContent()).resolves.toBe(report.verdict.headline);
     const evalNames = [...new Set(report.outcomes.map((outcome) => outcome.name))];
-    for (const name of evalNames) await page.locator('table.evals').getByText(name, { exact: true }).waitFor();
+    for (const name of evalNames)
+      await page.locator('table.evals').getByText(name, { exact: true }).waitFor();
     const runIds = [...new Set(report.outcomes.map((outcome) => outcome.context))];
     expect(runIds).toEqual(['greet/alice-bob', 'greet/carol', 'greet/dave-erin']);
     await expect(page.locator('tr.matrix-row').count()).resolves.toBe(runIds.length);
@@ -92,9 +96,9 @@ describe('looplet-report.html', () => {
     await expect(page.locator('tr.matrix-row').count()).resolves.toBe(runIds.length);
     await expect(page.evaluate(() => document.activeElement?.id)).resolves.not.toBe('filter-text');
     await page.locator('select').first().selectOption('failed');
-    await expect(page.locator('tr.matrix-row').evaluateAll((rows) => rows.map((row) => row.dataset.run))).resolves.toEqual(
-      ['greet/alice-bob'],
-    );
+    await expect(
+      page.locator('tr.matrix-row').evaluateAll((rows) => rows.map((row) => row.dataset.run)),
+    ).resolves.toEqual(['greet/alice-bob']);
     await page.locator('select').first().selectOption('');
 
     // Keyboard: focus the run's link, Enter opens it.
@@ -108,7 +112,9 @@ describe('looplet-report.html', () => {
     await expect(first.locator('.model-text').textContent()).resolves.toContain('Greeting everyone.');
     await expect(page.locator('#step-2 .call-name').textContent()).resolves.toBe('done');
     const verdicts = await page.locator('table.outcomes tbody tr').allTextContents();
-    expect(verdicts).toHaveLength(report.outcomes.filter((outcome) => outcome.context === 'greet/alice-bob').length);
+    expect(verdicts).toHaveLength(
+      report.outcomes.filter((outcome) => outcome.context === 'greet/alice-bob').length,
+    );
     expect(verdicts.find((row) => row.startsWith('eval_no_tool_errors'))).toContain('failed');
     await screenshot(page, SHOTS, 'run', true);
 
@@ -184,19 +190,24 @@ describe('looplet-report.html', () => {
     } as unknown as EvalOutcome;
     const summary = { ...summarize({ outcomes: [outcome] }), runs: [record] };
     const file = path.join(project.dir, 'report.html');
-    await writeFile(file, renderHtmlReport({ summary, verdict: decideVerdict({ summary }), root: project.dir }));
+    await writeFile(
+      file,
+      renderHtmlReport({ summary, verdict: decideVerdict({ summary }), root: project.dir }),
+    );
 
     const { page, watch } = await open(file);
     await page.locator('.count.status-diverged .count-n', { hasText: '1' }).waitFor();
-    await expect(page.locator('tr[data-run="greet/alice"] td[data-eval="eval_greeted_everyone"]').textContent()).resolves.toContain(
-      'diverged',
-    );
+    await expect(
+      page.locator('tr[data-run="greet/alice"] td[data-eval="eval_greeted_everyone"]').textContent(),
+    ).resolves.toContain('diverged');
     await page.getByRole('link', { name: 'greet/alice' }).first().click();
     const divergence = page.locator('section.divergence');
     await divergence.getByText('Diverged at model call 1').waitFor();
     await divergence.getByText('the user/task message changed').waitFor();
     // Side by side: the recorded line (left) and the current one (right) on the same row.
-    const changed = divergence.locator('tr', { has: page.locator('td.line-del') }).filter({ hasText: 'Carol' });
+    const changed = divergence
+      .locator('tr', { has: page.locator('td.line-del') })
+      .filter({ hasText: 'Carol' });
     await expect(changed.locator('td.line-del').first().textContent()).resolves.toContain('Bob');
     await expect(changed.locator('td.line-add').first().textContent()).resolves.toContain('Carol');
     await screenshot(page, SHOTS, 'diverged');
