@@ -112,6 +112,9 @@ describe('looplet show --html', () => {
     await page.getByLabel('go to step').press('Enter');
     await page.locator('#step-200.highlight').waitFor();
     await expect(page.locator('#step-200 .call-ok').textContent()).resolves.toContain('Hello, Person 200!');
+    // A jump renders a page around the step, not every step before it.
+    await expect(page.locator('#step-1').count()).resolves.toBe(0);
+    await page.getByRole('button', { name: /^Show 50 earlier steps/ }).waitFor();
     expect(watch).toEqual({ requests: [], errors: [] });
     await page.close();
   }, 60_000);

@@ -1,49 +1,85 @@
-// Long lists (a thousand runs, ten thousand steps) render a page at a time: the next page when
-// the end of the list scrolls into view, or with the button (for keyboards).
+// Long lists (a thousand runs, ten thousand steps) render a window of items: a page at first,
+// the next page when the end of the window scrolls into view (or with its button, for keyboards),
+// earlier items with the button above. Jumping to an item renders a page around it, not
+// everything before it.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-/**
- * How many of `total` items to render now, and the footer that shows more (place it after the
- * list). `mustShow` forces at least that many (e.g. up to a step someone asked for).
- */
-export function useIncremental({
+interface Range {
+  start: number;
+  end: number;
+}
+
+/** Items shown above the one jumped to, for context. */
+const CONTEXT = 5;
+
+export function useWindow({
   total,
   pageSize,
-  mustShow = 0,
+  anchor,
   noun,
   resetKey,
 }: {
   total: number;
   pageSize: number;
-  mustShow?: number;
+  /** Position of an item that must be shown (e.g. the step in the address); -1 or undefined for none. */
+  anchor?: number;
   noun: string;
-  /** Starts over at one page when this changes (a new filter). */
+  /** Starts over at the first page when this changes (a new filter). */
   resetKey: unknown;
-}): { count: number; footer: ComponentChildren } {
-  const [shown, setShown] = useState(pageSize);
+}): { start: number; end: number; header: ComponentChildren; footer: ComponentChildren } {
+  const around = (at: number | undefined): Range => {
+    const start = at === undefined || at < 0 ? 0 : Math.max(0, at - CONTEXT);
+    return { start, end: start + pageSize };
+  };
+  const [range, setRange] = useState<Range>(() => around(anchor));
+  const lastReset = useRef(resetKey);
+  useEffect(() => {
+    const reset = lastReset.current !== resetKey;
+    lastReset.current = resetKey;
+    setRange((current) => {
+      if (reset) return around(anchor);
+      if (anchor === undefined || anchor < 0 || (anchor >= current.start && anchor < current.end))
+        return current;
+      return around(anchor);
+    });
+  }, [resetKey, anchor, pageSize]);
+  const start = Math.min(range.start, total);
+  const end = Math.min(range.end, total);
+
   const sentinel = useRef<HTMLDivElement>(null);
-  useEffect(() => setShown(pageSize), [resetKey, pageSize]);
-  const count = Math.min(total, Math.max(shown, mustShow));
   useEffect(() => {
     const element = sentinel.current;
-    if (!element || count >= total) return;
+    if (!element || end >= total) return;
     const observer = new IntersectionObserver(
       (entries) => {
-        if (entries.some((entry) => entry.isIntersecting)) setShown(count + pageSize);
+        if (entries.some((entry) => entry.isIntersecting))
+          setRange((current) => ({ ...current, end: end + pageSize }));
       },
       { rootMargin: '600px' },
     );
     observer.observe(element);
     return () => observer.disconnect();
-  }, [count, total, pageSize]);
-  const footer =
-    count < total ? (
-      <div class="more" ref={sentinel}>
-        <button type="button" onClick={() => setShown(count + pageSize)}>
-          Show {Math.min(pageSize, total - count)} more {noun} ({total - count} not shown yet)
+  }, [end, total, pageSize]);
+
+  const header =
+    start > 0 ? (
+      <div class="more">
+        <button
+          type="button"
+          onClick={() => setRange((current) => ({ ...current, start: Math.max(0, start - pageSize) }))}
+        >
+          Show {Math.min(pageSize, start)} earlier {noun} ({start} above)
         </button>
       </div>
     ) : null;
-  return { count, footer };
+  const footer =
+    end < total ? (
+      <div class="more" ref={sentinel}>
+        <button type="button" onClick={() => setRange((current) => ({ ...current, end: end + pageSize }))}>
+          Show {Math.min(pageSize, total - end)} more {noun} ({total - end} not shown yet)
+        </button>
+      </div>
+    ) : null;
+  return { start, end, header, footer };
 }

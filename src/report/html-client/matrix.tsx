@@ -11,7 +11,7 @@ import {
   STATUS_ORDER,
   scoreClass,
 } from './format.js';
-import { useIncremental } from './incremental.js';
+import { useWindow } from './incremental.js';
 import { navigate, runHref } from './route.js';
 
 export interface MatrixFilter {
@@ -76,7 +76,7 @@ export function Matrix({
       picked.sort((a, b) => problems(b.outcomes) - problems(a.outcomes) || byId(a, b));
     return picked;
   }, [page, cells, columns, filter]);
-  const { count, footer } = useIncremental({
+  const { end, footer } = useWindow({
     total: rows.length,
     pageSize: ROW_PAGE,
     noun: 'runs',
@@ -178,7 +178,7 @@ export function Matrix({
             </tr>
           </thead>
           <tbody>
-            {rows.slice(0, count).map(({ run, index }) => (
+            {rows.slice(0, end).map(({ run, index }) => (
               <tr key={run.id} class="matrix-row" data-run={run.id} onClick={() => open(run.id)}>
                 <th class="run-col" scope="row">
                   <a

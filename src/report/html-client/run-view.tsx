@@ -5,7 +5,7 @@ import type { EvalView, OutcomeView, RunData, RunEntry, StepView } from '../html
 import { loadRun } from './data.js';
 import { Divergence } from './divergence.js';
 import { formatMs, formatNumber, formatScore, plural, STATUS_GLYPHS } from './format.js';
-import { useIncremental } from './incremental.js';
+import { useWindow } from './incremental.js';
 import { OVERVIEW_HREF, runHref } from './route.js';
 import { StepCard, stepHasError } from './steps.js';
 import { Fold, StringValue, Value } from './value.js';
@@ -304,10 +304,10 @@ function StepList({ run, target, runId }: { run: RunData; target: number | undef
     [run, onlyErrors],
   );
   const targetPosition = target === undefined ? -1 : steps.findIndex((step) => step.index === target);
-  const { count, footer } = useIncremental({
+  const { start, end, header, footer } = useWindow({
     total: steps.length,
     pageSize: STEP_PAGE,
-    mustShow: targetPosition + 1,
+    anchor: targetPosition,
     noun: 'steps',
     resetKey: steps,
   });
@@ -319,7 +319,7 @@ function StepList({ run, target, runId }: { run: RunData; target: number | undef
       element.scrollIntoView({ block: 'start' });
       element.querySelector('summary')?.focus({ preventScroll: true });
     }
-  }, [target, count]);
+  }, [target, start, end]);
   const errors = useMemo(() => run.steps.filter(stepHasError).length, [run]);
   return (
     <>
@@ -357,8 +357,9 @@ function StepList({ run, target, runId }: { run: RunData; target: number | undef
         </form>
       </div>
       {run.steps.length === 0 && <p class="muted">This run has no steps.</p>}
+      {header}
       <div class="step-list">
-        {steps.slice(0, count).map((step) => (
+        {steps.slice(start, end).map((step) => (
           <StepCard step={step} key={step.index} highlight={step.index === target} />
         ))}
       </div>

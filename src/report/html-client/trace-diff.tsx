@@ -5,7 +5,7 @@ import type { PageData, RunData, TraceDiffView } from '../html/page-data.js';
 import { loadRun } from './data.js';
 import { LayoutToggle } from './divergence.js';
 import { plural } from './format.js';
-import { useIncremental } from './incremental.js';
+import { useWindow } from './incremental.js';
 import { type PatchLayout, PatchView } from './patch.js';
 import { StepCard } from './steps.js';
 
@@ -44,7 +44,7 @@ export function TraceDiff({ page, diff }: { page: PageData; diff: TraceDiffView 
     const all = Array.from({ length: total }, (_, index) => index + 1);
     return onlyDiffering ? all.filter((step) => byStep.has(step)) : all;
   }, [runA, runB, byStep, onlyDiffering]);
-  const { count, footer } = useIncremental({
+  const { end, footer } = useWindow({
     total: stepNumbers.length,
     pageSize: ROW_PAGE,
     noun: 'steps',
@@ -90,7 +90,7 @@ export function TraceDiff({ page, diff }: { page: PageData; diff: TraceDiffView 
       )}
       <section aria-label="Steps">
         <h2>Steps</h2>
-        {stepNumbers.slice(0, count).map((step) => {
+        {stepNumbers.slice(0, end).map((step) => {
           const differences = byStep.get(step);
           const left = runA.steps[step - 1];
           const right = runB.steps[step - 1];
