@@ -25,7 +25,7 @@ export interface MatrixFilter {
 export const NO_FILTER: MatrixFilter = { text: '', status: '', eval: '', tag: '', sort: 'id' };
 
 /** Rows rendered per page; more as the list scrolls. */
-const ROW_PAGE = 200;
+const ROW_PAGE = 100;
 
 export function Matrix({
   page,
