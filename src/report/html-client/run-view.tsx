@@ -230,11 +230,7 @@ function RunOverview({ run }: { run: RunData }) {
   return (
     <section class="run-overview">
       <h2>Task</h2>
-      {typeof run.task === 'string' ? (
-        <StringValue text={run.task} quoted={false} />
-      ) : (
-        <Value value={run.task} open />
-      )}
+      <TaskView task={run.task} />
       <dl class="fact-list">
         <div>
           <dt>end reason</dt>
@@ -294,6 +290,23 @@ function RunOverview({ run }: { run: RunData }) {
       )}
     </section>
   );
+}
+
+/** A task: its goal as text, any other fields below it. */
+function TaskView({ task }: { task: unknown }) {
+  if (typeof task === 'string') return <StringValue text={task} quoted={false} />;
+  if (typeof task === 'object' && task !== null && typeof (task as { goal?: unknown }).goal === 'string') {
+    const { goal, ...rest } = task as { goal: string };
+    return (
+      <>
+        <p class="task-goal">
+          <StringValue text={goal} quoted={false} />
+        </p>
+        {Object.keys(rest).length > 0 && <Value value={rest} open />}
+      </>
+    );
+  }
+  return <Value value={task} open />;
 }
 
 function StepList({ run, target, runId }: { run: RunData; target: number | undefined; runId: string }) {
