@@ -231,6 +231,6 @@ export default async function run({ record: figure }) {
     });
   } finally {
     await browser.close();
-    if (!process.env.KEEP) rmSync(root, { recursive: true, force: true }); else console.log(root);
+    rmSync(root, { recursive: true, force: true });
   }
 }
