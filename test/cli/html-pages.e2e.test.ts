@@ -106,7 +106,7 @@ describe('looplet show --html', () => {
     expect(rendered).toBeLessThan(240);
     await expect(page.getByRole('button', { name: /^Show 50 more steps/ }).count()).resolves.toBe(1);
     // Scrolling to the end of the list renders the next page.
-    await page.evaluate(() => scrollTo(0, document.body.scrollHeight));
+    await page.mouse.wheel(0, 1_000_000);
     await expect.poll(() => page.locator('.step').count()).toBeGreaterThan(rendered);
     await page.getByLabel('go to step').fill('200');
     await page.getByLabel('go to step').press('Enter');
@@ -124,9 +124,19 @@ describe('looplet diff --html', () => {
   it('puts both traces side by side by step and shows what differs under the step; exit 1 when they differ', async () => {
     const cwd = tempDir();
     const changed = path.join(cwd, 'changed');
-    const script = structuredClone(GREETER_SCRIPT);
-    script[0]!.toolCalls![1]!.args = { name: 'Carol' };
-    await recordRun({ dir: changed, llm: new ScriptedLLM(script) });
+    await recordRun({
+      dir: changed,
+      llm: new ScriptedLLM([
+        {
+          text: 'Greeting both.',
+          toolCalls: [
+            { name: 'greet', args: { name: 'Alice' } },
+            { name: 'greet', args: { name: 'Carol' } },
+          ],
+        },
+        { toolCalls: [{ name: 'done', args: { summary: 'greeted Alice and Carol' } }] },
+      ]),
+    });
     const same = path.join(cwd, 'same');
     await recordRun({ dir: same, llm: new ScriptedLLM(GREETER_SCRIPT) });
     const original = path.join(cwd, 'original');

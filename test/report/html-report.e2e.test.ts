@@ -6,16 +6,18 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvalOutcome } from '../../src/evals/types.js';
 import { diffTraces } from '../../src/provenance/diff.js';
 import { openTrace } from '../../src/provenance/read-trace.js';
 import { formatScore } from '../../src/report/format.js';
 import { renderHtmlReport } from '../../src/report/html/report-page.js';
 import type { RunRecord } from '../../src/report/html/run-record.js';
-import { decideVerdict, type EvalOutcome, summarize } from '../../src/report/index.js';
+import { decideVerdict, summarize } from '../../src/report/index.js';
 import { launchChromium, type PageWatch, screenshot, watchPage } from '../helpers/browser.js';
 import {
   createProject,
   greeterProject,
+  type Project,
   REPORT_JSON,
   type ReportJson,
   recordGreeterTrace,
@@ -62,12 +64,16 @@ function expectedCell(outcome: ReportJson['outcomes'][number]): string {
 }
 
 describe('looplet-report.html', () => {
-  it('lists every eval and run with its score; a run opens step by step; keyboard and filters work', async () => {
-    // Bob's greeting fails in the recording: eval_no_tool_errors (required) fails on that trace.
-    const project = await greeterProject({ broken: ['Bob'] });
+  // Bob's greeting fails in the recording: eval_no_tool_errors (required) fails on that trace.
+  let project: Project;
+  beforeAll(async () => {
+    project = await greeterProject({ broken: ['Bob'] });
     const run = await project.run([]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(REPORT_HTML);
+  }, 60_000);
+
+  it('lists every eval and run with its score; a run opens step by step; keyboard and filters work', async () => {
     const report = project.json<ReportJson>(REPORT_JSON);
     const { page, watch } = await open(path.join(project.dir, REPORT_HTML));
 
@@ -94,7 +100,7 @@ describe('looplet-report.html', () => {
     // Esc empties the filter and leaves it.
     await page.keyboard.press('Escape');
     await expect(page.locator('tr.matrix-row').count()).resolves.toBe(runIds.length);
-    await expect(page.evaluate(() => document.activeElement?.id)).resolves.not.toBe('filter-text');
+    await expect(page.locator('#filter-text:focus').count()).resolves.toBe(0);
     await page.locator('select').first().selectOption('failed');
     await expect(
       page.locator('tr.matrix-row').evaluateAll((rows) => rows.map((row) => row.dataset.run)),
@@ -121,7 +127,7 @@ describe('looplet-report.html', () => {
     // Esc goes back to the overview, with focus on the run that was open.
     await page.keyboard.press('Escape');
     await page.locator('table.matrix').waitFor();
-    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('greet/alice-bob');
+    await expect(page.locator(':focus').textContent()).resolves.toBe('greet/alice-bob');
 
     // Space opens a run too.
     await page.keyboard.press(' ');
@@ -131,10 +137,8 @@ describe('looplet-report.html', () => {
   }, 120_000);
 
   it('follows the system colour scheme and the switch', async () => {
-    const project = await greeterProject();
-    await project.run([]);
     const { page, watch } = await open(path.join(project.dir, REPORT_HTML), { dark: true });
-    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const background = () => page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
     const dark = await background();
     await screenshot(page, SHOTS, 'overview-dark');
     await page.getByRole('button', { name: /system/ }).click(); // system → light
@@ -148,15 +152,15 @@ describe('looplet-report.html', () => {
   }, 90_000);
 
   it('shows a diverged replay: where it parted, why, and the recorded and current requests side by side', async () => {
-    const project = createProject();
+    const replay = createProject();
     const recorded = 'traces/greet/alice';
     const replayed = '.looplet/replayed/greet/alice';
-    await recordGreeterTrace({ dir: path.join(project.dir, recorded), names: ['Alice', 'Bob'] });
-    await recordGreeterTrace({ dir: path.join(project.dir, replayed), names: ['Alice', 'Carol'] });
+    await recordGreeterTrace({ dir: path.join(replay.dir, recorded), names: ['Alice', 'Bob'] });
+    await recordGreeterTrace({ dir: path.join(replay.dir, replayed), names: ['Alice', 'Carol'] });
     let diff = '';
     for await (const difference of diffTraces({
-      a: openTrace(path.join(project.dir, recorded)),
-      b: openTrace(path.join(project.dir, replayed)),
+      a: openTrace(path.join(replay.dir, recorded)),
+      b: openTrace(path.join(replay.dir, replayed)),
     }))
       if (difference.kind === 'request' && diff === '') diff = difference.diff;
     expect(diff).toContain('Carol');
@@ -189,10 +193,10 @@ describe('looplet-report.html', () => {
       details: {},
     } as unknown as EvalOutcome;
     const summary = { ...summarize({ outcomes: [outcome] }), runs: [record] };
-    const file = path.join(project.dir, 'report.html');
+    const file = path.join(replay.dir, 'report.html');
     await writeFile(
       file,
-      renderHtmlReport({ summary, verdict: decideVerdict({ summary }), root: project.dir }),
+      renderHtmlReport({ summary, verdict: decideVerdict({ summary }), root: replay.dir }),
     );
 
     const { page, watch } = await open(file);

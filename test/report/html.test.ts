@@ -3,12 +3,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { EvalOutcome } from '../../src/evals/types.js';
 import { defineTool, ScriptedLLM } from '../../src/index.js';
 import { PAGE_DATA_ID, type PageData, type RunData, runDataId } from '../../src/report/html/page-data.js';
 import { renderHtmlReport } from '../../src/report/html/report-page.js';
 import { cutStrings } from '../../src/report/html/run-data.js';
 import { renderTraceHtml } from '../../src/report/html/trace-page.js';
-import { decideVerdict, type EvalOutcome, summarize } from '../../src/report/index.js';
+import { decideVerdict, summarize } from '../../src/report/index.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { recordRun } from '../provenance/helpers.js';
 

@@ -1,7 +1,6 @@
 import { openTrace } from '../../provenance/read-trace.js';
 import { errorMessage } from '../../util/errors.js';
-import type { RunData } from './page-data.js';
-import { type EmbedLimits, runDataOf } from './run-data.js';
+import { type EmbeddedRun, type EmbedLimits, embedRun } from './run-data.js';
 
 /**
  * Collects the runs a page embeds, within a byte budget shared fairly: each run may take its
@@ -35,7 +34,7 @@ export class RunEmbedder {
       return {
         missing: 'left out: the page reached its size budget (open the trace with looplet show --html)',
       };
-    let read: { data: RunData; bytes: number };
+    let run: EmbeddedRun;
     try {
       const limits: EmbedLimits = {
         maxString: this.#maxString,
@@ -44,13 +43,12 @@ export class RunEmbedder {
           Math.max(this.#remaining / Math.max(runsLeft, 1), this.#minShare),
         ),
       };
-      read = runDataOf({ trace: openTrace(dir), limits });
+      run = embedRun({ trace: openTrace(dir), limits });
     } catch (error) {
       return { missing: `the trace could not be read: ${errorMessage(error)}` };
     }
-    const json = JSON.stringify(read.data);
-    this.#remaining -= read.bytes;
-    this.blobs.push(json);
-    return { blob: this.blobs.length - 1, endReason: read.data.endReason, stepCount: read.data.stepCount };
+    this.#remaining -= run.bytes;
+    this.blobs.push(run.json);
+    return { blob: this.blobs.length - 1, endReason: run.endReason, stepCount: run.stepCount };
   }
 }

@@ -10,20 +10,25 @@ export interface EmbedLimits {
   maxBytes: number;
 }
 
-/**
- * Reads an opened trace into the page's run data: metadata, artifacts and steps, one step file
- * at a time. Strings past `maxString` are cut and steps past `maxBytes` are left out, so a page
- * stays bounded whatever the trace holds. Returns the data and the bytes its steps take.
- */
-export function runDataOf({ trace, limits }: { trace: RecordedTrace; limits: EmbedLimits }): {
-  data: RunData;
+/** One run as a page embeds it: the JSON of its {@link RunData}, what it ended with, its size. */
+export interface EmbeddedRun {
+  json: string;
+  endReason: string;
+  stepCount: number;
   bytes: number;
-} {
+}
+
+/**
+ * Reads an opened trace into the page's run data (JSON): metadata, artifacts and steps, one step
+ * file at a time, each step serialised once. Strings past `maxString` are cut and steps past
+ * `maxBytes` are left out (counted), so a page stays bounded whatever the trace holds.
+ */
+export function embedRun({ trace, limits }: { trace: RecordedTrace; limits: EmbedLimits }): EmbeddedRun {
   const state = { cut: false };
   const keep = <T>(value: T): T => cutStrings(value, limits.maxString, state);
   const { meta } = trace;
   const volatile = trace.readVolatile();
-  const data: RunData = {
+  const head: Omit<RunData, 'steps'> = {
     dir: trace.dir,
     format: meta.source,
     task: keep(meta.task),
@@ -34,26 +39,27 @@ export function runDataOf({ trace, limits }: { trace: RecordedTrace; limits: Emb
     tools: meta.tools.map((tool) => ({ name: tool.name, description: keep(tool.description) })),
     artifacts: keep(trace.artifacts),
     expected: keep(trace.expected),
-    steps: [],
   };
-  if (meta.model !== undefined) data.model = meta.model;
-  if (meta.stopReason !== undefined) data.stopReason = keep(meta.stopReason);
-  if (meta.finalOutput !== undefined) data.finalOutput = keep(meta.finalOutput);
-  if (volatile?.startedAt !== undefined) data.startedAt = volatile.startedAt;
-  if (volatile?.endedAt !== undefined) data.endedAt = volatile.endedAt;
-  let bytes = Buffer.byteLength(JSON.stringify(data));
+  if (meta.model !== undefined) head.model = meta.model;
+  if (meta.stopReason !== undefined) head.stopReason = keep(meta.stopReason);
+  if (meta.finalOutput !== undefined) head.finalOutput = keep(meta.finalOutput);
+  if (volatile?.startedAt !== undefined) head.startedAt = volatile.startedAt;
+  if (volatile?.endedAt !== undefined) head.endedAt = volatile.endedAt;
+  const steps: string[] = [];
+  let bytes = 0;
   for (let index = 1; index <= meta.stepCount; index++) {
-    const step = keep(stepViewOf(trace.readStepSync(index)));
-    const size = Buffer.byteLength(JSON.stringify(step)) + 1;
+    const step = JSON.stringify(keep(stepViewOf(trace.readStepSync(index))));
+    const size = Buffer.byteLength(step) + 1;
     if (bytes + size > limits.maxBytes) {
-      data.stepsLeftOut = meta.stepCount - index + 1;
+      head.stepsLeftOut = meta.stepCount - index + 1;
       break;
     }
     bytes += size;
-    data.steps.push(step);
+    steps.push(step);
   }
-  if (state.cut) data.cut = true;
-  return { data, bytes };
+  if (state.cut) head.cut = true;
+  const json = `${JSON.stringify(head).slice(0, -1)},"steps":[${steps.join(',')}]}`;
+  return { json, endReason: meta.endReason, stepCount: meta.stepCount, bytes: Buffer.byteLength(json) };
 }
 
 /** A step as the page shows it: each tool call with its result, empty fields dropped. */

@@ -3,7 +3,7 @@ import { openTrace } from '../../provenance/read-trace.js';
 import type { RecordedTrace } from '../../provenance/types.js';
 import { renderPage } from './page.js';
 import type { PageData, RunEntry, TraceDiffView } from './page-data.js';
-import { runDataOf } from './run-data.js';
+import { embedRun } from './run-data.js';
 
 /** One trace page embeds at most this much step data (a 10,000-step trace fits). */
 const TRACE_STEP_BUDGET = 64 * 2 ** 20;
@@ -19,14 +19,14 @@ const limits = { maxString: TRACE_MAX_STRING, maxBytes: TRACE_STEP_BUDGET };
  */
 export function renderTraceHtml({ dir, now = new Date() }: { dir: string; now?: Date }): string {
   const trace = openTrace(dir);
-  const { data } = runDataOf({ trace, limits });
+  const { json } = embedRun({ trace, limits });
   const page: PageData = {
     kind: 'trace',
     title: `looplet trace: ${dir}`,
     createdAt: now.toISOString(),
     runs: [entryOf(dir, trace, 0)],
   };
-  return renderPage({ data: page, blobs: [JSON.stringify(data)] });
+  return renderPage({ data: page, blobs: [json] });
 }
 
 /**
@@ -50,7 +50,7 @@ export async function renderTraceDiffHtml({
   const diff: TraceDiffView = { differences: [] };
   for await (const difference of diffTraces({ a: left, b: right, includeVolatile }))
     diff.differences.push(difference);
-  const blobs = [left, right].map((trace) => JSON.stringify(runDataOf({ trace, limits }).data));
+  const blobs = [left, right].map((trace) => embedRun({ trace, limits }).json);
   const page: PageData = {
     kind: 'diff',
     title: `looplet diff: ${a} ↔ ${b}`,
