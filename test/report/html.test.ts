@@ -81,18 +81,23 @@ describe('the HTML page', () => {
 describe('renderHtmlReport', () => {
   it('reads each run from its trace; without run records, a trace id is found under traces/', async () => {
     await recordTrace(path.join(temp.path, 'traces', 'a'), 'alpha');
-    const summary = summarize({ outcomes: [outcome('a', 1), outcome('case-without-trace', 0)] });
+    await recordTrace(path.join(temp.path, 'outside'), 'not under traces/');
+    const summary = summarize({
+      outcomes: [outcome('a', 1), outcome('case-without-trace', 0), outcome('../outside', 1)],
+    });
     const html = renderHtmlReport({ summary, verdict: decideVerdict({ summary }), root: temp.path });
     const page = embedded<PageData>(html, PAGE_DATA_ID);
     expect(page.runs.map((run) => [run.id, run.blob, run.missing])).toEqual([
+      ['../outside', undefined, 'no trace: this run was not recorded'], // a case id never leads out of traces/
       ['a', 0, undefined],
       ['case-without-trace', undefined, 'no trace: this run was not recorded'],
     ]);
-    expect(page.runs[0]).toMatchObject({ trace: path.join('traces', 'a'), endReason: 'done', stepCount: 2 });
+    expect(page.runs[1]).toMatchObject({ trace: path.join('traces', 'a'), endReason: 'done', stepCount: 2 });
     expect(embedded<RunData>(html, runDataId(0)).steps[0]!.calls[0]!.data).toBe('alpha');
     expect(page.report?.outcomes.map((item) => [item.run, item.status, item.score])).toEqual([
       [0, 'passed', 1],
-      [1, 'failed', 0],
+      [1, 'passed', 1],
+      [2, 'failed', 0],
     ]);
   });
 

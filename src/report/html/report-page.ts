@@ -187,9 +187,11 @@ function runEntry({
     if (record.updated) entry.updated = record.updated;
   } else {
     // No run record (a summary from before the runner wrote them): a trace id is its path under
-    // the default traces root.
-    const guess = path.join('traces', id);
-    if (existsSync(path.resolve(root, guess))) entry.trace = guess;
+    // the default traces root. A case id is free text: it must not lead out of that root.
+    const traces = path.resolve(root, 'traces');
+    const guess = path.resolve(traces, id);
+    if (guess.startsWith(`${traces}${path.sep}`) && existsSync(guess))
+      entry.trace = path.relative(root, guess);
   }
   const scored = entry.replayedTrace ?? entry.trace;
   if (scored === undefined) {
