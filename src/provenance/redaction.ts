@@ -1,3 +1,13 @@
+import { createHash } from 'node:crypto';
+import {
+  ASSIGNMENT,
+  BUILTIN_SECRET_PATTERNS,
+  HEADER_ASSIGNMENT,
+  KeyRules,
+  type SecretPattern,
+  SecretScanner,
+} from './secret-rules.js';
+
 /**
  * Secret redaction, applied to every request before it leaves the process and to everything a
  * trace writes. On by default; `redact: false` turns it off.
@@ -5,9 +15,9 @@
 export interface RedactOptions {
   /** More patterns whose matches are replaced (added to the built-in ones unless `defaults: false`). */
   patterns?: readonly RegExp[];
-  /** More object keys whose whole value is replaced; matched ignoring case, `-` and `_`. */
+  /** More field names whose whole value is replaced; matched ignoring case, `-` and `_`. */
   keys?: readonly string[];
-  /** Keep the built-in patterns and keys (default true). */
+  /** Keep the built-in patterns and field rules (default true). */
   defaults?: boolean;
   /** What a secret is replaced with (default `[REDACTED]`). */
   replacement?: string;
@@ -16,44 +26,42 @@ export interface RedactOptions {
 /** `false` turns redaction off; an options object configures it; `undefined` means the defaults. */
 export type RedactSetting = RedactOptions | false | undefined;
 
-/** Replaces secrets in strings and in values of sensitive keys. */
+/** Replaces secrets in strings and in values of sensitive fields. */
 export interface Redactor {
   /** False when redaction is off: `value` and `text` return their input. */
   readonly enabled: boolean;
   text(text: string): string;
-  /** Redacts a JSON-like value; returns the same reference when nothing was redacted. */
+  /**
+   * Redacts a JSON-like value as JSON would see it (through `toJSON`, at any depth: below
+   * {@link MAX_REDACT_DEPTH} levels everything is replaced). Returns the same reference when
+   * nothing was redacted.
+   */
   value<T>(value: T): T;
 }
 
 export const REDACTED = '[REDACTED]';
 
 /**
- * The built-in secret patterns. A pattern with capture groups keeps group 1 (a prefix such as
- * `Bearer `) and replaces the rest.
+ * How deep a value is followed. Below this many levels of arrays and objects everything is
+ * replaced by one marker: nothing deeper reaches the model or the disk, and every writer and
+ * reader of a trace stays within a bounded depth.
  */
-export const DEFAULT_REDACT_PATTERNS: readonly RegExp[] = [
-  // OpenAI, Anthropic and most "sk-" style API keys (sk-…, sk-proj-…, sk-ant-api03-…).
-  /\bsk-[A-Za-z0-9_-]{16,}/g,
-  // Bearer and Basic credentials, e.g. an Authorization header copied into a prompt. The scheme
-  // is matched with its capital (prose says "bearer" and "basic"), and a Basic credential must
-  // look like base64 (length a multiple of 4, a digit, symbol or inner capital), so "Basic
-  // training" stays.
-  /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g,
-  /\b(Basic\s+)(?=[A-Za-z0-9+/]*(?:[0-9+/=]|[a-z][A-Z]))(?:[A-Za-z0-9+/]{4}){2,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?/g,
-  // `authorization: token …`, `api_key=…`, `"x-api-key": "…"` written as text, any case.
-  /\b((?:authorization|proxy-authorization|x-api-key|api[-_]?key)["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token)\s+)?)[^\s"',;}]{8,}/gi,
-  // AWS access key ids, GitHub tokens, Google API keys, Slack tokens.
-  /\bAKIA[0-9A-Z]{16}\b/g,
-  /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/g,
-  /\bAIza[0-9A-Za-z_-]{35}/g,
-  /\bxox[abprs]-[A-Za-z0-9-]{10,}/g,
-  // JSON Web Tokens.
-  /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
-  // PEM private keys.
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
-];
+export const MAX_REDACT_DEPTH = 100;
 
-/** The built-in sensitive keys (compared lower-cased, without `-` and `_`). */
+/**
+ * The built-in secret patterns. A pattern with capture groups keeps group 1 (a prefix such as
+ * `Bearer `) and replaces the rest. Field names (`password=…`, `"api_key": "…"`) are matched by
+ * separate rules, see {@link DEFAULT_REDACT_KEYS}.
+ */
+export const DEFAULT_REDACT_PATTERNS: readonly RegExp[] = BUILTIN_SECRET_PATTERNS.map((rule) => rule.pattern);
+
+/**
+ * Field names whose whole value is replaced (compared lower-cased, without `-` and `_`). Besides
+ * these exact names, the built-in rules redact any field whose name has the word `password`,
+ * `passwd`, `passphrase`, `secret`, `credential`, `cookie` or `authorization` in it, ends in
+ * `token` or `pass`, or ends in `key` after `api`, `private`, `secret`, `access`, `signing` or
+ * `encryption` (`db_password`, `clientSecret`, `AWS_SECRET_ACCESS_KEY`, `githubToken`, `x-api-key`).
+ */
 export const DEFAULT_REDACT_KEYS: readonly string[] = [
   'authorization',
   'proxy-authorization',
@@ -73,23 +81,35 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = [
   'set-cookie',
 ];
 
-const normalizeKey = (key: string): string => key.toLowerCase().replace(/[-_]/g, '');
+/** What a redactor applies to strings and field names; `snapshotJson` walks values with it. */
+interface Rules {
+  text(text: string): string;
+  /** A field name with any secret in it redacted (names are few and repeat: cached). */
+  name(key: string): string;
+  isSensitive(key: string): boolean;
+  /** The replacement of a sensitive field's value. */
+  sensitiveValue(value: unknown): unknown;
+  /** The marker for what lies deeper than {@link MAX_REDACT_DEPTH}. */
+  readonly deep: string;
+}
 
-/**
- * Text every built-in pattern needs one of. Scanning for these literals is several times faster
- * than the patterns themselves, and almost no string contains any of them.
- */
-const DEFAULT_HINTS =
-  /sk-|bearer|basic|authori|api[-_]?key|akia|gh[pousr]_|github_pat_|aiza|xox[abprs]-|eyj|-----begin/i;
+const NO_RULES: Rules = {
+  text: (text) => text,
+  name: (key) => key,
+  isSensitive: () => false,
+  sensitiveValue: (value) => value,
+  deep: `[nested deeper than ${MAX_REDACT_DEPTH} levels]`,
+};
 
 const OFF: Redactor = { enabled: false, text: (text) => text, value: (value) => value };
+const rulesOf = new WeakMap<Redactor, Rules>([[OFF, NO_RULES]]);
 
 /**
  * Builds a redactor. `createRedactor(false)` returns one that changes nothing.
  *
  * @example
  * const redactor = createRedactor({ patterns: [/\bACME-[0-9]{6}\b/g] });
- * redactor.text('key sk-abcdefghijklmnopqrstuvwxyz'); // 'key [REDACTED]'
+ * redactor.text('id ACME-123456'); // 'id [REDACTED]'
  */
 export function createRedactor(setting: RedactSetting): Redactor {
   if (setting === false) return OFF;
@@ -107,79 +127,266 @@ export function createRedactor(setting: RedactSetting): Redactor {
 const DEFAULT_SETTING: RedactOptions = Object.freeze({});
 const redactors = new WeakMap<RedactOptions, Redactor>();
 
+/** `[REDACTED:1a2b3c4d]`: the marker of a machine-issued token, with 32 bits of its SHA-256. */
+function fingerprintOf(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 8);
+}
+
 function buildRedactor(options: RedactOptions): Redactor {
   const defaults = options.defaults ?? true;
   const replacement = options.replacement ?? REDACTED;
-  const patterns = [...(defaults ? DEFAULT_REDACT_PATTERNS : []), ...(options.patterns ?? [])].map(
-    (pattern) =>
-      new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`),
-  );
-  const keys = new Set([...(defaults ? DEFAULT_REDACT_KEYS : []), ...(options.keys ?? [])].map(normalizeKey));
-  if (patterns.length === 0 && keys.size === 0) return OFF;
-  // A case-insensitive prefilter finds the (rare) strings worth running every pattern on.
-  const hints = [
-    ...(defaults ? [DEFAULT_HINTS.source] : []),
-    ...(options.patterns ?? []).map((pattern) => `(?:${pattern.source})`),
-  ];
-  const prefilter = hints.length > 0 ? new RegExp(hints.join('|'), 'i') : undefined;
-  // Keys repeat (role, content, args…): remember which are sensitive rather than normalising each time.
-  const sensitive = new Map<string, boolean>();
-  const isSensitive = (key: string): boolean => {
-    let answer = sensitive.get(key);
-    if (answer === undefined) {
-      answer = keys.has(normalizeKey(key));
-      if (sensitive.size < 10_000) sensitive.set(key, answer);
-    }
-    return answer;
+  // `[REDACTED]` + detail → `[REDACTED:1a2b3c4d]`; a custom `***` → `***:1a2b3c4d`.
+  const withDetail = (detail: string): string =>
+    replacement === REDACTED ? `[REDACTED${detail}]` : `${replacement}${detail}`;
+  const fingerprinted = (secret: string): string => withDetail(`:${fingerprintOf(secret)}`);
+  const isMarker = (text: string): boolean =>
+    text.startsWith(replacement === REDACTED ? '[REDACTED' : replacement) && replacement !== '';
+
+  const custom: SecretPattern[] = (options.patterns ?? []).map((pattern) => ({
+    pattern: new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`),
+    fingerprint: false,
+  }));
+  const patterns = [...(defaults ? BUILTIN_SECRET_PATTERNS : []), ...custom];
+  const keys = new KeyRules({
+    exact: [...(defaults ? DEFAULT_REDACT_KEYS : []), ...(options.keys ?? [])],
+    words: defaults,
+  });
+  const hasKeys = defaults || (options.keys ?? []).length > 0;
+  if (patterns.length === 0 && !hasKeys) return OFF;
+  const scanner = new SecretScanner(keys.firstWords());
+  // Custom patterns may match anything, so a string is scanned by them whatever the first pass says.
+  const alwaysRun = custom.length > 0;
+
+  const replacer =
+    (rule: SecretPattern) =>
+    (...match: unknown[]): string => {
+      const whole = match[0] as string;
+      const prefix = typeof match[1] === 'string' ? match[1] : '';
+      const secret = whole.slice(prefix.length);
+      return `${prefix}${rule.fingerprint ? fingerprinted(secret) : replacement}`;
+    };
+  const compiled = patterns.map((rule) => ({ pattern: rule.pattern, replace: replacer(rule) }));
+
+  // The value of a sensitive name written as text; an auth scheme before it is kept.
+  const assignedValue = (value: string): string => {
+    const scheme = /^(?:bearer|basic|token|digest|negotiate)\s+/i.exec(value)?.[0] ?? '';
+    const rest = value.slice(scheme.length);
+    if (rest === '' || isMarker(rest) || /^(?:null|true|false|undefined|none)$/i.test(rest)) return value;
+    return `${scheme}${replacement}`;
+  };
+  const header = (whole: string, name: string, quote = '', separator: string, scheme = '', value = '') =>
+    isMarker(value.trim()) ? whole : `${name}${quote}${separator}${scheme}${replacement}`;
+  const assignment = (
+    whole: string,
+    name: string,
+    quote: string | undefined,
+    separator: string,
+    open: string | undefined,
+    quoted: string | undefined,
+    bare: string | undefined,
+  ): string => {
+    // Unquoted header values were handled (to the end of the line) by HEADER_ASSIGNMENT.
+    if (!keys.isSensitive(name) || (open === undefined && defaults && HEADER_NAME.test(name))) return whole;
+    const head = `${name}${quote ?? ''}${separator}`;
+    return open === undefined
+      ? `${head}${assignedValue(bare ?? '')}`
+      : `${head}${open}${assignedValue(quoted ?? '')}${open}`;
   };
 
-  // No built-in pattern matches fewer than 14 characters (`Basic ` + 8): shorter strings (roles,
-  // tool names, ids…) are skipped without scanning. Custom patterns may match anything.
-  const shortest = options.patterns && options.patterns.length > 0 ? 0 : 14;
+  // The shortest string a built-in rule redacts is a 6-character assignment (`pass=x`).
+  const shortest = alwaysRun ? 0 : 6;
   const text = (input: string): string => {
-    if (input.length < shortest || !prefilter?.test(input)) return input;
+    if (input.length < shortest || (!alwaysRun && !scanner.mayHoldSecret(input))) return input;
     let out = input;
-    for (const pattern of patterns) {
-      out = out.replace(pattern, (...match: unknown[]) => {
-        const prefix = match[1];
-        return typeof prefix === 'string' ? `${prefix}${replacement}` : replacement;
-      });
+    for (const rule of compiled) out = out.replace(rule.pattern, rule.replace);
+    if (hasKeys) {
+      if (defaults) out = out.replace(HEADER_ASSIGNMENT, header);
+      out = out.replace(ASSIGNMENT, assignment);
     }
     return out;
   };
 
-  const value = (input: unknown, depth: number): unknown => {
-    if (typeof input === 'string') return text(input);
-    if (typeof input !== 'object' || input === null || depth > 64) return input;
-    if (Array.isArray(input)) {
-      let copy: unknown[] | undefined;
-      for (let index = 0; index < input.length; index++) {
-        const item = input[index];
-        const redacted = value(item, depth + 1);
-        if (redacted !== item) {
-          copy ??= input.slice();
-          copy[index] = redacted;
-        }
-      }
-      return copy ?? input;
+  const sensitiveValue = (value: unknown): unknown => {
+    if (value === undefined || value === null || value === '' || typeof value === 'boolean') return value;
+    if (typeof value === 'string') {
+      // A lone machine-issued token keeps its fingerprint; anything else is replaced whole.
+      const marker = fingerprinted(value);
+      if (text(value) === marker) return marker;
     }
-    if (typeof (input as { toJSON?: unknown }).toJSON === 'function') return input;
-    const record = input as Record<string, unknown>;
-    let copy: Record<string, unknown> | undefined;
-    for (const key in record) {
-      if (!Object.hasOwn(record, key)) continue;
-      const item = record[key];
-      const redacted =
-        isSensitive(key) && item !== undefined && item !== null && item !== ''
-          ? replacement
-          : value(item, depth + 1);
-      if (redacted !== item) {
-        copy ??= { ...record };
-        copy[key] = redacted;
-      }
+    return replacement;
+  };
+  const names = new Map<string, string>();
+  const name = (key: string): string => {
+    let redacted = names.get(key);
+    if (redacted === undefined) {
+      redacted = text(key);
+      if (names.size < 10_000) names.set(key, redacted);
     }
-    return copy ?? record;
+    return redacted;
+  };
+  const rules: Rules = {
+    text,
+    name,
+    isSensitive: (key) => keys.isSensitive(key),
+    sensitiveValue,
+    deep: withDetail(`: nested deeper than ${MAX_REDACT_DEPTH} levels`),
   };
 
-  return { enabled: true, text, value: <T>(input: T): T => value(input, 0) as T };
+  const redactor: Redactor = {
+    enabled: true,
+    text,
+    value: <T>(input: T): T => redactValue(rules, input, '', 0, []) as T,
+  };
+  rulesOf.set(redactor, rules);
+  return redactor;
+}
+
+const HEADER_NAME = /^(?:(?:proxy-)?authorization|(?:set-)?cookie)$/i;
+// What JSON cannot hold, written as these markers (never with the value: it may hold a secret).
+const CIRCULAR = '[Circular]';
+const UNSERIALISABLE = '[unserialisable value]';
+const UNREADABLE = '[unreadable property]';
+
+/**
+ * Redacts `input` keeping every reference that needed no change (the request forwarded to a model
+ * is the caller's own objects unless a secret was found). `toJSON` is followed, as the backend's
+ * JSON encoder will; a circular reference becomes `"[Circular]"`.
+ */
+function redactValue(rules: Rules, input: unknown, key: string, depth: number, ancestors: object[]): unknown {
+  if (typeof input === 'string') return rules.text(input);
+  if (typeof input !== 'object' || input === null) return input;
+  if (depth >= MAX_REDACT_DEPTH) return rules.deep;
+  try {
+    const toJSON = (input as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') {
+      const json: unknown = toJSON.call(input, key);
+      if (json !== input) return redactValue(rules, json, key, depth, ancestors);
+    }
+    if (ancestors.includes(input)) return CIRCULAR;
+    ancestors.push(input);
+    try {
+      return Array.isArray(input)
+        ? redactArray(rules, input, depth, ancestors)
+        : redactRecord(rules, input as Record<string, unknown>, depth, ancestors);
+    } finally {
+      ancestors.pop();
+    }
+  } catch {
+    return UNSERIALISABLE;
+  }
+}
+
+function redactArray(rules: Rules, input: readonly unknown[], depth: number, ancestors: object[]): unknown[] {
+  for (let index = 0; index < input.length; index++) {
+    const item = input[index];
+    const redacted = redactValue(rules, item, String(index), depth + 1, ancestors);
+    if (redacted === item) continue;
+    // The copy is built from values that all went through the rules (the members before this
+    // one are read and redacted again, in case a getter answers differently the second time).
+    const copy: unknown[] = [];
+    for (let at = 0; at < input.length; at++)
+      copy.push(at === index ? redacted : redactValue(rules, input[at], String(at), depth + 1, ancestors));
+    return copy;
+  }
+  return input as unknown[];
+}
+
+function redactRecord(
+  rules: Rules,
+  input: Record<string, unknown>,
+  depth: number,
+  ancestors: object[],
+): Record<string, unknown> {
+  for (const key in input) {
+    if (!Object.hasOwn(input, key)) continue;
+    const item = input[key];
+    const redacted = redactMember(rules, key, item, depth, ancestors);
+    if (redacted === item && rules.name(key) === key) continue;
+    // As for arrays: every member of the copy went through the rules.
+    const copy: Record<string, unknown> = {};
+    for (const name in input)
+      if (Object.hasOwn(input, name))
+        copy[rules.name(name)] =
+          name === key ? redacted : redactMember(rules, name, input[name], depth, ancestors);
+    return copy;
+  }
+  return input;
+}
+
+function redactMember(rules: Rules, key: string, item: unknown, depth: number, ancestors: object[]): unknown {
+  return rules.isSensitive(key)
+    ? rules.sensitiveValue(item)
+    : redactValue(rules, item, key, depth + 1, ancestors);
+}
+
+/**
+ * A redacted snapshot of `input` as plain JSON data — strings, finite numbers, booleans, null,
+ * arrays and plain objects, read once — that `canonicalJson` writes as it is and `JSON.parse`
+ * reads back equal. What JSON cannot hold is written as JSON.stringify would, or as a marker
+ * where it would throw: `toJSON` is followed (one that throws becomes a marker), a bigint becomes
+ * its decimal string, a circular reference `"[Circular]"`, a getter or proxy that throws a
+ * marker, `undefined`/functions/symbols are left out of objects and `null` in arrays, non-finite
+ * numbers `null`, and everything below {@link MAX_REDACT_DEPTH} levels one marker.
+ */
+export function snapshotJson(redactor: Redactor, input: unknown): unknown {
+  return snapshot(rulesOf.get(redactor) ?? NO_RULES, input, '', 0, []);
+}
+
+function snapshot(rules: Rules, input: unknown, key: string, depth: number, ancestors: object[]): unknown {
+  switch (typeof input) {
+    case 'string':
+      return rules.text(input);
+    case 'number':
+      return Number.isFinite(input) ? input : null;
+    case 'boolean':
+      return input;
+    case 'bigint':
+      return rules.text(input.toString());
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+  }
+  if (input === null) return null;
+  if (depth >= MAX_REDACT_DEPTH) return rules.deep;
+  try {
+    const toJSON = (input as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') {
+      const json: unknown = toJSON.call(input, key);
+      if (json !== input) return snapshot(rules, json, key, depth, ancestors);
+    }
+    // Boxed primitives are written as their value, as JSON.stringify does.
+    if (input instanceof String || input instanceof Number || input instanceof Boolean)
+      return snapshot(rules, input.valueOf(), key, depth, ancestors);
+    if (ancestors.includes(input as object)) return CIRCULAR;
+    ancestors.push(input as object);
+    try {
+      if (Array.isArray(input)) {
+        const out: unknown[] = [];
+        for (let index = 0; index < input.length; index++)
+          out.push(snapshot(rules, input[index], String(index), depth + 1, ancestors) ?? null);
+        return out;
+      }
+      const out: Record<string, unknown> = {};
+      const record = input as Record<string, unknown>;
+      for (const name of Object.keys(record)) {
+        let item: unknown;
+        try {
+          item = record[name];
+        } catch {
+          out[rules.name(name)] = UNREADABLE;
+          continue;
+        }
+        const value = rules.isSensitive(name)
+          ? snapshot(rules, rules.sensitiveValue(item), name, depth + 1, ancestors)
+          : snapshot(rules, item, name, depth + 1, ancestors);
+        if (value !== undefined) out[rules.name(name)] = value;
+      }
+      return out;
+    } finally {
+      ancestors.pop();
+    }
+  } catch {
+    return UNSERIALISABLE;
+  }
 }
