@@ -115,6 +115,19 @@ export function stepRecordOf(step: StepData): StepRecord {
   return record;
 }
 
+/**
+ * A response as stored: as the backend returned it, except that a tool call without an id (which
+ * the loop numbers itself) is written with the empty id the trace format asks for.
+ */
+export function responseRecordOf(response: LLMResponse): LLMResponse {
+  const calls = response.toolCalls;
+  if (!Array.isArray(calls) || calls.every((call) => typeof call?.id === 'string')) return response;
+  return {
+    ...response,
+    toolCalls: calls.map((call) => (typeof call?.id === 'string' ? call : { ...call, id: '' })),
+  };
+}
+
 /** A stored step back as `StepData`, with times from `volatile.json` (0 when absent). */
 export function stepDataOf(record: StepRecord, times: VolatileRecord['steps'][number] | undefined): StepData {
   const data: StepData = {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { Message, ToolCall } from '../core/types.js';
 import {
   ASSIGNMENT,
   BUILTIN_SECRET_PATTERNS,
   HEADER_ASSIGNMENT,
   KeyRules,
   type SecretPattern,
-  SecretScanner,
+  secretScanner,
 } from './secret-rules.js';
 
 /**
@@ -84,19 +85,23 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = [
 /** What a redactor applies to strings and field names; `snapshotJson` walks values with it. */
 interface Rules {
   text(text: string): string;
-  /** A field name with any secret in it redacted (names are few and repeat: cached). */
-  name(key: string): string;
-  isSensitive(key: string): boolean;
+  /** What to do with a field (names are few and repeat: the answer is cached). */
+  field(key: string): Field;
   /** The replacement of a sensitive field's value. */
   sensitiveValue(value: unknown): unknown;
   /** The marker for what lies deeper than {@link MAX_REDACT_DEPTH}. */
   readonly deep: string;
 }
 
+/** A field name: how it is written (any secret in it redacted) and whether its value is replaced. */
+interface Field {
+  readonly name: string;
+  readonly sensitive: boolean;
+}
+
 const NO_RULES: Rules = {
   text: (text) => text,
-  name: (key) => key,
-  isSensitive: () => false,
+  field: (key) => ({ name: key, sensitive: false }),
   sensitiveValue: (value) => value,
   deep: `[nested deeper than ${MAX_REDACT_DEPTH} levels]`,
 };
@@ -153,7 +158,8 @@ function buildRedactor(options: RedactOptions): Redactor {
   });
   const hasKeys = defaults || (options.keys ?? []).length > 0;
   if (patterns.length === 0 && !hasKeys) return OFF;
-  const scanner = new SecretScanner(keys.firstWords());
+  // The built-in names are covered by the scanner's own prefixes; configured ones are added.
+  const mayHoldSecret = secretScanner(new KeyRules({ exact: options.keys ?? [], words: false }).firstWords());
   // Custom patterns may match anything, so a string is scanned by them whatever the first pass says.
   const alwaysRun = custom.length > 0;
 
@@ -196,7 +202,7 @@ function buildRedactor(options: RedactOptions): Redactor {
   // The shortest string a built-in rule redacts is a 6-character assignment (`pass=x`).
   const shortest = alwaysRun ? 0 : 6;
   const text = (input: string): string => {
-    if (input.length < shortest || (!alwaysRun && !scanner.mayHoldSecret(input))) return input;
+    if (input.length < shortest || (!alwaysRun && !mayHoldSecret(input))) return input;
     let out = input;
     for (const rule of compiled) out = out.replace(rule.pattern, rule.replace);
     if (hasKeys) {
@@ -215,19 +221,18 @@ function buildRedactor(options: RedactOptions): Redactor {
     }
     return replacement;
   };
-  const names = new Map<string, string>();
-  const name = (key: string): string => {
-    let redacted = names.get(key);
-    if (redacted === undefined) {
-      redacted = text(key);
-      if (names.size < 10_000) names.set(key, redacted);
+  const fields = new Map<string, Field>();
+  const field = (key: string): Field => {
+    let known = fields.get(key);
+    if (known === undefined) {
+      known = { name: text(key), sensitive: keys.isSensitive(key) };
+      if (fields.size < 10_000) fields.set(key, known);
     }
-    return redacted;
+    return known;
   };
   const rules: Rules = {
     text,
-    name,
-    isSensitive: (key) => keys.isSensitive(key),
+    field,
     sensitiveValue,
     deep: withDetail(`: nested deeper than ${MAX_REDACT_DEPTH} levels`),
   };
@@ -239,6 +244,66 @@ function buildRedactor(options: RedactOptions): Redactor {
   };
   rulesOf.set(redactor, rules);
   return redactor;
+}
+
+/**
+ * {@link Redactor.value} for a conversation message, the hot path of recording (every new message
+ * of every model call): the fields the loop sets to ids, names and roles are not scanned, only the
+ * text and the tool-call arguments. A message with any other field takes the general path.
+ */
+export function redactMessage(redactor: Redactor, message: Message): Message {
+  const rules = rulesOf.get(redactor);
+  if (rules === undefined || rules === NO_RULES) return message;
+  let copy: Record<string, unknown> | undefined;
+  for (const key in message) {
+    switch (key) {
+      case 'role':
+      case 'name':
+      case 'toolCallId':
+        continue;
+      case 'content': {
+        const content = (message as { content?: unknown }).content;
+        if (typeof content !== 'string') return redactor.value(message);
+        const redacted = rules.text(content);
+        if (redacted !== content) {
+          copy ??= { ...message };
+          copy.content = redacted;
+        }
+        continue;
+      }
+      case 'toolCalls': {
+        const calls = (message as { toolCalls?: unknown }).toolCalls;
+        if (!Array.isArray(calls)) return redactor.value(message);
+        const redacted = redactToolCalls(rules, calls as ToolCall[]);
+        if (redacted !== calls) {
+          copy ??= { ...message };
+          copy.toolCalls = redacted;
+        }
+        continue;
+      }
+      default:
+        return redactor.value(message);
+    }
+  }
+  return (copy as Message | undefined) ?? message;
+}
+
+function redactToolCalls(rules: Rules, calls: readonly ToolCall[]): readonly ToolCall[] {
+  let copy: ToolCall[] | undefined;
+  for (let index = 0; index < calls.length; index++) {
+    const call = calls[index]!;
+    const args = redactValue(rules, call.args, 'args', 3, []);
+    const argsError = call.argsError === undefined ? undefined : rules.text(call.argsError);
+    if (args !== call.args || argsError !== call.argsError) {
+      copy ??= calls.slice();
+      copy[index] = {
+        ...call,
+        args: args as Record<string, unknown>,
+        ...(argsError === undefined ? {} : { argsError }),
+      };
+    }
+  }
+  return copy ?? calls;
 }
 
 const HEADER_NAME = /^(?:(?:proxy-)?authorization|(?:set-)?cookie)$/i;
@@ -300,23 +365,31 @@ function redactRecord(
   for (const key in input) {
     if (!Object.hasOwn(input, key)) continue;
     const item = input[key];
-    const redacted = redactMember(rules, key, item, depth, ancestors);
-    if (redacted === item && rules.name(key) === key) continue;
+    const field = rules.field(key);
+    const redacted = redactMember(rules, field, key, item, depth, ancestors);
+    if (redacted === item && field.name === key) continue;
     // As for arrays: every member of the copy went through the rules.
     const copy: Record<string, unknown> = {};
-    for (const name in input)
-      if (Object.hasOwn(input, name))
-        copy[rules.name(name)] =
-          name === key ? redacted : redactMember(rules, name, input[name], depth, ancestors);
+    for (const name in input) {
+      if (!Object.hasOwn(input, name)) continue;
+      const other = rules.field(name);
+      copy[other.name] =
+        name === key ? redacted : redactMember(rules, other, name, input[name], depth, ancestors);
+    }
     return copy;
   }
   return input;
 }
 
-function redactMember(rules: Rules, key: string, item: unknown, depth: number, ancestors: object[]): unknown {
-  return rules.isSensitive(key)
-    ? rules.sensitiveValue(item)
-    : redactValue(rules, item, key, depth + 1, ancestors);
+function redactMember(
+  rules: Rules,
+  field: Field,
+  key: string,
+  item: unknown,
+  depth: number,
+  ancestors: object[],
+): unknown {
+  return field.sensitive ? rules.sensitiveValue(item) : redactValue(rules, item, key, depth + 1, ancestors);
 }
 
 /**
@@ -374,13 +447,18 @@ function snapshot(rules: Rules, input: unknown, key: string, depth: number, ance
         try {
           item = record[name];
         } catch {
-          out[rules.name(name)] = UNREADABLE;
+          out[rules.field(name).name] = UNREADABLE;
           continue;
         }
-        const value = rules.isSensitive(name)
-          ? snapshot(rules, rules.sensitiveValue(item), name, depth + 1, ancestors)
-          : snapshot(rules, item, name, depth + 1, ancestors);
-        if (value !== undefined) out[rules.name(name)] = value;
+        const field = rules.field(name);
+        const value = snapshot(
+          rules,
+          field.sensitive ? rules.sensitiveValue(item) : item,
+          name,
+          depth + 1,
+          ancestors,
+        );
+        if (value !== undefined) out[field.name] = value;
       }
       return out;
     } finally {

@@ -171,7 +171,7 @@ const TOKEN = 1; // may be part of a token: A-Z a-z 0-9 _ - + / = . ~
 const ALNUM = 2;
 const UPPER = 4;
 const FIRST = 8; // the first letter of a prefix
-const AT = 64;
+const AT = 16;
 
 /**
  * The length of the shortest token a shaped pattern matches (`xoxb-` + 10): a string whose runs
@@ -180,40 +180,48 @@ const AT = 64;
 const LONG_RUN = 15;
 
 /**
- * A cheap first pass over a string (one loop over its characters, no allocation) that answers
- * "may hold a secret": a run of {@link LONG_RUN}+ token characters, a URL together with an `@`,
- * or a word starting with a prefix of a sensitive name or pattern. Only strings it flags are run
- * through the patterns; almost none are. It over-approximates every built-in rule.
+ * Builds a cheap first pass over a string (one loop over its characters, no allocation) that
+ * answers "may hold a secret": a run of {@link LONG_RUN}+ token characters, a URL together with
+ * an `@`, or a word starting with a prefix of a sensitive name or pattern (`extraPrefixes` adds
+ * some). Only strings it flags are run through the patterns; almost none are. It
+ * over-approximates every built-in rule.
  */
-export class SecretScanner {
-  readonly #classes = new Uint8Array(128);
-  readonly #prefixes: Array<string[] | undefined> = new Array(128);
-
-  constructor(extraPrefixes: readonly string[]) {
-    for (let code = 0; code < 128; code++) {
-      const char = String.fromCharCode(code);
-      let flags = 0;
-      if (/[A-Za-z0-9_\-+/=.~]/.test(char)) flags |= TOKEN;
-      if (/[A-Za-z0-9]/.test(char)) flags |= ALNUM;
-      if (/[A-Z]/.test(char)) flags |= UPPER;
-      if (char === '@') flags |= AT;
-      this.#classes[code] = flags;
-    }
-    for (const prefix of [...BUILTIN_PREFIXES, ...extraPrefixes.map((word) => word.toLowerCase())]) {
-      const lower = prefix.charCodeAt(0);
-      if (!(lower >= 97 && lower <= 122) && !(lower >= 48 && lower <= 57)) continue;
-      for (const code of new Set([lower, prefix.toUpperCase().charCodeAt(0)])) {
-        this.#classes[code]! |= FIRST;
-        const list = this.#prefixes[code] ?? [];
-        list.push(prefix);
-        this.#prefixes[code] = list;
-      }
+export function secretScanner(extraPrefixes: readonly string[]): (text: string) => boolean {
+  const classes = new Uint8Array(128);
+  const prefixes: string[][] = Array.from({ length: 128 }, () => []);
+  for (let code = 0; code < 128; code++) {
+    const char = String.fromCharCode(code);
+    let flags = 0;
+    if (/[A-Za-z0-9_\-+/=.~]/.test(char)) flags |= TOKEN;
+    if (/[A-Za-z0-9]/.test(char)) flags |= ALNUM;
+    if (/[A-Z]/.test(char)) flags |= UPPER;
+    if (char === '@') flags |= AT;
+    classes[code] = flags;
+  }
+  for (const prefix of new Set([...BUILTIN_PREFIXES, ...extraPrefixes.map((word) => word.toLowerCase())])) {
+    const lower = prefix.charCodeAt(0);
+    if (!/^[a-z0-9]+$/.test(prefix)) continue;
+    for (const code of new Set([lower, prefix.toUpperCase().charCodeAt(0)])) {
+      classes[code] = classes[code]! | FIRST;
+      prefixes[code]!.push(prefix);
     }
   }
 
-  /** True when `text` may hold a secret (false positives are fine: the patterns decide). */
-  mayHoldSecret(text: string): boolean {
-    const classes = this.#classes;
+  const startsPrefix = (text: string, index: number, code: number): boolean => {
+    const candidates = prefixes[code]!;
+    for (let at = 0; at < candidates.length; at++) {
+      const prefix = candidates[at]!;
+      if (index + prefix.length > text.length) continue;
+      let offset = 1;
+      // `| 32` lower-cases an ASCII letter (digits are unchanged).
+      while (offset < prefix.length && (text.charCodeAt(index + offset) | 32) === prefix.charCodeAt(offset))
+        offset++;
+      if (offset === prefix.length) return true;
+    }
+    return false;
+  };
+
+  return (text: string): boolean => {
     let run = 0;
     let at = false;
     let previous = 0;
@@ -228,22 +236,10 @@ export class SecretScanner {
       }
       // A word starts after a non-alphanumeric character or at a capital (camelCase).
       if ((flags & FIRST) !== 0 && ((previous & ALNUM) === 0 || (flags & UPPER) !== 0)) {
-        if (this.#startsPrefix(text, index, code)) return true;
+        if (startsPrefix(text, index, code)) return true;
       }
       previous = flags;
     }
     return at && text.includes('://');
-  }
-
-  #startsPrefix(text: string, index: number, code: number): boolean {
-    const prefixes = this.#prefixes[code]!;
-    for (const prefix of prefixes) {
-      if (index + prefix.length > text.length) continue;
-      let at = 1;
-      // `| 32` lower-cases ASCII letters (and leaves digits, `-` and `_` distinct from letters).
-      while (at < prefix.length && (text.charCodeAt(index + at) | 32) === prefix.charCodeAt(at)) at++;
-      if (at === prefix.length) return true;
-    }
-    return false;
-  }
+  };
 }

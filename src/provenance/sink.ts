@@ -14,7 +14,7 @@ import { TraceWriteError } from './errors.js';
 import { ARTIFACTS_FILE, callFile, EXPECTED_FILE, stepFile, TRACE_FILE, VOLATILE_FILE } from './layout.js';
 import { CallLog } from './recording-llm.js';
 import type { CallRecord, RequestRecord, TraceFileRecord, VolatileRecord } from './records.js';
-import { stepRecordOf, TRACE_SCHEMA_VERSION } from './records.js';
+import { responseRecordOf, stepRecordOf, TRACE_SCHEMA_VERSION } from './records.js';
 import { createRedactor, type Redactor, type RedactSetting, snapshotJson } from './redaction.js';
 import { checkRecord, type TraceRecordKind } from './trace-schema.js';
 
@@ -23,10 +23,18 @@ export interface ProvenanceSinkOptions {
   /** The trace directory `flush()` writes (created, or replaced when it already holds a trace). */
   dir: string;
   /**
-   * Secret redaction (on by default): built-in patterns for API keys, bearer tokens and
-   * `Authorization` values, plus your own `patterns` and `keys`. `false` turns it off.
+   * Secret redaction of everything written (on by default): built-in rules for API keys, tokens,
+   * private keys, URL passwords and sensitive field names, plus your own `patterns` and `keys`.
+   * `false` turns it off.
    */
   redact?: RedactSetting;
+  /**
+   * Also redact each request before it is forwarded to the backend, so the model provider never
+   * sees a secret found by `redact`. Off by default: recording then changes nothing the model
+   * sees (a recorded run is the run you would have had without the recorder), and costs no scan
+   * per call. On, every new message is scanned once, at the call that first sends it.
+   */
+  redactRequests?: boolean;
   /** Times the model calls and the run for `volatile.json` (default: the wall clock). */
   clock?: Clock;
   /** Also fsync every file and directory on flush, to survive power loss (slower). Default false. */
@@ -64,19 +72,25 @@ export class ProvenanceSink {
   #startedAt: number | undefined;
   #ended: EndedRun | undefined;
 
-  constructor({ dir, redact, clock = defaultClock, durable = false }: ProvenanceSinkOptions) {
+  constructor({
+    dir,
+    redact,
+    redactRequests = false,
+    clock = defaultClock,
+    durable = false,
+  }: ProvenanceSinkOptions) {
     if (typeof dir !== 'string' || dir === '')
       throw new TraceWriteError({ dir: String(dir), problem: '`dir` must be a non-empty path' });
     this.dir = path.resolve(dir);
     this.#redactor = createRedactor(redact);
     this.#clock = clock;
     this.#durable = durable;
-    this.#log = new CallLog({ redactor: this.#redactor, clock });
+    this.#log = new CallLog({ upstream: createRedactor(redactRequests ? redact : false), clock });
   }
 
   /**
-   * Wraps a model backend so every call is recorded: the request (every field, with secrets
-   * redacted before it is forwarded) and the raw response, or the error it threw.
+   * Wraps a model backend so every call is recorded: the request (every field, forwarded as it is
+   * unless `redactRequests` is set) and the raw response, or the error it threw.
    */
   wrapLLM(llm: LLMBackend): LLMBackend {
     return this.#log.wrap(llm);
@@ -185,7 +199,7 @@ export class ProvenanceSink {
       if (call.options) request.options = call.options;
       const record: CallRecord = { request };
       if (call.error) record.error = call.error;
-      else if (call.response) record.response = call.response;
+      else if (call.response) record.response = responseRecordOf(call.response);
       add('call', callFile(offset + 1, calls.length), record);
     }
     add('artifacts', ARTIFACTS_FILE, this.artifacts);

@@ -47,12 +47,24 @@ describe('createRedactor (the default rules): what a person may choose has no fi
     ['a set-cookie header', 'Set-Cookie: id=a3fWa; Expires=Thu', 'Set-Cookie: [REDACTED]'],
     ['an api_key assignment', 'api_key=abcdefgh12', 'api_key=[REDACTED]'],
     ['an x-api-key header', '"x-api-key": "abcdefgh12"', '"x-api-key": "[REDACTED]"'],
-    ['a URL password', 'see https://alice:hunter2@db.example.com/x', 'see https://alice:[REDACTED]@db.example.com/x'],
+    [
+      'a URL password',
+      'see https://alice:hunter2@db.example.com/x',
+      'see https://alice:[REDACTED]@db.example.com/x',
+    ],
     ['a URL password holding an @', 'postgres://u:p@ss@host/db', 'postgres://u:[REDACTED]@host/db'],
-    ['a quoted password with spaces', '{"password":"correct horse","user":"bob"}', '{"password":"[REDACTED]","user":"bob"}'],
+    [
+      'a quoted password with spaces',
+      '{"password":"correct horse","user":"bob"}',
+      '{"password":"[REDACTED]","user":"bob"}',
+    ],
     ['JSON inside a JSON string', '{\\"passwd\\": \\"hunter2\\"}', '{\\"passwd\\": \\"[REDACTED]\\"}'],
     ['an environment variable', 'DB_PASSWORD=hunter2 PORT=5432', 'DB_PASSWORD=[REDACTED] PORT=5432'],
-    ['an AWS secret written as a variable', `AWS_SECRET_ACCESS_KEY=${AWS_SECRET}`, 'AWS_SECRET_ACCESS_KEY=[REDACTED]'],
+    [
+      'an AWS secret written as a variable',
+      `AWS_SECRET_ACCESS_KEY=${AWS_SECRET}`,
+      'AWS_SECRET_ACCESS_KEY=[REDACTED]',
+    ],
     ['a camelCase field in YAML', 'clientSecret: s3cr3t', 'clientSecret: [REDACTED]'],
     ['a token field in prose', 'the token: abc123 works', 'the token: [REDACTED] works'],
     ['a query parameter', '/login?user=bob&password=pw1&x=1', '/login?user=bob&password=[REDACTED]&x=1'],
@@ -132,7 +144,10 @@ describe('createRedactor: values as JSON sees them, at any depth', () => {
     };
     const secret = 'sk-proj-deepdeepdeepdeepdeep';
     for (const levels of [10, 70, MAX_REDACT_DEPTH + 5, 10_000]) {
-      for (const out of [redactor.value(nest(levels, secret)), snapshotJson(redactor, nest(levels, secret))]) {
+      for (const out of [
+        redactor.value(nest(levels, secret)),
+        snapshotJson(redactor, nest(levels, secret)),
+      ]) {
         const text = JSON.stringify(out);
         expect(text).not.toContain('deepdeep');
         expect(text).toContain(levels < MAX_REDACT_DEPTH ? '[REDACTED:' : 'nested deeper than');
