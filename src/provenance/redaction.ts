@@ -5,6 +5,7 @@ import {
   BUILTIN_SECRET_PATTERNS,
   HEADER_ASSIGNMENT,
   KeyRules,
+  redactBlocks,
   type SecretPattern,
   secretScanner,
 } from './secret-rules.js';
@@ -208,6 +209,7 @@ function buildRedactor(options: RedactOptions): Redactor {
     if (hasKeys) {
       if (defaults) out = out.replace(HEADER_ASSIGNMENT, header);
       out = out.replace(ASSIGNMENT, assignment);
+      out = redactBlocks(out, (name) => keys.isSensitive(name), replacement);
     }
     return out;
   };

@@ -65,6 +65,49 @@ export const HEADER_ASSIGNMENT =
 export const ASSIGNMENT =
   /(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]*)(\\?["'])?([ \t]*[:=][ \t]*)(?:(\\?["'])((?:[^\\\r\n]|\\.)*?)\4|([^\s"'\\,;&)}\]<>[{=][^\s"'\\,;&)}\]<>]*))/g;
 
+/** `name: {` or `"name": [`: a sensitive name whose value is an object or array written as text. */
+const BLOCK_ASSIGNMENT = /(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]*)(\\?["'])?([ \t]*[:=][ \t]*)(?=[{[])/g;
+
+/**
+ * Replaces the object or array after each sensitive name in `text` (JSON or YAML-like flow text)
+ * with `replacement`, quoted as the name is. The block ends at its matching bracket, brackets
+ * inside double-quoted strings not counted; an unbalanced block runs to the end of the text.
+ */
+export function redactBlocks(
+  text: string,
+  isSensitive: (name: string) => boolean,
+  replacement: string,
+): string {
+  let out = '';
+  let copied = 0;
+  BLOCK_ASSIGNMENT.lastIndex = 0;
+  for (let match = BLOCK_ASSIGNMENT.exec(text); match !== null; match = BLOCK_ASSIGNMENT.exec(text)) {
+    if (!isSensitive(match[1]!)) continue;
+    const start = match.index + match[0].length;
+    const end = blockEnd(text, start);
+    const quote = match[2] ?? '';
+    out += `${text.slice(copied, start)}${quote}${replacement}${quote}`;
+    copied = end;
+    BLOCK_ASSIGNMENT.lastIndex = end;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+function blockEnd(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let index = start; index < text.length; index++) {
+    const char = text[index];
+    if (inString) {
+      if (char === '\\') index++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '{' || char === '[') depth++;
+    else if ((char === '}' || char === ']') && --depth === 0) return index + 1;
+  }
+  return text.length;
+}
+
 /** Words that make any field holding them sensitive (`db_password`, `clientSecret`, `Set-Cookie`). */
 const SENSITIVE_WORDS = new Set([
   'password',

@@ -67,6 +67,16 @@ describe('createRedactor (the default rules): what a person may choose has no fi
     ],
     ['a camelCase field in YAML', 'clientSecret: s3cr3t', 'clientSecret: [REDACTED]'],
     ['a token field in prose', 'the token: abc123 works', 'the token: [REDACTED] works'],
+    [
+      'an object under a sensitive name, as JSON',
+      '{"cookies":{"a":"1","b":[2]},"x":1}',
+      '{"cookies":"[REDACTED]","x":1}',
+    ],
+    [
+      'a list under a sensitive name, in flow YAML',
+      'credentials: [alice, s3cr3t] next',
+      'credentials: [REDACTED] next',
+    ],
     ['a query parameter', '/login?user=bob&password=pw1&x=1', '/login?user=bob&password=[REDACTED]&x=1'],
   ])('redacts %s (the span only)', (_, input, output) => {
     expect(redactor.text(input)).toBe(output);
