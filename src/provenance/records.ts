@@ -100,14 +100,22 @@ export interface TraceCall {
   durationMs?: number;
 }
 
-/** The plain data stored for a step. */
+/**
+ * The plain data stored for a step. Where the trace format asks for a string (a tool error's
+ * message, a context line), whatever a JavaScript tool or hook put there is written as a string,
+ * so the trace reads back (a tool that threw `undefined` has the message "undefined").
+ */
 export function stepRecordOf(step: StepData): StepRecord {
   const record: StepRecord = {
     index: step.index,
     toolCalls: step.toolCalls,
-    results: step.results.map(({ durationMs: _, ...result }) => result),
+    results: step.results.map(({ durationMs: _, ...result }) =>
+      result.error === undefined || typeof result.error.message === 'string'
+        ? result
+        : { ...result, error: { ...result.error, message: String(result.error.message) } },
+    ),
     usage: step.usage,
-    context: step.context,
+    context: step.context.map((line) => (typeof line === 'string' ? line : String(line))),
     metadata: step.metadata,
   };
   if (step.text !== undefined) record.text = step.text;
