@@ -245,6 +245,14 @@ function buildRedactor(options: RedactOptions): Redactor {
     value: <T>(input: T): T => redactValue(rules, input, '', 0, []) as T,
   };
   rulesOf.set(redactor, rules);
+  // The plain marker, and the depth marker; not a fingerprinted one.
+  if (replacement !== '')
+    hiddenMarkers.set(
+      redactor,
+      replacement === REDACTED
+        ? /\[REDACTED(?::\s[^\]]*)?\]/g
+        : new RegExp(`${escapeRegExp(replacement)}(?!:[0-9a-f]{8})`, 'g'),
+    );
   return redactor;
 }
 
@@ -307,6 +315,24 @@ function redactToolCalls(rules: Rules, calls: readonly ToolCall[]): readonly Too
   }
   return copy ?? calls;
 }
+
+/**
+ * How many values in `text` (a redacted value, rendered) were replaced without a fingerprint.
+ * Two redacted requests that compare equal may still differ inside those values (a password
+ * that changed): a replay comparison can say so. Machine-issued tokens keep a fingerprint
+ * (`[REDACTED:1a2b3c4d]`), so a change of one shows as a difference and is not counted.
+ */
+export function hiddenByRedaction(redactor: Redactor, text: string): number {
+  const hidden = hiddenMarkers.get(redactor);
+  if (hidden === undefined) return 0;
+  hidden.lastIndex = 0;
+  let count = 0;
+  while (hidden.exec(text) !== null) count++;
+  return count;
+}
+
+const hiddenMarkers = new WeakMap<Redactor, RegExp>();
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const HEADER_NAME = /^(?:(?:proxy-)?authorization|(?:set-)?cookie)$/i;
 // What JSON cannot hold, written as these markers (never with the value: it may hold a secret).
