@@ -77,6 +77,8 @@ describe('createRedactor (the default rules): what a person may choose has no fi
       'credentials: [alice, s3cr3t] next',
       'credentials: [REDACTED] next',
     ],
+    // Documented limitation: an unquoted value ends at whitespace.
+    ['an unquoted value, up to whitespace', 'password: correct horse', 'password: [REDACTED] horse'],
     ['a query parameter', '/login?user=bob&password=pw1&x=1', '/login?user=bob&password=[REDACTED]&x=1'],
   ])('redacts %s (the span only)', (_, input, output) => {
     expect(redactor.text(input)).toBe(output);
@@ -97,6 +99,8 @@ describe('createRedactor (the default rules): what a person may choose has no fi
       'src/provenance/redaction/secret-rules.ts',
       // Without a recognisable shape a secret is not found: documented in docs/provenance.md.
       'my password is hunter2',
+      'run it with --password hunter2',
+      'the field { "value": "hunter2" }',
     ])
       expect(redactor.text(text)).toBe(text);
     const message = { role: 'assistant', toolCalls: [{ id: 'c1', name: 'greet', args: { name: 'Alice' } }] };
