@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Message, ToolCall } from '../core/types.js';
 import {
+  type Field,
+  MAX_REDACT_DEPTH,
+  type Rules,
+  redactToolCalls,
+  redactValue,
+  snapshot,
+} from './redaction-walk.js';
+import {
   ASSIGNMENT,
   BUILTIN_SECRET_PATTERNS,
   HEADER_ASSIGNMENT,
@@ -43,12 +51,7 @@ export interface Redactor {
 
 export const REDACTED = '[REDACTED]';
 
-/**
- * How deep a value is followed. Below this many levels of arrays and objects everything is
- * replaced by one marker: nothing deeper reaches the model or the disk, and every writer and
- * reader of a trace stays within a bounded depth.
- */
-export const MAX_REDACT_DEPTH = 100;
+export { MAX_REDACT_DEPTH };
 
 /**
  * The built-in secret patterns. A pattern with capture groups keeps group 1 (a prefix such as
@@ -82,23 +85,6 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = [
   'cookie',
   'set-cookie',
 ];
-
-/** What a redactor applies to strings and field names; `snapshotJson` walks values with it. */
-interface Rules {
-  text(text: string): string;
-  /** What to do with a field (names are few and repeat: the answer is cached). */
-  field(key: string): Field;
-  /** The replacement of a sensitive field's value. */
-  sensitiveValue(value: unknown): unknown;
-  /** The marker for what lies deeper than {@link MAX_REDACT_DEPTH}. */
-  readonly deep: string;
-}
-
-/** A field name: how it is written (any secret in it redacted) and whether its value is replaced. */
-interface Field {
-  readonly name: string;
-  readonly sensitive: boolean;
-}
 
 const NO_RULES: Rules = {
   text: (text) => text,
@@ -298,24 +284,6 @@ export function redactMessage(redactor: Redactor, message: Message): Message {
   return (copy as Message | undefined) ?? message;
 }
 
-function redactToolCalls(rules: Rules, calls: readonly ToolCall[]): readonly ToolCall[] {
-  let copy: ToolCall[] | undefined;
-  for (let index = 0; index < calls.length; index++) {
-    const call = calls[index]!;
-    const args = redactValue(rules, call.args, 'args', 3, []);
-    const argsError = call.argsError === undefined ? undefined : rules.text(call.argsError);
-    if (args !== call.args || argsError !== call.argsError) {
-      copy ??= calls.slice();
-      copy[index] = {
-        ...call,
-        args: args as Record<string, unknown>,
-        ...(argsError === undefined ? {} : { argsError }),
-      };
-    }
-  }
-  return copy ?? calls;
-}
-
 /**
  * How many values in `text` (a redacted value, rendered) were replaced without a fingerprint.
  * Two redacted requests that compare equal may still differ inside those values (a password
@@ -335,91 +303,6 @@ const hiddenMarkers = new WeakMap<Redactor, RegExp>();
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const HEADER_NAME = /^(?:(?:proxy-)?authorization|(?:set-)?cookie)$/i;
-// What JSON cannot hold, written as these markers (never with the value: it may hold a secret).
-const CIRCULAR = '[Circular]';
-const UNSERIALISABLE = '[unserialisable value]';
-const UNREADABLE = '[unreadable property]';
-
-/**
- * Redacts `input` keeping every reference that needed no change (the request forwarded to a model
- * is the caller's own objects unless a secret was found). `toJSON` is followed, as the backend's
- * JSON encoder will; a circular reference becomes `"[Circular]"`.
- */
-function redactValue(rules: Rules, input: unknown, key: string, depth: number, ancestors: object[]): unknown {
-  if (typeof input === 'string') return rules.text(input);
-  if (typeof input !== 'object' || input === null) return input;
-  if (depth >= MAX_REDACT_DEPTH) return rules.deep;
-  try {
-    const toJSON = (input as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') {
-      const json: unknown = toJSON.call(input, key);
-      if (json !== input) return redactValue(rules, json, key, depth, ancestors);
-    }
-    if (ancestors.includes(input)) return CIRCULAR;
-    ancestors.push(input);
-    try {
-      return Array.isArray(input)
-        ? redactArray(rules, input, depth, ancestors)
-        : redactRecord(rules, input as Record<string, unknown>, depth, ancestors);
-    } finally {
-      ancestors.pop();
-    }
-  } catch {
-    return UNSERIALISABLE;
-  }
-}
-
-function redactArray(rules: Rules, input: readonly unknown[], depth: number, ancestors: object[]): unknown[] {
-  for (let index = 0; index < input.length; index++) {
-    const item = input[index];
-    const redacted = redactValue(rules, item, String(index), depth + 1, ancestors);
-    if (redacted === item) continue;
-    // The copy is built from values that all went through the rules (the members before this
-    // one are read and redacted again, in case a getter answers differently the second time).
-    const copy: unknown[] = [];
-    for (let at = 0; at < input.length; at++)
-      copy.push(at === index ? redacted : redactValue(rules, input[at], String(at), depth + 1, ancestors));
-    return copy;
-  }
-  return input as unknown[];
-}
-
-function redactRecord(
-  rules: Rules,
-  input: Record<string, unknown>,
-  depth: number,
-  ancestors: object[],
-): Record<string, unknown> {
-  for (const key in input) {
-    if (!Object.hasOwn(input, key)) continue;
-    const item = input[key];
-    const field = rules.field(key);
-    const redacted = redactMember(rules, field, key, item, depth, ancestors);
-    if (redacted === item && field.name === key) continue;
-    // As for arrays: every member of the copy went through the rules.
-    const copy: Record<string, unknown> = {};
-    for (const name in input) {
-      if (!Object.hasOwn(input, name)) continue;
-      const other = rules.field(name);
-      copy[other.name] =
-        name === key ? redacted : redactMember(rules, other, name, input[name], depth, ancestors);
-    }
-    return copy;
-  }
-  return input;
-}
-
-function redactMember(
-  rules: Rules,
-  field: Field,
-  key: string,
-  item: unknown,
-  depth: number,
-  ancestors: object[],
-): unknown {
-  return field.sensitive ? rules.sensitiveValue(item) : redactValue(rules, item, key, depth + 1, ancestors);
-}
-
 /**
  * A redacted snapshot of `input` as plain JSON data — strings, finite numbers, booleans, null,
  * arrays and plain objects, read once — that `canonicalJson` writes as it is and `JSON.parse`
@@ -431,68 +314,4 @@ function redactMember(
  */
 export function snapshotJson(redactor: Redactor, input: unknown): unknown {
   return snapshot(rulesOf.get(redactor) ?? NO_RULES, input, '', 0, []);
-}
-
-function snapshot(rules: Rules, input: unknown, key: string, depth: number, ancestors: object[]): unknown {
-  switch (typeof input) {
-    case 'string':
-      return rules.text(input);
-    case 'number':
-      return Number.isFinite(input) ? input : null;
-    case 'boolean':
-      return input;
-    case 'bigint':
-      return rules.text(input.toString());
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-  }
-  if (input === null) return null;
-  if (depth >= MAX_REDACT_DEPTH) return rules.deep;
-  try {
-    const toJSON = (input as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') {
-      const json: unknown = toJSON.call(input, key);
-      if (json !== input) return snapshot(rules, json, key, depth, ancestors);
-    }
-    // Boxed primitives are written as their value, as JSON.stringify does.
-    if (input instanceof String || input instanceof Number || input instanceof Boolean)
-      return snapshot(rules, input.valueOf(), key, depth, ancestors);
-    if (ancestors.includes(input as object)) return CIRCULAR;
-    ancestors.push(input as object);
-    try {
-      if (Array.isArray(input)) {
-        const out: unknown[] = [];
-        for (let index = 0; index < input.length; index++)
-          out.push(snapshot(rules, input[index], String(index), depth + 1, ancestors) ?? null);
-        return out;
-      }
-      const out: Record<string, unknown> = {};
-      const record = input as Record<string, unknown>;
-      for (const name of Object.keys(record)) {
-        let item: unknown;
-        try {
-          item = record[name];
-        } catch {
-          out[rules.field(name).name] = UNREADABLE;
-          continue;
-        }
-        const field = rules.field(name);
-        const value = snapshot(
-          rules,
-          field.sensitive ? rules.sensitiveValue(item) : item,
-          name,
-          depth + 1,
-          ancestors,
-        );
-        if (value !== undefined) out[field.name] = value;
-      }
-      return out;
-    } finally {
-      ancestors.pop();
-    }
-  } catch {
-    return UNSERIALISABLE;
-  }
 }
