@@ -9,7 +9,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const only = process.argv.slice(2);
 // The evals suite writes thousands of trace directories: it runs last, so the disk write-back it
 // causes does not land in the provenance suite's flush timings.
-const ORDER = ['loop', 'provenance', 'evals'];
+const ORDER = ['import', 'loop', 'provenance', 'evals'];
 const rank = (file) => {
   const at = ORDER.indexOf(file.replace('.bench.mjs', ''));
   return at === -1 ? ORDER.length : at;

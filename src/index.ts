@@ -17,9 +17,12 @@ export {
   type ToolResult,
   type Usage,
 } from './core/types.js';
+export { AnthropicBackend, type AnthropicBackendOptions } from './llm/anthropic.js';
+export type { CallLimits } from './llm/call-limits.js';
 export {
   LLMConfigError,
   LLMError,
+  type LLMErrorCode,
   LLMRefusalError,
   LLMResponseError,
   MissingEnvError,

@@ -5,6 +5,7 @@ import { type AgentFactory, runCase } from '../evals/case-runner.js';
 import { type EvalCase, loadCases } from '../evals/cases.js';
 import type { Collector } from '../evals/collectors.js';
 import { findEvalFiles } from '../evals/discover.js';
+import { MissingEnvError } from '../llm/errors.js';
 import { OpenAIBackend } from '../llm/openai.js';
 import { ScriptedLLM } from '../llm/scripted.js';
 import { ProvenanceSink } from '../provenance/sink.js';
@@ -31,8 +32,8 @@ export async function recordCommandAction({
     throw new UsageError(
       `${path.relative(cwd, out)} exists; pass --force to replace it (the old trace is replaced atomically)`,
     );
-  const { agent, collectors, file } = await findAgent({ agentFile: flags.agent, cwd });
-  const llm: LLMBackend = flags.scripted ? scriptedModel(testCase) : OpenAIBackend.fromEnv();
+  const { agent, liveModel, collectors, file } = await findAgent({ agentFile: flags.agent, cwd });
+  const llm: LLMBackend = flags.scripted ? scriptedModel(testCase) : await (liveModel ?? openAIFromEnv)();
   const sink = new ProvenanceSink({ dir: out });
   const run = await runCase({
     case: testCase,
@@ -80,13 +81,12 @@ async function findCase({
   return found;
 }
 
-async function findAgent({
-  agentFile,
-  cwd,
-}: {
-  agentFile: string | undefined;
-  cwd: string;
-}): Promise<{ agent: AgentFactory; collectors: Collector[]; file: string }> {
+async function findAgent({ agentFile, cwd }: { agentFile: string | undefined; cwd: string }): Promise<{
+  agent: AgentFactory;
+  liveModel: (() => LLMBackend | Promise<LLMBackend>) | undefined;
+  collectors: Collector[];
+  file: string;
+}> {
   const candidates = agentFile
     ? [path.resolve(cwd, agentFile)]
     : existsSync(path.join(cwd, 'evals'))
@@ -94,9 +94,14 @@ async function findAgent({
       : [];
   for (const file of candidates) {
     const module = await importUserModule({ file, cwd });
-    if (typeof module.agent === 'function') {
+    // A factory, or defineAgent({ create, llm }) whose `llm` brings the agent's own live model.
+    const { create, llm } = (module.agent ?? {}) as { create?: unknown; llm?: unknown };
+    const agent = typeof module.agent === 'function' ? module.agent : create;
+    if (typeof agent === 'function') {
       const collectors = Array.isArray(module.collectors) ? (module.collectors as Collector[]) : [];
-      return { agent: module.agent as AgentFactory, collectors, file };
+      const liveModel =
+        typeof llm === 'function' ? (llm as () => LLMBackend | Promise<LLMBackend>) : undefined;
+      return { agent: agent as AgentFactory, liveModel, collectors, file };
     }
   }
   throw new UsageError(
@@ -104,6 +109,18 @@ async function findAgent({
       ? `${agentFile} does not export \`agent\` (an AgentFactory: ({ llm, task, hooks }) => agentLoop({ llm, task, tools, hooks }))`
       : 'no eval file under evals/ exports `agent`; export one, or pass --agent <file>',
   );
+}
+
+/** The default live model; without one configured, a UsageError (exit 2) saying what to set. */
+function openAIFromEnv(): LLMBackend {
+  try {
+    return OpenAIBackend.fromEnv();
+  } catch (error) {
+    if (!(error instanceof MissingEnvError)) throw error;
+    throw new UsageError(
+      `looplet record calls a live model and none is configured: ${error.message}. Set OPENAI_MODEL (and OPENAI_BASE_URL for a local server, or OPENAI_API_KEY for OpenAI), give the agent its own model with defineAgent({ create, llm: () => AnthropicBackend.fromEnv() }), or pass --scripted to answer from the case's script`,
+    );
+  }
 }
 
 function scriptedModel(testCase: EvalCase): ScriptedLLM {
