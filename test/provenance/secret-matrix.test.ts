@@ -4,6 +4,7 @@
 // (the real OpenAI SDK against a local server) whose error messages and bodies carry secrets.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import {
   agentLoop,
@@ -304,13 +305,30 @@ describe('no secret reaches disk from a failing backend (real OpenAI SDK, local 
     expect(everyByte(dir).some((bytes) => bytes.includes('HTTP 401'))).toBe(true);
   });
 
-  it('a connection error: the password of a baseURL with credentials', async () => {
+  it('a connection error: the password of a baseURL with credentials, in a backend that repeats it', async () => {
+    // OpenAIBackend refuses such a baseURL; a backend of your own on the SDK may not, and may put
+    // the URL and the SDK's cause (fetch names the URL with its credentials) in its messages.
     const baseURL = server.baseURL.replace('http://', `http://deploy:${urlPassword}@`);
-    const llm = new OpenAIBackend({ model: 'gpt-4o', baseURL, apiKey: openai, maxRetries: 0 });
+    const client = new OpenAI({ baseURL, apiKey: openai, maxRetries: 0 });
+    const llm: LLMBackend = {
+      model: 'gpt-4o',
+      generate: async () => {
+        try {
+          await client.chat.completions.create({
+            model: 'gpt-4o',
+            messages: [{ role: 'user', content: 'hi' }],
+          });
+        } catch (error) {
+          const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : '';
+          throw new Error(`POST ${baseURL}/chat/completions failed: ${String(error)} (${cause})`);
+        }
+        return { text: 'unreachable' };
+      },
+    };
     const dir = await recordThrough(llm);
     const trace = await readTrace(dir);
     expect(trace.meta.endReason).toBe('llm_error');
-    expect(trace.readCallSync(1).error?.message).toContain(`deploy:[REDACTED]@127.0.0.1`);
+    expect(trace.readCallSync(1).error?.message).toContain('deploy:[REDACTED]@127.0.0.1');
     expect(leaks(dir, all)).toEqual([]);
   });
 
