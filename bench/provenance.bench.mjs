@@ -85,6 +85,7 @@ async function overheadFigures(root) {
   const plain = [];
   const recorded = [];
   const unredacted = [];
+  const upstream = [];
   const steps = 200;
   const batch = async (sinkOptions) => {
     const started = process.cpuUsage();
@@ -101,11 +102,13 @@ async function overheadFigures(root) {
     plain.push(await batch(undefined));
     recorded.push(await batch({}));
     unredacted.push(await batch({ redact: false }));
+    upstream.push(await batch({ redactRequests: true }));
   }
   return {
     plain: median(plain.slice(10)),
     recorded: median(recorded.slice(10)),
     unredacted: median(unredacted.slice(10)),
+    upstream: median(upstream.slice(10)),
   };
 }
 
@@ -164,7 +167,7 @@ export default async function provenanceBench({ record }) {
       }
     }
 
-    const { plain, recorded, unredacted } = await overheadFigures(root);
+    const { plain, recorded, unredacted, upstream } = await overheadFigures(root);
     const overhead = ((recorded - plain) / plain) * 100;
     record({
       name: 'loop step CPU time, recorded (sink.wrapLLM + sink.hook, no flush)',
@@ -173,7 +176,7 @@ export default async function provenanceBench({ record }) {
       baseline: { name: 'unrecorded', value: plain * 1000 },
     });
     record({
-      name: 'recording overhead per step vs unrecorded',
+      name: 'recording overhead per step vs unrecorded (default: redaction on)',
       value: overhead,
       unit: '%',
       goal: '< 5 %',
@@ -183,6 +186,11 @@ export default async function provenanceBench({ record }) {
     record({
       name: '… with redaction off (redact: false)',
       value: ((unredacted - plain) / plain) * 100,
+      unit: '%',
+    });
+    record({
+      name: '… with redactRequests: true (each new message scanned before it is forwarded)',
+      value: ((upstream - plain) / plain) * 100,
       unit: '%',
     });
 
