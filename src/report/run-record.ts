@@ -25,6 +25,8 @@ export interface RunUpdate {
   endReasonAfter: EndReason;
   /** Evals whose verdict on the new recording differs from their verdict on the old one. */
   changedEvals: string[];
+  /** The divergence that made `-u` re-record the trace (absent with `--update all` when the replay matched). */
+  divergence?: ReplayDivergence;
 }
 
 /** A run that could not be completed as asked: the agent crashed, or `-u` could not re-record. */
