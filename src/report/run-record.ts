@@ -66,12 +66,15 @@ export function divergedRuns(runs: readonly RunRecord[]): RunRecord[] {
 export function describeOrigins(runs: readonly RunRecord[]): string {
   const counts = new Map<string, number>();
   for (const run of runs) {
-    const key = run.replay ? `${run.origin} (${run.replay.mode})` : run.origin;
+    const key = run.replay
+      ? `${run.origin} (${run.replay.mode}${run.replay.check === 'tool-calls' ? ', tool-calls check' : ''})`
+      : run.origin;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  const order = ['replayed (strict)', 'replayed (lenient)', 'recorded', 'scripted', 'live'];
+  const order = ['replayed', 'recorded', 'scripted', 'live'];
+  const rank = (key: string) => order.indexOf(key.split(' ')[0]!);
   return [...counts.entries()]
-    .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
+    .sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, count]) => `${count} ${key}`)
     .join(' · ');
 }
@@ -79,7 +82,8 @@ export function describeOrigins(runs: readonly RunRecord[]): string {
 /** Which run diverged where, e.g. `greet/carol at call 2 (replayed through evals/eval_greeter.ts)`. */
 export function divergenceWhere(run: RunRecord): string {
   const at = run.replay?.diverged ? ` at call ${run.replay.diverged.callIndex}` : '';
-  const through = run.agentFile ? ` (replayed through ${run.agentFile})` : '';
+  const check = run.replay?.check === 'tool-calls' ? ', tool-calls check' : '';
+  const through = run.agentFile ? ` (replayed through ${run.agentFile}${check})` : '';
   return `${run.id}${at}${through}`;
 }
 
