@@ -72,7 +72,7 @@ export function describeRequestChange({
   changes.push(...describeOptionsChange(recorded.options, fresh.options));
   if (changes.length === 0 && !sameMessages(recorded.messages, fresh.messages))
     changes.push('the conversation changed'); // e.g. a tool message whose call is not in the request
-  return changes;
+  return [...new Set(changes)];
 }
 
 /**
@@ -116,7 +116,8 @@ export function describeCallsChange({
       changes.push(`the result of ${tool} is no longer an error (it was: ${wasError})`);
     else changes.push(`the result of ${tool} changed`);
   }
-  return changes;
+  // Parallel calls of one tool can change alike: each sentence is said once.
+  return [...new Set(changes)];
 }
 
 /**

@@ -209,7 +209,7 @@ export function unusedCallsDiff({ trace, from }: { trace: RecordedTrace; from: n
     const assistant: Message = { role: 'assistant' };
     if (record.response?.text) assistant.content = record.response.text;
     if (record.response?.toolCalls) assistant.toolCalls = record.response.toolCalls;
-    lines.push(...renderMessage(assistant));
+    lines.push(...renderMessage(assistant, new CallIdNumbering()));
   }
   const more = trace.meta.callCount - from;
   if (more > 0) lines.push(`… and ${more} more recorded call(s)`);
