@@ -2,6 +2,7 @@ import { canonicalJsonLine } from '../core/canonical-json.js';
 import type { ToolError } from '../core/types.js';
 import type { ReplayDivergence } from './errors.js';
 import type { RecordedSteps } from './recorded-steps.js';
+import type { Redactor } from './redaction.js';
 import { unifiedDiff } from './request-view.js';
 
 /** A tool call asking for its recorded result (`LLMBackend.recordedToolResult`). */
@@ -25,9 +26,12 @@ interface Position {
  * (`defineTool({ replay: 'recorded' })`). Calls are matched by tool name and canonical arguments:
  * the k-th call with the same name and arguments gets the k-th recorded result. Steps are read in
  * order, only as far as a call needs, and only positions are kept, not the results themselves.
+ * The arguments asked with are redacted as the trace's were, so a call with a secret in its
+ * arguments finds its result, and the secret never reaches a divergence.
  */
 export class RecordedToolResults {
   readonly #steps: RecordedSteps;
+  readonly #redactor: Redactor;
   /** Steps scanned so far (1-based, in order). */
   #scanned = 0;
   readonly #recorded = new Map<string, Position[]>();
@@ -35,12 +39,14 @@ export class RecordedToolResults {
   /** The arguments of every call asked for, per tool, for the diff of a call with no recording. */
   readonly #asked = new Map<string, Array<Record<string, unknown>>>();
 
-  constructor(steps: RecordedSteps) {
+  constructor({ steps, redactor }: { steps: RecordedSteps; redactor: Redactor }) {
     this.#steps = steps;
+    this.#redactor = redactor;
   }
 
   /** The recorded result for this call, or undefined when the trace holds none (left). */
-  take({ name, args }: ToolResultQuery): RecordedToolResult | undefined {
+  take({ name, args: raw }: ToolResultQuery): RecordedToolResult | undefined {
+    const args = this.#redactor.value(raw);
     const asked = this.#asked.get(name) ?? [];
     asked.push(args);
     this.#asked.set(name, asked);
@@ -55,7 +61,8 @@ export class RecordedToolResults {
   }
 
   /** The divergence of a call the trace has no recorded result for: the tool, its arguments, a diff of the calls. */
-  missing({ step, name, args }: ToolResultQuery): ReplayDivergence {
+  missing({ step, name, args: raw }: ToolResultQuery): ReplayDivergence {
+    const args = this.#redactor.value(raw);
     while (this.#scanned < this.#steps.count) this.#scan();
     const prefix = `${name}\u0000`;
     const recorded = [...this.#recorded]

@@ -147,8 +147,9 @@ export class ReplayLLM implements LLMBackend {
       });
     if (trace && mode === 'replay') {
       const steps = new RecordedSteps(trace);
-      if (this.check === 'tool-calls') this.#toolCalls = new ToolCallsCheck(steps);
-      const results = new RecordedToolResults(steps);
+      if (this.check === 'tool-calls')
+        this.#toolCalls = new ToolCallsCheck({ steps, redactor: this.#redactor });
+      const results = new RecordedToolResults({ steps, redactor: this.#redactor });
       this.recordedToolResult = (call) => {
         const found = results.take(call);
         if (found === undefined) this.#onMissingResult(results.missing(call));

@@ -5,6 +5,7 @@ import type { Message } from '../core/types.js';
 import { toolResultContent } from '../loop/prompt.js';
 import type { ReplayDivergence } from './errors.js';
 import type { RecordedSteps } from './recorded-steps.js';
+import type { Redactor } from './redaction.js';
 import { describeCallsChange } from './request-change.js';
 import { type CallView, renderCalls, unifiedDiff } from './request-view.js';
 
@@ -14,15 +15,21 @@ import { type CallView, renderCalls, unifiedDiff } from './request-view.js';
  * k, the tool calls the run made at step k − 1 — names, arguments, results or errors, in order,
  * as the conversation holds them — are compared with the recorded step k − 1. Results are
  * compared as the model reads them (`toolResultContent`), JSON in canonical form, so key order
- * does not count. Each recorded step is read once, when its turn comes.
+ * does not count. Both sides are redacted as the trace was (a secret in a result is not a change,
+ * and never reaches a diff). Each recorded step is read once, when its turn comes.
+ *
+ * The new run's arguments are the model's (the conversation keeps them as sent); the recorded
+ * step's are the ones the tools ran with, so a hook that rewrites arguments shows as a change.
  */
 export class ToolCallsCheck {
   readonly #steps: RecordedSteps;
+  readonly #redactor: Redactor;
   /** The last step compared. */
   #checked = 0;
 
-  constructor(steps: RecordedSteps) {
+  constructor({ steps, redactor }: { steps: RecordedSteps; redactor: Redactor }) {
     this.#steps = steps;
+    this.#redactor = redactor;
   }
 
   /** Before the model call of loop step `step`: compares step `step − 1`, the last turn in `messages`. */
@@ -54,9 +61,9 @@ export class ToolCallsCheck {
   }): ReplayDivergence | undefined {
     if (index < 1 || index <= this.#checked || index > this.#steps.count) return undefined;
     this.#checked = index;
-    const fresh = lastTurnCalls(messages);
+    const fresh = lastTurnCalls(messages, this.#redactor);
     if (fresh === undefined) return undefined; // compaction left no model turn to compare
-    const recorded = recordedCalls(this.#steps.get(index));
+    const recorded = recordedCalls(this.#steps.get(index), this.#redactor);
     const summary = describeCallsChange({ step: index, recorded, fresh });
     if (summary.length === 0) return undefined;
     const known = new Set(tools.map((tool) => tool.name));
@@ -73,7 +80,7 @@ export class ToolCallsCheck {
 }
 
 /** The calls of the last model turn in `messages`, with their results; undefined when there is no turn. */
-function lastTurnCalls(messages: readonly Message[]): CallView[] | undefined {
+function lastTurnCalls(messages: readonly Message[], redactor: Redactor): CallView[] | undefined {
   let at = messages.length - 1;
   while (at >= 0 && messages[at]!.role !== 'assistant') at--;
   const assistant = messages[at];
@@ -86,28 +93,37 @@ function lastTurnCalls(messages: readonly Message[]): CallView[] | undefined {
   }
   return (assistant.toolCalls ?? []).map((call) => ({
     name: call.name,
-    args: call.args,
-    result: comparable(results.get(call.id)),
+    args: redactor.value(call.args),
+    result: comparable(results.get(call.id), redactor),
   }));
 }
 
 /** A recorded step's calls, each with its result as the model would read it. */
-function recordedCalls(step: StepData): CallView[] {
+function recordedCalls(step: StepData, redactor: Redactor): CallView[] {
   return step.toolCalls.map((call, index) => {
     const result =
       step.results[index]?.callId === call.id
         ? step.results[index]
         : step.results.find((candidate) => candidate.callId === call.id);
-    return { name: call.name, args: call.args, result: result && comparable(toolResultContent(result)) };
+    return {
+      name: call.name,
+      args: redactor.value(call.args),
+      result: result && comparable(toolResultContent(result), redactor),
+    };
   });
 }
 
-/** Tool output in a form where only content counts: JSON in canonical form, other text as it is. */
-function comparable(content: string | undefined): string | undefined {
+/**
+ * Tool output in a form where only content counts: JSON in canonical form, other text as it is;
+ * redacted (JSON by key and pattern, as trace files are; text by pattern).
+ */
+function comparable(content: string | undefined, redactor: Redactor): string | undefined {
   if (content === undefined) return undefined;
+  let parsed: unknown;
   try {
-    return canonicalJsonLine(JSON.parse(content));
+    parsed = JSON.parse(content);
   } catch {
-    return content;
+    return redactor.text(content);
   }
+  return canonicalJsonLine(redactor.value(parsed));
 }

@@ -151,6 +151,33 @@ describe('ReplayLLM.recordedToolResult', () => {
     ]);
   });
 
+  it('matches arguments redacted as the trace was; a secret never reaches the divergence', async () => {
+    const SECRET = 'sk-live-1234567890abcdefghijklmnop';
+    const charge = defineTool({
+      name: 'charge',
+      description: 'Charge a card',
+      parameters: { type: 'object', properties: { api_key: { type: 'string' }, cents: { type: 'number' } } },
+      run: ({ cents }) => ({ charged: cents }),
+    });
+    const dir = path.join(tempDir(), 'charge');
+    const script = [
+      { toolCalls: [{ name: 'charge', args: { api_key: SECRET, cents: 500 } }] },
+      { toolCalls: [{ name: 'done', args: { summary: 'charged' } }] },
+    ];
+    await recordRun({ dir, llm: new ScriptedLLM(script), tools: [charge], task: TASK });
+    const llm = ReplayLLM.fromTrace(dir);
+    expect(
+      llm.recordedToolResult?.({ step: 1, name: 'charge', args: { api_key: SECRET, cents: 500 } }),
+    ).toEqual({
+      data: { charged: 500 },
+    });
+    expect(
+      llm.recordedToolResult?.({ step: 2, name: 'charge', args: { api_key: SECRET, cents: 900 } }),
+    ).toBeUndefined();
+    expect(JSON.stringify(llm.pendingDivergence)).not.toContain(SECRET);
+    expect(llm.pendingDivergence?.summary[0]).toContain('{"api_key":"[REDACTED]","cents":900}');
+  });
+
   it('is offered in replay mode only: other modes run the tools', async () => {
     const dir = await recordMails();
     expect(ReplayLLM.fromTrace(dir).recordedToolResult).toBeTypeOf('function');

@@ -173,6 +173,35 @@ describe('tool-calls check on looplet traces (check: "tool-calls")', () => {
     expect((result.error as ReplayDivergenceError).callIndex).toBe(2);
   });
 
+  it('compares results redacted as the trace was: a secret is not a change and never reaches the diff', async () => {
+    const SECRET = 'sk-live-1234567890abcdefghijklmnop';
+    const vault = (plan: string) =>
+      defineTool({
+        name: 'vault',
+        description: 'Read the account',
+        parameters: { type: 'object', properties: { api_key: { type: 'string' } } },
+        run: () => ({ token: 'tok-42', note: `uses ${SECRET}`, plan }),
+      });
+    const dir = path.join(tempDir(), 'secret');
+    const script = [{ toolCalls: [{ name: 'vault', args: { api_key: SECRET } }] }, THREE_STEPS[2]!];
+    await recordRun({ dir, llm: new ScriptedLLM(script), tools: [vault('pro')] });
+    const same = ReplayLLM.fromTrace(dir, { check: 'tool-calls' });
+    const run = agentLoop({ llm: same, tools: [vault('pro')], task: GREETER_TASK });
+    expect((await run.result).endReason).toBe('done');
+    expect(same.finish(run.state)).toBeUndefined();
+
+    const result = await agentLoop({
+      llm: ReplayLLM.fromTrace(dir, { check: 'tool-calls' }),
+      tools: [vault('free')],
+      task: GREETER_TASK,
+    }).result;
+    const error = result.error as ReplayDivergenceError;
+    expect(error.summary).toEqual(['the result of `vault` at step 1 changed']);
+    expect(error.diff).toContain('"plan":"free"');
+    expect(error.message).not.toContain(SECRET);
+    expect(error.message).not.toContain('tok-42');
+  });
+
   it('reads each recorded step once, however many calls and lookups the replay makes', async () => {
     const dir = path.join(tempDir(), 'three');
     await recordRun({ dir, llm: new ScriptedLLM(THREE_STEPS) });
