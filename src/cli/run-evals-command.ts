@@ -6,8 +6,8 @@ import { LoopletReporter, type LoopletReporterOptions } from '../vitest/reporter
 import { type LoopletEvalOptions, runLoopletEval } from '../vitest/run-evals.js';
 import type { RunFlags } from './commands/run.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
-import { checkLiveModel } from './live-model-check.js';
 import { choiceFlag, listFlag, numberFlag, shardFlag } from './flags.js';
+import { checkLiveModel } from './live-model-check.js';
 
 /** The baseline file used when `--baseline` is not given. */
 export const DEFAULT_BASELINE = path.join('.looplet', 'baseline.json');

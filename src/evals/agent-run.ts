@@ -3,7 +3,7 @@ import type { LoopState } from '../core/state.js';
 import { ScriptExhaustedError } from '../llm/scripted.js';
 import type { Hook } from '../loop/hooks.js';
 import type { RunResult } from '../loop/result.js';
-import { ReplayDivergenceError, ReplayExhaustedError } from '../provenance/errors.js';
+import { ReplayDivergenceError } from '../provenance/errors.js';
 import { errorMessage } from '../util/errors.js';
 import type { AgentFactory, CaseInfo } from './agent.js';
 import { type Collector, runCollectors } from './collectors.js';
@@ -45,10 +45,11 @@ export interface RunAndScoreOptions extends RunScoring {
   expected: Record<string, unknown>;
   source: EvalSource;
   /**
-   * Called after the run: where a replay parted from its recording beyond what the run's error
-   * says (a model call fewer than recorded, a tool call without a recorded result…).
+   * Called when the run has ended: where a replay parted from its recording beyond what the
+   * run's error says (fewer model calls than recorded, a tool call without a recorded result…).
+   * `ReplayLLM.finish` is such a check.
    */
-  laterDivergence?: () => ReplayDivergence | undefined;
+  finish?: (state: LoopState) => ReplayDivergence | undefined;
 }
 
 /** A run of the agent and what the evals said about it. */
@@ -98,7 +99,9 @@ export async function runAndScore(options: RunAndScoreOptions): Promise<ScoredRu
     });
     return { outcomes, error: asError };
   }
-  const divergence = divergenceOf(result.error) ?? options.laterDivergence?.();
+  // Checked even when the run's error already says it diverged: a lenient replay collects its last warnings here.
+  const atEnd = options.finish?.(state);
+  const divergence = divergenceOf(result.error) ?? atEnd;
   if (divergence) {
     const outcomes = unscoredOutcomes({
       scoring: options,
@@ -140,18 +143,7 @@ export async function runAndScore(options: RunAndScoreOptions): Promise<ScoredRu
 
 /** The divergence a replay error describes, or undefined for any other end of a run. */
 export function divergenceOf(error: unknown): ReplayDivergence | undefined {
-  if (!(error instanceof ReplayDivergenceError)) return undefined;
-  const summary = (error as { summary?: string[] }).summary;
-  return {
-    callIndex: error.callIndex,
-    summary:
-      summary && summary.length > 0
-        ? [...summary]
-        : error instanceof ReplayExhaustedError
-          ? ['the agent made one more model call than recorded']
-          : [`the request of model call ${error.callIndex} differs from the recorded one`],
-    diff: error.diff,
-  };
+  return error instanceof ReplayDivergenceError ? error.toDivergence() : undefined;
 }
 
 /** One outcome per selected eval in scope of `id`, all with the same verdict: for runs that could not be scored. */

@@ -1,8 +1,9 @@
 import type { LLMBackend } from '../core/llm.js';
+import type { LoopState } from '../core/state.js';
 import { ScriptedLLM } from '../llm/scripted.js';
 import type { Hook } from '../loop/hooks.js';
 import type { RunResult } from '../loop/result.js';
-import { ReplayLLM } from '../provenance/replay.js';
+import { ReplayLLM, type ReplayStrictness } from '../provenance/replay.js';
 import type { AgentFactory, CaseInfo } from './agent.js';
 import { runAndScore } from './agent-run.js';
 import type { EvalCase } from './cases.js';
@@ -33,7 +34,12 @@ export interface RunCaseOptions {
   llm?: LLMBackend;
   /** Trace directory for `replay` mode (default: the case's `trace`). */
   trace?: string;
-  /** Opens a trace for replay. Default: `ReplayLLM.fromTrace` (strict replay). */
+  /**
+   * `replay` mode: end the run as diverged at the first difference from the recording (`strict`,
+   * default), or serve the recorded answers in order and keep the differences as `warnings`.
+   */
+  strictness?: ReplayStrictness;
+  /** Opens a trace for replay. Default: `ReplayLLM.fromTrace` with `strictness`. */
   replayLLM?: (args: { dir: string }) => LLMBackend | Promise<LLMBackend>;
   judge?: Judge | LLMBackend;
   include?: readonly string[];
@@ -59,6 +65,8 @@ export interface CaseRun {
    * the run is not scored, every eval's status is `diverged`.
    */
   divergence?: ReplayDivergence;
+  /** A lenient replay: where the run parted from its recording and went on with the recorded answers. */
+  warnings?: ReplayDivergence[];
 }
 
 /**
@@ -79,12 +87,14 @@ export async function runCase(options: RunCaseOptions): Promise<CaseRun> {
     info,
     expected: testCase.expected,
     source: { kind: 'case', caseId: testCase.id, mode: options.mode, file: testCase.file },
+    ...(llm instanceof ReplayLLM ? { finish: (state: LoopState) => llm.finish(state) } : {}),
   });
   const run: CaseRun = { case: testCase, outcomes: scored.outcomes };
   if (scored.result) run.result = scored.result;
   if (scored.context) run.context = scored.context;
   if (scored.error) run.error = scored.error;
   if (scored.divergence) run.divergence = scored.divergence;
+  if (llm instanceof ReplayLLM && llm.warnings.length > 0) run.warnings = [...llm.warnings];
   return run;
 }
 
@@ -109,7 +119,9 @@ async function modelFor(options: RunCaseOptions): Promise<LLMBackend> {
           caseId: testCase.id,
           message: `mode "replay" needs a trace: set "trace" in ${testCase.file} or pass \`trace\``,
         });
-      return options.replayLLM ? options.replayLLM({ dir }) : ReplayLLM.fromTrace(dir);
+      return options.replayLLM
+        ? options.replayLLM({ dir })
+        : ReplayLLM.fromTrace(dir, { mode: 'replay', strictness: options.strictness ?? 'strict' });
     }
     default:
       throw new CaseRunError({

@@ -32,6 +32,11 @@ export interface EvalCase {
   script?: CaseTurn[];
   /** Trace directory whose responses `mode: 'replay'` serves (absolute; relative in the file, to the file). */
   trace?: string;
+  /**
+   * How strictly `looplet-eval` replays `trace` (default: the run's `--replay`): `lenient` serves
+   * the recorded answers whatever the requests, e.g. to replay a recording made before a tool fix.
+   */
+  replay?: 'strict' | 'lenient';
   /** The file it came from, and the 1-based line where it starts. */
   file: string;
   line: number;
@@ -88,6 +93,7 @@ export const CASE_SCHEMA = {
     notes: { type: 'string' },
     script: { type: 'array', items: TURN_SCHEMA },
     trace: { type: 'string', minLength: 1 },
+    replay: { enum: ['strict', 'lenient'] },
   },
 } as const;
 
@@ -211,6 +217,7 @@ interface RawCase {
   notes?: string;
   script?: CaseTurn[];
   trace?: string;
+  replay?: 'strict' | 'lenient';
 }
 
 function toCase(raw: RawCase, file: string, line: number): EvalCase {
@@ -225,6 +232,7 @@ function toCase(raw: RawCase, file: string, line: number): EvalCase {
   if (raw.notes !== undefined) item.notes = raw.notes;
   if (raw.script !== undefined) item.script = raw.script;
   if (raw.trace !== undefined) item.trace = resolve(dirname(file), raw.trace);
+  if (raw.replay !== undefined) item.replay = raw.replay;
   return item;
 }
 
@@ -265,6 +273,8 @@ function describeError(
       };
     case 'type':
       return { ...at(path), text: `must be ${String(params.type).replace(',', ' or ')}` };
+    case 'enum':
+      return { ...at(path), text: `must be one of ${(params.allowedValues as unknown[]).join(', ')}` };
     default:
       return { ...at(path), text: error.message ?? error.keyword };
   }

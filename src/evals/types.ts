@@ -1,6 +1,10 @@
 import type { StepData } from '../core/step.js';
 import type { EndReason, Task, ToolError, Usage } from '../core/types.js';
+import type { ReplayDivergence } from '../provenance/errors.js';
 import type { TraceSource } from '../provenance/records.js';
+
+export type { ReplayDivergence };
+
 import type { Judge } from './judge.js';
 
 /** One tool call of a run, with its result: what `ctx.toolCalls` lists, in the order they were made. */
@@ -35,16 +39,6 @@ export type RunOrigin = 'replayed' | 'recorded' | 'scripted' | 'live';
  * prompts were built by the Python harness).
  */
 export type ReplayCheck = 'request' | 'tool-calls';
-
-/** Where a replayed run parted from its recording, in words and as a diff. */
-export interface ReplayDivergence {
-  /** 1-based model call where the run parted from the recording (or the step, for tool-call checks). */
-  callIndex: number;
-  /** What changed, in words, most important first ("the result of `add` at step 1 changed"). */
-  summary: string[];
-  /** The whole unified diff, recorded (`-`) against the new run (`+`). Never cut. */
-  diff: string;
-}
 
 /** Where an {@link EvalContext} came from. Reports use it to point at the run behind a result. */
 export type EvalSource =

@@ -1,6 +1,6 @@
 import type { EvalOutcome } from '../evals/types.js';
 import { describeOutcome } from './format.js';
-import { divergenceWhere, type RunRecord } from './run-record.js';
+import { divergencePlace, divergenceWhere, type RunRecord } from './run-record.js';
 import type { RunSummary } from './summary.js';
 
 /**
@@ -127,7 +127,7 @@ function replayTestcase(run: RunRecord): string[] {
     );
   } else if (replay.warnings.length > 0) {
     const body = replay.warnings.flatMap((warning) => [
-      `call ${warning.callIndex}: ${warning.summary.join('; ')}`,
+      `${divergencePlace(run, warning)}: ${warning.summary.join('; ')}`,
       warning.diff,
     ]);
     lines.push(`      <system-out>${text(body.join('\n'))}</system-out>`);

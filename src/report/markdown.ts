@@ -9,7 +9,14 @@ import {
   formatRate,
   formatScore,
 } from './format.js';
-import { describeOrigins, diffCommand, divergedRuns, divergenceWhere, type RunRecord } from './run-record.js';
+import {
+  describeOrigins,
+  diffCommand,
+  divergedRuns,
+  divergencePlace,
+  divergenceWhere,
+  type RunRecord,
+} from './run-record.js';
 import type { RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';
 
@@ -125,7 +132,7 @@ export function renderMarkdown({
       const command = diffCommand(run);
       out.push(`- ${code(run.id)}${command ? ` (${code(command)})` : ''}`);
       for (const warning of run.replay?.warnings ?? [])
-        out.push(`  - call ${warning.callIndex}: ${escapeText(warning.summary.join('; '))}`);
+        out.push(`  - ${divergencePlace(run, warning)}: ${escapeText(warning.summary.join('; '))}`);
     }
     if (warned.length > LIST_LIMIT)
       out.push(`- …and ${warned.length - LIST_LIMIT} more (see looplet-report.json)`);

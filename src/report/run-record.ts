@@ -81,10 +81,15 @@ export function describeOrigins(runs: readonly RunRecord[]): string {
 
 /** Which run diverged where, e.g. `greet/carol at call 2 (replayed through evals/eval_greeter.ts)`. */
 export function divergenceWhere(run: RunRecord): string {
-  const at = run.replay?.diverged ? ` at call ${run.replay.diverged.callIndex}` : '';
+  const at = run.replay?.diverged ? ` at ${divergencePlace(run, run.replay.diverged)}` : '';
   const check = run.replay?.check === 'tool-calls' ? ', tool-calls check' : '';
   const through = run.agentFile ? ` (replayed through ${run.agentFile}${check})` : '';
   return `${run.id}${at}${through}`;
+}
+
+/** Where in the run a divergence is: `call 2`, or `step 1` for the tool-calls check, which compares steps. */
+export function divergencePlace(run: RunRecord, divergence: ReplayDivergence): string {
+  return `${run.replay?.check === 'tool-calls' ? 'step' : 'call'} ${divergence.callIndex}`;
 }
 
 /** The command that shows a replayed run against its recording, or undefined when none was written. */

@@ -3,8 +3,8 @@ import {
   describeOrigins,
   diffCommand,
   divergedRuns,
+  divergencePlace,
   divergenceWhere,
-  type ReplayDivergence,
   type RunRecord,
 } from './run-record.js';
 import type { RunSummary } from './summary.js';
@@ -42,7 +42,8 @@ export function renderRunNotes({ summary, colors }: { summary: RunSummary; color
         `! ${run.id} replayed with ${warnings.length} warning${warnings.length === 1 ? '' : 's'} (lenient):`,
       ),
     );
-    for (const warning of warnings) lines.push(`    ${warningLine(warning)}`);
+    for (const warning of warnings)
+      lines.push(`    ${divergencePlace(run, warning)}: ${warning.summary.join('; ')}`);
     const command = diffCommand(run);
     if (command) lines.push(c.dim(`    see: ${command}`));
   }
@@ -74,10 +75,6 @@ function divergedLines(run: RunRecord, c: Colors): string[] {
     lines.push(c.dim(`    … ${excerpt.hidden} more line${excerpt.hidden === 1 ? '' : 's'}: ${where}`));
   } else if (diffCommand(run)) lines.push(c.dim(`    see: ${diffCommand(run)}`));
   return lines;
-}
-
-function warningLine(warning: ReplayDivergence): string {
-  return `call ${warning.callIndex}: ${warning.summary.join('; ')}`;
 }
 
 function updatedLine(run: RunRecord, c: Colors): string {

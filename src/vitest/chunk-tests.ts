@@ -4,7 +4,7 @@ import type { EvalCase } from '../evals/cases.js';
 import type { SelectedEval } from '../evals/marks.js';
 import type { EvalDefinition, EvalOutcome } from '../evals/types.js';
 import { describeOutcome } from '../report/format.js';
-import { diffCommand, divergenceWhere, type RunRecord } from '../report/run-record.js';
+import { diffCommand, divergencePlace, divergenceWhere, type RunRecord } from '../report/run-record.js';
 import { replayTestName, setLoopletMeta, testName } from './meta.js';
 
 /** What a group of tests scores: one trace, or one case (run through the agent first). */
@@ -212,7 +212,7 @@ export function applyRun({
       ? how
       : [
           `${how}; ${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`,
-          ...warnings.map((warning) => `  call ${warning.callIndex}: ${warning.summary.join('; ')}`),
+          ...warnings.map((warning) => `  ${divergencePlace(run, warning)}: ${warning.summary.join('; ')}`),
         ].join('\n');
   return { type: 'looplet', message };
 }

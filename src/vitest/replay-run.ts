@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CaseInfo, ScopedAgent } from '../evals/agent.js';
 import { type RunScoring, runAndScore, type ScoredRun } from '../evals/agent-run.js';
 import type { Collector } from '../evals/collectors.js';
-import type { EvalSource, ReplayDivergence } from '../evals/types.js';
+import type { EvalSource } from '../evals/types.js';
 import { ReplayLLM } from '../provenance/replay.js';
 import { ProvenanceSink } from '../provenance/sink.js';
 import type { RecordedTrace } from '../provenance/types.js';
@@ -51,7 +51,7 @@ export async function replayThroughAgent({
   root: string;
 }): Promise<{ scored: ScoredRun; run: RunRecord }> {
   const { trace } = target;
-  const llm = ReplayLLM.fromTrace(trace, { mode: 'replay' });
+  const llm = ReplayLLM.fromTrace(trace, { mode: 'replay', strictness: mode });
   const outDir = path.join(replaysDir(root), ...target.id.split('/'));
   const sink = new ProvenanceSink({ dir: outDir });
   const scored = await runAndScore({
@@ -63,18 +63,15 @@ export async function replayThroughAgent({
     collectors,
     expected: target.expected,
     source: target.source,
+    finish: (state) => llm.finish(state),
   });
-  const warnings: ReplayDivergence[] = [];
+  const warnings = [...llm.warnings];
   const run: RunRecord = {
     id: target.id,
     origin: 'replayed',
     trace: relativePath({ root, file: trace.dir }),
     agentFile: agent.file,
-    replay: {
-      mode,
-      check: trace.meta.source === 'python-looplet' ? 'tool-calls' : 'request',
-      warnings,
-    },
+    replay: { mode, check: llm.check === 'tool-calls' ? 'tool-calls' : 'request', warnings },
     endReason: scored.result?.endReason ?? 'llm_error',
     steps: scored.result?.steps.length ?? 0,
   };

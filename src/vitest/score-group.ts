@@ -8,7 +8,7 @@ import { runEval } from '../evals/run.js';
 import type { EvalOutcome } from '../evals/types.js';
 import { openTrace } from '../provenance/read-trace.js';
 import type { RecordedTrace } from '../provenance/types.js';
-import type { RunRecord } from '../report/run-record.js';
+import type { ReplayStrictness, RunRecord } from '../report/run-record.js';
 import type { InfrastructureError } from '../report/summary.js';
 import { errorMessage } from '../util/errors.js';
 import { type ContextSource, type PlannedTest, sourceErrorOutcome, type TestGroup } from './chunk-tests.js';
@@ -85,7 +85,7 @@ export async function scoreGroup({
       expected: trace.expected,
       source: { kind: 'trace', dir: trace.dir, format: trace.meta.source, origin: 'replayed' },
     };
-    return replay({ target, agent: group.agent!, runnable, context });
+    return replay({ target, agent: group.agent!, strictness: runStrictness(context), runnable, context });
   }
   return scoreCase({ group, source, runnable, context });
 }
@@ -136,7 +136,9 @@ async function scoreCase({
       expected: testCase.expected,
       source: { kind: 'case', caseId: testCase.id, mode: 'replay', file: testCase.file },
     };
-    return replay({ target, agent, runnable, context });
+    // A case may ask for lenient replay itself (a recording made before a tool fix).
+    const strictness = testCase.replay ?? runStrictness(context);
+    return replay({ target, agent, strictness, runnable, context });
   }
   const mode = testCase.script ? 'scripted' : 'live';
   context.sandbox.subject = { eval: 'agent', trace: source.id };
@@ -167,11 +169,13 @@ async function scoreCase({
 async function replay({
   target,
   agent,
+  strictness,
   runnable,
   context,
 }: {
   target: ReplayTarget;
   agent: ScopedAgent;
+  strictness: ReplayStrictness;
   runnable: readonly PlannedTest[];
   context: ScoreContext;
 }): Promise<GroupResult> {
@@ -181,7 +185,7 @@ async function replay({
   const replayed = await replayThroughAgent({
     target,
     agent,
-    mode: options.replay === 'lenient' ? 'lenient' : 'strict',
+    mode: strictness,
     collectors: context.modules.collectors,
     scoring: runScoring,
     root: context.plan.root,
@@ -203,6 +207,10 @@ async function replay({
     return result;
   }
   return { outcomes: byName(updated.outcomes), run: updated.run, errors: [] };
+}
+
+function runStrictness(context: ScoreContext): ReplayStrictness {
+  return context.plan.options.replay === 'lenient' ? 'lenient' : 'strict';
 }
 
 /** Scores a trace as it was recorded: read once, each eval run on it. */
