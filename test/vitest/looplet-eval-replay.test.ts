@@ -4,6 +4,7 @@
 // -u re-records against an OpenAI-compatible server on 127.0.0.1.
 import { cpSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type OpenAITestServer, startOpenAIServer } from '../helpers/openai-server.js';
 import {
@@ -21,6 +22,8 @@ import {
 } from './support.js';
 
 const IDS = Object.keys(GREETER_TRACES).sort();
+/** A trace Python looplet 0.3 recorded (with a publish_report that added cost to revenue). */
+const PYTHON_REPORT_TRACE = fileURLToPath(new URL('../../traces/python-report', import.meta.url));
 
 let template: Project;
 beforeAll(async () => {
@@ -277,6 +280,56 @@ describe('looplet-eval replay configuration and bad input', () => {
     expect(run.stdout).toContain('obsolete: 1 trace no eval or agent covers: legacy/one');
     expect(project.json<ReportJson>(REPORT_JSON).obsolete).toEqual(['legacy/one']);
     expect(project.read(REPORT_MD)).toContain('Obsolete goldens: 1 trace no eval or agent covers');
+  });
+});
+
+describe('Python looplet traces replay through the agent (tool-calls check)', () => {
+  const REPORT_EVALS = (operator: '+' | '-') => `import { agentLoop, defineTool } from 'looplet';
+import { type Collector, defineAgent, type EvalContext } from 'looplet/evals';
+
+const publishReport = defineTool({
+  name: 'publish_report',
+  description: 'Write report.json from integer revenue and cost inputs.',
+  parameters: {
+    type: 'object',
+    properties: { revenue: { type: 'integer', description: 'Total revenue.' }, cost: { type: 'integer', description: 'Total cost.' } },
+    required: ['revenue', 'cost'],
+  },
+  run: ({ revenue, cost }, { state }) => {
+    state.data.profit = Number(revenue) ${operator} Number(cost);
+    return { written: 'report.json', profit: state.data.profit };
+  },
+});
+
+export const agent = defineAgent({
+  scope: 'report/**',
+  create: ({ llm, task, hooks }) => agentLoop({ llm, task, tools: [publishReport], hooks, maxSteps: 3 }),
+});
+export const collectors: Collector[] = [({ state }) => ({ profit: state.data.profit ?? null })];
+export const eval_published = (ctx: EvalContext) => typeof ctx.artifacts.profit === 'number';
+`;
+
+  it('the recorded tool calls, arguments and results are compared; the report names the check', async () => {
+    const project = cloneProject(template);
+    project.remove('traces');
+    project.remove('evals');
+    cpSync(PYTHON_REPORT_TRACE, `${project.dir}/traces/report/python`, { recursive: true });
+    // The tool as Python looplet recorded it (profit = revenue + cost): the replay matches.
+    project.write('evals/eval_report.ts', REPORT_EVALS('+'));
+    const same = await project.run([]);
+    expect(same.code, same.output).toBe(0);
+    expect(same.stdout).toContain('runs: 1 replayed (strict, tool-calls check)');
+    const matched = project.json<ReportJson>(REPORT_JSON).runs[0];
+    expect(matched?.replay).toMatchObject({ mode: 'strict', check: 'tool-calls', warnings: [] });
+    // The fixed tool returns another result than the recording: diverged at step 1, in words.
+    project.write('evals/eval_report.ts', REPORT_EVALS('-'));
+    const fixed = await project.run([]);
+    expect(fixed.code, fixed.output).toBe(1);
+    expect(fixed.stdout).toContain(
+      '✗ diverged report/python at step 1 (replayed through evals/eval_report.ts, tool-calls check)',
+    );
+    expect(fixed.stdout).toContain('the result of `publish_report` at step 1 changed');
+    expect(fixed.stdout).toContain('+  {"profit":40,"written":"report.json"}');
   });
 });
 
