@@ -22,15 +22,17 @@ import {
 } from './support.js';
 
 const IDS = Object.keys(GREETER_TRACES).sort();
+/** A test runs the CLI up to three times (each 2–10 s on a loaded machine). */
+const E2E_TIMEOUT = 120_000;
 /** A trace Python looplet 0.3 recorded (with a publish_report that added cost to revenue). */
 const PYTHON_REPORT_TRACE = fileURLToPath(new URL('../../traces/python-report', import.meta.url));
 
 let template: Project;
 beforeAll(async () => {
   template = await goldenGreeterProject();
-});
+}, E2E_TIMEOUT);
 
-describe('looplet-eval replays golden traces through the agent', () => {
+describe('looplet-eval replays golden traces through the agent', { timeout: E2E_TIMEOUT }, () => {
   it('unchanged code: every trace replays and passes (exit 0); the reports say replayed; traces/ is untouched', async () => {
     const project = cloneProject(template);
     const before = hashTree(`${project.dir}/traces`);
@@ -129,7 +131,30 @@ describe('looplet-eval replays golden traces through the agent', () => {
   });
 });
 
-describe('looplet-eval -u re-records diverged traces', () => {
+describe('diverged runs against a baseline', { timeout: E2E_TIMEOUT }, () => {
+  it('a diverged run is a new failure where the baseline passed (exit 1 with --fail-on regression); baseline update refuses it', async () => {
+    const project = cloneProject(template);
+    const saved = await project.run(['baseline', 'update']);
+    expect(saved.code, saved.output).toBe(0);
+    project.write('agent.mjs', greeterAgentModule({ greeting: 'Hi' }));
+    const run = await project.run(['--fail-on', 'regression']);
+    expect(run.code, run.output).toBe(1);
+    const report = project.json<ReportJson>(REPORT_JSON);
+    expect(report.comparison?.newFailures).toContainEqual(
+      expect.objectContaining({
+        eval: 'eval_finished',
+        context: 'greet/carol',
+        before: 'passed',
+        after: 'diverged',
+      }),
+    );
+    const refused = await project.run(['baseline', 'update']);
+    expect(refused.code, refused.output).toBe(1);
+    expect(refused.stderr).toContain('not saved: 3 replay(s) diverged from their recording');
+  });
+});
+
+describe('looplet-eval -u re-records diverged traces', { timeout: E2E_TIMEOUT }, () => {
   /** A chat-completions answer calling tools, as an OpenAI-compatible server sends it. */
   const answer = (index: number, calls: Array<{ name: string; args: Record<string, unknown> }>) => ({
     body: JSON.stringify({
@@ -234,7 +259,7 @@ describe('looplet-eval -u re-records diverged traces', () => {
   });
 });
 
-describe('looplet-eval replay configuration and bad input', () => {
+describe('looplet-eval replay configuration and bad input', { timeout: E2E_TIMEOUT }, () => {
   it('two agents covering the same trace: exit 2, naming both eval files', async () => {
     const project = cloneProject(template);
     project.write(
@@ -283,7 +308,7 @@ describe('looplet-eval replay configuration and bad input', () => {
   });
 });
 
-describe('Python looplet traces replay through the agent (tool-calls check)', () => {
+describe('Python looplet traces replay through the agent (tool-calls check)', { timeout: E2E_TIMEOUT }, () => {
   const REPORT_EVALS = (operator: '+' | '-') => `import { agentLoop, defineTool } from 'looplet';
 import { type Collector, defineAgent, type EvalContext } from 'looplet/evals';
 
