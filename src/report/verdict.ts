@@ -125,7 +125,7 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
 /**
  * The exit code for an error that stopped a run: 2 for configuration mistakes (bad paths,
  * invalid cases, duplicate eval names, an unusable baseline), 3 for everything else (an eval file
- * that failed to import, an unreadable trace, a replay divergence, a crash).
+ * that failed to import, an unreadable trace, a crash).
  */
 export function exitCodeForError(error: unknown): 2 | 3 {
   const code = (error as { code?: unknown } | null)?.code;
