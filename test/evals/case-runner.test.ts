@@ -192,6 +192,33 @@ describe('runCase', () => {
     expect(run.outcomes[1]?.required).toBe(true);
   });
 
+  it('a lenient replay scores what the fixed tool did with the recorded answers, and lists the change as a warning', async () => {
+    const dir = join(temp.path, 'profit_math');
+    const sink = new ProvenanceSink({ dir });
+    await agentLoop({
+      llm: sink.wrapLLM(new ScriptedLLM(profitCase.script!)),
+      task: profitCase.task,
+      tools: [publishReport({ fixed: false })],
+      hooks: [sink.hook()],
+    }).result;
+    await sink.flush();
+
+    const run = await runCase({
+      case: profitCase,
+      mode: 'replay',
+      trace: dir,
+      strictness: 'lenient',
+      agent: agent({ fixed: true }),
+      evals,
+      collectors: [collectReport],
+    });
+    expect(run.divergence).toBeUndefined();
+    expect(run.outcomes.map((outcome) => outcome.status)).toEqual(['passed', 'passed']);
+    expect(run.context?.artifacts.observed_profit).toBe(40);
+    expect(run.warnings?.map((warning) => warning.callIndex)).toEqual([2]);
+    expect(run.warnings?.[0]?.diff).toContain('"profit":40');
+  });
+
   it('runs live against the model it is given', async () => {
     const llm = new ScriptedLLM(profitCase.script!);
     const run = await runCase({
