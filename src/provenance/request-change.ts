@@ -236,7 +236,7 @@ function conversationOf(messages: readonly Message[], continuation: boolean): Co
 }
 
 /** The kind of a tool error as the loop writes it for the model (`Error (kind): …`), if it is one. */
-export function errorKindOf(result: string | undefined): string | undefined {
+function errorKindOf(result: string | undefined): string | undefined {
   return result === undefined ? undefined : /^Error \(([\w-]+)\): /.exec(result)?.[1];
 }
 
