@@ -131,6 +131,34 @@ function timeCommand(args, cwd, runs) {
   return times[Math.floor(times.length / 2)];
 }
 
+/**
+ * Golden replay: the same 1,000 traces (10 steps, 5 evals) replayed through the agent that
+ * recorded them, against scoring them as recorded (`--replay off`), in the same run.
+ */
+export async function replayBench({ record }) {
+  const project = await makeProject(1000);
+  try {
+    writeFileSync(path.join(project, 'evals', 'eval_agent.mjs'), AGENT);
+    const recorded = timeCommand([bin, '--fail-on', 'never', '--replay', 'off'], project, 3);
+    const replayed = timeCommand([bin, '--fail-on', 'never'], project, 3);
+    const report = JSON.parse(
+      readFileSync(path.join(project, '.looplet', 'report', 'looplet-report.json'), 'utf8'),
+    );
+    const matched = report.runs.filter((run) => run.origin === 'replayed' && !run.replay.diverged).length;
+    if (matched !== 1000) throw new Error(`expected 1,000 matching replays, got ${matched}`);
+    record({
+      name: '1,000 traces × 10 steps × 5 evals, replayed through the agent (strict)',
+      value: replayed,
+      unit: 's',
+      baseline: { name: 'scored as recorded (--replay off)', value: recorded },
+      goal: '<= 3× scored as recorded',
+      met: replayed <= 3 * recorded,
+    });
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+}
+
 export default async function evalsBench({ record }) {
   const helpMs = timeCommand([bin, '--help'], repo, 9) * 1000;
   record({
@@ -168,25 +196,6 @@ export default async function evalsBench({ record }) {
       rmSync(project, { recursive: true, force: true });
     }
   }
-  const project = await makeProject(1000);
-  try {
-    writeFileSync(path.join(project, 'evals', 'eval_agent.mjs'), AGENT);
-    const recorded = timeCommand([bin, '--fail-on', 'never', '--replay', 'off'], project, 3);
-    const replayed = timeCommand([bin, '--fail-on', 'never'], project, 3);
-    const report = JSON.parse(readFileSync(path.join(project, '.looplet', 'report', 'looplet-report.json'), 'utf8'));
-    const matched = report.runs.filter((run) => run.origin === 'replayed' && !run.replay.diverged).length;
-    if (matched !== 1000) throw new Error(`expected 1,000 matching replays, got ${matched}`);
-    record({
-      name: '1,000 traces × 10 steps × 5 evals, replayed through the agent (strict)',
-      value: replayed,
-      unit: 's',
-      baseline: { name: 'scored as recorded (--replay off)', value: recorded },
-      goal: '<= 3× scored as recorded',
-      met: replayed <= 3 * recorded,
-    });
-  } finally {
-    rmSync(project, { recursive: true, force: true });
-  }
   record({
     name: 'growth 1,000 → 4,000 traces (4× the work)',
     value: seconds[4000] / seconds[1000],
@@ -194,4 +203,5 @@ export default async function evalsBench({ record }) {
     goal: '<= 4× (linear)',
     met: seconds[4000] / seconds[1000] <= 4,
   });
+  await replayBench({ record });
 }
