@@ -59,10 +59,13 @@ describe('looplet-eval replays golden traces through the agent', { timeout: E2E_
     const project = cloneProject(template);
     const before = hashTree(`${project.dir}/traces`);
     project.write('agent.mjs', greeterAgentModule({ greeting: 'Hi' }));
-    const run = await project.run([]);
+    const run = await project.run(['--reporter', 'verbose']);
     expect(run.code, run.output).toBe(1);
     const report = project.json<ReportJson>(REPORT_JSON);
     expect(report.verdict.headline).toMatch(/^FAIL: 3 diverged /);
+    // vitest's own reporters show the divergence on the test replay › id (what --ui shows too).
+    expect(run.stdout).toMatch(/× .*> replay › greet\/carol/);
+    expect(run.stdout).toContain('→ diverged greet/carol at call 2 (replayed through evals/eval_greeter.ts)');
     expect(report.totals.diverged).toBe(3);
     const carol = report.runs.find((item) => item.id === 'greet/carol')!;
     const divergence = carol.replay?.diverged;
