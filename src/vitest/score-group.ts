@@ -106,7 +106,11 @@ async function scoreCase({
     testCase = group.testCase ?? (await loadCase({ source, context }));
     if (!group.agent) throw new MissingAgentError({ caseId: source.id, file: source.file });
   } catch (error) {
-    return { outcomes: failAll({ group, kind: 'agent', error }), errors: [] };
+    const errorName = error instanceof Error ? error.name : undefined;
+    return {
+      outcomes: failAll({ group, kind: 'agent', message: errorMessage(error), errorName }),
+      errors: [],
+    };
   }
   const agent = group.agent;
   const options = context.plan.options;
@@ -149,7 +153,11 @@ async function scoreCase({
     collectors: context.modules.collectors,
     ...scoring({ runnable, context }),
   }).catch((error: unknown) => error as Error);
-  if (run instanceof Error) return { outcomes: failAll({ group, kind: 'agent', error: run }), errors: [] };
+  if (run instanceof Error)
+    return {
+      outcomes: failAll({ group, kind: 'agent', message: run.message, errorName: run.name }),
+      errors: [],
+    };
   const record: RunRecord = {
     id: testCase.id,
     origin: mode,
@@ -273,27 +281,26 @@ function unreadableTrace({
   source: ContextSource;
   error: unknown;
 }): GroupResult {
-  const newer = (error as Error).name === 'TraceVersionError';
+  const name = error instanceof Error ? error.name : undefined;
   const dir = source.kind === 'trace' ? source.dir : (group.testCase?.trace ?? source.file);
   const message = `could not read trace ${dir}: ${errorMessage(error)}`;
   return {
-    outcomes: failAll({
-      group,
-      kind: 'trace',
-      error: Object.assign(new Error(message), { name: (error as Error).name }),
-    }),
-    errors: [{ source: source.id, kind: newer ? 'trace-version' : 'trace', message }],
+    outcomes: failAll({ group, kind: 'trace', message, errorName: name }),
+    // A trace from a newer looplet is a configuration matter (upgrade looplet), not a broken run.
+    errors: [{ source: source.id, kind: name === 'TraceVersionError' ? 'trace-version' : 'trace', message }],
   };
 }
 
 function failAll({
   group,
   kind,
-  error,
+  message,
+  errorName,
 }: {
   group: TestGroup;
   kind: 'trace' | 'agent';
-  error: unknown;
+  message: string;
+  errorName: string | undefined;
 }): Map<string, EvalOutcome> {
   const outcomes = new Map<string, EvalOutcome>();
   for (const { selected } of group.tests)
@@ -303,8 +310,8 @@ function failAll({
         definition: selected.eval,
         source: group.source,
         kind,
-        message: errorMessage(error),
-        errorName: (error as Error).name,
+        message,
+        ...(errorName ? { errorName } : {}),
       }),
     );
   return outcomes;
