@@ -47,10 +47,7 @@ describe("README's first command: this repository's golden traces", () => {
   it('a changed greet tool diverges as the README shows', async () => {
     const project = cloneGoldens();
     const agent = project.read('examples/agents/greeter.ts');
-    project.write(
-      'examples/agents/greeter.ts',
-      agent.replace('({ greeting: `Hello, ', '({ greeting: `Hi, '),
-    );
+    project.write('examples/agents/greeter.ts', agent.replace('({ greeting: `Hello, ', '({ greeting: `Hi, '));
     const run = await project.run([]);
     expect(run.code, run.output).toBe(1);
     const shown = /```sh\nnpx looplet-eval {2}[^\n]*\n((?:# [^\n]*\n)+)/.exec(readme)?.[1] ?? '';

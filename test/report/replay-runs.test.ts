@@ -181,8 +181,8 @@ describe('divergences in the reports', () => {
     expect(xml).toContain('<testsuite name="replay" tests="2" failures="1"');
     expect(xml).toContain('<testcase name="replay › greet/alice" classname="replay"');
     const carol = xml.slice(xml.indexOf('<testcase name="replay › greet/carol"'));
-    expect(carol).toMatch(
-      /^[^]*?<failure message="the result of `greet` at step 1 changed" type="diverged">/,
+    expect(carol.slice(0, carol.indexOf('</testcase>'))).toContain(
+      '<failure message="the result of `greet` at step 1 changed" type="diverged">',
     );
     expect(carol).toContain('+line 14 new');
     expect(xml).toContain('type="diverged"/>');

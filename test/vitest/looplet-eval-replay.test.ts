@@ -311,7 +311,9 @@ describe('looplet-eval replay configuration and bad input', { timeout: E2E_TIMEO
   });
 });
 
-describe('Python looplet traces replay through the agent (tool-calls check)', { timeout: E2E_TIMEOUT }, () => {
+describe('Python looplet traces replay through the agent (tool-calls check)', {
+  timeout: E2E_TIMEOUT,
+}, () => {
   const REPORT_EVALS = (operator: '+' | '-') => `import { agentLoop, defineTool } from 'looplet';
 import { type Collector, defineAgent, type EvalContext } from 'looplet/evals';
 
