@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LLMBackend } from '../core/llm.js';
-import { type AgentFactory, runCase } from '../evals/case-runner.js';
+import { type AgentFactory, agentDefinitionOf, agentFor, type ScopedAgent } from '../evals/agent.js';
+import { runCase } from '../evals/case-runner.js';
 import { type EvalCase, loadCases } from '../evals/cases.js';
 import type { Collector } from '../evals/collectors.js';
 import { findEvalFiles } from '../evals/discover.js';
@@ -32,7 +33,7 @@ export async function recordCommandAction({
     throw new UsageError(
       `${path.relative(cwd, out)} exists; pass --force to replace it (the old trace is replaced atomically)`,
     );
-  const { agent, liveModel, collectors, file } = await findAgent({ agentFile: flags.agent, cwd });
+  const { agent, liveModel, collectors, file } = await findAgent({ agentFile: flags.agent, caseId, cwd });
   const llm: LLMBackend = flags.scripted ? scriptedModel(testCase) : await (liveModel ?? openAIFromEnv)();
   const sink = new ProvenanceSink({ dir: out });
   const run = await runCase({
@@ -56,7 +57,7 @@ export async function recordCommandAction({
     `recorded ${caseId}: ${run.result.endReason}, ${run.result.steps.length} steps → ${path.relative(cwd, written)}`,
   );
   console.log(
-    `next: looplet show ${path.relative(cwd, written)}   ·   add "trace: ${path.relative(path.dirname(testCase.file), written)}" to ${path.relative(cwd, testCase.file)} to replay it in CI`,
+    `next: looplet show ${path.relative(cwd, written)}   ·   looplet-eval replays it through the agent whose scope covers its id (or add "trace: ${path.relative(path.dirname(testCase.file), written)}" to ${path.relative(cwd, testCase.file)})`,
   );
   return run.result.endReason === 'llm_error' ? EXIT.infrastructure : EXIT.ok;
 }
@@ -81,7 +82,15 @@ async function findCase({
   return found;
 }
 
-async function findAgent({ agentFile, cwd }: { agentFile: string | undefined; cwd: string }): Promise<{
+async function findAgent({
+  agentFile,
+  caseId,
+  cwd,
+}: {
+  agentFile: string | undefined;
+  caseId: string;
+  cwd: string;
+}): Promise<{
   agent: AgentFactory;
   liveModel: (() => LLMBackend | Promise<LLMBackend>) | undefined;
   collectors: Collector[];
@@ -92,22 +101,33 @@ async function findAgent({ agentFile, cwd }: { agentFile: string | undefined; cw
     : existsSync(path.join(cwd, 'evals'))
       ? await findEvalFiles({ paths: ['evals'], cwd })
       : [];
+  const agents: Array<ScopedAgent & { collectors: Collector[]; absolute: string }> = [];
   for (const file of candidates) {
     const module = await importUserModule({ file, cwd });
-    // A factory, or defineAgent({ create, llm }) whose `llm` brings the agent's own live model.
-    const { create, llm } = (module.agent ?? {}) as { create?: unknown; llm?: unknown };
-    const agent = typeof module.agent === 'function' ? module.agent : create;
-    if (typeof agent === 'function') {
-      const collectors = Array.isArray(module.collectors) ? (module.collectors as Collector[]) : [];
-      const liveModel =
-        typeof llm === 'function' ? (llm as () => LLMBackend | Promise<LLMBackend>) : undefined;
-      return { agent: agent as AgentFactory, liveModel, collectors, file };
-    }
+    const relative = path.relative(cwd, file);
+    const definition = agentDefinitionOf({ value: module.agent, file: relative });
+    if (!definition) continue;
+    const collectors = Array.isArray(module.collectors) ? (module.collectors as Collector[]) : [];
+    // --agent names the file: its agent records the case whatever its scope.
+    agents.push({
+      definition: agentFile ? { ...definition, scope: undefined } : definition,
+      file: relative,
+      collectors,
+      absolute: file,
+    });
+  }
+  // The same agent looplet-eval would replay the case's trace through: the one whose scope covers it.
+  const found = agentFor({ agents, id: caseId });
+  if (found) {
+    const { collectors, absolute } = agents.find((agent) => agent.file === found.file)!;
+    return { agent: found.definition.create, liveModel: found.definition.llm, collectors, file: absolute };
   }
   throw new UsageError(
     agentFile
-      ? `${agentFile} does not export \`agent\` (an AgentFactory: ({ llm, task, hooks }) => agentLoop({ llm, task, tools, hooks }))`
-      : 'no eval file under evals/ exports `agent`; export one, or pass --agent <file>',
+      ? `${agentFile} does not export \`agent\` (an AgentFactory: ({ llm, task, hooks }) => agentLoop({ llm, task, tools, hooks }), or defineAgent({ scope, create }))`
+      : agents.length === 0
+        ? 'no eval file under evals/ exports `agent`; export one, or pass --agent <file>'
+        : `no agent's scope covers case "${caseId}" (agents: ${agents.map((agent) => agent.file).join(', ')}); widen a scope, or pass --agent <file>`,
   );
 }
 

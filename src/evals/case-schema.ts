@@ -60,6 +60,7 @@ export const CASE_SCHEMA = {
     notes: { type: 'string' },
     script: { type: 'array', items: TURN_SCHEMA },
     trace: { type: 'string', minLength: 1 },
+    replay: { enum: ['strict', 'lenient'] },
   },
 } as const;
 
@@ -129,6 +130,8 @@ export function describeCaseError(
       };
     case 'type':
       return { ...at(path), text: `must be ${String(params.type).replace(',', ' or ')}` };
+    case 'enum':
+      return { ...at(path), text: `must be one of ${(params.allowedValues as unknown[]).join(', ')}` };
     default:
       return { ...at(path), text: error.message ?? error.keyword };
   }

@@ -35,6 +35,11 @@ export interface EvalCase {
   script?: CaseTurn[];
   /** Trace directory whose responses `mode: 'replay'` serves (absolute; relative in the file, to the file). */
   trace?: string;
+  /**
+   * How strictly `looplet-eval` replays `trace` (default: the run's `--replay`): `lenient` serves
+   * the recorded answers whatever the requests, e.g. to replay a recording made before a tool fix.
+   */
+  replay?: 'strict' | 'lenient';
   /** The file it came from, and the 1-based line where it starts. */
   file: string;
   line: number;
@@ -209,6 +214,7 @@ interface RawCase {
   notes?: string;
   script?: CaseTurn[];
   trace?: string;
+  replay?: 'strict' | 'lenient';
 }
 
 function toCase(raw: RawCase, file: string, line: number): EvalCase {
@@ -223,6 +229,7 @@ function toCase(raw: RawCase, file: string, line: number): EvalCase {
   if (raw.notes !== undefined) item.notes = raw.notes;
   if (raw.script !== undefined) item.script = raw.script;
   if (raw.trace !== undefined) item.trace = resolve(dirname(file), raw.trace);
+  if (raw.replay !== undefined) item.replay = raw.replay;
   return item;
 }
 

@@ -4,12 +4,13 @@
 
 export * from '../report/index.js';
 export {
+  type AgentDefinition,
   type AgentFactory,
   type CaseInfo,
-  type CaseRun,
-  type RunCaseOptions,
-  runCase,
-} from './case-runner.js';
+  type DefineAgentOptions,
+  defineAgent,
+} from './agent.js';
+export { type CaseRun, type RunCaseOptions, runCase } from './case-runner.js';
 export { CASE_SCHEMA } from './case-schema.js';
 export {
   CASE_FILE_PATTERNS,
@@ -35,6 +36,7 @@ export {
   type ImportModule,
 } from './discover.js';
 export {
+  AgentScopeError,
   CaseFileError,
   CaseRunError,
   DuplicateEvalError,
@@ -98,4 +100,7 @@ export type {
   EvalToolCall,
   EvalTools,
   EvalVerdict,
+  ReplayCheck,
+  ReplayDivergence,
+  RunOrigin,
 } from './types.js';

@@ -89,12 +89,15 @@ export class CallLog {
 
   /** Wraps a backend so every call through it is logged (and redacted, if asked, before it is forwarded). */
   wrap(llm: LLMBackend): LLMBackend {
-    return {
+    const wrapped: LLMBackend = {
       get model() {
         return llm.model;
       },
       generate: (request) => this.#record(llm, request),
     };
+    // A replaying backend's recorded tool results are forwarded (nothing to record: they are step data).
+    if (llm.recordedToolResult) wrapped.recordedToolResult = (call) => llm.recordedToolResult?.(call);
+    return wrapped;
   }
 
   #record(llm: LLMBackend, request: LLMRequest): Promise<LLMResponse> {

@@ -197,7 +197,7 @@ trace: ../traces/profit_math
     expect(error.line).toBe(3);
     expect(error.field).toBe('expect');
     expect(error.message).toContain(
-      'unknown field "expect" (case fields: id, task, expected, marks, notes, script, trace)',
+      'unknown field "expect" (case fields: id, task, expected, marks, notes, script, trace, replay)',
     );
   });
 
@@ -207,6 +207,16 @@ trace: ../traces/profit_math
     expect(caseError('id: x\ntask:\n  goal: ""\n').field).toBe('task/goal');
     expect(caseError('').message).toContain('the file is empty');
     expect(caseError('id: x\ntask: 42\n').message).toContain('field "task": must be string or object');
+  });
+
+  it('reads replay: lenient, and names the allowed values of a wrong one', () => {
+    const [lenient] = parseCases({
+      text: 'id: x\ntask: t\ntrace: ../t\nreplay: lenient\n',
+      file: '/cases/ok.yaml',
+    });
+    expect(lenient?.replay).toBe('lenient');
+    const error = caseError('id: x\ntask: t\nreplay: loose\n');
+    expect(error.message).toBe('/cases/bad.yaml:3: field "replay": must be one of strict, lenient');
   });
 
   it('lists further problems of the same case in the message', () => {
