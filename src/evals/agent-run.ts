@@ -14,6 +14,7 @@ import { inScope, selectEvals } from './marks.js';
 import { effectiveThreshold, runEvals } from './run.js';
 import type {
   EvalContext,
+  EvalDefinition,
   EvalErrorInfo,
   EvalOutcome,
   EvalSource,
@@ -30,6 +31,8 @@ export interface RunScoring {
   exclude?: readonly string[];
   threshold?: number;
   timeoutMs?: number;
+  /** Called as each eval starts (see `runEvals`). */
+  onEvalStart?: (definition: EvalDefinition) => void;
 }
 
 /** The options of {@link runAndScore}. */
@@ -137,6 +140,7 @@ export async function runAndScore(options: RunAndScoreOptions): Promise<ScoredRu
     exclude: options.exclude,
     threshold: options.threshold,
     timeoutMs: options.timeoutMs,
+    ...(options.onEvalStart ? { onEvalStart: options.onEvalStart } : {}),
   });
   return { result, state, context, outcomes };
 }

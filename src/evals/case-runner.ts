@@ -11,7 +11,7 @@ import type { Collector } from './collectors.js';
 import type { EvalsInput } from './definitions.js';
 import { CaseRunError } from './errors.js';
 import type { Judge } from './judge.js';
-import type { CaseMode, EvalContext, EvalOutcome, ReplayDivergence } from './types.js';
+import type { CaseMode, EvalContext, EvalDefinition, EvalOutcome, ReplayDivergence } from './types.js';
 
 export type { AgentFactory, CaseInfo } from './agent.js';
 
@@ -46,6 +46,8 @@ export interface RunCaseOptions {
   exclude?: readonly string[];
   threshold?: number;
   timeoutMs?: number;
+  /** Called as each eval starts (see `runEvals`). */
+  onEvalStart?: (definition: EvalDefinition) => void;
 }
 
 /** What {@link runCase} returns. */

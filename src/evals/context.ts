@@ -196,6 +196,8 @@ export interface ContextFromTraceOptions {
   expected?: Record<string, unknown>;
   /** Where the context came from (default: the trace, as recorded). */
   source?: EvalSource;
+  /** The trace's steps, when the caller has read them already (default: read on first use). */
+  steps?: readonly StepData[];
 }
 
 /**
@@ -203,7 +205,13 @@ export interface ContextFromTraceOptions {
  * metadata, artifacts and expected data are already loaded; steps are read from disk only when an
  * eval first touches `ctx.steps`, `ctx.toolCalls` or a helper that needs them.
  */
-export function contextFromTrace({ trace, id, expected, source }: ContextFromTraceOptions): EvalContext {
+export function contextFromTrace({
+  trace,
+  id,
+  expected,
+  source,
+  steps: read,
+}: ContextFromTraceOptions): EvalContext {
   const meta = trace.meta;
   return new Context({
     id: id ?? basename(trace.dir),
@@ -219,6 +227,7 @@ export function contextFromTrace({ trace, id, expected, source }: ContextFromTra
     expected: expected ?? trace.expected,
     collectorErrors: [],
     loadSteps: () => {
+      if (read) return read;
       const steps: StepData[] = new Array(meta.stepCount);
       for (let index = 1; index <= meta.stepCount; index++) steps[index - 1] = trace.readStepSync(index);
       return steps;

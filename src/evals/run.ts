@@ -85,6 +85,8 @@ export interface RunEvalsOptions {
   timeoutMs?: number;
   /** Called with each outcome as soon as it is known (progress, streaming reports). */
   onOutcome?: (outcome: EvalOutcome) => void;
+  /** Called as each eval starts (a runner's watchdog and sandbox name the eval running). */
+  onEvalStart?: (definition: EvalDefinition) => void;
 }
 
 /**
@@ -107,6 +109,7 @@ export async function runEvals(options: RunEvalsOptions): Promise<EvalOutcome[]>
   const score = async (context: EvalContext) => {
     for (const { eval: definition, deselected } of selected) {
       if (!inScope({ marks: definition.marks, contextId: context.id })) continue;
+      options.onEvalStart?.(definition);
       const outcome = await runEval({
         eval: definition,
         context,

@@ -1,8 +1,6 @@
 import type { RunnerTestCase, RunnerTestFile, TestAnnotation } from 'vitest';
-import type { ScopedAgent } from '../evals/agent.js';
-import type { EvalCase } from '../evals/cases.js';
 import type { SelectedEval } from '../evals/marks.js';
-import type { EvalDefinition, EvalOutcome } from '../evals/types.js';
+import type { EvalOutcome } from '../evals/types.js';
 import { describeOutcome } from '../report/format.js';
 import { diffCommand, divergencePlace, divergenceWhere, type RunRecord } from '../report/run-record.js';
 import { replayTestName, setLoopletMeta, testName } from './meta.js';
@@ -11,24 +9,6 @@ import { replayTestName, setLoopletMeta, testName } from './meta.js';
 export type ContextSource =
   | { kind: 'trace'; id: string; dir: string }
   | { kind: 'case'; id: string; file: string };
-
-/** One registered test: which eval it runs. */
-export interface PlannedTest {
-  test: RunnerTestCase;
-  selected: SelectedEval;
-}
-
-/** The tests of one trace or case, scored together (the context is built once). */
-export interface TestGroup {
-  source: ContextSource;
-  tests: PlannedTest[];
-  /** The agent whose scope covers the id, if any. */
-  agent?: ScopedAgent;
-  /** The case, parsed when the chunk was collected (undefined for traces, or when it failed to parse). */
-  testCase?: EvalCase;
-  /** `replay › id`, for a trace (or a case with a trace) replayed through its agent. */
-  replayTest?: RunnerTestCase;
-}
 
 /**
  * Creates a vitest test task directly. Vitest's `test()` captures a stack trace per call for the
@@ -92,34 +72,6 @@ function newTest({
     retry: 0,
     context: undefined,
   } as unknown as RunnerTestCase;
-}
-
-/** The outcome of an eval that could not run because its trace or case could not be loaded or run. */
-export function sourceErrorOutcome({
-  definition,
-  source,
-  kind,
-  message,
-  errorName,
-}: {
-  definition: EvalDefinition;
-  source: ContextSource;
-  kind: 'trace' | 'agent';
-  message: string;
-  errorName?: string;
-}): EvalOutcome {
-  return {
-    name: definition.name,
-    context: source.id,
-    status: 'error',
-    metrics: {},
-    details: {},
-    error: { kind, message, ...(errorName ? { name: errorName } : {}) },
-    required: definition.marks.required,
-    tags: [...definition.marks.tags],
-    threshold: definition.marks.threshold ?? 0.5,
-    durationMs: 0,
-  };
 }
 
 /** Sets a test's result and meta from an outcome; returns the annotation that describes it. */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 import type { ScoringOptions } from './plan.js';
 import { LOOPLET_DIST, planRun, RUNNER_PATH } from './plan-run.js';
+import { loopletPool } from './pool.js';
 
 /** The options of {@link loopletProject}. */
 export interface LoopletProjectOptions {
@@ -52,7 +53,9 @@ export async function loopletProject(
       include: plan.entries.map((entry) => path.relative(root, entry).split(path.sep).join('/')),
       runner: RUNNER_PATH,
       server: { deps: { external: [LOOPLET_DIST] } },
-      pool: 'threads',
+      // vitest's thread worker in threads looplet supervises: an eval that hangs or runs out of
+      // memory costs its own result, not the run.
+      pool: loopletPool(),
       isolate: false,
     },
   };

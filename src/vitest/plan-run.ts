@@ -8,6 +8,7 @@ import { findEvalFiles } from '../evals/discover.js';
 import { LoopletError } from '../util/errors.js';
 import {
   type CaseRef,
+  type ChunkPlan,
   findTraceRefs,
   planChunks,
   type ScoringOptions,
@@ -71,6 +72,8 @@ export interface PlanRunOptions {
 /** A planned run: the generated chunk files vitest will run, and what they cover. */
 export interface PlannedRun {
   entries: string[];
+  /** What each entry scores. */
+  plans: ChunkPlan[];
   evalFiles: string[];
   traces: TraceRef[];
   cases: CaseRef[];
@@ -105,14 +108,24 @@ export async function planRun(options: PlanRunOptions): Promise<PlannedRun> {
     );
   const chunks = planChunks({ traces, cases, minChunks: workers * Math.max(options.shardCount ?? 1, 1) });
   const scoring: ScoringOptions = { include: [], exclude: [], timeoutMs: 60_000, ...options.scoring };
-  const entries = await writeChunkFiles({
+  const written = await writeChunkFiles({
     dir: options.cacheDir ?? (await runDir({ cwd, evalFiles, chunks, scoring })),
     root: cwd,
     evalFiles,
+    traceRoots: traceRoots.map((root) => path.resolve(cwd, root)),
     chunks,
     options: scoring,
   });
-  return { entries, evalFiles, traces, cases, evalRoots, traceRoots, caseRoots };
+  return {
+    entries: written.map(({ file }) => file),
+    plans: written.map(({ plan }) => plan),
+    evalFiles,
+    traces,
+    cases,
+    evalRoots,
+    traceRoots,
+    caseRoots,
+  };
 }
 
 /** Chunk directories unused for this long are removed when a run is planned. */

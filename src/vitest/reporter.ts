@@ -12,6 +12,7 @@ import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
 import { buildJsonReport, writeReports } from '../report/write.js';
 import { oneLine } from '../util/text.js';
 import { collectOutcomes } from './collect-outcomes.js';
+import { snapshotTraces, type TraceSnapshot, traceChanges, tracesOfChunks } from './trace-changes.js';
 
 /** Runs shorter than this show no progress line: it would only flicker. */
 const PROGRESS_AFTER_MS = 1000;
@@ -53,6 +54,8 @@ export class LoopletReporter implements Reporter {
   #root = process.cwd();
   #baselineNote: string | undefined;
   #progress: { files: number; done: number; tests: number; started: number; shown?: boolean } | undefined;
+  /** The files of the traces this run scores, as they were before it: evals must not change them. */
+  #traces: TraceSnapshot | undefined;
   /** The last finished run (watch mode runs many). */
   finished: FinishedRun | undefined;
 
@@ -65,6 +68,10 @@ export class LoopletReporter implements Reporter {
   }
 
   onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
+    this.#traces = snapshotTraces({
+      root: this.#root,
+      traces: tracesOfChunks(specifications.map((specification) => specification.moduleId)),
+    });
     this.#progress = this.#showProgress()
       ? { files: specifications.length, done: 0, tests: 0, started: performance.now() }
       : undefined;
@@ -115,6 +122,11 @@ export class LoopletReporter implements Reporter {
     }
     for (const message of collected.unhandledErrors)
       infrastructureErrors.push({ source: 'vitest', message, kind: 'unhandled' });
+    if (this.#traces)
+      infrastructureErrors.push(
+        ...traceChanges({ snapshot: this.#traces, outcomes: collected.outcomes, runs: collected.runs }),
+      );
+    this.#traces = undefined;
     const summary = summarize({
       outcomes,
       infrastructureErrors,

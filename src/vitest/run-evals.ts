@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import type { Reporter } from 'vitest/node';
 import type { ScoringOptions } from './plan.js';
 import { defaultWorkers, escapeRegExp, LOOPLET_DIST, planRun, RUNNER_PATH } from './plan-run.js';
+import { loopletPool } from './pool.js';
 
 /** The options of {@link runLoopletEval}: what `looplet-eval` passes after parsing its command line. */
 export interface LoopletEvalOptions {
@@ -38,6 +39,8 @@ export interface LoopletEvalOptions {
   workers?: number;
   /** Where the generated chunk files go (default `<cwd>/.looplet/cache/run`). */
   cacheDir?: string;
+  /** Heap limit of each scoring thread in MB (default: a share of the machine's memory, 512–4096). */
+  workerHeapMb?: number;
 }
 
 /** What a run reports back to the CLI. */
@@ -91,6 +94,7 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
   const watchedRoots = [...plan.evalRoots, ...traceRoots, ...plan.caseRoots].map((root) =>
     path.resolve(cwd, root).split(path.sep).join('/'),
   );
+  const workers = options.workers ?? defaultWorkers();
   const vitest = await createVitest(
     'test',
     {
@@ -100,10 +104,13 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
       exclude: [],
       runner: RUNNER_PATH,
       server: { deps: { external: [LOOPLET_DIST] } },
-      pool: 'threads',
+      pool: loopletPool({
+        maxWorkers: workers,
+        ...(options.workerHeapMb !== undefined ? { heapLimitMb: options.workerHeapMb } : {}),
+      }),
       // Eval files are imported once per worker and shared by its chunks: isolation would re-import them per chunk.
       isolate: false,
-      maxWorkers: options.workers ?? defaultWorkers(),
+      maxWorkers: workers,
       reporters,
       watch: options.watch === true || options.ui === true,
       ui: options.ui === true,

@@ -8,69 +8,41 @@ import type {
   TestAnnotation,
 } from 'vitest';
 import { TestRunner } from 'vitest';
-import { agentFor } from '../evals/agent.js';
-import type { EvalCase } from '../evals/cases.js';
-import { createJudge, type Judge } from '../evals/judge.js';
-import { inScope, selectEvals } from '../evals/marks.js';
+import type { Judge } from '../evals/judge.js';
 import type { RunRecord } from '../report/run-record.js';
 import type { InfrastructureError } from '../report/summary.js';
-import {
-  applyOutcome,
-  applyRun,
-  type ContextSource,
-  createReplayTest,
-  createTest,
-  type TestGroup,
-} from './chunk-tests.js';
-import { type EvalModules, importEvalModules } from './eval-modules.js';
-import { setLoopletFileMeta } from './meta.js';
-import { CHUNK_SUFFIX, type ChunkPlan, parseChunkFile } from './plan.js';
+import { type CollectedChunk, collectChunk, judgeOf, type ScoredGroup, scoreChunk } from './chunk-scoring.js';
+import { applyOutcome, applyRun, createReplayTest, createTest } from './chunk-tests.js';
+import { importEvalModules } from './eval-modules.js';
+import { Phase } from './heartbeat.js';
+import { loopletFileMeta, loopletMeta, setLoopletFileMeta } from './meta.js';
+import { CHUNK_SUFFIX, parseChunkFile } from './plan.js';
+import type { FileResume, PoolThreadData } from './pool.js';
 import { installSandbox } from './sandbox.js';
-import { isReplayed, loadCase, scoreGroup } from './score-group.js';
-
-/** A chunk file after collection: its plan, what its eval files export, and its tests by context. */
-interface CollectedChunk {
-  plan: ChunkPlan;
-  modules: EvalModules;
-  groups: TestGroup[];
-  /** Case files parsed so far: a file holding several cases is read once, not once per case. */
-  caseFiles: Map<string, Promise<EvalCase[]>>;
-  obsolete: string[];
-}
+import { threadContext } from './thread-context.js';
 
 /** Results are sent to the main process in batches, not per test: per-test messages would cost more than scoring. */
 const UPDATE_BATCH = 500;
-
-/** `Date` is frozen inside the sandbox, so stamps and durations use the monotonic clock. */
-const wallClock = () => performance.timeOrigin + performance.now();
 
 /**
  * The vitest runner behind `looplet-eval`. Vitest hands it generated chunk files (see `plan.ts`);
  * for each it imports the eval files (through vitest's module runner, so TypeScript works),
  * registers one test per eval × trace (and × case) named `eval_name › id`, plus `replay › id`
- * for each trace replayed through its agent, and when the file runs, scores them in one pass:
- * each trace is read (or replayed) once, each case run once, evals run in the replay sandbox,
- * and outcomes go to `task.meta.looplet` — and, in interactive runs, to annotations — so every
- * vitest reporter, filter and the UI see them. The chunk file's meta lists its runs.
+ * for each trace replayed through its agent, and when the file runs, scores them in one pass
+ * (`chunk-scoring.ts`): each trace is read (or replayed) once, each case run once, evals run in
+ * the replay sandbox, and outcomes go to `task.meta.looplet` — and, in interactive runs, to
+ * annotations — so every vitest reporter, filter and the UI see them. The chunk file's meta
+ * lists its runs. In looplet's pool (`pool.ts`) each eval is timed by the main thread's
+ * watchdog, and a chunk whose thread was ended continues in a new one after the culprit.
  */
 export default class LoopletRunner extends TestRunner {
   /** Set by vitest's worker on the runner instance: sends result packs to the main process. */
   declare onTaskUpdate?: (packs: RunnerTaskResultPack[], events: RunnerTaskEventPack[]) => Promise<void>;
   /** Set by vitest's worker: records an annotation in the main process (the UI shows it). */
   declare onTestAnnotate?: (test: RunnerTestCase, annotation: TestAnnotation) => Promise<TestAnnotation>;
-  readonly #chunks = new Map<string, CollectedChunk>();
-  #judge: Promise<Judge | undefined> | undefined;
-
+  readonly #chunks = new Map<string, CollectedChunk<RunnerTestCase>>();
   /** The configured judge, built once per worker (the OpenAI SDK is loaded only when one is configured). */
-  #judgeFor(options: ChunkPlan['options']): Promise<Judge | undefined> {
-    this.#judge ??= (async () => {
-      if (!options.judge) return undefined;
-      const { OpenAIBackend } = await import('../llm/openai.js');
-      const { model, baseURL } = options.judge;
-      return createJudge({ llm: OpenAIBackend.fromEnv({ model, ...(baseURL ? { baseURL } : {}) }) });
-    })();
-    return this.#judge;
-  }
+  #judge: Promise<Judge | undefined> | undefined;
 
   override async importFile(filepath: string, source: 'collect' | 'setup'): Promise<unknown> {
     if (source !== 'collect' || !filepath.endsWith(CHUNK_SUFFIX)) return super.importFile(filepath, source);
@@ -80,57 +52,28 @@ export default class LoopletRunner extends TestRunner {
     if (!file || file.filepath !== filepath)
       throw new Error(`looplet runner: collecting ${filepath} without its file task`);
     const plan = parseChunkFile(await readFile(filepath, 'utf8'));
+    const heartbeat = threadContext()?.heartbeat;
+    heartbeat?.label(filepath);
+    heartbeat?.beat({ phase: Phase.collect, group: -1, test: -1, timeoutMs: plan.options.timeoutMs });
     const modules = await importEvalModules({
       files: plan.evalFiles,
       root: plan.root,
       importFile: async (evalFile) => super.importFile(evalFile, 'collect'),
     });
-    const selected = selectEvals({
-      evals: modules.definitions,
-      include: plan.options.include,
-      exclude: plan.options.exclude,
-    });
-    const sources: ContextSource[] = [
-      ...plan.traces.map((trace): ContextSource => ({ kind: 'trace', id: trace.id, dir: trace.dir })),
-      ...plan.cases.map((item): ContextSource => ({ kind: 'case', id: item.id, file: item.file })),
-    ];
     const timeout = this.config.testTimeout;
-    const caseFiles = new Map<string, Promise<EvalCase[]>>();
-    const groups: TestGroup[] = [];
-    const obsolete: string[] = [];
-    for (const source of sources) {
-      // Two agents covering one id is a configuration error: the chunk fails as a whole.
-      const agent = agentFor({ agents: modules.agents, id: source.id });
-      const group: TestGroup = {
-        source,
-        tests: selected
-          .filter((choice) => inScope({ marks: choice.eval.marks, contextId: source.id }))
-          .map((choice) => ({
-            selected: choice,
-            test: createTest({ file, choice, contextId: source.id, timeout }),
-          })),
-      };
-      if (agent) group.agent = agent;
-      // A case that does not load is reported when it runs; whether it replays needs it now.
-      if (source.kind === 'case')
-        await loadCase({ source, context: { caseFiles } }).then(
-          (testCase) => {
-            group.testCase = testCase;
-          },
-          () => undefined,
-        );
-      if (isReplayed({ group, replay: plan.options.replay }))
-        group.replayTest = createReplayTest({ file, contextId: source.id, timeout });
-      const covered =
-        agent !== undefined ||
-        modules.definitions.some((definition) => inScope({ marks: definition.marks, contextId: source.id }));
-      if (source.kind === 'trace' && !covered) obsolete.push(source.id);
+    const chunk = await collectChunk({
+      plan,
+      modules,
+      createTest: (choice, contextId) => createTest({ file, choice, contextId, timeout }),
+      createReplayTest: (contextId) => createReplayTest({ file, contextId, timeout }),
+    });
+    heartbeat?.idle();
+    for (const group of chunk.groups) {
       if (group.replayTest) file.tasks.push(group.replayTest);
       for (const planned of group.tests) file.tasks.push(planned.test);
-      groups.push(group);
     }
-    setLoopletFileMeta(file.meta, { runs: [], obsolete });
-    this.#chunks.set(filepath, { plan, modules, groups, caseFiles, obsolete });
+    setLoopletFileMeta(file.meta, { runs: [], obsolete: chunk.obsolete });
+    this.#chunks.set(filepath, chunk);
     return {};
   }
 
@@ -141,46 +84,73 @@ export default class LoopletRunner extends TestRunner {
         `looplet's runner only runs looplet eval files; ${suite.file.filepath} is an ordinary test file — keep ordinary tests in another vitest project (see docs/vitest.md)`,
       );
     }
+    const file = suite.file;
     const options = chunk.plan.options;
     const sandbox = installSandbox({
       allowHosts: options.allowHosts ?? [],
       network: options.allowNetwork === true,
+      readOnly: chunk.plan.traceRoots ?? [],
     });
-    const judge = await this.#judgeFor(options);
-    const context = { plan: chunk.plan, modules: chunk.modules, sandbox, judge, caseFiles: chunk.caseFiles };
-    const runs: RunRecord[] = [];
-    const errors: InfrastructureError[] = [];
-    const pending: RunnerTestCase[] = [];
+    const supervision = threadContext<PoolThreadData>();
+    const heartbeat = supervision?.heartbeat;
+    heartbeat?.label(file.filepath);
+    const progress: ChunkProgress = { runs: [], errors: [], pending: [] };
+    const resumed = supervision?.data?.resume?.[file.filepath];
+    const fromGroup = resumed ? this.#restore({ chunk, resumed, progress }) : 0;
     try {
-      for (const group of chunk.groups) {
-        const runnable = group.tests.filter(({ test }) => test.mode === 'run');
-        const replayTest = group.replayTest?.mode === 'run' ? group.replayTest : undefined;
-        if (runnable.length === 0 && !replayTest) continue;
-        const startTime = wallClock();
-        const scored = await scoreGroup({ group, runnable, context });
-        if (scored.run) runs.push(scored.run);
-        errors.push(...scored.errors);
-        for (const { test, selected } of runnable) {
-          const outcome = scored.outcomes.get(selected.eval.name);
-          if (!outcome) continue;
-          await this.#annotate(test, applyOutcome({ test, outcome, startTime }), options.annotate);
-          pending.push(test);
-        }
-        if (replayTest) {
-          const duration = wallClock() - startTime;
-          const annotation = scored.run
-            ? applyRun({ test: replayTest, run: scored.run, startTime, duration })
-            : failReplayTest({ test: replayTest, errors: scored.errors, startTime, duration });
-          await this.#annotate(replayTest, annotation, options.annotate);
-          pending.push(replayTest);
-        }
-        if (pending.length >= UPDATE_BATCH) await this.#flush(pending);
-      }
+      this.#judge ??= judgeOf(options);
+      const judge = await this.#judge;
+      await scoreChunk({
+        chunk,
+        context: { plan: chunk.plan, modules: chunk.modules, sandbox, judge, caseFiles: chunk.caseFiles },
+        runs: (test) => test.mode === 'run',
+        ...(heartbeat ? { heartbeat } : {}),
+        ...(resumed ? { resume: { fromGroup, culprits: resumed.culprits } } : {}),
+        deliver: async (batch) => {
+          for (const scored of batch) {
+            await this.#apply({ scored, progress, annotate: options.annotate });
+            if (progress.pending.length >= UPDATE_BATCH) await this.#flush({ file, chunk, progress });
+          }
+        },
+      });
     } finally {
       sandbox.restore();
       // vitest sends the file's meta with its result once this returns.
-      setLoopletFileMeta(suite.file.meta, { runs, obsolete: chunk.obsolete, errors });
-      await this.#flush(pending);
+      setLoopletFileMeta(file.meta, {
+        runs: progress.runs,
+        obsolete: chunk.obsolete,
+        errors: progress.errors,
+      });
+      await this.#flush({ file, chunk, progress, last: true });
+    }
+  }
+
+  /** Sets the tests of a scored group from its result. */
+  async #apply({
+    scored,
+    progress,
+    annotate,
+  }: {
+    scored: ScoredGroup<RunnerTestCase>;
+    progress: ChunkProgress;
+    annotate: boolean | undefined;
+  }): Promise<void> {
+    const { result, startTime, duration } = scored;
+    if (result.run) progress.runs.push(result.run);
+    progress.errors.push(...result.errors);
+    for (const { test, selected } of scored.runnable) {
+      const outcome = result.outcomes.get(selected.eval.name);
+      if (!outcome) continue;
+      await this.#annotate(test, applyOutcome({ test, outcome, startTime }), annotate);
+      progress.pending.push(test);
+    }
+    const replayTest = scored.replayTest;
+    if (replayTest) {
+      const annotation = result.run
+        ? applyRun({ test: replayTest, run: result.run, startTime, duration })
+        : failReplayTest({ test: replayTest, errors: result.errors, startTime, duration });
+      await this.#annotate(replayTest, annotation, annotate);
+      progress.pending.push(replayTest);
     }
   }
 
@@ -194,14 +164,86 @@ export default class LoopletRunner extends TestRunner {
     );
   }
 
-  async #flush(tests: RunnerTestCase[]): Promise<void> {
+  /**
+   * A thread scoring this chunk was ended (it timed out or ran out of memory): puts back what it
+   * had delivered — the main thread kept it — and returns the group to go on from.
+   */
+  #restore({
+    chunk,
+    resumed,
+    progress,
+  }: {
+    chunk: CollectedChunk<RunnerTestCase>;
+    resumed: FileResume;
+    progress: ChunkProgress;
+  }): number {
+    const saved = new Map(resumed.saved.map(([id, result, meta]) => [id, { result, meta }]));
+    const fileMeta = resumed.fileMeta ? loopletFileMeta(resumed.fileMeta) : undefined;
+    progress.runs.push(...(fileMeta?.runs ?? []));
+    progress.errors.push(...(fileMeta?.errors ?? []));
+    let fromGroup = 0;
+    for (const [index, group] of chunk.groups.entries()) {
+      const tests = [...group.tests.map(({ test }) => test), ...(group.replayTest ? [group.replayTest] : [])];
+      const running = tests.filter((test) => test.mode === 'run');
+      if (running.length > 0 && running.some((test) => !saved.has(test.id))) break;
+      fromGroup = index + 1;
+      for (const test of running) {
+        const kept = saved.get(test.id)!;
+        test.result = kept.result;
+        Object.assign(test.meta, kept.meta);
+        const meta = loopletMeta(test.meta);
+        const startTime = kept.result?.startTime ?? 0;
+        if (meta?.outcome) test.annotations.push(applyOutcome({ test, outcome: meta.outcome, startTime }));
+        else if (meta?.run)
+          test.annotations.push(
+            applyRun({ test, run: meta.run, startTime, duration: kept.result?.duration ?? 0 }),
+          );
+        progress.pending.push(test);
+      }
+    }
+    return fromGroup;
+  }
+
+  /**
+   * Sends the scored tests to the main process, with the chunk file's meta so far (its runs and
+   * errors): if this thread is ended, its replacement starts from what was sent.
+   */
+  async #flush({
+    file,
+    chunk,
+    progress,
+    last = false,
+  }: {
+    file: RunnerTestFile;
+    chunk: CollectedChunk<RunnerTestCase>;
+    progress: ChunkProgress;
+    last?: boolean;
+  }): Promise<void> {
+    const tests = progress.pending;
     if (tests.length === 0) return;
     const packs: RunnerTaskResultPack[] = tests.map((test) => [test.id, test.result, test.meta]);
     // Reporters that print each test (verbose, dot, tap…) do it on its 'test-finished' event.
     const events: RunnerTaskEventPack[] = tests.map((test) => [test.id, 'test-finished', undefined]);
-    tests.length = 0;
+    if (!last) {
+      // Only a supervised thread can be replaced; vitest sends the file's final meta itself.
+      setLoopletFileMeta(file.meta, {
+        runs: progress.runs,
+        obsolete: chunk.obsolete,
+        errors: progress.errors,
+      });
+      if (threadContext()) packs.push([file.id, file.result, file.meta]);
+    }
+    progress.pending = [];
     await this.onTaskUpdate?.(packs, events);
   }
+}
+
+/** What a chunk has scored so far. */
+interface ChunkProgress {
+  runs: RunRecord[];
+  errors: InfrastructureError[];
+  /** Tests scored and not sent yet. */
+  pending: RunnerTestCase[];
 }
 
 /** A replay test whose trace could not even be read. */

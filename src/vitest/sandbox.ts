@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { LoopletError } from '../util/errors.js';
+import { guardTraces } from './trace-guard.js';
 
 /** What the sandbox is protecting, named in its errors. */
 export interface SandboxSubject {
@@ -36,8 +37,8 @@ export interface Sandbox {
   readonly allowedHosts: Set<string>;
   restore(): void;
   /**
-   * Lifts the sandbox (network and clock) until the returned function puts it back: for a run
-   * that must call a live model, such as `-u` re-recording a trace.
+   * Lifts the sandbox (network, clock and read-only traces) until the returned function puts it
+   * back: for a run that must call a live model and rewrite its trace, such as `-u`.
    */
   suspend(): () => void;
 }
@@ -45,27 +46,39 @@ export interface Sandbox {
 /**
  * Installs the replay sandbox in this process (a vitest worker): outgoing connections (fetch, http,
  * https, raw sockets) fail with {@link NetworkDisabledError} unless their host is allowed, and
- * `Date` reads a frozen instant so recorded and replayed runs see the same time.
+ * `Date` reads a frozen instant so recorded and replayed runs see the same time, and the `readOnly`
+ * directories (the traces) cannot be changed through `fs` (see `trace-guard.ts`).
  */
 export function installSandbox({
   allowHosts = [],
   freezeClock = true,
   network = false,
+  readOnly = [],
 }: {
   allowHosts?: readonly string[];
   freezeClock?: boolean;
   /** True leaves the network alone (live evals); the clock is still frozen unless `freezeClock` is false. */
   network?: boolean;
+  /** Directories no eval or agent may change (the trace roots). */
+  readOnly?: readonly string[];
 } = {}): Sandbox {
   const sandbox: Sandbox = {
     subject: undefined,
     allowedHosts: new Set(allowHosts),
-    restore: () => uninstall(),
+    restore: () => {
+      uninstall();
+      guard.restore();
+    },
     suspend: () => {
       uninstall();
-      return install;
+      const unguarded = guard.suspend();
+      return () => {
+        unguarded();
+        install();
+      };
     },
   };
+  const guard = guardTraces({ roots: readOnly, subject: () => sandbox.subject });
   const check = (host: string | undefined, target: string) => {
     if (host !== undefined && sandbox.allowedHosts.has(host)) return;
     throw new NetworkDisabledError({ target, subject: sandbox.subject });

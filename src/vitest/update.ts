@@ -78,10 +78,14 @@ export async function rerecordTrace({
     return failed(`the model call failed: ${errorMessage(result?.error ?? 'no result')}`);
   sink.artifacts = live.context?.artifacts ?? {};
   sink.expected = trace.expected;
+  // The one write to traces/ looplet-eval makes: lift the read-only guard for it.
+  const guarded = sandbox.suspend();
   try {
     await sink.flush();
   } catch (error) {
     return failed(errorMessage(error));
+  } finally {
+    guarded();
   }
   const outcomes = live.context
     ? await runEvals({ ...scoring, evals: scoring.evals ?? [], contexts: [live.context] })

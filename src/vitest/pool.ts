@@ -1,0 +1,218 @@
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import type { RunnerTaskResultPack } from 'vitest';
+import type { PoolOptions, PoolRunnerInitializer, PoolWorker, WorkerRequest } from 'vitest/node';
+import type { Culprit } from './chunk-scoring.js';
+import { Phase } from './heartbeat.js';
+import { defaultHeapLimitMb, ScoringThread, type ThreadEnd } from './scoring-thread.js';
+
+/**
+ * looplet's vitest pool: vitest's own thread worker (the same entry, protocol and runner), in
+ * threads looplet supervises (`scoring-thread.ts`): a heap limit, a watchdog at each eval's
+ * timeout, and — when a thread is ended for running out of memory, hanging or crashing — a new
+ * thread that goes on with the chunk after the eval that ended it. vitest only sees one worker
+ * that answers as if nothing happened; the eval gets the error (`timeout` or `threw`).
+ */
+
+/** What looplet's runner finds in a pool thread's data: what to put back in each chunk it resumes. */
+export interface PoolThreadData {
+  resume?: Record<string, FileResume>;
+}
+
+/** A chunk file scored in part by a thread that was ended. */
+export interface FileResume {
+  /** The result packs the ended threads had sent for this file's tests (by test id). */
+  saved: RunnerTaskResultPack[];
+  /** The file's meta as last sent (its runs and errors so far). */
+  fileMeta?: Record<string, unknown>;
+  /** What ended each thread: not run again, each gets its error. */
+  culprits: Culprit[];
+}
+
+/** The name vitest knows the pool by (`pool: loopletPool()`). */
+export const POOL_NAME = 'looplet';
+
+/** The options of {@link loopletPool}. */
+export interface LoopletPoolOptions {
+  /** Heap limit of each thread in MB (default: see `defaultHeapLimitMb`). */
+  heapLimitMb?: number;
+  /** Threads vitest will run at most (sizes the default heap limit). */
+  maxWorkers?: number;
+}
+
+/** looplet's pool for vitest's `pool` option. */
+export function loopletPool(options: LoopletPoolOptions = {}): PoolRunnerInitializer {
+  const heapLimitMb = options.heapLimitMb ?? defaultHeapLimitMb(options.maxWorkers ?? 1);
+  return {
+    name: POOL_NAME,
+    createPoolWorker: (poolOptions) => new LoopletPoolWorker({ poolOptions, heapLimitMb }),
+  };
+}
+
+type Request = WorkerRequest & { type: string; context?: { files: Array<{ filepath: string }> } };
+
+/** An rpc call from the thread (birpc's message shape). */
+interface RpcCall {
+  t?: string;
+  m?: string;
+  a?: unknown[];
+}
+
+/** One vitest worker, backed by a supervised thread that is replaced when it is ended. */
+class LoopletPoolWorker implements PoolWorker {
+  readonly name = POOL_NAME;
+  readonly #entry: string;
+  readonly #options: PoolOptions;
+  readonly #heapLimitMb: number;
+  readonly #events = new EventEmitter();
+  readonly #stdout: NodeJS.WriteStream | Writable;
+  readonly #stderr: NodeJS.WriteStream | Writable;
+  #thread: ScoringThread | undefined;
+  #start: Request | undefined;
+  /** The run (or collect) request being worked on, with the files not finished yet. */
+  #running: { request: Request; finished: Set<string> } | undefined;
+  /** A replacement thread's own 'started' answer: vitest saw the first one. */
+  #swallowStarted = false;
+  /** What each file of the current run delivered, for a replacement thread. */
+  readonly #files = new Map<string, FileResume>();
+  /** File ids (as vitest names tasks) → file paths, from the thread's collection. */
+  readonly #fileIds = new Map<string, string>();
+
+  constructor({ poolOptions, heapLimitMb }: { poolOptions: PoolOptions; heapLimitMb: number }) {
+    this.#options = poolOptions;
+    this.#heapLimitMb = heapLimitMb;
+    this.#entry = path.resolve(poolOptions.distPath, 'workers/threads.js');
+    this.#stdout = poolOptions.project.vitest.logger.outputStream;
+    this.#stderr = poolOptions.project.vitest.logger.errorStream;
+  }
+
+  on(event: string, callback: (arg: unknown) => void): void {
+    this.#events.on(event, callback);
+  }
+
+  off(event: string, callback: (arg: unknown) => void): void {
+    this.#events.off(event, callback);
+  }
+
+  send(message: WorkerRequest): void {
+    const request = message as Request;
+    if (request.type === 'start') this.#start = request;
+    if (request.type === 'run' || request.type === 'collect') {
+      this.#running = { request, finished: new Set() };
+      this.#files.clear();
+    }
+    this.#thread?.worker.postMessage(message);
+  }
+
+  async start(): Promise<void> {
+    this.#thread ??= this.#spawn();
+  }
+
+  async stop(): Promise<void> {
+    const thread = this.#thread;
+    this.#thread = undefined;
+    await thread?.stop();
+  }
+
+  deserialize(data: unknown): unknown {
+    return data;
+  }
+
+  #spawn(resume?: Record<string, FileResume>): ScoringThread {
+    const thread: ScoringThread = new ScoringThread({
+      entry: this.#entry,
+      heapLimitMb: this.#heapLimitMb,
+      env: this.#options.env,
+      execArgv: this.#options.execArgv,
+      pipeOutput: true,
+      ...(resume ? { data: { resume } satisfies PoolThreadData } : {}),
+      onEnd: (end) => this.#ended(thread, end),
+    });
+    thread.worker.stdout.pipe(this.#stdout, { end: false });
+    thread.worker.stderr.pipe(this.#stderr, { end: false });
+    thread.worker.on('message', (message: unknown) => this.#fromThread(message));
+    return thread;
+  }
+
+  #fromThread(message: unknown): void {
+    const response = message as { __vitest_worker_response__?: boolean; type?: string } | null;
+    if (response?.__vitest_worker_response__) {
+      if (response.type === 'started' && this.#swallowStarted) {
+        this.#swallowStarted = false;
+        return;
+      }
+      if (response.type === 'testfileFinished') this.#running = undefined;
+    } else {
+      this.#record(message as RpcCall);
+    }
+    this.#events.emit('message', message);
+  }
+
+  /** Keeps what the thread reports about the running files: a replacement puts it back. */
+  #record(call: RpcCall): void {
+    if (call?.t !== 'q' || !this.#running) return;
+    if (call.m === 'onCollected' || call.m === 'onQueued') {
+      const files = (call.m === 'onCollected' ? call.a?.[0] : [call.a?.[0]]) as
+        | Array<{ id: string; filepath: string }>
+        | undefined;
+      for (const file of files ?? []) if (file?.id) this.#fileIds.set(file.id, file.filepath);
+      return;
+    }
+    if (call.m !== 'onTaskUpdate') return;
+    for (const pack of (call.a?.[0] ?? []) as RunnerTaskResultPack[]) {
+      const [id, result, meta] = pack;
+      const file = this.#fileIds.get(id);
+      if (file !== undefined) {
+        const state = result?.state;
+        if (state === 'pass' || state === 'fail' || state === 'skip') this.#running.finished.add(file);
+        this.#fileResume(file).fileMeta = meta as Record<string, unknown>;
+        continue;
+      }
+      const owner = this.#fileIds.get(id.slice(0, id.lastIndexOf('_')));
+      if (owner !== undefined) this.#fileResume(owner).saved.push(pack);
+    }
+  }
+
+  #fileResume(file: string): FileResume {
+    let resume = this.#files.get(file);
+    if (!resume) {
+      resume = { saved: [], culprits: [] };
+      this.#files.set(file, resume);
+    }
+    return resume;
+  }
+
+  /**
+   * The thread ended without being asked to. While a chunk was being scored, what was running
+   * is marked as the culprit and a new thread goes on with the chunk; otherwise vitest is told,
+   * as it would be of any worker that exited.
+   */
+  #ended(thread: ScoringThread, end: ThreadEnd): void {
+    if (thread !== this.#thread) return;
+    const running = this.#running;
+    const file = thread.heartbeat.label();
+    const { beat } = end;
+    const scoring = beat.group >= 0 && beat.phase !== Phase.idle && beat.phase !== Phase.collect;
+    if (running?.request.type !== 'run' || !this.#start || !scoring || file === '') {
+      this.#thread = undefined;
+      this.#events.emit('error', new Error(`looplet's scoring thread ${end.message}`));
+      this.#events.emit('exit', 1);
+      return;
+    }
+    this.#fileResume(file).culprits.push({
+      group: beat.group,
+      test: beat.phase === Phase.eval ? beat.test : -1,
+      phase: beat.phase,
+      kind: end.reason === 'timeout' ? 'timeout' : 'threw',
+      message: end.message,
+    });
+    const files = running.request.context?.files ?? [];
+    const remaining = files.filter((spec) => !running.finished.has(spec.filepath));
+    const request = { ...running.request, context: { ...running.request.context, files: remaining } };
+    this.#thread = this.#spawn(Object.fromEntries(this.#files));
+    this.#swallowStarted = true;
+    this.#thread.worker.postMessage(this.#start);
+    this.#thread.worker.postMessage(request);
+  }
+}
