@@ -3,6 +3,7 @@ import type { LoopState, Tool } from '../core/state.js';
 import type { Clock, ToolCall, ToolError, ToolResult } from '../core/types.js';
 import { errorMessage } from '../util/errors.js';
 import { andThen, isPromiseLike, type MaybePromise } from '../util/maybe-async.js';
+import { closestMatch } from '../util/text.js';
 import type { HookDecision } from './decision.js';
 import { type Hook, runDecisionHooks } from './hooks.js';
 
@@ -212,8 +213,7 @@ class CallDispatch {
     const call = this.#call;
     const tool = this.#ctx.tools.get(call.name);
     if (!tool) {
-      const known = [...this.#ctx.tools.keys()].join(', ');
-      this.#fail({ kind: 'unknown_tool', message: `no tool named "${call.name}"; available: ${known}` });
+      this.#fail({ kind: 'unknown_tool', message: unknownToolMessage(call.name, this.#ctx.tools.keys()) });
       return;
     }
     if (call.argsError !== undefined) {
@@ -333,6 +333,13 @@ class CallDispatch {
       stop: this.#stop,
     };
   }
+}
+
+/** Python looplet's words, so a model (and a replayed Python trace) reads the same hint. */
+function unknownToolMessage(name: string, known: Iterable<string>): string {
+  const names = [...known];
+  const hint = closestMatch(name, names);
+  return `Unknown tool: '${name}'.${hint === undefined ? '' : ` Did you mean '${hint}'?`} Available: ${names.join(', ')}`;
 }
 
 function blockedResult(call: ToolCall, decision: HookDecision, durationMs: number): ToolResult {

@@ -8,7 +8,6 @@ import {
   type ToolCall,
   type Usage,
 } from '../core/types.js';
-import { parseTextToolCalls } from '../llm/text-tool-calls.js';
 import { DONE_TOOL_NAME } from '../tools/done-tool.js';
 import { isPromiseLike } from '../util/maybe-async.js';
 import { maybeCompact } from './compaction-point.js';
@@ -30,7 +29,6 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
     description: tool.description,
     parameters: tool.jsonSchema,
   }));
-  const toolNames = new Set(run.tools.keys());
   const aborted = run.options.signal
     ? new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
     : undefined;
@@ -123,7 +121,7 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       }
       addUsage(state.usage, response.usage);
 
-      const calls = toolCallsOf(response, toolNames, run.ids);
+      const calls = toolCallsOf(response, run.ids);
       const assistant: Message = { role: 'assistant' };
       if (response.text) assistant.content = response.text;
       // The conversation keeps the calls as the model sent them; `calls` is updated below with the
@@ -238,10 +236,8 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
 const ABORTED: unique symbol = Symbol('aborted');
 const ZERO_USAGE: Usage = Object.freeze(emptyUsage());
 
-function toolCallsOf(response: LLMResponse, toolNames: ReadonlySet<string>, ids: IdGenerator): ToolCall[] {
-  if (response.toolCalls && response.toolCalls.length > 0) {
-    return response.toolCalls.map((call) => (call.id ? call : { ...call, id: ids('call') }));
-  }
-  const parsed = parseTextToolCalls({ text: response.text, toolNames });
-  return parsed ? parsed.map((call) => ({ id: ids('call'), name: call.name, args: call.args })) : [];
+/** The response's tool calls, numbered by the loop where the backend gave no id. */
+function toolCallsOf(response: LLMResponse, ids: IdGenerator): ToolCall[] {
+  if (!response.toolCalls || response.toolCalls.length === 0) return [];
+  return response.toolCalls.map((call) => (call.id ? call : { ...call, id: ids('call') }));
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LLMBackend, LLMRequest, LLMResponse } from '../core/llm.js';
+import { withToolCallsFromText } from '../llm/text-tool-calls.js';
 import type { Hook } from '../loop/hooks.js';
 import { LoopletError } from '../util/errors.js';
 import { RecordedLLMError, ReplayDivergenceError, ReplayExhaustedError } from './errors.js';
@@ -189,7 +190,9 @@ export class ReplayLLM implements LLMBackend {
       throw new RecordedLLMError({ callIndex, recorded: record.error });
     }
     this.#replayed++;
-    return record.response ?? {};
+    const response = record.response ?? {};
+    // Python looplet's models wrote their tool calls as text, which its loop parsed: so does the replay.
+    return trace.meta.source === 'python-looplet' ? withToolCallsFromText(response, request.tools) : response;
   }
 
   #goLive(request: LLMRequest): Promise<LLMResponse> {
