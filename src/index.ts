@@ -79,6 +79,7 @@ export {
   type PermissionRule,
   permissionHook,
 } from './loop/builtin/permission.js';
+export { composeHooks } from './loop/compose-hooks.js';
 export {
   allow,
   block,
@@ -93,7 +94,6 @@ export {
   updateResult,
 } from './loop/decision.js';
 export {
-  composeHooks,
   DECISION_METHODS,
   type DecisionMethod,
   HOOK_METHODS,

@@ -1,4 +1,5 @@
 import { isPromiseLike, type MaybePromise } from '../util/maybe-async.js';
+import { checkCompacted } from './hook-answers.js';
 import { callHook, listIndex } from './hooks.js';
 import type { RunContext } from './run-context.js';
 
@@ -24,8 +25,13 @@ async function compact(run: RunContext, step: number): Promise<void> {
   let messages = state.messages;
   for (const [index, hook] of hooks.compact.entries()) {
     messages =
-      (await callHook(hook, listIndex(hooks.compact, index), 'compact', step, () =>
-        hook.compact!({ state, step, messages, llm: state.llm }),
+      (await callHook(
+        hook,
+        listIndex(hooks.compact, index),
+        'compact',
+        step,
+        () => hook.compact!({ state, step, messages, llm: state.llm }),
+        checkCompacted,
       )) ?? messages;
   }
   state.messages = messages;

@@ -1,5 +1,5 @@
 import type { EndReason } from '../core/types.js';
-import { runLoopEndHooks } from './hooks.js';
+import { runLoopEndHooks } from './compose-hooks.js';
 import type { RunResult } from './result.js';
 import type { RunContext } from './run-context.js';
 

@@ -13,6 +13,7 @@ import { isPromiseLike } from '../util/maybe-async.js';
 import { maybeCompact } from './compaction-point.js';
 import { type DispatchContext, dispatchCalls } from './dispatch.js';
 import { abortEnding, type Ending, finish, llmErrorEnding } from './ending.js';
+import { checkBriefing } from './hook-answers.js';
 import { callHook, listIndex, runDecisionHooks } from './hooks.js';
 import { toolResultContent } from './prompt.js';
 import type { RunContext } from './run-context.js';
@@ -78,8 +79,13 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       if (hooks.buildBriefing.length > 0) {
         const briefings: string[] = [];
         for (const [index, hook] of hooks.buildBriefing.entries()) {
-          let briefing = callHook(hook, listIndex(hooks.buildBriefing, index), 'buildBriefing', step, () =>
-            hook.buildBriefing!({ state, step }),
+          let briefing = callHook(
+            hook,
+            listIndex(hooks.buildBriefing, index),
+            'buildBriefing',
+            step,
+            () => hook.buildBriefing!({ state, step }),
+            checkBriefing,
           );
           if (isPromiseLike(briefing)) briefing = await briefing;
           if (briefing) briefings.push(briefing);

@@ -119,7 +119,7 @@ describe('onLoopEnd runs exactly once on every exit path', () => {
         expect(error.method).toBe(c.method);
         expect(error.step).toBe(c.step);
         expect(error.cause).toBe(cause);
-        expect(error.message).toContain(`hook #1 (broken) threw in ${c.method} at step ${c.step}`);
+        expect(error.message).toContain(`hook "broken" (hooks[1]) threw in ${c.method} at step ${c.step}`);
         await expect(run.result).rejects.toBe(error);
         expect(counter.calls).toBe(1);
         expect(counter.results[0]?.error).toBe(error);
