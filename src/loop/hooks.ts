@@ -33,8 +33,8 @@ type HookAnswer = HookDecision | string | boolean | undefined | void;
  * A hook is any object with some of these methods. Each method takes one argument object, so
  * fields can be added without breaking hooks. In one step they run in this order:
  * `shouldCompact`/`compact` → `buildBriefing` → `prePrompt` → model call → per tool call
- * `preDispatch` → `checkPermission` → tool → `postDispatch` → `onStep` → (step yielded) →
- * `checkDone` (when the done tool was called) → `shouldStop`. `preLoop` runs once before the
+ * `preDispatch` → `checkPermission` → tool → `postDispatch` → `checkDone` (when the done tool was
+ * called) → `onStep` → (step yielded) → `shouldStop`. `preLoop` runs once before the
  * first step and `onLoopEnd` exactly once after the last, however the run ends.
  */
 export interface Hook {
@@ -67,7 +67,7 @@ export interface Hook {
     call: ToolCall;
     result: ToolResult;
   }): HookReturn<string>;
-  /** Sees every finished step before the consumer does (tracers, recorders). */
+  /** Sees every finished step (a refused done already marked) before the consumer does (tracers, recorders). */
   onStep?(args: { state: LoopState; step: number; current: Step }): HookReturn<string>;
   /** Runs when the model called the done tool: `block` (or a string, the reason) refuses it and the loop goes on. */
   checkDone?(args: { state: LoopState; step: number; current: Step; output: unknown }): HookReturn<string>;

@@ -6,11 +6,13 @@ import {
   type IdGenerator,
   type Message,
   type ToolCall,
+  type ToolResult,
   type Usage,
 } from '../core/types.js';
 import { DONE_TOOL_NAME } from '../tools/done-tool.js';
 import { isPromiseLike } from '../util/maybe-async.js';
 import { maybeCompact } from './compaction-point.js';
+import type { HookDecision } from './decision.js';
 import { type DispatchContext, dispatchCalls } from './dispatch.js';
 import { abortEnding, type Ending, finish, llmErrorEnding } from './ending.js';
 import { checkBriefing } from './hook-answers.js';
@@ -137,24 +139,32 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
 
       let outcomes = dispatchCalls(dispatch, step, calls);
       if (isPromiseLike(outcomes)) outcomes = await outcomes;
-      const results = new Array(outcomes.length);
+      const results: ToolResult[] = new Array(outcomes.length);
       let doneOutput: { value: unknown } | undefined;
+      let doneMessage: Message | undefined;
+      let doneIndex = -1;
       let errors = 0;
       for (let index = 0; index < outcomes.length; index++) {
         const outcome = outcomes[index]!;
-        results[index] = outcome.result;
+        const result = outcome.result;
+        results[index] = result;
         calls[index] = outcome.call;
-        state.messages.push({
+        const message: Message = {
           role: 'tool',
-          toolCallId: outcome.result.callId,
-          name: outcome.result.name,
-          content: toolResultContent(outcome.result),
-        });
+          toolCallId: result.callId,
+          name: result.name,
+          content: toolResultContent(result),
+        };
+        state.messages.push(message);
         for (const text of outcome.context) stepContext.push(text);
         if (outcome.metadata) stepMetadata = { ...stepMetadata, ...outcome.metadata };
         pendingStop ??= outcome.stop;
-        if (outcome.result.error) errors++;
-        else if (outcome.result.name === DONE_TOOL_NAME) doneOutput ??= { value: outcome.result.args };
+        if (result.error) errors++;
+        else if (result.name === DONE_TOOL_NAME && doneOutput === undefined) {
+          doneOutput = { value: result.args };
+          doneMessage = message;
+          doneIndex = index;
+        }
       }
       if (calls.length === 0) doneOutput = { value: response.text ?? '' };
 
@@ -170,6 +180,41 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
         durationMs: clock.now() - startedAt,
       });
       state.steps.push(current);
+      // checkDone runs before onStep and the yield, so every observer sees a refused done as refused.
+      let doneAccepted = false;
+      if (doneOutput !== undefined && pendingStop === undefined) {
+        let verdict: HookDecision = NO_DECISION;
+        if (hooks.checkDone.length > 0) {
+          const decided = runDecisionHooks(
+            hooks.checkDone,
+            'checkDone',
+            { state, step, current, output: doneOutput.value },
+            step,
+          );
+          verdict = decided instanceof Promise ? await decided : decided;
+        }
+        if (verdict.metadata) Object.assign(current.metadata, verdict.metadata);
+        if (verdict.block !== undefined) {
+          current.doneRejected = verdict.block;
+          if (doneIndex >= 0) {
+            // The done call's result is the refusal, as for any blocked call (and as in Python looplet).
+            const done = results[doneIndex]!;
+            const refused: ToolResult = {
+              callId: done.callId,
+              name: done.name,
+              args: done.args,
+              error: { kind: 'done_rejected', message: verdict.block },
+              durationMs: done.durationMs,
+            };
+            results[doneIndex] = refused;
+            errors++;
+            const at = state.messages.lastIndexOf(doneMessage!);
+            if (at >= 0)
+              state.messages[at] = { ...doneMessage!, content: toolResultContent(refused) } as Message;
+          }
+        } else doneAccepted = verdict.stop === undefined;
+        pendingStop ??= verdict.stop;
+      }
       if (hooks.onStep.length > 0) {
         let decision = runDecisionHooks(hooks.onStep, 'onStep', { state, step, current }, step);
         if (decision instanceof Promise) decision = await decision;
@@ -180,32 +225,15 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       // Context is added after the tool messages: providers require tool results to follow the call.
       if (stepContext.length > contextSent)
         state.messages.push({ role: 'user', content: stepContext.slice(contextSent).join('\n') });
+      // A refused plain-text answer has no tool result to carry the refusal.
+      if (current.doneRejected !== undefined && doneIndex < 0)
+        state.messages.push({ role: 'user', content: `Not done yet: ${current.doneRejected}` });
 
-      // Decided before the step is yielded, so a consumer that breaks out after it still sees the stop.
+      // Decided before the step is yielded, so a consumer that breaks out after it still sees the ending.
       if (pendingStop !== undefined) ending = { endReason: 'hook_stop', stopReason: pendingStop };
+      else if (doneAccepted) ending = { endReason: 'done', finalOutput: doneOutput!.value };
       yield current;
       if (ending !== undefined) break;
-      if (doneOutput !== undefined) {
-        const rejection =
-          hooks.checkDone.length > 0
-            ? await runDecisionHooks(
-                hooks.checkDone,
-                'checkDone',
-                { state, step, current, output: doneOutput.value },
-                step,
-              )
-            : undefined;
-        if (rejection?.stop !== undefined) {
-          ending = { endReason: 'hook_stop', stopReason: rejection.stop };
-          break;
-        }
-        if (rejection?.block === undefined) {
-          ending = { endReason: 'done', finalOutput: doneOutput.value };
-          break;
-        }
-        current.doneRejected = rejection.block;
-        state.messages.push({ role: 'user', content: `Not done yet: ${rejection.block}` });
-      }
       if (hooks.shouldStop.length > 0) {
         let decision = runDecisionHooks(hooks.shouldStop, 'shouldStop', { state, step, current }, step);
         if (decision instanceof Promise) decision = await decision;
@@ -241,6 +269,7 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
 
 const ABORTED: unique symbol = Symbol('aborted');
 const ZERO_USAGE: Usage = Object.freeze(emptyUsage());
+const NO_DECISION: HookDecision = Object.freeze({});
 
 /** The response's tool calls, numbered by the loop where the backend gave no id. */
 function toolCallsOf(response: LLMResponse, ids: IdGenerator): ToolCall[] {

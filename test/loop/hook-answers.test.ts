@@ -62,7 +62,9 @@ describe("shorthand answers (Python looplet's forms)", () => {
       [done('first'), done('second')],
     );
     expect(result?.steps[0]?.doneRejected).toBe('cite a source first');
-    expect(userMessages(llm.request(2))).toContain('Not done yet: cite a source first');
+    expect(toolMessage(llm.request(2), 'done')).toBe(
+      'Error (done_rejected): cite a source first. Fix the call and try again.',
+    );
     expect(result?.endReason).toBe('done');
     expect(result?.finalOutput).toEqual({ summary: 'second' });
   });
