@@ -51,11 +51,6 @@ export function agentLoop(options: AgentLoopOptions): AgentRun {
   const clock = options.clock ?? defaultClock;
   const ids = options.ids ?? randomIds();
   const controller = new AbortController();
-  const userSignal = options.signal;
-  if (userSignal) {
-    if (userSignal.aborted) controller.abort(userSignal.reason);
-    else userSignal.addEventListener('abort', () => controller.abort(userSignal.reason), { once: true });
-  }
   const state: LoopState = {
     runId: ids('run'),
     task: options.task,
@@ -84,6 +79,7 @@ export function agentLoop(options: AgentLoopOptions): AgentRun {
       );
     started = true;
     return runSteps({
+      unlinkSignal: linkSignal(options.signal, controller),
       options,
       state,
       tools,
@@ -109,6 +105,18 @@ export function agentLoop(options: AgentLoopOptions): AgentRun {
     },
     [Symbol.asyncIterator]: () => start(),
   };
+}
+
+/** Aborts the run when the caller's signal fires; returns what detaches it again when the run ends. */
+function linkSignal(signal: AbortSignal | undefined, controller: AbortController): () => void {
+  if (signal === undefined) return () => {};
+  if (signal.aborted) {
+    controller.abort(signal.reason);
+    return () => {};
+  }
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
 }
 
 async function drain(steps: AsyncGenerator<Step>): Promise<void> {

@@ -4,6 +4,7 @@ import type { Clock, ToolCall, ToolError, ToolResult } from '../core/types.js';
 import { errorMessage } from '../util/errors.js';
 import { andThen, isPromiseLike, type MaybePromise } from '../util/maybe-async.js';
 import { closestMatch } from '../util/text.js';
+import { CallScope, isInterruption } from './call-scope.js';
 import type { HookDecision } from './decision.js';
 import { type Hook, runDecisionHooks } from './hooks.js';
 
@@ -25,8 +26,8 @@ export interface DispatchContext {
   postDispatchHooks: readonly Hook[];
   clock: Clock;
   signal: AbortSignal;
-  /** Resolves (never rejects) when the run is aborted; raced with tools that ignore the signal. */
-  aborted: Promise<void> | undefined;
+  /** True when the run's signal can fire while a tool runs: tools that ignore it are then raced with it. */
+  raceAbort: boolean;
 }
 
 /**
@@ -94,8 +95,6 @@ function abortedOutcome(call: ToolCall): DispatchOutcome {
 function errorResult(call: ToolCall, error: ToolError, durationMs: number): ToolResult {
   return { callId: call.id, name: call.name, args: call.args, error, durationMs };
 }
-
-const ABORTED: unique symbol = Symbol('aborted');
 
 /**
  * One call through its phases: `preDispatch` → `checkPermission` → validate and run the tool →
@@ -257,31 +256,42 @@ class CallDispatch {
       this.#fail({ kind: 'aborted', message: 'the run was aborted before this call ran' });
       return;
     }
+    const scope = new CallScope(ctx.signal);
     let output: unknown;
     try {
-      output = tool.run(call.args, { signal: ctx.signal, call, state: ctx.state, step: this.#step });
+      output = tool.run(call.args, {
+        get signal() {
+          return scope.signal;
+        },
+        call,
+        state: ctx.state,
+        step: this.#step,
+      });
     } catch (error) {
+      scope.dispose();
       this.#threw(error);
       return;
     }
     if (!isPromiseLike(output)) {
+      scope.dispose();
       this.#succeed(output);
       return;
     }
-    const pending = Promise.resolve(output);
-    let settled: Promise<unknown> = pending;
-    if (ctx.aborted) {
-      // The tool may reject after the run gave up on it: mark that rejection handled.
-      pending.catch(() => {});
-      settled = Promise.race([pending, ctx.aborted.then((): typeof ABORTED => ABORTED)]);
-    }
+    const timeoutMs = tool.timeoutMs;
+    const settled =
+      ctx.raceAbort || timeoutMs !== undefined ? scope.race(output, timeoutMs) : Promise.resolve(output);
     return settled.then(
       (value) => {
-        if (value === ABORTED)
-          this.#fail({ kind: 'aborted', message: 'the run was aborted while the tool ran' });
-        else this.#succeed(value);
+        scope.dispose();
+        if (!isInterruption(value)) this.#succeed(value);
+        else if (value.interrupted === 'timeout')
+          this.#fail({ kind: 'timeout', message: `${call.name} did not finish within ${timeoutMs} ms` });
+        else this.#fail({ kind: 'aborted', message: 'the run was aborted while the tool ran' });
       },
-      (error: unknown) => this.#threw(error),
+      (error: unknown) => {
+        scope.dispose();
+        this.#threw(error);
+      },
     );
   }
 

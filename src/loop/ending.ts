@@ -47,6 +47,7 @@ export async function finish(run: RunContext, ending: Ending | undefined, thrown
   if (resolved.error !== undefined) result.error = resolved.error;
   if (ending === undefined && thrown === undefined)
     run.controller.abort(new Error('the consumer stopped iterating'));
+  run.unlinkSignal();
   let endError: unknown;
   try {
     await runLoopEndHooks(run.hooks.onLoopEnd, { state, result });

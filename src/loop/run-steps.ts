@@ -11,6 +11,7 @@ import {
 } from '../core/types.js';
 import { DONE_TOOL_NAME } from '../tools/done-tool.js';
 import { isPromiseLike } from '../util/maybe-async.js';
+import { CallScope, type Interruption, isInterruption } from './call-scope.js';
 import { maybeCompact } from './compaction-point.js';
 import type { HookDecision } from './decision.js';
 import { type DispatchContext, dispatchCalls } from './dispatch.js';
@@ -32,9 +33,9 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
     description: tool.description,
     parameters: tool.jsonSchema,
   }));
-  const aborted = run.options.signal
-    ? new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
-    : undefined;
+  // Only a signal from outside can fire during a call (a consumer's `break` happens between steps):
+  // without one, nothing needs racing.
+  const raceAbort = run.options.signal !== undefined;
   const dispatch: DispatchContext = {
     state,
     tools: run.tools,
@@ -43,12 +44,7 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
     postDispatchHooks: hooks.postDispatch,
     clock,
     signal,
-    aborted,
-  };
-  const abortable = <T>(promise: Promise<T>): Promise<T | typeof ABORTED> => {
-    if (!aborted) return promise;
-    promise.catch(() => {});
-    return Promise.race([promise, aborted.then((): typeof ABORTED => ABORTED)]);
+    raceAbort,
   };
 
   let ending: Ending | undefined;
@@ -114,16 +110,25 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
         ending = abortEnding(signal);
         break;
       }
-      let response: LLMResponse | typeof ABORTED;
+      let response: LLMResponse | Interruption;
+      const scope = new CallScope(signal);
       try {
-        response = await abortable(
-          run.options.llm.generate({ messages: state.messages, tools: specs, step, signal }),
-        );
+        const pending = run.options.llm.generate({
+          messages: state.messages,
+          tools: specs,
+          step,
+          get signal() {
+            return scope.signal;
+          },
+        });
+        response = raceAbort ? await scope.race(pending) : await pending;
       } catch (error) {
         ending = signal.aborted ? abortEnding(signal) : llmErrorEnding(error);
         break;
+      } finally {
+        scope.dispose();
       }
-      if (response === ABORTED) {
+      if (isInterruption(response)) {
         ending = abortEnding(signal);
         break;
       }
@@ -267,7 +272,6 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
   }
 }
 
-const ABORTED: unique symbol = Symbol('aborted');
 const ZERO_USAGE: Usage = Object.freeze(emptyUsage());
 const NO_DECISION: HookDecision = Object.freeze({});
 

@@ -15,6 +15,12 @@ export interface ToolOptions<Args extends Record<string, unknown>, Output> {
   run: (args: Args, context: ToolContext) => Output | Promise<Output>;
   /** True when calls may run at the same time as other concurrent calls of the same response. */
   concurrent?: boolean;
+  /**
+   * Most milliseconds a call may take (default: no limit). A call still running then fails with
+   * a `timeout` tool error the model sees, and its `signal` is aborted. Only a tool that returns a
+   * promise can be timed out: a synchronous one has finished before the loop sees its answer.
+   */
+  timeoutMs?: number;
 }
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -33,6 +39,11 @@ export function defineTool<Args extends Record<string, unknown> = Record<string,
   }
   if (typeof options.run !== 'function')
     throw new ToolDefinitionError(`tool "${options.name}": run must be a function`);
+  const { timeoutMs } = options;
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
+    throw new ToolDefinitionError(
+      `tool "${options.name}": timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`,
+    );
   const schema = compileSchema({
     tool: options.name,
     schema: options.parameters,
@@ -45,5 +56,6 @@ export function defineTool<Args extends Record<string, unknown> = Record<string,
     jsonSchema: schema.jsonSchema,
     schema,
     run: options.run,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
   };
 }

@@ -206,10 +206,10 @@ describe('onLoopEnd runs exactly once on every exit path', () => {
     let toolSignal: AbortSignal | undefined;
     const watcher = defineTool({
       name: 'watch',
-      description: 'keeps its signal',
+      description: 'keeps the run signal for work that outlives the call',
       parameters: { type: 'object' },
       run: (_args, ctx) => {
-        toolSignal = ctx.signal;
+        toolSignal = ctx.state.signal;
         return 'ok';
       },
     });
