@@ -1,3 +1,4 @@
+import { describeJsonProblem, findJsonProblem, type JsonProblem } from '../core/json-safe.js';
 import type { ValidationOutcome } from '../core/schema.js';
 import type { LoopState, Tool } from '../core/state.js';
 import type { Clock, ToolCall, ToolError, ToolResult } from '../core/types.js';
@@ -168,13 +169,21 @@ class CallDispatch {
         if (pre.block !== undefined) {
           this.#result = blockedResult(this.#call, pre, this.#elapsed());
         } else if (pre.updatedResult !== undefined) {
-          this.#result = {
-            callId: call.id,
-            name: call.name,
-            args: this.#call.args,
-            data: pre.updatedResult,
-            durationMs: this.#elapsed(),
-          };
+          const problem = findJsonProblem(pre.updatedResult);
+          this.#result =
+            problem === undefined
+              ? {
+                  callId: call.id,
+                  name: call.name,
+                  args: this.#call.args,
+                  data: pre.updatedResult,
+                  durationMs: this.#elapsed(),
+                }
+              : errorResult(
+                  this.#call,
+                  invalidResult('the result a preDispatch hook supplied is', problem),
+                  this.#elapsed(),
+                );
         }
       },
     );
@@ -297,6 +306,11 @@ class CallDispatch {
 
   #succeed(data: unknown): void {
     const call = this.#call;
+    const problem = findJsonProblem(data);
+    if (problem !== undefined) {
+      this.#fail(invalidResult(`${call.name} returned`, problem));
+      return;
+    }
     this.#result = { callId: call.id, name: call.name, args: call.args, data, durationMs: this.#elapsed() };
   }
 
@@ -322,13 +336,23 @@ class CallDispatch {
       (post) => {
         this.#absorb(post);
         if (post.updatedResult !== undefined) {
-          this.#result = {
-            callId: result.callId,
-            name: result.name,
-            args: result.args,
-            data: post.updatedResult,
-            durationMs: result.durationMs,
-          };
+          const problem = findJsonProblem(post.updatedResult);
+          this.#result =
+            problem === undefined
+              ? {
+                  callId: result.callId,
+                  name: result.name,
+                  args: result.args,
+                  data: post.updatedResult,
+                  durationMs: result.durationMs,
+                }
+              : {
+                  callId: result.callId,
+                  name: result.name,
+                  args: result.args,
+                  error: invalidResult('the result a postDispatch hook supplied is', problem),
+                  durationMs: result.durationMs,
+                };
         }
       },
     );
@@ -343,6 +367,14 @@ class CallDispatch {
       stop: this.#stop,
     };
   }
+}
+
+/** A result JSON cannot hold: the model, the step and a trace would each see something different, or nothing. */
+function invalidResult(what: string, problem: JsonProblem): ToolError {
+  return {
+    kind: 'invalid_result',
+    message: `${what} ${describeJsonProblem(problem)}, which JSON cannot hold: results must be JSON data`,
+  };
 }
 
 /** Python looplet's words, so a model (and a replayed Python trace) reads the same hint. */

@@ -1,4 +1,5 @@
 import type { Message, Task, ToolResult } from '../core/types.js';
+import { errorMessage } from '../util/errors.js';
 
 /** The system prompt used when `agentLoop` gets none. */
 export const DEFAULT_SYSTEM_PROMPT =
@@ -37,5 +38,10 @@ export function toolResultContent(result: ToolResult): string {
     return `Error (${result.error.kind}): ${result.error.message}.${hint}`;
   }
   if (typeof result.data === 'string') return result.data;
-  return JSON.stringify(result.data ?? null);
+  try {
+    return JSON.stringify(result.data ?? null);
+  } catch (error) {
+    // Results are checked when they are made; only data that changes between readings gets here.
+    return `Error (invalid_result): the result could not be written as JSON: ${errorMessage(error)}.`;
+  }
 }
