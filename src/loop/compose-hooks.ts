@@ -1,6 +1,7 @@
 import type { LLMBackend } from '../core/llm.js';
 import type { LoopState } from '../core/state.js';
 import type { Message } from '../core/types.js';
+import { errorMessage } from '../util/errors.js';
 import { checkBriefing, checkCompacted, hookName } from './hook-answers.js';
 import { callHook, DECISION_METHODS, type Hook, listIndex, runDecisionHooks } from './hooks.js';
 import type { RunResult } from './result.js';
@@ -80,7 +81,8 @@ export function composeHooks(...hooks: Hook[]): Hook {
 
 /**
  * Runs every `onLoopEnd`, even when one throws: each hook gets its chance to clean up. The first
- * error is re-thrown after all have run.
+ * error is re-thrown after all have run, and `run.result` rejects with it; so from that error on,
+ * the result the remaining hooks see (and recorders keep) says so: `hook_stop`, `error: <message>`.
  */
 export async function runLoopEndHooks(
   hooks: readonly Hook[],
@@ -94,8 +96,24 @@ export async function runLoopEndHooks(
         hook.onLoopEnd!(args),
       );
     } catch (error) {
-      firstError ??= error;
+      if (firstError === undefined) {
+        firstError = error;
+        markFailed(args.result, error);
+      }
     }
   }
   if (firstError !== undefined) throw firstError;
+}
+
+/**
+ * Rewrites a result in place (hooks and recorders hold this very object) to the failure the caller
+ * will see, unless it already records one: a run that failed with a hook error keeps that error,
+ * which is the one `run.result` rejects with.
+ */
+function markFailed(result: RunResult, error: unknown): void {
+  if (result.endReason === 'hook_stop' && result.error !== undefined) return;
+  result.endReason = 'hook_stop';
+  result.stopReason = `error: ${errorMessage(error)}`;
+  result.error = error instanceof Error ? error : new Error(errorMessage(error));
+  delete result.finalOutput;
 }

@@ -1,13 +1,17 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   agentLoop,
   defineTool,
   type Hook,
   HookError,
+  ProvenanceSink,
   type RunResult,
+  readTrace,
   ScriptedLLM,
   type ScriptedTurn,
 } from '../../src/index.js';
+import { tempDir } from '../provenance/helpers.js';
 import { call, deferred, done, echoTool } from './support.js';
 
 /** A hook that counts its onLoopEnd calls and keeps the result it was given. */
@@ -165,6 +169,68 @@ describe('onLoopEnd runs exactly once on every exit path', () => {
     await expect(run.result).rejects.toBe(error);
     expect(before.calls).toBe(1);
     expect(after.calls).toBe(1);
+  });
+
+  it('after a throwing onLoopEnd, later hooks and the recorded trace say what the caller sees', async () => {
+    const seen: string[] = [];
+    const watcher = (name: string): Hook => ({
+      name,
+      onLoopEnd: ({ result }) => {
+        seen.push(`${name}: ${result.endReason}${result.stopReason ? ` (${result.stopReason})` : ''}`);
+      },
+    });
+    const broken: Hook = {
+      name: 'flusher',
+      onLoopEnd: () => {
+        throw new Error('disk full');
+      },
+    };
+    for (const sinkFirst of [true, false]) {
+      seen.length = 0;
+      const dir = path.join(tempDir(), 'trace');
+      const sink = new ProvenanceSink({ dir });
+      const hooks = sinkFirst
+        ? [sink.hook(), watcher('before'), broken, watcher('after')]
+        : [watcher('before'), broken, watcher('after'), sink.hook()];
+      const run = agentLoop({ llm: sink.wrapLLM(new ScriptedLLM([done('ok')])), task: 't', hooks });
+      const error = (await iterate(run)) as HookError;
+      expect(error).toBeInstanceOf(HookError);
+      await expect(run.result).rejects.toBe(error);
+      const reason = `error: ${error.message}`;
+      expect(reason).toContain('hook "flusher" (hooks[');
+      expect(seen).toEqual(['before: done', `after: hook_stop (${reason})`]);
+      expect(sink.result).toMatchObject({ endReason: 'hook_stop', stopReason: reason, error });
+      expect(sink.result).not.toHaveProperty('finalOutput');
+      await sink.flush();
+      const trace = await readTrace(dir);
+      expect(trace.meta).toMatchObject({ endReason: 'hook_stop', stopReason: reason });
+    }
+  });
+
+  it('a throwing onLoopEnd after a run that failed with a hook error keeps that error', async () => {
+    const cause = new Error('first');
+    const ends: string[] = [];
+    const run = agentLoop({
+      llm: new ScriptedLLM([done('ok')]),
+      task: 't',
+      hooks: [
+        {
+          name: 'early',
+          prePrompt: () => {
+            throw cause;
+          },
+        },
+        {
+          onLoopEnd: () => {
+            throw new Error('second');
+          },
+        },
+        { onLoopEnd: ({ result }) => void ends.push(result.stopReason ?? '') },
+      ],
+    });
+    const error = (await iterate(run)) as HookError;
+    expect(error.cause).toBe(cause);
+    expect(ends).toEqual([`error: ${error.message}`]);
   });
 
   it('a tool that throws becomes a tool error the model sees, and the run goes on', async () => {
