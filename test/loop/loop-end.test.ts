@@ -347,9 +347,58 @@ describe('onLoopEnd runs exactly once on every exit path', () => {
     expect(counter.calls).toBe(1);
   });
 
-  it('a run can be iterated only once', async () => {
+  it('a run is driven by one iteration: a second one is refused, saying what to do', async () => {
     const run = agentLoop({ llm: new ScriptedLLM([done()]), task: 't' });
     await iterate(run);
-    expect(() => run[Symbol.asyncIterator]()).toThrow(/iterated only once/);
+    expect(() => run[Symbol.asyncIterator]()).toThrow(
+      /already being iterated \(an agent run has one driver\); call agentLoop\(\) again for a new run/,
+    );
+  });
+
+  it('reading run.result first, then iterating: the loop runs on its own and the iteration sees every step', async () => {
+    const onStep: number[] = [];
+    const run = agentLoop({
+      llm: new ScriptedLLM(script),
+      tools: [echoTool('echo')],
+      task: 't',
+      hooks: [{ onStep: ({ step }) => void onStep.push(step) }],
+    });
+    const pending = run.result;
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const seen: number[] = [];
+    for await (const step of run) seen.push(step.index);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(onStep).toEqual([1, 2, 3]);
+    expect((await pending).endReason).toBe('done');
+    // After the end, iterating again still lists the steps.
+    const again: number[] = [];
+    for await (const step of run) again.push(step.index);
+    expect(again).toEqual([1, 2, 3]);
+  });
+
+  it('awaiting run.result to the end, then iterating: the steps, then the same failure', async () => {
+    const run = agentLoop({
+      llm: new ScriptedLLM(script),
+      tools: [echoTool('echo')],
+      task: 't',
+      hooks: [
+        {
+          name: 'late',
+          shouldStop: ({ step }) => {
+            if (step === 2) throw new Error('broken');
+          },
+        },
+      ],
+    });
+    const failure = await run.result.catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(HookError);
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const step of run) seen.push(step.index);
+      })(),
+    ).rejects.toBe(failure);
+    expect(seen).toEqual([1, 2]);
   });
 });
