@@ -1,5 +1,5 @@
 import type { JsonSchema } from './schema.js';
-import type { Message, ToolCall, Usage } from './types.js';
+import type { Message, ToolCall, ToolError, Usage } from './types.js';
 
 /** A tool as the model is shown it. */
 export interface ToolSpec {
@@ -38,4 +38,15 @@ export interface LLMBackend {
   /** Model name, recorded in traces. */
   readonly model?: string;
   generate(request: LLMRequest): Promise<LLMResponse>;
+  /**
+   * For backends that replay a recorded run: the recorded result of a call of a tool defined with
+   * `replay: 'recorded'` (matched by name and arguments), which the loop then uses instead of
+   * running the tool; `undefined` when the recording holds none (the call fails with a
+   * `no_recording` tool error). Backends that replay nothing leave it out, and such tools run.
+   */
+  recordedToolResult?(call: {
+    step: number;
+    name: string;
+    args: Record<string, unknown>;
+  }): { data?: unknown; error?: ToolError } | undefined;
 }

@@ -40,6 +40,12 @@ export interface Tool<Args extends Record<string, unknown> = Record<string, unkn
   readonly concurrent: boolean;
   /** Most milliseconds a call may take before it fails with a `timeout` error and its signal is aborted (none when undefined). */
   readonly timeoutMs?: number;
+  /**
+   * `recorded`: in a replay whose backend has `recordedToolResult`, calls are answered from the
+   * recording and the tool does not run (for tools with side effects: sending mail, paying).
+   * `run` (default): the tool runs, in replays too.
+   */
+  readonly replay?: 'run' | 'recorded';
   /** The JSON Schema the model is shown. */
   readonly jsonSchema: JsonSchema;
   /** Validates model-supplied arguments. */

@@ -1,10 +1,12 @@
+import { canonicalJsonLine } from '../core/canonical-json.js';
 import { describeJsonProblem, findJsonProblem, type JsonProblem } from '../core/json-safe.js';
+import type { LLMBackend } from '../core/llm.js';
 import type { ValidationOutcome } from '../core/schema.js';
 import type { LoopState, Tool } from '../core/state.js';
 import type { Clock, ToolCall, ToolError, ToolResult } from '../core/types.js';
 import { errorMessage } from '../util/errors.js';
 import { andThen, isPromiseLike, type MaybePromise } from '../util/maybe-async.js';
-import { closestMatch } from '../util/text.js';
+import { closestMatch, oneLine } from '../util/text.js';
 import { CallScope, isInterruption } from './call-scope.js';
 import type { HookDecision } from './decision.js';
 import { type Hook, runDecisionHooks } from './hooks.js';
@@ -265,6 +267,10 @@ class CallDispatch {
       this.#fail({ kind: 'aborted', message: 'the run was aborted before this call ran' });
       return;
     }
+    if (tool.replay === 'recorded' && ctx.state.llm.recordedToolResult !== undefined) {
+      this.#answerFromRecording(ctx.state.llm, call);
+      return;
+    }
     const scope = new CallScope(ctx.signal);
     let output: unknown;
     try {
@@ -302,6 +308,27 @@ class CallDispatch {
         this.#threw(error);
       },
     );
+  }
+
+  /** A `replay: 'recorded'` tool in a replay: the recorded result stands in for running it. */
+  #answerFromRecording(llm: LLMBackend, call: ToolCall): void {
+    let recorded: { data?: unknown; error?: ToolError } | undefined;
+    try {
+      recorded = llm.recordedToolResult!({ step: this.#step, name: call.name, args: call.args });
+    } catch (error) {
+      this.#fail({
+        kind: 'no_recording',
+        message: `looking up the recorded result of ${call.name} threw: ${errorMessage(error)}`,
+      });
+      return;
+    }
+    if (recorded === undefined) {
+      this.#fail({
+        kind: 'no_recording',
+        message: `${call.name} is answered from the recording in a replay, and the recording holds no result for this call (${oneLine(canonicalJsonLine(call.args), 200)})`,
+      });
+    } else if (recorded.error !== undefined) this.#fail(recorded.error);
+    else this.#succeed(recorded.data);
   }
 
   #succeed(data: unknown): void {
