@@ -95,6 +95,8 @@ export function textToolCalls(backend: LLMBackend): LLMBackend {
     generate: async (request: LLMRequest) =>
       withToolCallsFromText(await backend.generate(request), request.tools),
   };
+  // A replaying backend keeps answering `replay: 'recorded'` tools through the wrapper.
+  if (backend.recordedToolResult) wrapped.recordedToolResult = (call) => backend.recordedToolResult!(call);
   return wrapped;
 }
 

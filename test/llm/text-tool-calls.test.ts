@@ -150,6 +150,9 @@ describe('text tool calls in a run', () => {
     const model: LLMBackend = { model: 'local', generate: async () => answers.shift() ?? {} };
     const llm = textToolCalls(model);
     expect(llm.model).toBe('local');
+    expect(llm.recordedToolResult).toBeUndefined();
+    const replaying = textToolCalls({ ...model, recordedToolResult: () => ({ data: 'recorded' }) });
+    expect(replaying.recordedToolResult?.({ step: 1, name: 'add', args: {} })).toEqual({ data: 'recorded' });
     const result = await agentLoop({ llm, tools: [add], task: 't' }).result;
     expect(result.steps[0]!.results[0]!.data).toBe(3);
     expect(result.steps[0]!.text).toBe('Adding: {"tool": "add", "args": {"a": 1, "b": 2}}');
