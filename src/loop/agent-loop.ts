@@ -99,14 +99,19 @@ export function agentLoop(options: AgentLoopOptions): AgentRun {
   };
 
   let drained: DrainedRun | undefined;
+  let drainScheduled = false;
   return {
     state,
     get result() {
       // Awaiting the result without iterating runs the loop on its own; a consumer that iterates
-      // in the same tick (the usual `for await`) takes precedence.
-      setImmediate(() => {
-        if (!started) drained = new DrainedRun(start(), state.steps);
-      });
+      // in the same tick (the usual `for await`) takes precedence. Nothing is scheduled once the
+      // run has started: a pending callback would keep the whole run in memory until it fires.
+      if (!started && !drainScheduled) {
+        drainScheduled = true;
+        setImmediate(() => {
+          if (!started) drained = new DrainedRun(start(), state.steps);
+        });
+      }
       return result;
     },
     // Iterating a run that already runs on its own follows its steps instead of driving it.

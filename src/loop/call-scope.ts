@@ -80,6 +80,29 @@ export class CallScope {
   }
 }
 
+/**
+ * Whether a signal has fired, as a plain field: `AbortSignal.prototype.aborted` is a checked
+ * getter, slow on a hot path and a frequent cause of deoptimisation there. One listener per run,
+ * removed by `dispose()`.
+ */
+export class AbortFlag {
+  aborted: boolean;
+  readonly #signal: AbortSignal;
+  readonly #onAbort = (): void => {
+    this.aborted = true;
+  };
+
+  constructor(signal: AbortSignal) {
+    this.#signal = signal;
+    this.aborted = signal.aborted;
+    if (!this.aborted) signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  dispose(): void {
+    this.#signal.removeEventListener('abort', this.#onAbort);
+  }
+}
+
 /** True for what {@link CallScope.race} settles with when it gave up. */
 export function isInterruption(value: unknown): value is Interruption {
   return value === ABORTED || value === TIMED_OUT;

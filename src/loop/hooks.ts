@@ -348,7 +348,43 @@ export function callHook<T>(
     throw asHookError(hook, index, method, step, cause);
   }
   if (!isPromiseLike<T>(out)) return out as T;
-  return Promise.resolve(out)
+  return settleChecked(hook, index, method, step, out, check);
+}
+
+/**
+ * `callHook` for the loop's hot path: calls `hooks[index][method](args)` directly, with no closure
+ * to make (the position for errors is looked up only when one happens).
+ */
+export function callHookMethod<M extends 'shouldCompact' | 'buildBriefing'>(
+  hooks: readonly Hook[],
+  index: number,
+  method: M,
+  step: number,
+  args: unknown,
+  check?: (answer: unknown) => void,
+): MaybePromise<Awaited<ReturnType<NonNullable<Hook[M]>>>> {
+  type Answer = Awaited<ReturnType<NonNullable<Hook[M]>>>;
+  const hook = hooks[index]!;
+  let out: unknown;
+  try {
+    out = (hook[method] as (a: unknown) => unknown).call(hook, args);
+    if (check !== undefined && !isPromiseLike(out)) check(out);
+  } catch (cause) {
+    throw asHookError(hook, listIndex(hooks, index), method, step, cause);
+  }
+  if (!isPromiseLike<Answer>(out)) return out as Answer;
+  return settleChecked(hook, listIndex(hooks, index), method, step, out, check);
+}
+
+function settleChecked<T>(
+  hook: Hook,
+  index: number,
+  method: keyof Hook,
+  step: number,
+  pending: PromiseLike<T>,
+  check: ((answer: T) => void) | undefined,
+): Promise<T> {
+  return Promise.resolve(pending)
     .then((answer) => {
       check?.(answer);
       return answer;

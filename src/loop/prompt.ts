@@ -37,7 +37,18 @@ export function toolResultContent(result: ToolResult): string {
           : '';
     return `Error (${result.error.kind}): ${result.error.message}.${hint}`;
   }
-  if (typeof result.data === 'string') return result.data;
+  const data = result.data;
+  switch (typeof data) {
+    case 'string':
+      return data;
+    // What JSON.stringify gives, without its work (small numbers come from V8's string cache).
+    case 'number':
+      return Number.isFinite(data) ? String(data) : 'null';
+    case 'boolean':
+      return data ? 'true' : 'false';
+    case 'undefined':
+      return 'null';
+  }
   try {
     return JSON.stringify(result.data ?? null);
   } catch (error) {
