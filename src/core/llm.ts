@@ -17,6 +17,10 @@ export interface LLMRequest {
   tools: readonly ToolSpec[];
   /** 1-based step number of the loop making the call (0 for calls made by hooks, e.g. compaction). */
   step: number;
+  /**
+   * This call's own signal, aborted when the run is aborted during the call. Present only when
+   * the run can be aborted (a `signal` was given to `agentLoop`).
+   */
   signal?: AbortSignal;
 }
 

@@ -52,10 +52,41 @@ describe('abort listeners do not accumulate over a run', () => {
     }
     expect((await run.result).endReason).toBe('max_steps');
     expect(llm.runListeners).toHaveLength(STEPS);
-    expect(Math.max(...llm.runListeners)).toBeLessThanOrEqual(1);
+    // The loop's own listener and the current call's link: a constant, whatever the run's length.
+    expect(Math.max(...llm.runListeners)).toBeLessThanOrEqual(2);
+    expect(llm.runListeners.at(-1)).toBe(llm.runListeners[0]);
     expect(getEventListeners(run.state.signal, 'abort')).toHaveLength(0);
     expect(mostOnCaller).toBe(1);
     expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it("a model call gets its own signal when the caller's signal can abort the run, none otherwise", async () => {
+    const seen: Array<AbortSignal | undefined> = [];
+    const llm: LLMBackend = {
+      generate: async (request) => {
+        seen.push(request.signal);
+        return { text: 'done' };
+      },
+    };
+    const caller = new AbortController();
+    const run = agentLoop({ llm, task: 't', signal: caller.signal });
+    await run.result;
+    expect(seen[0]).toBeInstanceOf(AbortSignal);
+    expect(seen[0]).not.toBe(caller.signal);
+    expect(seen[0]).not.toBe(run.state.signal);
+    // Without one nothing can abort the run while the model answers: no signal to listen to.
+    await agentLoop({ llm, task: 't' }).result;
+    expect(seen[1]).toBeUndefined();
+  });
+
+  it('reading run.result once the run has started keeps nothing pending', async () => {
+    const immediates = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Immediate').length;
+    const llm: LLMBackend = { generate: async () => ({ text: 'done' }) };
+    const run = agentLoop({ llm, task: 't' });
+    for await (const _step of run);
+    const before = immediates();
+    await run.result;
+    expect(immediates()).toBe(before);
   });
 
   it('one signal shared by many runs keeps no listener of finished runs', async () => {
