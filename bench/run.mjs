@@ -1,6 +1,6 @@
 // `npm run bench`: runs every bench/*.bench.mjs suite against the built package (dist/), prints a
 // table of figures with their baselines and goals, and writes bench/results.json with the machine.
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
@@ -61,9 +61,19 @@ for (const f of figures) {
   ]);
 }
 console.log(`\n${table.toString()}`);
+// A run of some suites replaces only their figures: the others keep the ones of their last run.
+const resultsFile = new URL('results.json', import.meta.url);
+const previous =
+  only.length > 0 ? await readFile(resultsFile, 'utf8').then(JSON.parse, () => undefined) : undefined;
+const date = new Date().toISOString();
+const ran = new Set(figures.map((f) => f.suite));
+const kept = (previous?.figures ?? []).filter((f) => !ran.has(f.suite));
+const dates = { ...(previous?.dates ?? {}) };
+for (const figure of kept) dates[figure.suite] ??= previous.date;
+for (const suite of ran) dates[suite] = date;
 await writeFile(
-  new URL('results.json', import.meta.url),
-  `${JSON.stringify({ date: new Date().toISOString(), machine, figures }, null, 2)}\n`,
+  resultsFile,
+  `${JSON.stringify({ date, dates, machine, figures: [...kept, ...figures] }, null, 2)}\n`,
 );
 console.log('\nwrote bench/results.json');
 
