@@ -99,16 +99,15 @@ describe('readTrace (Python looplet traces)', () => {
   it('maps Python tool errors to tool error kinds', async () => {
     const dir = path.join(tempDir(), 'py');
     cpSync(PYTHON_TRACE, dir, { recursive: true });
-    const file = path.join(dir, 'steps/step_01.json');
-    const step = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
-    step.tool_result = {
-      tool: 'publish_report',
-      args: 'x',
-      duration_ms: 1.5,
-      error: 'not allowed',
-      error_kind: 'permission_denied',
-    };
-    writeFileSync(file, JSON.stringify(step));
+    editTrajectory(dir, (trajectory) => {
+      trajectory.steps[0]!.tool_result = {
+        tool: 'publish_report',
+        args: 'x',
+        duration_ms: 1.5,
+        error: 'not allowed',
+        error_kind: 'permission_denied',
+      };
+    });
     const result = (await readTrace(dir)).readStepSync(1).results[0]!;
     expect(result.error).toEqual({ kind: 'denied', message: 'not allowed' });
     expect(result).not.toHaveProperty('data');
@@ -118,11 +117,24 @@ describe('readTrace (Python looplet traces)', () => {
   it('reports a damaged Python trace with the file and field', async () => {
     const dir = path.join(tempDir(), 'py');
     cpSync(PYTHON_TRACE, dir, { recursive: true });
-    writeFileSync(path.join(dir, 'steps/step_01.json'), '{"step_num": 1, "tool_call": {"tool": 3}}');
+    editTrajectory(dir, (trajectory) => {
+      trajectory.steps[0] = { step_num: 1, tool_call: { tool: 3 } };
+    });
     const trace = await readTrace(dir);
     expect(() => trace.readStepSync(1)).toThrow(TraceReadError);
-    expect(() => trace.readStepSync(1)).toThrow(/step_01\.json \(field tool_call\.tool\): must be a string/);
+    expect(() => trace.readStepSync(1)).toThrow(
+      /trajectory\.json \(field steps\[0\]\.tool_call\.tool\): must be a string/,
+    );
     writeFileSync(path.join(dir, 'trajectory.json'), '{"steps": [');
     await expect(readTrace(dir)).rejects.toThrow(/trajectory\.json: is truncated/);
   });
 });
+
+type Trajectory = { steps: Array<Record<string, unknown>> } & Record<string, unknown>;
+
+function editTrajectory(dir: string, edit: (trajectory: Trajectory) => void): void {
+  const file = path.join(dir, 'trajectory.json');
+  const trajectory = JSON.parse(readFileSync(file, 'utf8')) as Trajectory;
+  edit(trajectory);
+  writeFileSync(file, JSON.stringify(trajectory));
+}
