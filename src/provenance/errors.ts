@@ -42,7 +42,11 @@ export class TraceReadError extends LoopletError {
 }
 
 /** The kinds of {@link TraceReadError}. */
-export type TraceReadErrorCode = 'TRACE_READ' | 'TRACE_UNSAFE_FILE' | 'TRACE_FILE_TOO_LARGE' | 'TRACE_TOO_DEEP';
+export type TraceReadErrorCode =
+  | 'TRACE_READ'
+  | 'TRACE_UNSAFE_FILE'
+  | 'TRACE_FILE_TOO_LARGE'
+  | 'TRACE_TOO_DEEP';
 
 const FIELD_LIMIT = 120;
 const PROBLEM_LIMIT = 400;

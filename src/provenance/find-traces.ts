@@ -48,7 +48,9 @@ function looksLikeTraceEntry(dir: string, entry: Dirent): boolean {
   if (entry.name !== STEPS_DIR && entry.name !== CALLS_DIR) return false;
   if (!entry.isDirectory()) return true;
   try {
-    return !readdirSync(path.join(dir, entry.name), { withFileTypes: true }).some((inner) => inner.isDirectory());
+    return !readdirSync(path.join(dir, entry.name), { withFileTypes: true }).some((inner) =>
+      inner.isDirectory(),
+    );
   } catch {
     return true;
   }

@@ -104,8 +104,7 @@ class PythonTrace implements RecordedTrace {
         this.meta.endReason = 'done';
         delete this.meta.stopReason;
         terminal = last;
-      } else if (this.#steps)
-        terminal = this.#steps.findLast((step) => toolOf(step) === 'done');
+      } else if (this.#steps) terminal = this.#steps.findLast((step) => toolOf(step) === 'done');
     } else {
       const { endReason, stopReason } = endReasonOf(termination);
       this.meta.endReason = endReason;
@@ -134,7 +133,8 @@ class PythonTrace implements RecordedTrace {
     if (isObject(inline) && !isDeepStrictEqual(inline, stored))
       throw new TraceReadError({
         file: this.#files.path('expected.json'),
-        problem: 'conflicts with the `expected` stored in trajectory.json (Python looplet refuses such a trace too)',
+        problem:
+          'conflicts with the `expected` stored in trajectory.json (Python looplet refuses such a trace too)',
         hint: 'keep one of the two',
       });
     return stored;
@@ -323,7 +323,8 @@ function optionalCount(file: string, record: Json, field: string): number | unde
 function taskOf(task: Json | string): Task {
   if (typeof task === 'string') return task;
   // Python tasks often say `description` where ours say `goal`.
-  const goal = typeof task.goal === 'string' ? task.goal : typeof task.description === 'string' ? task.description : '';
+  const goal =
+    typeof task.goal === 'string' ? task.goal : typeof task.description === 'string' ? task.description : '';
   return { ...task, goal };
 }
 

@@ -258,7 +258,9 @@ class V1Trace implements RecordedTrace {
       // here: it holds an entry per step, and validating them all would cost more than reading.
       this.#volatile = null;
       try {
-        const value = this.#files.readJson(VOLATILE_FILE, { optional: true }) as Partial<VolatileRecord> | null;
+        const value = this.#files.readJson(VOLATILE_FILE, {
+          optional: true,
+        }) as Partial<VolatileRecord> | null;
         if (value && Array.isArray(value.steps) && Array.isArray(value.calls))
           this.#volatile = value as VolatileRecord;
       } catch {

@@ -149,7 +149,11 @@ export class TraceFiles {
  * The error for an entry that is not what a trace needs there (`want`), or undefined when it is:
  * a symbolic link, a FIFO, a device or socket, a directory for a file or a file for a directory.
  */
-export function wrongKindError(file: string, stats: Stats, want: 'file' | 'directory'): TraceReadError | undefined {
+export function wrongKindError(
+  file: string,
+  stats: Stats,
+  want: 'file' | 'directory',
+): TraceReadError | undefined {
   const kind = kindOf(stats);
   if (kind === want) return undefined;
   if (kind === 'symlink') {
@@ -213,7 +217,15 @@ export function unsafeEntries(root: string, limit = 100_000): TraceReadError[] {
  * blocking, checked again on the descriptor (the same file, still regular), and read no further
  * than the cap, so a file swapped or growing meanwhile cannot make it read more.
  */
-function readCapped({ file, expected, maxBytes }: { file: string; expected: Stats; maxBytes: number }): string {
+function readCapped({
+  file,
+  expected,
+  maxBytes,
+}: {
+  file: string;
+  expected: Stats;
+  maxBytes: number;
+}): string {
   if (expected.size > maxBytes) throw tooLarge(file, expected.size, maxBytes);
   let fd: number;
   try {
@@ -269,7 +281,12 @@ function unreadable(file: string, error: unknown): TraceReadError {
       cause: error,
     });
   if (code === 'ENOENT')
-    return new TraceReadError({ file, problem: 'is missing', hint: 'the trace is incomplete; re-record it', cause: error });
+    return new TraceReadError({
+      file,
+      problem: 'is missing',
+      hint: 'the trace is incomplete; re-record it',
+      cause: error,
+    });
   return new TraceReadError({ file, problem: `cannot be read (${(error as Error).message})`, cause: error });
 }
 

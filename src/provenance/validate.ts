@@ -26,7 +26,13 @@ const MAX_PROBLEMS = 20;
  * counts against `trace.json`, `volatile.json`'s shape, and that nothing in the directory is a
  * symbolic link or a special file. Never throws for a bad trace.
  */
-export function validateTraceDir({ dir, maxFileBytes }: { dir: string; maxFileBytes?: number }): TraceValidation {
+export function validateTraceDir({
+  dir,
+  maxFileBytes,
+}: {
+  dir: string;
+  maxFileBytes?: number;
+}): TraceValidation {
   const root = path.resolve(dir);
   const problems: string[] = [];
   const add = (problem: string) => {
