@@ -49,8 +49,9 @@ export function parseJson(file: string, text: string): unknown {
 
 /** True when valid JSON `text` nests arrays and objects more than `limit` levels deep. */
 function nestedDeeperThan(text: string, limit: number): boolean {
-  // Each level takes at least one character.
-  if (text.length <= limit) return false;
+  // Each level opens with `[` or `{`: with no more of them than the limit (the usual case, found
+  // by fast searches), there is no need to walk the text character by character.
+  if (!moreThan(text, '[', '{', limit)) return false;
   let depth = 0;
   for (let index = 0; index < text.length; index++) {
     const char = text.charCodeAt(index);
@@ -60,6 +61,14 @@ function nestedDeeperThan(text: string, limit: number): boolean {
       if (++depth > limit) return true;
     } else if (char === CLOSE_BRACKET || char === CLOSE_BRACE) depth--;
   }
+  return false;
+}
+
+/** True when `text` holds more than `limit` occurrences of `a` and `b` together. */
+function moreThan(text: string, a: string, b: string, limit: number): boolean {
+  let count = 0;
+  for (let at = text.indexOf(a); at >= 0; at = text.indexOf(a, at + 1)) if (++count > limit) return true;
+  for (let at = text.indexOf(b); at >= 0; at = text.indexOf(b, at + 1)) if (++count > limit) return true;
   return false;
 }
 

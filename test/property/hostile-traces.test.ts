@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   cpSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -122,6 +123,8 @@ function entriesOf(dir: string): string[] {
 function applyHostile(dir: string, change: Hostile): string {
   if (change.kind === 'time') {
     const file = path.join(dir, 'trajectory.json');
+    // An earlier change may have made it a FIFO or a link: this helper must not block either.
+    if (!lstatSync(file, { throwIfNoEntry: false })?.isFile()) return 'no trajectory.json to change';
     try {
       const text = readFileSync(file, 'utf8');
       writeFileSync(
