@@ -102,8 +102,9 @@ export function writeDirAtomic({
   let aside: string | undefined;
   try {
     if (replacing) {
-      aside = path.join(parent, `.${name}.old-${nextStamp()}-${path.basename(temp).slice(-4)}`);
-      renameSync(target, aside);
+      const to = path.join(parent, `.${name}.old-${nextStamp()}-${path.basename(temp).slice(-4)}`);
+      renameSync(target, to);
+      aside = to;
     }
     renameSync(temp, target);
     if (durable) syncDir(parent);
