@@ -2,7 +2,7 @@
 // as CI runs it), against plain vitest running the same five assertions as ordinary tests over the
 // same traces. Also the CLI's cold start (`--help`). Traces are generated in a temp dir.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,21 @@ const vitestBin = path.join(repo, 'node_modules', 'vitest', 'vitest.mjs');
 
 /** Python looplet 0.3's `looplet eval` on this machine (issue 6): 1,000 traces 0.6–0.76 s, 4,000 traces 1.6–2.3 s. */
 const PYTHON = { 1000: { low: 0.6, high: 0.76 }, 4000: { low: 1.6, high: 2.3 } };
+
+/** The agent the bench traces were recorded with, as an eval file exports it for replay. */
+const AGENT = `
+import { agentLoop, defineTool } from 'looplet';
+import { defineAgent } from 'looplet/evals';
+const lookup = defineTool({
+  name: 'lookup',
+  description: 'Look a key up',
+  parameters: { type: 'object', properties: { key: { type: 'string' } }, required: ['key'] },
+  run: ({ key }) => ({ key, value: key.length }),
+});
+export const agent = defineAgent({
+  create: ({ llm, task, hooks }) => agentLoop({ llm, task, hooks, tools: [lookup], maxSteps: 10 }),
+});
+`;
 
 const lookup = defineTool({
   name: 'lookup',
@@ -116,6 +131,34 @@ function timeCommand(args, cwd, runs) {
   return times[Math.floor(times.length / 2)];
 }
 
+/**
+ * Golden replay: the same 1,000 traces (10 steps, 5 evals) replayed through the agent that
+ * recorded them, against scoring them as recorded (`--replay off`), in the same run.
+ */
+export async function replayBench({ record }) {
+  const project = await makeProject(1000);
+  try {
+    writeFileSync(path.join(project, 'evals', 'eval_agent.mjs'), AGENT);
+    const recorded = timeCommand([bin, '--fail-on', 'never', '--replay', 'off'], project, 3);
+    const replayed = timeCommand([bin, '--fail-on', 'never'], project, 3);
+    const report = JSON.parse(
+      readFileSync(path.join(project, '.looplet', 'report', 'looplet-report.json'), 'utf8'),
+    );
+    const matched = report.runs.filter((run) => run.origin === 'replayed' && !run.replay.diverged).length;
+    if (matched !== 1000) throw new Error(`expected 1,000 matching replays, got ${matched}`);
+    record({
+      name: '1,000 traces × 10 steps × 5 evals, replayed through the agent (strict)',
+      value: replayed,
+      unit: 's',
+      baseline: { name: 'scored as recorded (--replay off)', value: recorded },
+      goal: '<= 3× scored as recorded',
+      met: replayed <= 3 * recorded,
+    });
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+}
+
 export default async function evalsBench({ record }) {
   const helpMs = timeCommand([bin, '--help'], repo, 9) * 1000;
   record({
@@ -160,4 +203,5 @@ export default async function evalsBench({ record }) {
     goal: '<= 4× (linear)',
     met: seconds[4000] / seconds[1000] <= 4,
   });
+  await replayBench({ record });
 }

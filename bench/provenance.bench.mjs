@@ -1,5 +1,6 @@
 // Provenance: time to flush a 200-step trace (Python looplet 0.3: 36–55 ms on this machine), the
-// recording overhead per step against the same run unrecorded, and `looplet show` / `looplet diff`
+// recording overhead per step against the same run unrecorded, the cost of replay's checks (request,
+// tool-calls, lenient) against serving the responses unchecked, and `looplet show` / `looplet diff`
 // of a 10,000-step trace through the built CLI (a fresh process each, wall time and peak RSS).
 // Everything generated goes to a temporary directory, removed at the end.
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,8 @@ import {
   defineTool,
   fixedClock,
   ProvenanceSink,
+  ReplayLLM,
+  readTrace,
   ScriptedLLM,
   sequentialIds,
 } from '../dist/index.js';
@@ -37,8 +40,7 @@ function script(steps) {
   return new ScriptedLLM(turns);
 }
 
-async function runSteps({ steps, sink }) {
-  const llm = script(steps);
+async function runSteps({ steps, sink, llm = script(steps) }) {
   const run = agentLoop({
     llm: sink ? sink.wrapLLM(llm) : llm,
     tools: [lookup],
@@ -51,6 +53,7 @@ async function runSteps({ steps, sink }) {
   const result = await run.result;
   if (result.endReason !== 'done' || result.steps.length !== steps)
     throw new Error(`unexpected run: ${result.endReason}`);
+  return run;
 }
 
 function median(values) {
@@ -85,6 +88,7 @@ async function overheadFigures(root) {
   const plain = [];
   const recorded = [];
   const unredacted = [];
+  const upstream = [];
   const steps = 200;
   const batch = async (sinkOptions) => {
     const started = process.cpuUsage();
@@ -101,12 +105,48 @@ async function overheadFigures(root) {
     plain.push(await batch(undefined));
     recorded.push(await batch({}));
     unredacted.push(await batch({ redact: false }));
+    upstream.push(await batch({ redactRequests: true }));
   }
   return {
     plain: median(plain.slice(10)),
     recorded: median(recorded.slice(10)),
     unredacted: median(unredacted.slice(10)),
+    upstream: median(upstream.slice(10)),
   };
+}
+
+/**
+ * CPU time per step of replaying a 200-step trace through the loop (the trace opened once, as a
+ * runner holding it would; step and call files read as replay needs them), per replay setting;
+ * medians of batches, the first rounds dropped as warm-up.
+ */
+async function replayFigures(root) {
+  const steps = 200;
+  const dir = path.join(root, 'replayed');
+  const sink = new ProvenanceSink({ dir });
+  await runSteps({ steps, sink });
+  await sink.flush();
+  const trace = await readTrace(dir);
+  const settings = {
+    none: { check: 'none' },
+    request: { check: 'request' },
+    toolCalls: { check: 'tool-calls' },
+    lenient: { check: 'request', strictness: 'lenient' },
+  };
+  const samples = Object.fromEntries(Object.keys(settings).map((name) => [name, []]));
+  for (let round = 0; round < 25; round++) {
+    for (const [name, options] of Object.entries(settings)) {
+      const started = process.cpuUsage();
+      for (let run = 0; run < 5; run++) {
+        const llm = ReplayLLM.fromTrace(trace, options);
+        const loop = await runSteps({ steps, llm });
+        if (llm.finish(loop.state) || llm.warnings.length > 0) throw new Error(`replay (${name}) diverged`);
+      }
+      const used = process.cpuUsage(started);
+      samples[name].push((used.user + used.system) / (5 * steps));
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values.slice(5))]));
 }
 
 /** Runs the CLI in a fresh process; returns wall time (ms), peak RSS (MiB) and the exit code. */
@@ -164,7 +204,7 @@ export default async function provenanceBench({ record }) {
       }
     }
 
-    const { plain, recorded, unredacted } = await overheadFigures(root);
+    const { plain, recorded, unredacted, upstream } = await overheadFigures(root);
     const overhead = ((recorded - plain) / plain) * 100;
     record({
       name: 'loop step CPU time, recorded (sink.wrapLLM + sink.hook, no flush)',
@@ -173,7 +213,7 @@ export default async function provenanceBench({ record }) {
       baseline: { name: 'unrecorded', value: plain * 1000 },
     });
     record({
-      name: 'recording overhead per step vs unrecorded',
+      name: 'recording overhead per step vs unrecorded (default: redaction on)',
       value: overhead,
       unit: '%',
       goal: '< 5 %',
@@ -185,6 +225,20 @@ export default async function provenanceBench({ record }) {
       value: ((unredacted - plain) / plain) * 100,
       unit: '%',
     });
+    record({
+      name: '… with redactRequests: true (each new message scanned before it is forwarded)',
+      value: ((upstream - plain) / plain) * 100,
+      unit: '%',
+    });
+
+    const replay = await replayFigures(root);
+    const unchecked = { name: "check 'none' (served, not compared)", value: replay.none };
+    for (const [name, value] of [
+      ["replay step CPU time, check 'request' (strict)", replay.request],
+      ["replay step CPU time, check 'tool-calls' (strict)", replay.toolCalls],
+      ["replay step CPU time, check 'request', lenient", replay.lenient],
+    ])
+      record({ name, value, unit: 'µs/step', baseline: unchecked });
 
     // A 10,000-step trace, and a copy whose step 5,000 saw a different tool result.
     const big = path.join(root, 'big');

@@ -1,6 +1,6 @@
 // `npm run bench`: runs every bench/*.bench.mjs suite against the built package (dist/), prints a
 // table of figures with their baselines and goals, and writes bench/results.json with the machine.
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
@@ -9,7 +9,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const only = process.argv.slice(2);
 // The evals suite writes thousands of trace directories: it runs last, so the disk write-back it
 // causes does not land in the provenance suite's flush timings.
-const ORDER = ['loop', 'provenance', 'evals'];
+const ORDER = ['import', 'loop', 'provenance', 'evals'];
 const rank = (file) => {
   const at = ORDER.indexOf(file.replace('.bench.mjs', ''));
   return at === -1 ? ORDER.length : at;
@@ -61,10 +61,25 @@ for (const f of figures) {
   ]);
 }
 console.log(`\n${table.toString()}`);
-await writeFile(
-  new URL('results.json', import.meta.url),
-  `${JSON.stringify({ date: new Date().toISOString(), machine, figures }, null, 2)}\n`,
+// `npm run bench -- provenance` replaces the provenance figures only: the other suites' figures
+// are kept from the file, in suite order, each with the date of the run that measured it.
+const resultsFile = new URL('results.json', import.meta.url);
+const date = new Date().toISOString();
+let kept = [];
+if (only.length > 0) {
+  try {
+    const previous = JSON.parse(await readFile(resultsFile, 'utf8'));
+    kept = previous.figures
+      .filter((figure) => !only.includes(figure.suite))
+      .map((figure) => ({ date: previous.date, ...figure }));
+  } catch {
+    // No previous results: write this run's figures only.
+  }
+}
+const all = [...kept, ...figures.map((figure) => ({ date, ...figure }))].sort(
+  (a, b) => rank(`${a.suite}.bench.mjs`) - rank(`${b.suite}.bench.mjs`),
 );
+await writeFile(resultsFile, `${JSON.stringify({ date, machine, figures: all }, null, 2)}\n`);
 console.log('\nwrote bench/results.json');
 
 function format(value) {

@@ -1,22 +1,37 @@
-// Renders docs/report.png, the README's picture: this repository's own `looplet-eval` report as a
-// terminal shows it. Run from the repository root after `npm run build`:
+// Renders the pictures of the HTML report the docs show, from this repository's own evals and
+// traces. Run from the repository root after `npm run build`:
 //   node docs/render-report-picture.mjs
-// Needs Debian's Chromium (/usr/bin/chromium); playwright-core drives it headless.
+// Writes docs/report.png (the README's picture: the report's overview), docs/report-run.png (a
+// run step by step) and docs/report-diff.png (`looplet diff --html`). The diverged-replay view,
+// docs/report-diverged.png, is the screenshot test/report/html-report.e2e.test.ts leaves in
+// test-results/html-report/diverged.png. Needs Debian's Chromium (/usr/bin/chromium).
 import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const output = execFileSync(process.execPath, ['bin/looplet.js', '--baseline', '.looplet/baseline.json'], {
-  encoding: 'utf8',
-  env: { ...process.env, NO_COLOR: '1' },
-});
-const escapeHtml = (text) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-const html = `<!doctype html><meta charset="utf-8"><style>
-  body { margin: 0; background: #0d1117; }
-  .window { margin: 16px; border-radius: 8px; background: #161b22; box-shadow: 0 4px 16px #0008; display: inline-block; }
-  .bar { padding: 8px 12px; color: #8b949e; font: 13px system-ui, sans-serif; border-bottom: 1px solid #30363d; }
-  pre { margin: 0; padding: 12px 16px; color: #e6edf3; font: 13px/1.35 "DejaVu Sans Mono", monospace; }
-  .pass { color: #3fb950; font-weight: bold; }
-</style><div class="window"><div class="bar">$ npx looplet-eval</div><pre>${escapeHtml(output.trim()).replace(/^(PASS:.*)$/m, '<span class="pass">$1</span>')}</pre></div>`;
+const looplet = (args) =>
+  execFileSync(process.execPath, ['bin/looplet.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+const temp = mkdtempSync(path.join(os.tmpdir(), 'looplet-pictures-'));
+looplet(['--baseline', '.looplet/baseline.json', '--out', temp]);
+// The greeter trace as a changed greet tool would record it: the same step, another result.
+const changed = path.join(temp, 'alice-after-change');
+cpSync('traces/greeter/alice', changed, { recursive: true });
+for (const file of ['steps/0001.json', 'calls/0002.json']) {
+  const target = path.join(changed, file);
+  writeFileSync(target, readFileSync(target, 'utf8').replaceAll('Hello, Alice!', 'Hi Alice, welcome!'));
+}
+const diffPage = path.join(temp, 'diff.html');
+try {
+  looplet(['diff', '--html', 'traces/greeter/alice', changed, '--out', diffPage]);
+} catch {
+  // exit 1: the traces differ, as they should
+}
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
@@ -30,8 +45,22 @@ const browser = await chromium.launch({
     '--disable-sync',
   ],
 });
-const page = await browser.newPage({ deviceScaleFactor: 2 });
-await page.setContent(html);
-await page.locator('.window').screenshot({ path: 'docs/report.png' });
+const page = await browser.newPage({ viewport: { width: 1200, height: 820 }, deviceScaleFactor: 2 });
+const report = pathToFileURL(path.join(temp, 'looplet-report.html')).href;
+
+await page.goto(report);
+await page.locator('tr.matrix-row').first().waitFor();
+await page.screenshot({ path: 'docs/report.png' });
+
+await page.goto(`${report}#run/weather%2Funknown-city`);
+await page.locator('#step-1').waitFor();
+await page.getByRole('heading', { name: 'Steps' }).scrollIntoViewIfNeeded();
+await page.screenshot({ path: 'docs/report-run.png' });
+
+await page.goto(pathToFileURL(diffPage).href);
+await page.locator('.diff-row').first().waitFor();
+await page.screenshot({ path: 'docs/report-diff.png', fullPage: true });
+
 await browser.close();
-console.log('wrote docs/report.png');
+rmSync(temp, { recursive: true, force: true });
+console.log('wrote docs/report.png, docs/report-run.png, docs/report-diff.png');

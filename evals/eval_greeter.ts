@@ -1,5 +1,10 @@
-// The greeter (examples/record-greeter.ts): greets whoever the task names, then calls done.
-import { type EvalContext, mark } from 'looplet/evals';
+// The greeter (examples/agents/greeter.ts, recorded by examples/record-greeter.ts): greets whoever
+// the task names, then calls done. `looplet-eval` replays traces/greeter/** through this agent.
+import { defineAgent, type EvalContext, mark } from 'looplet/evals';
+import { createGreeter } from '../examples/agents/greeter.js';
+
+/** The agent the greeter traces replay through: a changed tool, prompt or hook shows as a divergence. */
+export const agent = defineAgent({ scope: 'greeter/**', create: createGreeter });
 
 type Greeted = { greeted: string[] };
 

@@ -3,7 +3,7 @@
 // those recorded model responses through this TypeScript agent with the tool fixed: the same
 // model answers now produce the right report, and the required eval passes.
 import { agentLoop, defineTool } from 'looplet';
-import { type AgentFactory, type Collector, type EvalContext, mark } from 'looplet/evals';
+import { type Collector, defineAgent, type EvalContext, mark } from 'looplet/evals';
 
 type Report = { revenue: number; cost: number; profit: number };
 
@@ -29,9 +29,14 @@ export const publishReport = defineTool({
   },
 });
 
-/** Builds the agent for cases: the loop, this tool, the model looplet-eval gives (replayed in CI) and its hooks. */
-export const agent: AgentFactory = ({ llm, task, hooks }) =>
-  agentLoop({ llm, task, tools: [publishReport], hooks, maxSteps: 3 });
+/**
+ * The report agent: the loop, this tool, the model looplet-eval gives (replayed in CI) and its
+ * hooks. Its scope is the profit cases; the other traces have agents of their own.
+ */
+export const agent = defineAgent({
+  scope: 'profit_*',
+  create: ({ llm, task, hooks }) => agentLoop({ llm, task, tools: [publishReport], hooks, maxSteps: 3 }),
+});
 
 /** What the run left behind, for the evals (`ctx.artifacts`). */
 export const collectors: Collector[] = [

@@ -1,5 +1,10 @@
-// The weather adviser (examples/record-golden.ts): forecasts for several cities in parallel.
-import { type EvalContext, mark } from 'looplet/evals';
+// The weather adviser (examples/agents/weather.ts, recorded by examples/record-golden.ts):
+// forecasts for several cities in parallel. `looplet-eval` replays traces/weather/** through it.
+import { defineAgent, type EvalContext, mark } from 'looplet/evals';
+import { createWeatherAdviser } from '../examples/agents/weather.js';
+
+/** The agent the weather traces replay through. */
+export const agent = defineAgent({ scope: 'weather/**', create: createWeatherAdviser });
 
 type Advice = { advice: string; cities: string[] };
 

@@ -16,13 +16,7 @@ const llm = process.env.OPENAI_BASE_URL
       { toolCalls: [{ name: 'done', args: { summary: 'greeted' } }] },
     ]);
 
-const run = agentLoop({
-  llm,
-  tools: [greet],
-  task: { goal: 'Greet Alice' },
-  maxSteps: 5,
-  hooks: [permissionHook({ allow: ['greet'] })],
-});
+const hooks = [permissionHook({ allow: ['greet'] })]; // every tool call the model makes passes the hooks
+const run = agentLoop({ llm, tools: [greet], task: { goal: 'Greet Alice' }, maxSteps: 5, hooks });
 for await (const step of run) console.log(step.pretty()); // #1 ✓ greet(name='Alice') → {greeting} [0ms]
-const result = await run.result; // { endReason: 'done', finalOutput, steps, usage }
-console.log(result.endReason);
+console.log((await run.result).endReason); // 'done'; the result also has finalOutput, steps, usage

@@ -7,42 +7,10 @@
  *   npx tsx examples/record-golden.ts
  *   npx looplet show traces/weather/two-cities
  */
-import {
-  agentLoop,
-  defineTool,
-  doneTool,
-  fixedClock,
-  ProvenanceSink,
-  ScriptedLLM,
-  type ScriptedTurn,
-  sequentialIds,
-} from 'looplet';
+import { fixedClock, ProvenanceSink, ScriptedLLM, type ScriptedTurn, sequentialIds } from 'looplet';
+import { createWeatherAdviser } from './agents/weather.js';
 
-const FORECASTS: Record<string, { sky: string; highC: number }> = {
-  Shanghai: { sky: 'rain', highC: 19 },
-  Lisbon: { sky: 'sun', highC: 24 },
-};
-
-/** Safe to run several at once: the model's parallel calls are dispatched together. */
-export const getWeather = defineTool({
-  name: 'get_weather',
-  description: 'Forecast for a city',
-  parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
-  concurrent: true,
-  run: ({ location }) => {
-    const forecast = FORECASTS[String(location)];
-    if (!forecast) throw new Error(`no forecast for ${String(location)}`);
-    return { location, ...forecast };
-  },
-});
-
-export const done = doneTool({
-  parameters: {
-    type: 'object',
-    properties: { advice: { type: 'string' }, cities: { type: 'array', items: { type: 'string' } } },
-    required: ['advice', 'cities'],
-  },
-});
+export { done, getWeather } from './agents/weather.js';
 
 const usage = (promptTokens: number, completionTokens: number) => ({
   promptTokens,
@@ -111,9 +79,8 @@ export async function recordGolden(): Promise<string[]> {
   const written: string[] = [];
   for (const golden of GOLDEN) {
     const sink = new ProvenanceSink({ dir: golden.dir });
-    const run = agentLoop({
+    const run = createWeatherAdviser({
       llm: sink.wrapLLM(new ScriptedLLM(golden.turns, { model: 'scripted-weather' })),
-      tools: [getWeather, done],
       task: { goal: golden.goal },
       hooks: [sink.hook()],
       clock: fixedClock({ at: Date.UTC(2025, 0, 1), stepMs: 5 }),

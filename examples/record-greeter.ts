@@ -9,34 +9,12 @@
  * same bytes (volatile.json aside): `git diff traces/` stays empty unless the harness changed.
  */
 import { pathToFileURL } from 'node:url';
-import {
-  agentLoop,
-  defineTool,
-  doneTool,
-  fixedClock,
-  ProvenanceSink,
-  ReplayLLM,
-  ScriptedLLM,
-  sequentialIds,
-} from 'looplet';
+import { fixedClock, ProvenanceSink, ReplayLLM, ScriptedLLM, sequentialIds } from 'looplet';
+import { createGreeter } from './agents/greeter.js';
+
+export { done, greet } from './agents/greeter.js';
 
 export const TRACE_DIR = 'traces/greeter/alice';
-
-export const greet = defineTool({
-  name: 'greet',
-  description: 'Greet someone by name',
-  parameters: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-  run: ({ name }) => ({ greeting: `Hello, ${String(name)}!` }),
-});
-
-/** The done tool's arguments are the run's final output: who was greeted. */
-export const done = doneTool({
-  parameters: {
-    type: 'object',
-    properties: { greeted: { type: 'array', items: { type: 'string' } } },
-    required: ['greeted'],
-  },
-});
 
 export const task = { goal: 'Greet Alice' };
 
@@ -61,9 +39,8 @@ export function scriptedModel(): ScriptedLLM {
 /** Records the greeter run into `dir` and returns the written path. */
 export async function record({ dir = TRACE_DIR }: { dir?: string } = {}): Promise<string> {
   const sink = new ProvenanceSink({ dir });
-  const run = agentLoop({
+  const run = createGreeter({
     llm: sink.wrapLLM(scriptedModel()),
-    tools: [greet, done],
     task,
     hooks: [sink.hook()],
     clock: fixedClock({ at: Date.UTC(2025, 0, 1), stepMs: 5 }),
@@ -85,7 +62,7 @@ export async function record({ dir = TRACE_DIR }: { dir?: string } = {}): Promis
 
 /** Replays the trace strictly (no model, no network) and prints the steps. */
 export async function replay(): Promise<void> {
-  const run = agentLoop({ llm: ReplayLLM.fromTrace(TRACE_DIR), tools: [greet, done], task });
+  const run = createGreeter({ llm: ReplayLLM.fromTrace(TRACE_DIR), task });
   for await (const step of run) console.log(step.pretty());
   const result = await run.result;
   if (result.error) throw result.error; // e.g. ReplayDivergenceError with a diff of the prompts

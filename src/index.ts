@@ -17,9 +17,12 @@ export {
   type ToolResult,
   type Usage,
 } from './core/types.js';
+export { AnthropicBackend, type AnthropicBackendOptions } from './llm/anthropic.js';
+export type { CallLimits } from './llm/call-limits.js';
 export {
   LLMConfigError,
   LLMError,
+  type LLMErrorCode,
   LLMRefusalError,
   LLMResponseError,
   MissingEnvError,
@@ -108,6 +111,7 @@ export { defaultClock, fixedClock, randomIds, sequentialIds } from './loop/runti
 export { diffTraces, type TraceDifference } from './provenance/diff.js';
 export {
   RecordedLLMError,
+  type ReplayDivergence,
   ReplayDivergenceError,
   ReplayExhaustedError,
   TraceReadError,
@@ -134,7 +138,14 @@ export {
   type Redactor,
   type RedactSetting,
 } from './provenance/redaction.js';
-export { ReplayLLM, type ReplayMode, type ReplayOptions } from './provenance/replay.js';
+export {
+  type ReplayCheck,
+  ReplayLLM,
+  type ReplayMode,
+  type ReplayOptions,
+  type ReplayStrictness,
+} from './provenance/replay.js';
+export { describeRequestChange, type RequestChangeInput } from './provenance/request-change.js';
 export { type ResumeOptions, resumeFromTrace } from './provenance/resume.js';
 export { ProvenanceSink, type ProvenanceSinkOptions } from './provenance/sink.js';
 export type { RecordedTrace, Trace } from './provenance/types.js';

@@ -11,7 +11,8 @@ import { DEFAULT_BASELINE, evalRunOptions } from './run-evals-command.js';
 /**
  * `looplet-eval baseline update`: runs the evals (or reads a finished report) and saves the
  * summary as the baseline later runs are compared with. Refuses to save a run that had
- * infrastructure errors: a baseline must describe quality, not a broken run.
+ * infrastructure errors or diverged replays: a baseline must describe quality, not a broken run
+ * or stale traces.
  */
 export async function baselineUpdateCommand({
   action,
@@ -45,6 +46,13 @@ export async function baselineUpdateCommand({
       `not saved: the run had ${summary.totals.errors} eval error(s) and ${summary.totals.infrastructureErrors} infrastructure error(s); fix them first`,
     );
     return EXIT.infrastructure;
+  }
+  const diverged = summary.totals.diverged ?? 0;
+  if (diverged > 0) {
+    console.error(
+      `not saved: ${diverged} replay(s) diverged from their recording, so their evals were not scored; re-record them (looplet-eval -u) or fix the change first`,
+    );
+    return EXIT.failed;
   }
   await saveBaseline({ summary, file });
   console.log(

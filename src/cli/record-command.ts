@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LLMBackend } from '../core/llm.js';
-import { type AgentFactory, runCase } from '../evals/case-runner.js';
+import { type AgentFactory, agentDefinitionOf, agentFor, type ScopedAgent } from '../evals/agent.js';
+import { runCase } from '../evals/case-runner.js';
 import { type EvalCase, loadCases } from '../evals/cases.js';
 import type { Collector } from '../evals/collectors.js';
 import { findEvalFiles } from '../evals/discover.js';
+import { MissingEnvError } from '../llm/errors.js';
 import { OpenAIBackend } from '../llm/openai.js';
 import { ScriptedLLM } from '../llm/scripted.js';
 import { ProvenanceSink } from '../provenance/sink.js';
@@ -31,8 +33,8 @@ export async function recordCommandAction({
     throw new UsageError(
       `${path.relative(cwd, out)} exists; pass --force to replace it (the old trace is replaced atomically)`,
     );
-  const { agent, collectors, file } = await findAgent({ agentFile: flags.agent, cwd });
-  const llm: LLMBackend = flags.scripted ? scriptedModel(testCase) : OpenAIBackend.fromEnv();
+  const { agent, liveModel, collectors, file } = await findAgent({ agentFile: flags.agent, caseId, cwd });
+  const llm: LLMBackend = flags.scripted ? scriptedModel(testCase) : await (liveModel ?? openAIFromEnv)();
   const sink = new ProvenanceSink({ dir: out });
   const run = await runCase({
     case: testCase,
@@ -55,7 +57,7 @@ export async function recordCommandAction({
     `recorded ${caseId}: ${run.result.endReason}, ${run.result.steps.length} steps → ${path.relative(cwd, written)}`,
   );
   console.log(
-    `next: looplet show ${path.relative(cwd, written)}   ·   add "trace: ${path.relative(path.dirname(testCase.file), written)}" to ${path.relative(cwd, testCase.file)} to replay it in CI`,
+    `next: looplet show ${path.relative(cwd, written)}   ·   looplet-eval replays it through the agent whose scope covers its id (or add "trace: ${path.relative(path.dirname(testCase.file), written)}" to ${path.relative(cwd, testCase.file)})`,
   );
   return run.result.endReason === 'llm_error' ? EXIT.infrastructure : EXIT.ok;
 }
@@ -82,28 +84,63 @@ async function findCase({
 
 async function findAgent({
   agentFile,
+  caseId,
   cwd,
 }: {
   agentFile: string | undefined;
+  caseId: string;
   cwd: string;
-}): Promise<{ agent: AgentFactory; collectors: Collector[]; file: string }> {
+}): Promise<{
+  agent: AgentFactory;
+  liveModel: (() => LLMBackend | Promise<LLMBackend>) | undefined;
+  collectors: Collector[];
+  file: string;
+}> {
   const candidates = agentFile
     ? [path.resolve(cwd, agentFile)]
     : existsSync(path.join(cwd, 'evals'))
       ? await findEvalFiles({ paths: ['evals'], cwd })
       : [];
+  const agents: Array<ScopedAgent & { collectors: Collector[]; absolute: string }> = [];
   for (const file of candidates) {
     const module = await importUserModule({ file, cwd });
-    if (typeof module.agent === 'function') {
-      const collectors = Array.isArray(module.collectors) ? (module.collectors as Collector[]) : [];
-      return { agent: module.agent as AgentFactory, collectors, file };
-    }
+    const relative = path.relative(cwd, file);
+    const definition = agentDefinitionOf({ value: module.agent, file: relative });
+    if (!definition) continue;
+    const collectors = Array.isArray(module.collectors) ? (module.collectors as Collector[]) : [];
+    // --agent names the file: its agent records the case whatever its scope.
+    agents.push({
+      definition: agentFile ? { ...definition, scope: undefined } : definition,
+      file: relative,
+      collectors,
+      absolute: file,
+    });
+  }
+  // The same agent looplet-eval would replay the case's trace through: the one whose scope covers it.
+  const found = agentFor({ agents, id: caseId });
+  if (found) {
+    const { collectors, absolute } = agents.find((agent) => agent.file === found.file)!;
+    return { agent: found.definition.create, liveModel: found.definition.llm, collectors, file: absolute };
   }
   throw new UsageError(
     agentFile
-      ? `${agentFile} does not export \`agent\` (an AgentFactory: ({ llm, task, hooks }) => agentLoop({ llm, task, tools, hooks }))`
-      : 'no eval file under evals/ exports `agent`; export one, or pass --agent <file>',
+      ? `${agentFile} does not export \`agent\` (an AgentFactory: ({ llm, task, hooks }) => agentLoop({ llm, task, tools, hooks }), or defineAgent({ scope, create }))`
+      : agents.length === 0
+        ? 'no eval file under evals/ exports `agent`; export one, or pass --agent <file>'
+        : `no agent's scope covers case "${caseId}" (agents: ${agents.map((agent) => agent.file).join(', ')}); widen a scope, or pass --agent <file>`,
   );
+}
+
+/** The default live model; without one configured, a UsageError (exit 2) saying what to set. */
+function openAIFromEnv(): LLMBackend {
+  try {
+    return OpenAIBackend.fromEnv();
+  } catch (error) {
+    if (!(error instanceof MissingEnvError)) throw error;
+    throw new UsageError(
+      `looplet record calls a live model and none is configured: ${error.message}. Set OPENAI_MODEL (and OPENAI_BASE_URL for a local server, or OPENAI_API_KEY for OpenAI), give the agent its own model with defineAgent({ create, llm: () => AnthropicBackend.fromEnv() }), or pass --scripted to answer from the case's script`,
+    );
+  }
 }
 
 function scriptedModel(testCase: EvalCase): ScriptedLLM {

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { FAIL_ON_VALUES } from '../report/verdict.js';
+import { REPLAY_OPTIONS } from '../vitest/plan.js';
 import { LoopletReporter, type LoopletReporterOptions } from '../vitest/reporter.js';
 import { type LoopletEvalOptions, runLoopletEval } from '../vitest/run-evals.js';
 import type { RunFlags } from './commands/run.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 import { choiceFlag, listFlag, numberFlag, shardFlag } from './flags.js';
+import { checkLiveModel } from './live-model-check.js';
 
 /** The baseline file used when `--baseline` is not given. */
 export const DEFAULT_BASELINE = path.join('.looplet', 'baseline.json');
@@ -23,6 +25,10 @@ export function evalRunOptions({ paths, flags, cwd }: { paths: string[]; flags: 
   const workers = numberFlag({ name: 'workers', value: flags.workers, min: 1, integer: true });
   const timeoutMs = numberFlag({ name: 'timeout', value: flags.timeout, min: 1, integer: true });
   const failOn = choiceFlag({ name: 'fail-on', value: flags.failOn, choices: FAIL_ON_VALUES });
+  const replay = choiceFlag({ name: 'replay', value: flags.replay, choices: REPLAY_OPTIONS });
+  const update = updateFlag(flags.update ?? flags.u);
+  if (update && replay === 'off')
+    throw new UsageError('--update re-records the traces that replay; it cannot be used with --replay off');
   const shard = shardFlag(flags.shard);
   const uiPort = numberFlag({ name: 'port', value: flags.port, min: 1, max: 65_535, integer: true });
   if (flags.baseline !== undefined && !existsSync(path.resolve(cwd, flags.baseline))) {
@@ -67,6 +73,8 @@ export function evalRunOptions({ paths, flags, cwd }: { paths: string[]; flags: 
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(flags.allowNetwork ? { allowNetwork: true } : {}),
       ...(judge ? { judge: judge.config, allowHosts: [judge.host] } : {}),
+      ...(replay ? { replay } : {}),
+      ...(update ? { update } : {}),
     },
     reporters: listFlag(flags.reporter),
     ...(testNamePattern ? { testNamePattern: String(testNamePattern) } : {}),
@@ -99,7 +107,9 @@ export async function runEvalsCommand({
   paths: string[];
   flags: RunFlags;
 }): Promise<ExitCode> {
-  const { run, reporter: reporterOptions } = evalRunOptions({ paths, flags, cwd: process.cwd() });
+  const cwd = process.cwd();
+  const { run, reporter: reporterOptions } = evalRunOptions({ paths, flags, cwd });
+  if (run.scoring?.update) await checkLiveModel({ cwd, evalPaths: run.evals ?? ['evals'] });
   const reporter = new LoopletReporter(reporterOptions);
   const session = await runLoopletEval({ ...run, loopletReporters: [reporter] }).catch(
     async (error: unknown) => {
@@ -136,6 +146,16 @@ async function unknownReporterError({
   const { ReportersMap } = await import('vitest/node');
   return new UsageError(
     `--reporter ${String(name)}: no such reporter; use one of vitest's (${Object.keys(ReportersMap).join(', ')}) or the path of a reporter module`,
+  );
+}
+
+/** `-u` / `--update [all]`: `diverged` for `-u`, `all` for `--update all`. */
+function updateFlag(value: unknown): 'diverged' | 'all' | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return 'diverged';
+  if (value === 'all') return 'all';
+  throw new UsageError(
+    `--update takes no value (re-record diverged traces) or "all" (re-record every replayed trace), got ${JSON.stringify(value)} (paths go before it: looplet-eval evals/ -u)`,
   );
 }
 

@@ -1,5 +1,5 @@
 import type { JsonSchema } from './schema.js';
-import type { Message, ToolCall, Usage } from './types.js';
+import type { Message, ToolCall, ToolError, Usage } from './types.js';
 
 /** A tool as the model is shown it. */
 export interface ToolSpec {
@@ -38,4 +38,14 @@ export interface LLMBackend {
   /** Model name, recorded in traces. */
   readonly model?: string;
   generate(request: LLMRequest): Promise<LLMResponse>;
+  /**
+   * Replaying backends only (`ReplayLLM` in `replay` mode): the recorded result of a tool call, for
+   * tools defined with `replay: 'recorded'`. The k-th call of a tool with the same (canonical)
+   * arguments gets the k-th recorded result; undefined when the trace holds none.
+   */
+  recordedToolResult?(call: {
+    step: number;
+    name: string;
+    args: Record<string, unknown>;
+  }): { data?: unknown; error?: ToolError } | undefined;
 }

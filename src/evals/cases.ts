@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
 import { glob } from 'tinyglobby';
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { Task, Usage } from '../core/types.js';
+import { describeCaseError, validateCase } from './case-schema.js';
 import { CaseFileError, EvalPathError } from './errors.js';
 
 /** One scripted model turn in a case file: text, tool calls, or both. */
@@ -14,13 +14,16 @@ export interface CaseTurn {
 }
 
 /**
- * An eval case: a task to give the agent, grader-only expectations, and tags. Loaded from YAML
- * or JSON by {@link loadCases}.
+ * An eval case: a task to give the agent, grader-only expectations, and tags. Loaded from YAML,
+ * JSON or JSON Lines by {@link loadCases}; written by `saveCase`.
  */
 export interface EvalCase {
-  /** Stable name: the context id in reports and baselines. Letters, digits, `.`, `_`, `-`. */
+  /** Stable name: the context id in reports and baselines, and the file name `saveCase` writes. */
   id: string;
-  /** What the agent is asked to do. */
+  /**
+   * What the agent is asked to do. A Python looplet task `{ description }` is read as
+   * `{ goal: description }`; a case without a task (or a task with neither) has the goal `''`.
+   */
   task: Task;
   /** Grader-only data, read by evals as `ctx.expected`; never shown to the agent. */
   expected: Record<string, unknown>;
@@ -32,80 +35,24 @@ export interface EvalCase {
   script?: CaseTurn[];
   /** Trace directory whose responses `mode: 'replay'` serves (absolute; relative in the file, to the file). */
   trace?: string;
+  /**
+   * How strictly `looplet-eval` replays `trace` (default: the run's `--replay`): `lenient` serves
+   * the recorded answers whatever the requests, e.g. to replay a recording made before a tool fix.
+   */
+  replay?: 'strict' | 'lenient';
   /** The file it came from, and the 1-based line where it starts. */
   file: string;
   line: number;
 }
 
-const TURN_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    text: { type: 'string' },
-    toolCalls: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name'],
-        properties: {
-          id: { type: 'string' },
-          name: { type: 'string', minLength: 1 },
-          args: { type: 'object' },
-        },
-      },
-    },
-    usage: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['promptTokens', 'completionTokens', 'totalTokens'],
-      properties: {
-        promptTokens: { type: 'integer', minimum: 0 },
-        completionTokens: { type: 'integer', minimum: 0 },
-        totalTokens: { type: 'integer', minimum: 0 },
-      },
-    },
-  },
-};
-
-/** The JSON Schema of one case (point your editor's YAML/JSON language server at it). */
-export const CASE_SCHEMA = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  title: 'looplet eval case',
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'task'],
-  properties: {
-    id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', maxLength: 128 },
-    task: {
-      type: ['string', 'object'],
-      minLength: 1,
-      required: ['goal'],
-      properties: { goal: { type: 'string', minLength: 1 } },
-    },
-    expected: { type: 'object' },
-    marks: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
-    notes: { type: 'string' },
-    script: { type: 'array', items: TURN_SCHEMA },
-    trace: { type: 'string', minLength: 1 },
-  },
-} as const;
-
-const CASE_FIELDS = Object.keys(CASE_SCHEMA.properties).join(', ');
-
-let validator: ReturnType<Ajv['compile']> | undefined;
-function validateCase(value: unknown): ErrorObject[] {
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(CASE_SCHEMA);
-  return validator(value) ? [] : [...(validator.errors ?? [])];
-}
-
 /** File names {@link loadCases} reads. */
-export const CASE_FILE_PATTERNS: readonly string[] = ['**/*.yaml', '**/*.yml', '**/*.json'];
+export const CASE_FILE_PATTERNS: readonly string[] = ['**/*.yaml', '**/*.yml', '**/*.json', '**/*.jsonl'];
 
 /**
- * Loads every case under a directory (`*.yaml`, `*.yml`, `*.json`, recursively, sorted by path).
- * A file holds one case or a list of cases. Throws {@link CaseFileError} with `file:line` and the
- * field for the first invalid case, and for a case id used twice.
+ * Loads every case under a directory (`*.yaml`, `*.yml`, `*.json`, `*.jsonl`, recursively, sorted
+ * by path), or in one file. A YAML or JSON file holds one case or a list of cases; a `.jsonl` file
+ * one case per line (blank lines and `#` comments skipped). Throws {@link CaseFileError} with
+ * `file:line` and the field for the first invalid case, and for a case id used twice.
  *
  * @example
  * const cases = await loadCases({ dir: 'evals/cases' });
@@ -123,7 +70,14 @@ export async function loadCases({
   const files = info.isFile()
     ? [root]
     : (
-        await glob([...CASE_FILE_PATTERNS], { cwd: root, absolute: true, ignore: ['**/node_modules/**'] })
+        await glob([...CASE_FILE_PATTERNS], {
+          cwd: root,
+          absolute: true,
+          // A case id may start with a dot (Python looplet allows it), so its file does; hidden
+          // directories (.git, editors' caches) are not cases.
+          dot: true,
+          ignore: ['**/node_modules/**', '**/.*/**'],
+        })
       ).sort();
   const cases: EvalCase[] = [];
   const seen = new Map<string, EvalCase>();
@@ -144,7 +98,7 @@ export async function loadCases({
   return cases;
 }
 
-/** Loads the case (or list of cases) in one YAML or JSON file. */
+/** Loads the cases in one YAML, JSON or JSON Lines (`.jsonl`) file. */
 export async function loadCaseFile({ file }: { file: string }): Promise<EvalCase[]> {
   const absolute = resolve(file);
   const text = await readFile(absolute, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -154,8 +108,12 @@ export async function loadCaseFile({ file }: { file: string }): Promise<EvalCase
   return parseCases({ text, file: absolute });
 }
 
-/** Parses and validates the cases in a YAML or JSON text (`file` is used in errors and to resolve `trace`). */
+/**
+ * Parses and validates the cases in a text: JSON Lines when `file` ends in `.jsonl`, else YAML or
+ * JSON (`file` is used in errors and to resolve `trace`).
+ */
 export function parseCases({ text, file }: { text: string; file: string }): EvalCase[] {
+  if (file.endsWith('.jsonl')) return parseJsonLines(text, file);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const syntax = doc.errors[0];
@@ -181,93 +139,110 @@ export function parseCases({ text, file }: { text: string; file: string }): Eval
   const items = Array.isArray(root) ? root : [root];
   return items.map((item, index) => {
     const prefix: (string | number)[] = Array.isArray(root) ? [index] : [];
-    const errors = validateCase(item);
-    if (errors.length > 0) {
-      const problems = errors.map((error) => describeError(error, prefix, lineOf));
-      const first = problems[0]!;
-      const more = problems
-        .slice(1, 5)
-        .map(
-          (problem) =>
-            `\n  also ${file}:${problem.line}: ${problem.field ? `field "${problem.field}": ` : ''}${problem.text}`,
-        )
-        .join('');
+    checkCase({ item, file, prefix, lineOf, label: Array.isArray(root) ? `case #${index + 1}: ` : '' });
+    return toCase(item as RawCase, file, lineOf(prefix));
+  });
+}
+
+/** One case per line; blank lines and `#` comments are skipped, as Python looplet does. */
+function parseJsonLines(text: string, file: string): EvalCase[] {
+  const cases: EvalCase[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = index + 1;
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    let item: unknown;
+    try {
+      item = JSON.parse(trimmed);
+    } catch (error) {
       throw new CaseFileError({
         file,
-        line: first.line,
-        ...(first.field ? { field: first.field } : {}),
-        problem: `${Array.isArray(root) ? `case #${index + 1}: ` : ''}${first.text}${more}`,
+        line,
+        problem: `not valid JSON: ${(error as Error).message}; a .jsonl file holds one case (a JSON object) per line`,
       });
     }
-    return toCase(item as RawCase, file, lineOf(prefix));
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new CaseFileError({
+        file,
+        line,
+        problem: `must be a JSON object (one case per line), got ${Array.isArray(item) ? 'a list' : JSON.stringify(item)}`,
+      });
+    checkCase({ item, file, prefix: [], lineOf: () => line, label: '' });
+    cases.push(toCase(item as RawCase, file, line));
+  });
+  return cases;
+}
+
+/** Throws a {@link CaseFileError} for the first problem of an invalid case (listing a few more). */
+function checkCase({
+  item,
+  file,
+  prefix,
+  lineOf,
+  label,
+}: {
+  item: unknown;
+  file: string;
+  prefix: (string | number)[];
+  lineOf: (path: readonly (string | number)[]) => number;
+  label: string;
+}): void {
+  const errors = validateCase(item);
+  if (errors.length === 0) return;
+  const problems = errors.map((error) => describeCaseError(error, prefix, lineOf));
+  const first = problems[0]!;
+  const more = problems
+    .slice(1, 5)
+    .map(
+      (problem) =>
+        `\n  also ${file}:${problem.line}: ${problem.field ? `field "${problem.field}": ` : ''}${problem.text}`,
+    )
+    .join('');
+  throw new CaseFileError({
+    file,
+    line: first.line,
+    ...(first.field ? { field: first.field } : {}),
+    problem: `${label}${first.text}${more}`,
   });
 }
 
 interface RawCase {
   id: string;
-  task: Task;
+  task?: string | Record<string, unknown>;
   expected?: Record<string, unknown>;
   marks?: string[];
   notes?: string;
   script?: CaseTurn[];
   trace?: string;
+  replay?: 'strict' | 'lenient';
 }
 
 function toCase(raw: RawCase, file: string, line: number): EvalCase {
   const item: EvalCase = {
     id: raw.id,
-    task: raw.task,
+    task: taskOf(raw.task),
     expected: raw.expected ?? {},
-    marks: raw.marks ?? [],
+    marks: [...new Set(raw.marks ?? [])],
     file,
     line,
   };
   if (raw.notes !== undefined) item.notes = raw.notes;
   if (raw.script !== undefined) item.script = raw.script;
   if (raw.trace !== undefined) item.trace = resolve(dirname(file), raw.trace);
+  if (raw.replay !== undefined) item.replay = raw.replay;
   return item;
 }
 
-function describeError(
-  error: ErrorObject,
-  prefix: readonly (string | number)[],
-  lineOf: (path: readonly (string | number)[]) => number,
-): { line: number; field?: string; text: string } {
-  const path = error.instancePath
-    .split('/')
-    .slice(1)
-    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
-  const at = (segments: (string | number)[]) => ({
-    line: lineOf([...prefix, ...segments]),
-    field: segments.join('/'),
-  });
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'required': {
-      const missing = String(params.missingProperty);
-      const where = at(path);
-      return {
-        line: where.line,
-        field: [...path, missing].join('/'),
-        text: `missing required field "${missing}"`,
-      };
-    }
-    case 'additionalProperties': {
-      const extra = String(params.additionalProperty);
-      const known = path.length === 0 ? ` (case fields: ${CASE_FIELDS})` : '';
-      return { ...at([...path, extra]), text: `unknown field "${extra}"${known}` };
-    }
-    case 'pattern':
-      return {
-        ...at(path),
-        text: 'must start with a letter or digit and hold only letters, digits, ".", "_" and "-"',
-      };
-    case 'type':
-      return { ...at(path), text: `must be ${String(params.type).replace(',', ' or ')}` };
-    default:
-      return { ...at(path), text: error.message ?? error.keyword };
-  }
+/**
+ * The task as the agent gets it. Python looplet's tasks are free-form objects, usually
+ * `{ description }`: the description becomes the goal (and is not repeated as a field, which the
+ * prompt would show twice); a task with neither goal nor description, or none at all, has goal `''`.
+ */
+function taskOf(task: RawCase['task']): Task {
+  if (task === undefined) return { goal: '' };
+  if (typeof task === 'string' || typeof task.goal === 'string') return task as Task;
+  const { description, ...rest } = task;
+  return typeof description === 'string' ? { goal: description, ...rest } : { goal: '', ...task };
 }
 
 /** The node an error points at: the key of a field (`expect:`), or the list item; else its nearest parent. */

@@ -203,6 +203,10 @@ export interface ContextFromTraceOptions {
    * relative to the traces root so ids are the same on every machine.
    */
   id?: string;
+  /** Grader-only data to use instead of the trace's `expected.json` (a case's `expected`). */
+  expected?: Record<string, unknown>;
+  /** Where the context came from (default: the trace, as recorded). */
+  source?: EvalSource;
 }
 
 /**
@@ -210,11 +214,11 @@ export interface ContextFromTraceOptions {
  * metadata, artifacts and expected data are already loaded; steps are read from disk only when an
  * eval first touches `ctx.steps`, `ctx.toolCalls` or a helper that needs them.
  */
-export function contextFromTrace({ trace, id }: ContextFromTraceOptions): EvalContext {
+export function contextFromTrace({ trace, id, expected, source }: ContextFromTraceOptions): EvalContext {
   const meta = trace.meta;
   return new Context({
     id: id ?? basename(trace.dir),
-    source: { kind: 'trace', dir: trace.dir, format: meta.source },
+    source: source ?? { kind: 'trace', dir: trace.dir, format: meta.source },
     task: meta.task,
     endReason: meta.endReason,
     stopReason: meta.stopReason,
@@ -223,7 +227,7 @@ export function contextFromTrace({ trace, id }: ContextFromTraceOptions): EvalCo
     model: meta.model,
     stepCount: meta.stepCount,
     artifacts: trace.artifacts,
-    expected: trace.expected,
+    expected: expected ?? trace.expected,
     collectorErrors: [],
     loadSteps: () => {
       const steps: StepData[] = new Array(meta.stepCount);

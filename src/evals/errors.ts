@@ -82,6 +82,26 @@ export class CaseFileError extends LoopletError {
   }
 }
 
+/**
+ * Two agents (exported by eval files) both cover a trace or case id: which one should replay it
+ * would be a guess. A configuration error (exit code 2).
+ */
+export class AgentScopeError extends LoopletError {
+  /** The trace or case id both agents cover. */
+  readonly id: string;
+  /** The eval files exporting the two agents. */
+  readonly files: readonly string[];
+
+  constructor({ id, files }: { id: string; files: readonly string[] }) {
+    super({
+      message: `two agents cover "${id}": the one exported by ${files[0]} and the one exported by ${files[1]}; give them scopes that do not overlap, e.g. defineAgent({ scope: 'greeter/**', create })`,
+      code: 'AGENT_SCOPE',
+    });
+    this.id = id;
+    this.files = [...files];
+  }
+}
+
 /** `runCase` was asked for something it cannot do (scripted mode without a script, live without a model…). */
 export class CaseRunError extends LoopletError {
   readonly caseId: string;

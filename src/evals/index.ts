@@ -4,15 +4,16 @@
 
 export * from '../report/index.js';
 export {
+  type AgentDefinition,
   type AgentFactory,
   type CaseInfo,
-  type CaseRun,
-  type RunCaseOptions,
-  runCase,
-} from './case-runner.js';
+  type DefineAgentOptions,
+  defineAgent,
+} from './agent.js';
+export { type CaseRun, type RunCaseOptions, runCase } from './case-runner.js';
+export { CASE_SCHEMA } from './case-schema.js';
 export {
   CASE_FILE_PATTERNS,
-  CASE_SCHEMA,
   type CaseTurn,
   type EvalCase,
   loadCaseFile,
@@ -35,6 +36,7 @@ export {
   type ImportModule,
 } from './discover.js';
 export {
+  AgentScopeError,
   CaseFileError,
   CaseRunError,
   DuplicateEvalError,
@@ -65,7 +67,7 @@ export {
   SKIP_TAG,
   selectEvals,
 } from './marks.js';
-export { DEFAULT_THRESHOLD, FAIL_LABELS, normalizeReturn, PASS_LABELS } from './normalize.js';
+export { DEFAULT_THRESHOLD, FAIL_LABELS, normalizeReturn, PASS_LABELS, SKIP_LABELS } from './normalize.js';
 export {
   DEFAULT_EVAL_TIMEOUT_MS,
   effectiveThreshold,
@@ -74,6 +76,15 @@ export {
   runEval,
   runEvals,
 } from './run.js';
+export {
+  type CaseData,
+  type CaseFormat,
+  type SaveCaseOptions,
+  type SaveCasesOptions,
+  saveCase,
+  saveCases,
+} from './save-cases.js';
+export { type FormatTranscriptOptions, formatTranscript } from './transcript.js';
 export type {
   CaseMode,
   CollectorError,
@@ -89,4 +100,7 @@ export type {
   EvalToolCall,
   EvalTools,
   EvalVerdict,
+  ReplayCheck,
+  ReplayDivergence,
+  RunOrigin,
 } from './types.js';

@@ -76,14 +76,28 @@ const scopeMatchers = new WeakMap<readonly string[], (id: string) => boolean>();
 
 /** True when an eval scores the run with this id (its `scope` mark matches it, or it has none). */
 export function inScope({ marks, contextId }: { marks: EvalMarks; contextId: string }): boolean {
-  const patterns = marks.scope;
-  if (patterns === undefined) return true;
-  let matcher = scopeMatchers.get(patterns);
+  return scopeCovers({ scope: marks.scope, id: contextId });
+}
+
+/** True when a scope (glob patterns over trace and case ids; none: every id) covers `id`. */
+export function scopeCovers({ scope, id }: { scope: readonly string[] | undefined; id: string }): boolean {
+  if (scope === undefined) return true;
+  let matcher = scopeMatchers.get(scope);
   if (!matcher) {
-    matcher = picomatch([...patterns], { dot: true });
-    scopeMatchers.set(patterns, matcher);
+    matcher = picomatch([...scope], { dot: true });
+    scopeMatchers.set(scope, matcher);
   }
-  return matcher(contextId);
+  return matcher(id);
+}
+
+/** Checks a `scope` option (one glob pattern or a non-empty list of them); `where` names the caller in errors. */
+export function parseScope({ scope, where }: { scope: string | readonly string[]; where: string }): string[] {
+  const patterns = typeof scope === 'string' ? [scope] : Array.isArray(scope) ? [...scope] : [];
+  if (patterns.length === 0 || patterns.some((pattern) => typeof pattern !== 'string' || pattern === ''))
+    throw new EvalDefinitionError(
+      `${where}: scope must be a glob pattern or a non-empty list of them, got ${JSON.stringify(scope)}`,
+    );
+  return patterns;
 }
 
 function parseMarkOptions(options: MarkOptions): Partial<EvalMarks> {
@@ -126,14 +140,7 @@ function parseMarkOptions(options: MarkOptions): Partial<EvalMarks> {
     marks.timeoutMs = value;
   }
   if (options.judge !== undefined) marks.judge = options.judge === true;
-  if (options.scope !== undefined) {
-    const patterns = typeof options.scope === 'string' ? [options.scope] : [...options.scope];
-    if (patterns.length === 0 || patterns.some((pattern) => typeof pattern !== 'string' || pattern === ''))
-      throw new EvalDefinitionError(
-        `mark(): scope must be a glob pattern or a non-empty list of them, got ${JSON.stringify(options.scope)}`,
-      );
-    marks.scope = patterns;
-  }
+  if (options.scope !== undefined) marks.scope = parseScope({ scope: options.scope, where: 'mark()' });
   marks.tags = tags;
   return marks;
 }

@@ -16,6 +16,9 @@ export const FAIL_LABELS: ReadonlySet<string> = new Set([
   'error',
 ]);
 
+/** Labels that mean "not scored" (compared case-insensitively): the outcome is `skipped`. */
+export const SKIP_LABELS: ReadonlySet<string> = new Set(['skipped', 'skip']);
+
 /** The verdict part of an outcome, before names, marks and timing are added. */
 export type Normalized = EvalVerdict;
 
@@ -26,8 +29,10 @@ const RESULT_FIELDS = new Set(['score', 'passed', 'label', 'metrics', 'details',
  * `docs/evals.md`):
  * - `true`/`false` → score 1/0, passed/failed;
  * - a number → a score; passes when `score >= threshold`; outside 0..1, NaN or infinite → error;
- * - a string → a label; pass/fail labels decide, any other label is only reported;
- * - an object with `score`, `passed` or `label` → an `EvalResult` (unknown fields → error);
+ * - a string → a label; pass/fail labels decide, skip labels skip, any other label is only reported;
+ * - an object with `score`, `passed` or `label` → an `EvalResult` (unknown fields → error); the most
+ *   negative signal wins: a skip label, then a fail label, then `passed`, then the score, then a
+ *   pass label — so a result that says it failed, errored or was skipped never passes;
  * - any other plain object → metrics (its numbers) and details (everything else), only reported;
  * - `undefined`, `null`, arrays, class instances, an empty object → error (a forgotten `return`
  *   must never pass).
@@ -48,7 +53,7 @@ export function normalizeReturn({ value, threshold }: { value: unknown; threshol
     return scored(value, threshold);
   }
   if (typeof value === 'string')
-    return labelled({ status: 'reported', label: value, metrics: {}, details: {} });
+    return byLabel({ status: 'reported', label: value, metrics: {}, details: {} }, meaningOf(value));
   if (value === undefined || value === null)
     return invalid(
       `returned ${String(value)}: return a boolean, a score from 0 to 1, a label, a record of metrics or an EvalResult (is a \`return\` missing?)`,
@@ -95,9 +100,20 @@ function fromEvalResult(value: Record<string, unknown>, threshold: number): Norm
   if (typeof label === 'string') base.label = label;
   if (typeof reason === 'string') base.reason = reason;
   if (typeof score === 'number') base.score = score;
+  const meaning = typeof label === 'string' ? meaningOf(label) : undefined;
+  // A result that says it was skipped or failed wins over any score or `passed` beside it.
+  if (meaning === 'skip' || meaning === 'fail') {
+    const overridden =
+      passed === true
+        ? 'passed: true'
+        : typeof score === 'number' && (meaning === 'skip' || score >= threshold)
+          ? `score ${score.toFixed(2)}`
+          : undefined;
+    return byLabel(base, meaning, overridden);
+  }
   if (typeof passed === 'boolean') return { ...base, status: passed ? 'passed' : 'failed', passed };
   if (typeof score === 'number') return { ...base, ...verdict(score >= threshold) };
-  if (typeof label === 'string') return labelled(base);
+  if (meaning !== undefined) return byLabel(base, meaning);
   return base;
 }
 
@@ -119,12 +135,34 @@ function fromMetricRecord(value: Record<string, unknown>): Normalized {
   return { status: 'reported', metrics, details };
 }
 
-function labelled(base: Normalized): Normalized {
-  const label = base.label ?? '';
+type LabelMeaning = 'pass' | 'fail' | 'skip' | 'neutral';
+
+function meaningOf(label: string): LabelMeaning {
   const key = label.trim().toLowerCase();
-  if (PASS_LABELS.has(key)) return { ...base, ...verdict(true) };
-  if (FAIL_LABELS.has(key)) return { ...base, ...verdict(false) };
-  return { ...base, status: 'reported' };
+  if (SKIP_LABELS.has(key)) return 'skip';
+  if (FAIL_LABELS.has(key)) return 'fail';
+  return PASS_LABELS.has(key) ? 'pass' : 'neutral';
+}
+
+/** The verdict a label gives; `overridden` names the score or `passed: true` it beat, for the reason. */
+function byLabel(base: Normalized, meaning: LabelMeaning, overridden?: string): Normalized {
+  const label = base.label ?? '';
+  if (meaning === 'skip') {
+    // Not scored: a score beside the label must not reach means or baselines.
+    const { score: _notScored, ...rest } = base;
+    const note = overridden ? ` (with ${overridden})` : '';
+    return {
+      ...rest,
+      status: 'skipped',
+      reason: base.reason ?? `returned label "${label}"${note}: not scored`,
+    };
+  }
+  if (meaning === 'fail') {
+    const failed: Normalized = { ...base, ...verdict(false) };
+    if (overridden && failed.reason === undefined) failed.reason = `label "${label}" overrides ${overridden}`;
+    return failed;
+  }
+  return meaning === 'pass' ? { ...base, ...verdict(true) } : { ...base, status: 'reported' };
 }
 
 function scored(score: number, threshold: number): Normalized {

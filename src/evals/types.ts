@@ -1,6 +1,10 @@
 import type { StepData } from '../core/step.js';
 import type { EndReason, Task, ToolError, Usage } from '../core/types.js';
+import type { ReplayDivergence } from '../provenance/errors.js';
 import type { TraceSource } from '../provenance/records.js';
+
+export type { ReplayDivergence };
+
 import type { Judge } from './judge.js';
 
 /** One tool call of a run, with its result: what `ctx.toolCalls` lists, in the order they were made. */
@@ -22,10 +26,30 @@ export interface EvalToolCall {
 /** How a case is run: from the responses in the case file, from a recorded trace, or against a real model. */
 export type CaseMode = 'scripted' | 'replay' | 'live';
 
+/**
+ * How the run that evals scored was obtained: `replayed` (the recorded model answers through the
+ * agent as it is now), `recorded` (the trace as it was written), `scripted` (a case's script) or
+ * `live` (a real model).
+ */
+export type RunOrigin = 'replayed' | 'recorded' | 'scripted' | 'live';
+
+/**
+ * What a replay compared with the recording: whole model requests (`request`, looplet traces), or
+ * the tool calls, their arguments and results, in order (`tool-calls`, Python looplet traces, whose
+ * prompts were built by the Python harness).
+ */
+export type ReplayCheck = 'request' | 'tool-calls';
+
 /** Where an {@link EvalContext} came from. Reports use it to point at the run behind a result. */
 export type EvalSource =
   | { kind: 'run'; runId: string }
-  | { kind: 'trace'; dir: string; format: TraceSource }
+  | {
+      kind: 'trace';
+      dir: string;
+      format: TraceSource;
+      /** `replayed`: the trace's model answers went through the agent again and this is the new run. */
+      origin?: 'recorded' | 'replayed';
+    }
   | { kind: 'case'; caseId: string; mode: CaseMode; file?: string };
 
 /** A collector that threw or returned something other than an object. */
@@ -157,13 +181,16 @@ export interface EvalDefinition {
  * - `reported`: metrics or a neutral label only; counted neither as pass nor as fail.
  * - `skipped`: not run (marked `skip`, excluded, or no judge configured).
  * - `error`: the eval threw, timed out or returned something invalid; a collector failed.
+ * - `diverged`: not scored, because the replay of the run parted from its recording (the
+ *   harness changed); a failure, reported once per run with the divergence.
  */
-export type EvalStatus = 'passed' | 'failed' | 'reported' | 'skipped' | 'error';
+export type EvalStatus = 'passed' | 'failed' | 'reported' | 'skipped' | 'error' | 'diverged';
 
 /**
  * What went wrong when an outcome's status is `error`: the eval `threw`, hit its `timeout`,
- * returned an `invalid_result`; a `collector` failed; the `agent` run crashed; the `replay`ed
- * or scripted responses diverged or ran out; the `trace` could not be read.
+ * returned an `invalid_result`; a `collector` failed; the `agent` run crashed; a case's
+ * `replay`ed or scripted responses ran out; the `trace` could not be read. (A replay that parts
+ * from its recording is not an error: its outcomes have status `diverged`.)
  */
 export interface EvalErrorInfo {
   kind: 'threw' | 'timeout' | 'invalid_result' | 'collector' | 'agent' | 'replay' | 'trace';

@@ -1,9 +1,14 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
 import type { LLMBackend, LLMRequest, LLMResponse } from '../core/llm.js';
+import { type Attempt, readBodyText, runAttempts } from './attempts.js';
+import { type CallLimits, DEFAULT_CALL_LIMITS, resolveCallLimits } from './call-limits.js';
+import { checkBaseURL, nonEmpty } from './config.js';
 import { LLMConfigError, LLMResponseError, MissingEnvError } from './errors.js';
-import { toLoopletError } from './openai-errors.js';
+import { classifyOpenAIError } from './openai-errors.js';
 import { excerpt, fromChatCompletion, toChatMessages, toChatTools } from './openai-messages.js';
+import { loadOpenAISdk, type OpenAISdk } from './openai-sdk.js';
+import { secretScrubber, withoutCredentials } from './secrets.js';
 
 /**
  * The API key sent when `OPENAI_BASE_URL` (or `baseURL`) is set but no key is: local servers
@@ -11,8 +16,10 @@ import { excerpt, fromChatCompletion, toChatMessages, toChatTools } from './open
  */
 export const PLACEHOLDER_API_KEY = 'looplet-no-key';
 
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
 /** The options of {@link OpenAIBackend}. Options override the environment. */
-export interface OpenAIBackendOptions {
+export interface OpenAIBackendOptions extends Partial<CallLimits> {
   /** Model name sent in every request (`gpt-4o-mini`, `llama3.1`, `openai/gpt-oss-20b`…). */
   model: string;
   /** Server root including `/v1`, e.g. `http://localhost:11434/v1`. Default: `OPENAI_BASE_URL`, else OpenAI. */
@@ -21,10 +28,6 @@ export interface OpenAIBackendOptions {
   apiKey?: string;
   /** A ready `OpenAI` client (custom fetch, proxy, Azure…). `baseURL` and `apiKey` are then ignored. */
   client?: OpenAI;
-  /** Retries on 408, 409, 429, 5xx and connection errors, with the SDK's backoff honouring `retry-after` (default 2). */
-  maxRetries?: number;
-  /** How long each attempt may wait for the response to start, in ms (the SDK's `timeout`; default 10 minutes). */
-  timeoutMs?: number;
   /** Sampling temperature; omitted from the request when not set. */
   temperature?: number;
   /** Sent as `max_completion_tokens`; use `extraBody: { max_tokens }` for servers that want the old name. */
@@ -46,7 +49,8 @@ type RequestOptions = NonNullable<Parameters<OpenAI['chat']['completions']['crea
 /**
  * A model behind any OpenAI-compatible chat-completions API (OpenAI, Ollama, vLLM, LM Studio,
  * Together, Groq…), on the official `openai` SDK: native tool calls, token usage, retries with
- * backoff, timeouts, optional streaming.
+ * backoff, time limits on the whole answer, optional streaming. The SDK (an optional peer
+ * dependency) is loaded on the first call.
  *
  * @example
  * const llm = OpenAIBackend.fromEnv();                 // OPENAI_MODEL, OPENAI_API_KEY, OPENAI_BASE_URL
@@ -54,34 +58,42 @@ type RequestOptions = NonNullable<Parameters<OpenAI['chat']['completions']['crea
  */
 export class OpenAIBackend implements LLMBackend {
   readonly model: string;
-  /** The SDK client the calls go through. */
-  readonly client: OpenAI;
+  /** The server root requests go to (`…/v1`); calls post to `${baseURL}/chat/completions`. */
+  readonly baseURL: string;
   readonly #options: OpenAIBackendOptions;
-  /** Per-request SDK options: only what must override a client the user passed in. */
-  readonly #requestDefaults: RequestOptions;
-  readonly #maxRetries: number;
+  readonly #apiKey: string | undefined;
+  readonly #limits: CallLimits;
+  readonly #scrub: (text: string) => string;
+  #client: OpenAI | undefined;
 
   constructor(options: OpenAIBackendOptions) {
     if (typeof options.model !== 'string' || options.model.trim() === '')
-      throw new LLMConfigError(
-        'OpenAIBackend needs a model name: pass { model: "gpt-4o-mini" } or use OpenAIBackend.fromEnv() with OPENAI_MODEL set',
-      );
-    checkInteger({ name: 'maxRetries', value: options.maxRetries, min: 0 });
-    checkInteger({ name: 'timeoutMs', value: options.timeoutMs, min: 1 });
+      throw new LLMConfigError({
+        message:
+          'OpenAIBackend needs a model name: pass { model: "gpt-4o-mini" } or use OpenAIBackend.fromEnv() with OPENAI_MODEL set',
+      });
     if (options.onDelta && !options.stream)
-      throw new LLMConfigError('onDelta receives streamed text only: also pass { stream: true }');
+      throw new LLMConfigError({
+        message: 'onDelta receives streamed text only: also pass { stream: true }',
+      });
     this.model = options.model;
     this.#options = options;
-    this.#requestDefaults = {};
-    if (options.client) {
-      this.client = options.client;
-      if (options.maxRetries !== undefined) this.#requestDefaults.maxRetries = options.maxRetries;
-      if (options.timeoutMs !== undefined) this.#requestDefaults.timeout = options.timeoutMs;
+    const { client } = options;
+    // A client the user built keeps its own retry count and timeout unless options say otherwise.
+    const defaults = client
+      ? { ...DEFAULT_CALL_LIMITS, maxRetries: client.maxRetries, timeoutMs: client.timeout }
+      : DEFAULT_CALL_LIMITS;
+    this.#limits = resolveCallLimits({ options, defaults });
+    if (client) {
+      this.#client = client;
+      this.baseURL = client.baseURL;
+      this.#apiKey = client.apiKey ?? undefined;
     } else {
-      this.client = createClient(options);
+      const env = options.env ?? process.env;
+      this.baseURL = checkedBaseURL(options.baseURL ?? nonEmpty(env.OPENAI_BASE_URL));
+      this.#apiKey = apiKeyFor({ options, env, baseURL: this.baseURL });
     }
-    if (options.headers) this.#requestDefaults.headers = options.headers;
-    this.#maxRetries = options.maxRetries ?? this.client.maxRetries;
+    this.#scrub = secretScrubber([this.#apiKey]);
   }
 
   /**
@@ -100,29 +112,44 @@ export class OpenAIBackend implements LLMBackend {
     return new OpenAIBackend({ ...options, model });
   }
 
-  /** The server root requests go to (`…/v1`); calls post to `${baseURL}/chat/completions`. */
-  get baseURL(): string {
-    return this.client.baseURL;
+  async generate(request: LLMRequest): Promise<LLMResponse> {
+    const sdk = await loadOpenAISdk();
+    const client = this.#clientOf(sdk);
+    const params = this.#params(request);
+    const where = `POST ${withoutCredentials(this.baseURL)}/chat/completions (model "${this.model}")`;
+    return runAttempts({
+      limits: this.#limits,
+      signal: request.signal,
+      where,
+      attempt: (attempt) => {
+        const options = this.#requestOptions(attempt);
+        return this.#options.stream
+          ? this.#generateStreamed({ client, params, options, attempt })
+          : this.#generateOnce({ client, params, options, attempt });
+      },
+      classify: (error, attempt) => classifyOpenAIError({ error, attempt, sdk, where, scrub: this.#scrub }),
+    });
   }
 
-  async generate(request: LLMRequest): Promise<LLMResponse> {
-    const params = this.#params(request);
-    const requestOptions: RequestOptions = { ...this.#requestDefaults };
-    if (request.signal) requestOptions.signal = request.signal;
-    try {
-      return this.#options.stream
-        ? await this.#generateStreamed(params, requestOptions)
-        : await this.#generateOnce(params, requestOptions);
-    } catch (error) {
-      throw toLoopletError({
-        error,
-        baseURL: this.baseURL,
-        model: this.model,
-        maxRetries: this.#maxRetries,
-        timeoutMs: this.#options.timeoutMs ?? this.client.timeout,
-        signal: request.signal,
-      });
-    }
+  #clientOf(sdk: OpenAISdk): OpenAI {
+    this.#client ??= new sdk.OpenAI({
+      apiKey: this.#apiKey ?? PLACEHOLDER_API_KEY,
+      baseURL: this.baseURL,
+      maxRetries: 0,
+      timeout: this.#limits.timeoutMs,
+    });
+    return this.#client;
+  }
+
+  /** Looplet makes the retries and bounds the whole answer; the SDK makes one request per attempt. */
+  #requestOptions(attempt: Attempt): RequestOptions {
+    return {
+      maxRetries: 0,
+      timeout: this.#limits.timeoutMs,
+      signal: attempt.signal,
+      // The header the SDK sends on its own retries, so servers see the same thing.
+      headers: { ...this.#options.headers, 'X-Stainless-Retry-Count': String(attempt.number - 1) },
+    };
   }
 
   #params(request: LLMRequest): ChatCompletionCreateParamsBase {
@@ -137,24 +164,35 @@ export class OpenAIBackend implements LLMBackend {
     return options.extraBody ? { ...params, ...options.extraBody } : params;
   }
 
-  async #generateOnce(params: ChatCompletionCreateParamsBase, options: RequestOptions): Promise<LLMResponse> {
-    // The body is read here rather than by the SDK so a non-JSON body can be quoted in the error.
-    const response = await this.client.chat.completions
-      .create({ ...params, stream: false }, options)
-      .asResponse();
-    const text = await response.text();
+  async #generateOnce({
+    client,
+    params,
+    options,
+    attempt,
+  }: {
+    client: OpenAI;
+    params: ChatCompletionCreateParamsBase;
+    options: RequestOptions;
+    attempt: Attempt;
+  }): Promise<LLMResponse> {
+    // The body is read here rather than by the SDK, so that its pace is watched and a non-JSON
+    // body can be quoted in the error.
+    const response = await client.chat.completions.create({ ...params, stream: false }, options).asResponse();
+    attempt.responded({ status: response.status, stream: false });
+    const text = await readBodyText({ response, attempt });
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch (error) {
+      const start = this.#scrub(text.slice(0, 200));
       const what =
         text.trim() === ''
           ? 'an empty body'
-          : `a body that is not JSON (${(error as Error).message}); it starts with: ${excerpt(text.replace(/\s+/g, ' '), 120)}`;
+          : `a body that is not JSON (${(error as Error).message}); it starts with: ${excerpt(this.#scrub(text.replace(/\s+/g, ' ')), 120)}`;
       throw new LLMResponseError({
-        message: `${this.baseURL}/chat/completions answered ${response.status} with ${what}. Check that the base URL points at an OpenAI-compatible API (it usually ends in /v1) and not at a web page or proxy`,
-        bodyStart: text.slice(0, 200),
-        cause: error,
+        message: `${withoutCredentials(this.baseURL)}/chat/completions answered ${response.status} with ${what}. Check that the base URL points at an OpenAI-compatible API (it usually ends in /v1) and not at a web page or proxy`,
+        bodyStart: start,
+        status: response.status,
       });
     }
     const result = fromChatCompletion({ body, model: this.model });
@@ -162,17 +200,26 @@ export class OpenAIBackend implements LLMBackend {
     return result;
   }
 
-  async #generateStreamed(
-    params: ChatCompletionCreateParamsBase,
-    options: RequestOptions,
-  ): Promise<LLMResponse> {
-    const stream = this.client.chat.completions.stream(
+  async #generateStreamed({
+    client,
+    params,
+    options,
+    attempt,
+  }: {
+    client: OpenAI;
+    params: ChatCompletionCreateParamsBase;
+    options: RequestOptions;
+    attempt: Attempt;
+  }): Promise<LLMResponse> {
+    const stream = client.chat.completions.stream(
       { ...params, stream: true, stream_options: { include_usage: true } },
       options,
     );
     const chunks: ChatCompletionChunk[] = [];
     let reasoning = '';
+    stream.on('connect', () => attempt.responded({ status: 200, stream: true }));
     stream.on('chunk', (chunk) => {
+      attempt.chunk();
       chunks.push(chunk);
       reasoning += reasoningDelta(chunk);
     });
@@ -207,50 +254,34 @@ export class OpenAIBackend implements LLMBackend {
   }
 }
 
-function createClient(options: OpenAIBackendOptions): OpenAI {
-  const env = options.env ?? process.env;
-  const baseURL = options.baseURL ?? nonEmpty(env.OPENAI_BASE_URL);
-  if (baseURL !== undefined && !isHttpUrl(baseURL))
-    throw new LLMConfigError(
-      `baseURL ${JSON.stringify(baseURL)} is not an http(s) URL; use the server root with its /v1, e.g. http://localhost:11434/v1`,
-    );
-  let apiKey = options.apiKey ?? nonEmpty(env.OPENAI_API_KEY);
-  if (apiKey === undefined) {
-    if (baseURL === undefined)
-      throw new MissingEnvError({
-        variable: 'OPENAI_API_KEY',
-        howToFix:
-          'set it to your API key (`export OPENAI_API_KEY=sk-…`) or pass { apiKey }. For a local server (Ollama, vLLM, LM Studio) set OPENAI_BASE_URL instead (e.g. http://localhost:11434/v1): no key is needed then',
-      });
-    apiKey = PLACEHOLDER_API_KEY;
-  }
-  const clientOptions: ConstructorParameters<typeof OpenAI>[0] = {
-    apiKey,
-    // null, not undefined: the SDK would otherwise read OPENAI_BASE_URL from process.env itself.
-    baseURL: baseURL ?? null,
-  };
-  if (options.maxRetries !== undefined) clientOptions.maxRetries = options.maxRetries;
-  if (options.timeoutMs !== undefined) clientOptions.timeout = options.timeoutMs;
-  return new OpenAI(clientOptions);
+function checkedBaseURL(baseURL: string | undefined): string {
+  if (baseURL === undefined) return OPENAI_BASE_URL;
+  checkBaseURL({ url: baseURL, example: 'http://localhost:11434/v1 (with its /v1)' });
+  return baseURL;
+}
+
+function apiKeyFor({
+  options,
+  env,
+  baseURL,
+}: {
+  options: OpenAIBackendOptions;
+  env: Readonly<Record<string, string | undefined>>;
+  baseURL: string;
+}): string {
+  const apiKey = options.apiKey ?? nonEmpty(env.OPENAI_API_KEY);
+  if (apiKey !== undefined) return apiKey;
+  if (baseURL === OPENAI_BASE_URL)
+    throw new MissingEnvError({
+      variable: 'OPENAI_API_KEY',
+      howToFix:
+        'set it to your API key (`export OPENAI_API_KEY=sk-…`) or pass { apiKey }. For a local server (Ollama, vLLM, LM Studio) set OPENAI_BASE_URL instead (e.g. http://localhost:11434/v1): no key is needed then',
+    });
+  return PLACEHOLDER_API_KEY;
 }
 
 function reasoningDelta(chunk: ChatCompletionChunk): string {
   const delta = chunk.choices[0]?.delta as Record<string, unknown> | undefined;
   const value = delta?.reasoning ?? delta?.reasoning_content;
   return typeof value === 'string' ? value : '';
-}
-
-function isHttpUrl(text: string): boolean {
-  if (!URL.canParse(text)) return false;
-  const { protocol } = new URL(text);
-  return protocol === 'http:' || protocol === 'https:';
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value;
-}
-
-function checkInteger({ name, value, min }: { name: string; value: number | undefined; min: number }): void {
-  if (value !== undefined && (!Number.isInteger(value) || value < min))
-    throw new LLMConfigError(`${name} must be an integer >= ${min}, got ${String(value)}`);
 }

@@ -84,36 +84,82 @@ export class TraceWriteError extends LoopletError {
 }
 
 /**
- * Strict replay met a request that differs from the recorded one. The run ends with `llm_error`
- * and this error in `RunResult.error`; `diff` is a unified diff of the recorded request (`-`)
- * and the new one (`+`), rendered as readable transcripts.
+ * Where a replayed run parted from its recording, and how: what a report shows for a divergence.
  */
-export class ReplayDivergenceError extends LoopletError {
-  /** 1-based number of the model call that diverged (the `calls/NNNN.json` file). */
+export interface ReplayDivergence {
+  /**
+   * The 1-based model call where the run parted from the recording (the `calls/NNNN.json`
+   * number); for the tool-calls check and recorded tool results, the step whose tool calls differ.
+   */
+  callIndex: number;
+  /** What changed, in words, most important first ("the result of `add` at step 1 changed"). */
+  summary: string[];
+  /** The whole unified diff, recorded (`-`) against new (`+`); never cut. */
+  diff: string;
+}
+
+/**
+ * Strict replay met a request (or, with the tool-calls check, a step's tool calls) that differs
+ * from the recording. The run ends with `llm_error` and this error in `RunResult.error`. Its
+ * message is a header, the summary lines and the whole diff.
+ */
+export class ReplayDivergenceError extends LoopletError implements ReplayDivergence {
+  /** 1-based number of the model call that diverged (for tool-call checks: the step). */
   readonly callIndex: number;
+  /** What changed, in words, most important first. */
+  readonly summary: string[];
   /** Unified diff, recorded (`-`) against new (`+`). */
   readonly diff: string;
 
   constructor({
     callIndex,
+    summary,
     diff,
-    message,
+    at = 'model call',
     code = 'REPLAY_DIVERGENCE',
-  }: { callIndex: number; diff: string; message?: string; code?: string }) {
+  }: {
+    callIndex: number;
+    summary: string[];
+    diff: string;
+    /** How `callIndex` is named in the message. */
+    at?: 'model call' | 'step';
+    code?: string;
+  }) {
     super({
-      message:
-        message ??
-        `replay diverged at model call #${callIndex}: the request differs from the recorded one (a changed prompt, tool, tool result or hook?). Re-record the trace, or replay with mode 'auto' to record from here on.\n${diff}`,
+      message: divergenceMessage({
+        head: `replay diverged at ${at === 'step' ? 'step ' : 'model call #'}${callIndex}`,
+        summary,
+        diff,
+      }),
       code,
     });
     this.callIndex = callIndex;
+    this.summary = summary;
     this.diff = diff;
   }
+
+  /** The plain-data form reports carry. */
+  toDivergence(): ReplayDivergence {
+    return { callIndex: this.callIndex, summary: [...this.summary], diff: this.diff };
+  }
+}
+
+/** A divergence as text: the head, one `- ` line per summary sentence, then the whole diff. */
+function divergenceMessage({
+  head,
+  summary,
+  diff,
+}: {
+  head: string;
+  summary: string[];
+  diff: string;
+}): string {
+  return [`${head}:`, ...summary.map((line) => `- ${line}`), diff].join('\n');
 }
 
 /**
  * The run asked for more model calls than the trace holds. The loop ends with end reason
- * `replay_exhausted`.
+ * `replay_exhausted`. A divergence in both strict and lenient replay: there is no answer to give.
  */
 export class ReplayExhaustedError extends ReplayDivergenceError {
   readonly endReason = 'replay_exhausted' as const;
@@ -123,13 +169,14 @@ export class ReplayExhaustedError extends ReplayDivergenceError {
   constructor({
     callIndex,
     recordedCalls,
+    summary,
     diff,
-  }: { callIndex: number; recordedCalls: number; diff: string }) {
-    super({
-      callIndex,
+  }: { callIndex: number; recordedCalls: number; summary: string[]; diff: string }) {
+    super({ callIndex, summary, diff, code: 'REPLAY_EXHAUSTED' });
+    this.message = divergenceMessage({
+      head: `replay exhausted: the trace holds ${recordedCalls} model call(s) but the run asked for call #${callIndex}`,
+      summary,
       diff,
-      code: 'REPLAY_EXHAUSTED',
-      message: `replay exhausted: the trace holds ${recordedCalls} model call(s) but the run asked for call #${callIndex}. The run went further than the recorded one: re-record the trace, or replay with mode 'auto' and a fallback backend.\n${diff}`,
     });
     this.recordedCalls = recordedCalls;
   }

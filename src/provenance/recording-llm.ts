@@ -1,7 +1,7 @@
 import type { LLMBackend, LLMRequest, LLMResponse, ToolSpec } from '../core/llm.js';
 import type { Clock, Message } from '../core/types.js';
 import { type ErrorRecord, errorRecordOf, requestOptionsOf } from './records.js';
-import type { Redactor } from './redaction.js';
+import { type Redactor, redactMessage } from './redaction.js';
 
 /** What the recorder knows about one conversation (one live `messages` array). */
 interface Conversation {
@@ -63,7 +63,7 @@ export class LoggedCall {
     this.#to = to;
   }
 
-  /** The stored messages (redacted): all of them, or those appended since `base`. */
+  /** The stored messages (as forwarded; `flush()` redacts them): all of them, or those appended since `base`. */
   get messages(): Message[] {
     return (this.#conversation.redacted ?? this.#conversation.live).slice(this.#from, this.#to);
   }
@@ -78,22 +78,26 @@ export class LoggedCall {
 export class CallLog {
   readonly calls: LoggedCall[] = [];
   readonly #conversations = new WeakMap<readonly Message[], Conversation>();
-  readonly #redactor: Redactor;
+  /** The redaction applied before a request is forwarded (usually none: see `redactRequests`). */
+  readonly #upstream: Redactor;
   readonly #clock: Clock;
 
-  constructor({ redactor, clock }: { redactor: Redactor; clock: Clock }) {
-    this.#redactor = redactor;
+  constructor({ upstream, clock }: { upstream: Redactor; clock: Clock }) {
+    this.#upstream = upstream;
     this.#clock = clock;
   }
 
-  /** Wraps a backend so every call through it is logged (and redacted before it is forwarded). */
+  /** Wraps a backend so every call through it is logged (and redacted, if asked, before it is forwarded). */
   wrap(llm: LLMBackend): LLMBackend {
-    return {
+    const wrapped: LLMBackend = {
       get model() {
         return llm.model;
       },
       generate: (request) => this.#record(llm, request),
     };
+    // A replaying backend's recorded tool results are forwarded (nothing to record: they are step data).
+    if (llm.recordedToolResult) wrapped.recordedToolResult = (call) => llm.recordedToolResult?.(call);
+    return wrapped;
   }
 
   #record(llm: LLMBackend, request: LLMRequest): Promise<LLMResponse> {
@@ -167,11 +171,11 @@ export class CallLog {
 
   /** Redacts the messages appended from `from` on, creating the redacted copy at the first secret. */
   #redactNew(conversation: Conversation, from: number): void {
-    if (!this.#redactor.enabled) return;
+    if (!this.#upstream.enabled) return;
     const { live } = conversation;
     for (let at = from; at < live.length; at++) {
       const message = live[at]!;
-      const redacted = this.#redactor.value(message);
+      const redacted = redactMessage(this.#upstream, message);
       if (conversation.redacted) conversation.redacted.push(redacted);
       else if (redacted !== message) {
         conversation.redacted = live.slice(0, at);

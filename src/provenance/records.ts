@@ -108,19 +108,40 @@ export interface TraceCall {
   durationMs?: number;
 }
 
-/** The plain data stored for a step. */
+/**
+ * The plain data stored for a step. Where the trace format asks for a string (a tool error's
+ * message, a context line), whatever a JavaScript tool or hook put there is written as a string,
+ * so the trace reads back (a tool that threw `undefined` has the message "undefined").
+ */
 export function stepRecordOf(step: StepData): StepRecord {
   const record: StepRecord = {
     index: step.index,
     toolCalls: step.toolCalls,
-    results: step.results.map(({ durationMs: _, ...result }) => result),
+    results: step.results.map(({ durationMs: _, ...result }) =>
+      result.error === undefined || typeof result.error.message === 'string'
+        ? result
+        : { ...result, error: { ...result.error, message: String(result.error.message) } },
+    ),
     usage: step.usage,
-    context: step.context,
+    context: step.context.map((line) => (typeof line === 'string' ? line : String(line))),
     metadata: step.metadata,
   };
   if (step.text !== undefined) record.text = step.text;
   if (step.doneRejected !== undefined) record.doneRejected = step.doneRejected;
   return record;
+}
+
+/**
+ * A response as stored: as the backend returned it, except that a tool call without an id (which
+ * the loop numbers itself) is written with the empty id the trace format asks for.
+ */
+export function responseRecordOf(response: LLMResponse): LLMResponse {
+  const calls = response.toolCalls;
+  if (!Array.isArray(calls) || calls.every((call) => typeof call?.id === 'string')) return response;
+  return {
+    ...response,
+    toolCalls: calls.map((call) => (typeof call?.id === 'string' ? call : { ...call, id: '' })),
+  };
 }
 
 /** A stored step back as `StepData`, with times from `volatile.json` (0 when absent). */

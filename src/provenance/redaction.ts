@@ -1,3 +1,23 @@
+import { createHash } from 'node:crypto';
+import type { Message, ToolCall } from '../core/types.js';
+import {
+  type Field,
+  MAX_REDACT_DEPTH,
+  type Rules,
+  redactToolCalls,
+  redactValue,
+  snapshot,
+} from './redaction-walk.js';
+import {
+  ASSIGNMENT,
+  BUILTIN_SECRET_PATTERNS,
+  HEADER_ASSIGNMENT,
+  KeyRules,
+  redactBlocks,
+  type SecretPattern,
+  secretScanner,
+} from './secret-rules.js';
+
 /**
  * Secret redaction, applied to every request before it leaves the process and to everything a
  * trace writes. On by default; `redact: false` turns it off.
@@ -5,9 +25,9 @@
 export interface RedactOptions {
   /** More patterns whose matches are replaced (added to the built-in ones unless `defaults: false`). */
   patterns?: readonly RegExp[];
-  /** More object keys whose whole value is replaced; matched ignoring case, `-` and `_`. */
+  /** More field names whose whole value is replaced; matched ignoring case, `-` and `_`. */
   keys?: readonly string[];
-  /** Keep the built-in patterns and keys (default true). */
+  /** Keep the built-in patterns and field rules (default true). */
   defaults?: boolean;
   /** What a secret is replaced with (default `[REDACTED]`). */
   replacement?: string;
@@ -16,44 +36,37 @@ export interface RedactOptions {
 /** `false` turns redaction off; an options object configures it; `undefined` means the defaults. */
 export type RedactSetting = RedactOptions | false | undefined;
 
-/** Replaces secrets in strings and in values of sensitive keys. */
+/** Replaces secrets in strings and in values of sensitive fields. */
 export interface Redactor {
   /** False when redaction is off: `value` and `text` return their input. */
   readonly enabled: boolean;
   text(text: string): string;
-  /** Redacts a JSON-like value; returns the same reference when nothing was redacted. */
+  /**
+   * Redacts a JSON-like value as JSON would see it (through `toJSON`, at any depth: below
+   * {@link MAX_REDACT_DEPTH} levels everything is replaced). Returns the same reference when
+   * nothing was redacted.
+   */
   value<T>(value: T): T;
 }
 
 export const REDACTED = '[REDACTED]';
 
+export { MAX_REDACT_DEPTH };
+
 /**
  * The built-in secret patterns. A pattern with capture groups keeps group 1 (a prefix such as
- * `Bearer `) and replaces the rest.
+ * `Bearer `) and replaces the rest. Field names (`password=…`, `"api_key": "…"`) are matched by
+ * separate rules, see {@link DEFAULT_REDACT_KEYS}.
  */
-export const DEFAULT_REDACT_PATTERNS: readonly RegExp[] = [
-  // OpenAI, Anthropic and most "sk-" style API keys (sk-…, sk-proj-…, sk-ant-api03-…).
-  /\bsk-[A-Za-z0-9_-]{16,}/g,
-  // Bearer and Basic credentials, e.g. an Authorization header copied into a prompt. The scheme
-  // is matched with its capital (prose says "bearer" and "basic"), and a Basic credential must
-  // look like base64 (length a multiple of 4, a digit, symbol or inner capital), so "Basic
-  // training" stays.
-  /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g,
-  /\b(Basic\s+)(?=[A-Za-z0-9+/]*(?:[0-9+/=]|[a-z][A-Z]))(?:[A-Za-z0-9+/]{4}){2,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?/g,
-  // `authorization: token …`, `api_key=…`, `"x-api-key": "…"` written as text, any case.
-  /\b((?:authorization|proxy-authorization|x-api-key|api[-_]?key)["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token)\s+)?)[^\s"',;}]{8,}/gi,
-  // AWS access key ids, GitHub tokens, Google API keys, Slack tokens.
-  /\bAKIA[0-9A-Z]{16}\b/g,
-  /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/g,
-  /\bAIza[0-9A-Za-z_-]{35}/g,
-  /\bxox[abprs]-[A-Za-z0-9-]{10,}/g,
-  // JSON Web Tokens.
-  /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
-  // PEM private keys.
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
-];
+export const DEFAULT_REDACT_PATTERNS: readonly RegExp[] = BUILTIN_SECRET_PATTERNS.map((rule) => rule.pattern);
 
-/** The built-in sensitive keys (compared lower-cased, without `-` and `_`). */
+/**
+ * Field names whose whole value is replaced (compared lower-cased, without `-` and `_`). Besides
+ * these exact names, the built-in rules redact any field whose name has the word `password`,
+ * `passwd`, `passphrase`, `secret`, `credential`, `cookie` or `authorization` in it, ends in
+ * `token` or `pass`, or ends in `key` after `api`, `private`, `secret`, `access`, `signing` or
+ * `encryption` (`db_password`, `clientSecret`, `AWS_SECRET_ACCESS_KEY`, `githubToken`, `x-api-key`).
+ */
 export const DEFAULT_REDACT_KEYS: readonly string[] = [
   'authorization',
   'proxy-authorization',
@@ -73,23 +86,22 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = [
   'set-cookie',
 ];
 
-const normalizeKey = (key: string): string => key.toLowerCase().replace(/[-_]/g, '');
-
-/**
- * Text every built-in pattern needs one of. Scanning for these literals is several times faster
- * than the patterns themselves, and almost no string contains any of them.
- */
-const DEFAULT_HINTS =
-  /sk-|bearer|basic|authori|api[-_]?key|akia|gh[pousr]_|github_pat_|aiza|xox[abprs]-|eyj|-----begin/i;
+const NO_RULES: Rules = {
+  text: (text) => text,
+  field: (key) => ({ name: key, sensitive: false }),
+  sensitiveValue: (value) => value,
+  deep: `[nested deeper than ${MAX_REDACT_DEPTH} levels]`,
+};
 
 const OFF: Redactor = { enabled: false, text: (text) => text, value: (value) => value };
+const rulesOf = new WeakMap<Redactor, Rules>([[OFF, NO_RULES]]);
 
 /**
  * Builds a redactor. `createRedactor(false)` returns one that changes nothing.
  *
  * @example
  * const redactor = createRedactor({ patterns: [/\bACME-[0-9]{6}\b/g] });
- * redactor.text('key sk-abcdefghijklmnopqrstuvwxyz'); // 'key [REDACTED]'
+ * redactor.text('id ACME-123456'); // 'id [REDACTED]'
  */
 export function createRedactor(setting: RedactSetting): Redactor {
   if (setting === false) return OFF;
@@ -107,79 +119,199 @@ export function createRedactor(setting: RedactSetting): Redactor {
 const DEFAULT_SETTING: RedactOptions = Object.freeze({});
 const redactors = new WeakMap<RedactOptions, Redactor>();
 
+/** `[REDACTED:1a2b3c4d]`: the marker of a machine-issued token, with 32 bits of its SHA-256. */
+function fingerprintOf(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 8);
+}
+
 function buildRedactor(options: RedactOptions): Redactor {
   const defaults = options.defaults ?? true;
   const replacement = options.replacement ?? REDACTED;
-  const patterns = [...(defaults ? DEFAULT_REDACT_PATTERNS : []), ...(options.patterns ?? [])].map(
-    (pattern) =>
-      new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`),
-  );
-  const keys = new Set([...(defaults ? DEFAULT_REDACT_KEYS : []), ...(options.keys ?? [])].map(normalizeKey));
-  if (patterns.length === 0 && keys.size === 0) return OFF;
-  // A case-insensitive prefilter finds the (rare) strings worth running every pattern on.
-  const hints = [
-    ...(defaults ? [DEFAULT_HINTS.source] : []),
-    ...(options.patterns ?? []).map((pattern) => `(?:${pattern.source})`),
-  ];
-  const prefilter = hints.length > 0 ? new RegExp(hints.join('|'), 'i') : undefined;
-  // Keys repeat (role, content, args…): remember which are sensitive rather than normalising each time.
-  const sensitive = new Map<string, boolean>();
-  const isSensitive = (key: string): boolean => {
-    let answer = sensitive.get(key);
-    if (answer === undefined) {
-      answer = keys.has(normalizeKey(key));
-      if (sensitive.size < 10_000) sensitive.set(key, answer);
-    }
-    return answer;
+  // `[REDACTED]` + detail → `[REDACTED:1a2b3c4d]`; a custom `***` → `***:1a2b3c4d`.
+  const withDetail = (detail: string): string =>
+    replacement === REDACTED ? `[REDACTED${detail}]` : `${replacement}${detail}`;
+  const fingerprinted = (secret: string): string => withDetail(`:${fingerprintOf(secret)}`);
+  const isMarker = (text: string): boolean =>
+    text.startsWith(replacement === REDACTED ? '[REDACTED' : replacement) && replacement !== '';
+
+  const custom: SecretPattern[] = (options.patterns ?? []).map((pattern) => ({
+    pattern: new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`),
+    fingerprint: false,
+  }));
+  const patterns = [...(defaults ? BUILTIN_SECRET_PATTERNS : []), ...custom];
+  const keys = new KeyRules({
+    exact: [...(defaults ? DEFAULT_REDACT_KEYS : []), ...(options.keys ?? [])],
+    words: defaults,
+  });
+  const hasKeys = defaults || (options.keys ?? []).length > 0;
+  if (patterns.length === 0 && !hasKeys) return OFF;
+  // The built-in names are covered by the scanner's own prefixes; configured ones are added.
+  const mayHoldSecret = secretScanner(new KeyRules({ exact: options.keys ?? [], words: false }).firstWords());
+  // Custom patterns may match anything, so a string is scanned by them whatever the first pass says.
+  const alwaysRun = custom.length > 0;
+
+  const replacer =
+    (rule: SecretPattern) =>
+    (...match: unknown[]): string => {
+      const whole = match[0] as string;
+      const prefix = typeof match[1] === 'string' ? match[1] : '';
+      const secret = whole.slice(prefix.length);
+      return `${prefix}${rule.fingerprint ? fingerprinted(secret) : replacement}`;
+    };
+  const compiled = patterns.map((rule) => ({ pattern: rule.pattern, replace: replacer(rule) }));
+
+  // The value of a sensitive name written as text; an auth scheme before it is kept.
+  const assignedValue = (value: string): string => {
+    const scheme = /^(?:bearer|basic|token|digest|negotiate)\s+/i.exec(value)?.[0] ?? '';
+    const rest = value.slice(scheme.length);
+    if (rest === '' || isMarker(rest) || /^(?:null|true|false|undefined|none)$/i.test(rest)) return value;
+    return `${scheme}${replacement}`;
+  };
+  const header = (whole: string, name: string, quote = '', separator: string, scheme = '', value = '') =>
+    isMarker(value.trim()) ? whole : `${name}${quote}${separator}${scheme}${replacement}`;
+  const assignment = (
+    whole: string,
+    name: string,
+    quote: string | undefined,
+    separator: string,
+    open: string | undefined,
+    quoted: string | undefined,
+    bare: string | undefined,
+  ): string => {
+    // Unquoted header values were handled (to the end of the line) by HEADER_ASSIGNMENT.
+    if (!keys.isSensitive(name) || (open === undefined && defaults && HEADER_NAME.test(name))) return whole;
+    const head = `${name}${quote ?? ''}${separator}`;
+    return open === undefined
+      ? `${head}${assignedValue(bare ?? '')}`
+      : `${head}${open}${assignedValue(quoted ?? '')}${open}`;
   };
 
-  // No built-in pattern matches fewer than 14 characters (`Basic ` + 8): shorter strings (roles,
-  // tool names, ids…) are skipped without scanning. Custom patterns may match anything.
-  const shortest = options.patterns && options.patterns.length > 0 ? 0 : 14;
+  // The shortest string a built-in rule redacts is a 6-character assignment (`pass=x`).
+  const shortest = alwaysRun ? 0 : 6;
   const text = (input: string): string => {
-    if (input.length < shortest || !prefilter?.test(input)) return input;
+    if (input.length < shortest || (!alwaysRun && !mayHoldSecret(input))) return input;
     let out = input;
-    for (const pattern of patterns) {
-      out = out.replace(pattern, (...match: unknown[]) => {
-        const prefix = match[1];
-        return typeof prefix === 'string' ? `${prefix}${replacement}` : replacement;
-      });
+    for (const rule of compiled) out = out.replace(rule.pattern, rule.replace);
+    if (hasKeys) {
+      if (defaults) out = out.replace(HEADER_ASSIGNMENT, header);
+      out = out.replace(ASSIGNMENT, assignment);
+      out = redactBlocks(out, (name) => keys.isSensitive(name), replacement);
     }
     return out;
   };
 
-  const value = (input: unknown, depth: number): unknown => {
-    if (typeof input === 'string') return text(input);
-    if (typeof input !== 'object' || input === null || depth > 64) return input;
-    if (Array.isArray(input)) {
-      let copy: unknown[] | undefined;
-      for (let index = 0; index < input.length; index++) {
-        const item = input[index];
-        const redacted = value(item, depth + 1);
-        if (redacted !== item) {
-          copy ??= input.slice();
-          copy[index] = redacted;
-        }
-      }
-      return copy ?? input;
+  const sensitiveValue = (value: unknown): unknown => {
+    if (value === undefined || value === null || value === '' || typeof value === 'boolean') return value;
+    if (typeof value === 'string') {
+      // A lone machine-issued token keeps its fingerprint; anything else is replaced whole.
+      const marker = fingerprinted(value);
+      if (text(value) === marker) return marker;
     }
-    if (typeof (input as { toJSON?: unknown }).toJSON === 'function') return input;
-    const record = input as Record<string, unknown>;
-    let copy: Record<string, unknown> | undefined;
-    for (const key in record) {
-      if (!Object.hasOwn(record, key)) continue;
-      const item = record[key];
-      const redacted =
-        isSensitive(key) && item !== undefined && item !== null && item !== ''
-          ? replacement
-          : value(item, depth + 1);
-      if (redacted !== item) {
-        copy ??= { ...record };
-        copy[key] = redacted;
-      }
+    return replacement;
+  };
+  const fields = new Map<string, Field>();
+  const field = (key: string): Field => {
+    let known = fields.get(key);
+    if (known === undefined) {
+      known = { name: text(key), sensitive: keys.isSensitive(key) };
+      if (fields.size < 10_000) fields.set(key, known);
     }
-    return copy ?? record;
+    return known;
+  };
+  const rules: Rules = {
+    text,
+    field,
+    sensitiveValue,
+    deep: withDetail(`: nested deeper than ${MAX_REDACT_DEPTH} levels`),
   };
 
-  return { enabled: true, text, value: <T>(input: T): T => value(input, 0) as T };
+  const redactor: Redactor = {
+    enabled: true,
+    text,
+    value: <T>(input: T): T => redactValue(rules, input, '', 0, []) as T,
+  };
+  rulesOf.set(redactor, rules);
+  // The plain marker, and the depth marker; not a fingerprinted one.
+  if (replacement !== '')
+    hiddenMarkers.set(
+      redactor,
+      replacement === REDACTED
+        ? /\[REDACTED(?::\s[^\]]*)?\]/g
+        : new RegExp(`${escapeRegExp(replacement)}(?!:[0-9a-f]{8})`, 'g'),
+    );
+  return redactor;
+}
+
+/**
+ * {@link Redactor.value} for a conversation message, the hot path of recording (every new message
+ * of every model call): the fields the loop sets to ids, names and roles are not scanned, only the
+ * text and the tool-call arguments. A message with any other field takes the general path.
+ */
+export function redactMessage(redactor: Redactor, message: Message): Message {
+  const rules = rulesOf.get(redactor);
+  if (rules === undefined || rules === NO_RULES) return message;
+  let copy: Record<string, unknown> | undefined;
+  for (const key in message) {
+    switch (key) {
+      case 'role':
+      case 'name':
+      case 'toolCallId':
+        continue;
+      case 'content': {
+        const content = (message as { content?: unknown }).content;
+        if (typeof content !== 'string') return redactor.value(message);
+        const redacted = rules.text(content);
+        if (redacted !== content) {
+          copy ??= { ...message };
+          copy.content = redacted;
+        }
+        continue;
+      }
+      case 'toolCalls': {
+        const calls = (message as { toolCalls?: unknown }).toolCalls;
+        if (!Array.isArray(calls)) return redactor.value(message);
+        const redacted = redactToolCalls(rules, calls as ToolCall[]);
+        if (redacted !== calls) {
+          copy ??= { ...message };
+          copy.toolCalls = redacted;
+        }
+        continue;
+      }
+      default:
+        return redactor.value(message);
+    }
+  }
+  return (copy as Message | undefined) ?? message;
+}
+
+/**
+ * How many values in `text` (a redacted value, rendered) were replaced without a fingerprint.
+ * Two redacted requests that compare equal may still differ inside those values (a password
+ * that changed): a replay comparison can say so. Machine-issued tokens keep a fingerprint
+ * (`[REDACTED:1a2b3c4d]`), so a change of one shows as a difference and is not counted.
+ */
+export function hiddenByRedaction(redactor: Redactor, text: string): number {
+  const hidden = hiddenMarkers.get(redactor);
+  if (hidden === undefined) return 0;
+  hidden.lastIndex = 0;
+  let count = 0;
+  while (hidden.exec(text) !== null) count++;
+  return count;
+}
+
+const hiddenMarkers = new WeakMap<Redactor, RegExp>();
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const HEADER_NAME = /^(?:(?:proxy-)?authorization|(?:set-)?cookie)$/i;
+/**
+ * A redacted snapshot of `input` as plain JSON data — strings, finite numbers, booleans, null,
+ * arrays and plain objects, read once — that `canonicalJson` writes as it is and `JSON.parse`
+ * reads back equal. What JSON cannot hold is written as JSON.stringify would, or as a marker
+ * where it would throw: `toJSON` is followed (one that throws becomes a marker), a bigint becomes
+ * its decimal string, a circular reference `"[Circular]"`, a getter or proxy that throws a
+ * marker, `undefined`/functions/symbols are left out of objects and `null` in arrays, non-finite
+ * numbers `null`, and everything below {@link MAX_REDACT_DEPTH} levels one marker.
+ */
+export function snapshotJson(redactor: Redactor, input: unknown): unknown {
+  return snapshot(rulesOf.get(redactor) ?? NO_RULES, input, '', 0, []);
 }

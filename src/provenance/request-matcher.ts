@@ -3,7 +3,24 @@ import type { LLMRequest, ToolSpec } from '../core/llm.js';
 import type { Message } from '../core/types.js';
 import { type CallRecord, requestOptionsOf, type TraceCall } from './records.js';
 import type { Redactor } from './redaction.js';
-import { CallIdNumbering, normalizeMessage, renderRequest, unifiedDiff } from './request-view.js';
+import { describeRequestChange } from './request-change.js';
+import {
+  CallIdNumbering,
+  normalizeMessage,
+  type RequestView,
+  renderMessage,
+  renderRequest,
+  unifiedDiff,
+} from './request-view.js';
+import type { RecordedTrace } from './types.js';
+
+/** How a new request differs from the recorded one: in words, and as a diff. */
+export interface RequestMismatch {
+  /** What changed, most important first (see `describeRequestChange`). */
+  summary: string[];
+  /** Unified diff of the two requests as transcripts, recorded `-`, new `+`. */
+  diff: string;
+}
 
 /**
  * Decides whether a new request equals a recorded one. What counts (docs/provenance.md):
@@ -14,11 +31,16 @@ import { CallIdNumbering, normalizeMessage, renderRequest, unifiedDiff } from '.
  *
  * Comparing is incremental: when the recorded call continues the previous one and the new request
  * only appended to the previous conversation, only the appended messages are compared, so a
- * replay costs O(new messages) per call.
+ * replay costs O(new messages) per call. With `lenient`, comparing stays incremental after a
+ * mismatch, so each change is reported once, at the call where it appears: a later mismatch
+ * shows only the messages added since the previous call.
  */
 export class RequestMatcher {
   readonly #redactor: Redactor;
   readonly #traceTools: readonly ToolSpec[];
+  readonly #lenient: boolean;
+  /** A mismatch was reported: later ones are described from the messages added since. */
+  #mismatched = false;
   #traceToolsJson: string | undefined;
   readonly #toolsJson = new WeakMap<readonly ToolSpec[], string>();
   #previous:
@@ -33,14 +55,24 @@ export class RequestMatcher {
   #recordedIds = new CallIdNumbering();
   #newIds = new CallIdNumbering();
 
-  constructor({ redactor, traceTools }: { redactor: Redactor; traceTools: readonly ToolSpec[] }) {
+  constructor({
+    redactor,
+    traceTools,
+    lenient = false,
+  }: {
+    redactor: Redactor;
+    traceTools: readonly ToolSpec[];
+    /** Go on comparing after a mismatch (lenient replay): see the class comment. */
+    lenient?: boolean;
+  }) {
     this.#redactor = redactor;
     this.#traceTools = traceTools;
+    this.#lenient = lenient;
   }
 
   /**
-   * Compares `request` with recorded call `callIndex`. Returns undefined when they match, else a
-   * unified diff of the two requests rendered as transcripts (recorded `-`, new `+`).
+   * Compares `request` with recorded call `callIndex`. Returns undefined when they match, else
+   * what changed in words and a unified diff of the two requests rendered as transcripts.
    */
   match({
     callIndex,
@@ -56,7 +88,7 @@ export class RequestMatcher {
     request: LLMRequest;
     /** How the recorded side is named in the diff (e.g. the call file). */
     label: string;
-  }): string | undefined {
+  }): RequestMismatch | undefined {
     const { messages } = request;
     const previous = this.#previous;
     const incremental =
@@ -89,18 +121,33 @@ export class RequestMatcher {
       last: messages[messages.length - 1],
     };
     if (same) return undefined;
-    this.#previous = undefined;
-    const recorded = full().request;
-    return unifiedDiff({
-      before: renderRequest(recorded),
-      after: renderRequest({
-        messages: messages.map((message) => this.#redactor.value(message)),
-        tools: request.tools,
-        options,
+    // An earlier change was reported already: describe and show only what this call added.
+    const continuation = incremental && this.#mismatched;
+    const fresh: RequestView = {
+      messages: (continuation ? messages.slice(previous.length) : messages).map((message) =>
+        this.#redactor.value(message),
+      ),
+      tools: this.#redactor.value(request.tools),
+      options: options && this.#redactor.value(options),
+    };
+    const recorded: RequestView = continuation
+      ? {
+          messages: record.request.append ?? [],
+          tools: record.request.tools ?? this.#traceTools,
+          options: record.request.options,
+        }
+      : full().request;
+    this.#mismatched = true;
+    if (!this.#lenient) this.#previous = undefined;
+    return {
+      summary: describeRequestChange({ recorded, fresh, step: request.step, continuation }),
+      diff: unifiedDiff({
+        before: renderRequest(recorded),
+        after: renderRequest(fresh),
+        beforeName: continuation ? `${label} (messages added since call ${previous.call})` : label,
+        afterName: continuation ? 'new request (messages added since the previous call)' : 'new request',
       }),
-      beforeName: label,
-      afterName: 'new request',
-    });
+    };
   }
 
   #sameMessages(recorded: readonly Message[], fresh: readonly Message[]): boolean {
@@ -147,5 +194,29 @@ export function exhaustedDiff({
     }),
     beforeName: `recorded (the trace ends after ${recordedCalls} call(s))`,
     afterName: 'new request',
+  });
+}
+
+/**
+ * The diff shown when a run ended before the recording did: the first recorded response it never
+ * asked for (what the model answered next), and how many more there are.
+ */
+export function unusedCallsDiff({ trace, from }: { trace: RecordedTrace; from: number }): string {
+  const record = trace.readCallRecordSync(from);
+  const lines: string[] = [];
+  if (record.error) lines.push('[error]', `${record.error.name}: ${record.error.message}`);
+  else {
+    const assistant: Message = { role: 'assistant' };
+    if (record.response?.text) assistant.content = record.response.text;
+    if (record.response?.toolCalls) assistant.toolCalls = record.response.toolCalls;
+    lines.push(...renderMessage(assistant, new CallIdNumbering()));
+  }
+  const more = trace.meta.callCount - from;
+  if (more > 0) lines.push(`… and ${more} more recorded call(s)`);
+  return unifiedDiff({
+    before: `${lines.join('\n')}\n`,
+    after: '',
+    beforeName: `recorded call #${from} (its response)`,
+    afterName: `new run (ended after ${from - 1} model call(s))`,
   });
 }

@@ -98,3 +98,24 @@ export function unifiedDiff({
     headerOptions: FILE_HEADERS_ONLY,
   });
 }
+
+/** One tool call of a step as compared by replay: name, arguments, the result as the model read it. */
+export interface CallView {
+  name: string;
+  args: Record<string, unknown>;
+  /** The tool message's content; undefined when the conversation holds no result for the call. */
+  result: string | undefined;
+}
+
+/**
+ * A step's tool calls as transcript lines, for diffs: `→ add {"a":1}` then the result, indented
+ * (`(no result)` when there is none). Empty when the step made no tool call.
+ */
+export function renderCalls(calls: readonly CallView[]): string {
+  const lines: string[] = [];
+  for (const call of calls) {
+    lines.push(`→ ${call.name} ${canonicalJsonLine(call.args)}`);
+    for (const line of (call.result ?? '(no result)').split('\n')) lines.push(`  ${line}`);
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}

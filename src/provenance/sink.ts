@@ -14,18 +14,27 @@ import { TraceWriteError } from './errors.js';
 import { ARTIFACTS_FILE, callFile, EXPECTED_FILE, stepFile, TRACE_FILE, VOLATILE_FILE } from './layout.js';
 import { CallLog } from './recording-llm.js';
 import type { CallRecord, RequestRecord, TraceFileRecord, VolatileRecord } from './records.js';
-import { stepRecordOf, TRACE_SCHEMA_VERSION } from './records.js';
-import { createRedactor, type Redactor, type RedactSetting } from './redaction.js';
+import { responseRecordOf, stepRecordOf, TRACE_SCHEMA_VERSION } from './records.js';
+import { createRedactor, type Redactor, type RedactSetting, snapshotJson } from './redaction.js';
+import { checkRecord, type TraceRecordKind } from './trace-schema.js';
 
 /** The options of {@link ProvenanceSink}. */
 export interface ProvenanceSinkOptions {
   /** The trace directory `flush()` writes (created, or replaced when it already holds a trace). */
   dir: string;
   /**
-   * Secret redaction (on by default): built-in patterns for API keys, bearer tokens and
-   * `Authorization` values, plus your own `patterns` and `keys`. `false` turns it off.
+   * Secret redaction of everything written (on by default): built-in rules for API keys, tokens,
+   * private keys, URL passwords and sensitive field names, plus your own `patterns` and `keys`.
+   * `false` turns it off.
    */
   redact?: RedactSetting;
+  /**
+   * Also redact each request before it is forwarded to the backend, so the model provider never
+   * sees a secret found by `redact`. Off by default: recording then changes nothing the model
+   * sees (a recorded run is the run you would have had without the recorder), and costs no scan
+   * per call. On, every new message is scanned once, at the call that first sends it.
+   */
+  redactRequests?: boolean;
   /** Times the model calls and the run for `volatile.json` (default: the wall clock). */
   clock?: Clock;
   /** Also fsync every file and directory on flush, to survive power loss (slower). Default false. */
@@ -63,19 +72,25 @@ export class ProvenanceSink {
   #startedAt: number | undefined;
   #ended: EndedRun | undefined;
 
-  constructor({ dir, redact, clock = defaultClock, durable = false }: ProvenanceSinkOptions) {
+  constructor({
+    dir,
+    redact,
+    redactRequests = false,
+    clock = defaultClock,
+    durable = false,
+  }: ProvenanceSinkOptions) {
     if (typeof dir !== 'string' || dir === '')
       throw new TraceWriteError({ dir: String(dir), problem: '`dir` must be a non-empty path' });
     this.dir = path.resolve(dir);
     this.#redactor = createRedactor(redact);
     this.#clock = clock;
     this.#durable = durable;
-    this.#log = new CallLog({ redactor: this.#redactor, clock });
+    this.#log = new CallLog({ upstream: createRedactor(redactRequests ? redact : false), clock });
   }
 
   /**
-   * Wraps a model backend so every call is recorded: the request (every field, with secrets
-   * redacted before it is forwarded) and the raw response, or the error it threw.
+   * Wraps a model backend so every call is recorded: the request (every field, forwarded as it is
+   * unless `redactRequests` is set) and the raw response, or the error it threw.
    */
   wrapLLM(llm: LLMBackend): LLMBackend {
     return this.#log.wrap(llm);
@@ -118,7 +133,12 @@ export class ProvenanceSink {
     return this.dir;
   }
 
-  /** The files `flush()` writes, serialised (for tests and tools that store traces elsewhere). */
+  /**
+   * The files `flush()` writes, serialised (for tests and tools that store traces elsewhere).
+   * Throws {@link TraceWriteError} when the run has not ended, when a step has no recorded model
+   * call (the backend was not wrapped with `wrapLLM`: such a trace could never be replayed), or
+   * when a file would not pass the trace schema its readers check.
+   */
   files(): DirFile[] {
     const ended = this.#ended;
     if (!ended)
@@ -128,13 +148,24 @@ export class ProvenanceSink {
           'the run has not ended: pass sink.hook() in agentLoop({ hooks }) and await run.result (or finish iterating) before flush()',
       });
     const { state, result } = ended;
-    const redact = this.#redactor.value;
     const calls = this.#log.calls;
     const steps = result.steps;
-    const tools = specsOf(state.tools);
-    const toolsJson = canonicalJson(redact(tools));
-    const sameAsTraceTools = new Map<readonly ToolSpec[], boolean>();
+    this.#checkEveryStepHasACall(steps.map((step) => step.index));
+    // Everything written is a redacted snapshot: plain JSON data, read once, secrets replaced.
+    const files: DirFile[] = [];
+    const add = (kind: TraceRecordKind, file: string, value: unknown): unknown => {
+      const data = snapshotJson(this.#redactor, value);
+      const issue = checkRecord(kind, data);
+      if (issue)
+        throw new TraceWriteError({
+          dir: this.dir,
+          problem: `${file}${issue.field ? ` (field ${issue.field})` : ''} ${issue.message}, so no reader would accept it; the value came from the run (a tool result, hook decision, task or artifact) and is not JSON data of the expected shape`,
+        });
+      files.push({ path: file, content: canonicalJson(data) });
+      return data;
+    };
 
+    const tools = specsOf(state.tools);
     const meta: TraceFileRecord = {
       schemaVersion: TRACE_SCHEMA_VERSION,
       task: state.task,
@@ -148,13 +179,11 @@ export class ProvenanceSink {
     if ('finalOutput' in result) meta.finalOutput = result.finalOutput;
     const model = state.llm.model;
     if (model !== undefined) meta.model = model;
+    const written = add('trace', TRACE_FILE, meta) as { tools: unknown };
+    const toolsJson = canonicalJson(written.tools);
+    const sameAsTraceTools = new Map<readonly ToolSpec[], boolean>();
 
-    const files: DirFile[] = [{ path: TRACE_FILE, content: canonicalJson(redact(meta)) }];
-    for (const step of steps)
-      files.push({
-        path: stepFile(step.index, steps.length),
-        content: canonicalJson(redact(stepRecordOf(step))),
-      });
+    for (const step of steps) add('step', stepFile(step.index, steps.length), stepRecordOf(step));
     for (const [offset, call] of calls.entries()) {
       const request = (
         call.base === undefined
@@ -163,21 +192,36 @@ export class ProvenanceSink {
       ) as RequestRecord;
       let same = sameAsTraceTools.get(call.tools);
       if (same === undefined) {
-        same = canonicalJson(redact(call.tools)) === toolsJson;
+        same = canonicalJson(snapshotJson(this.#redactor, call.tools)) === toolsJson;
         sameAsTraceTools.set(call.tools, same);
       }
-      if (!same) request.tools = redact([...call.tools]);
-      if (call.options) request.options = redact(call.options);
-      // The messages were redacted when the call was made; the rest is redacted here.
+      if (!same) request.tools = [...call.tools];
+      if (call.options) request.options = call.options;
       const record: CallRecord = { request };
-      if (call.error) record.error = redact(call.error);
-      else if (call.response) record.response = redact(call.response);
-      files.push({ path: callFile(offset + 1, calls.length), content: canonicalJson(record) });
+      if (call.error) record.error = call.error;
+      else if (call.response) record.response = responseRecordOf(call.response);
+      add('call', callFile(offset + 1, calls.length), record);
     }
-    files.push({ path: ARTIFACTS_FILE, content: canonicalJson(redact(this.artifacts)) });
-    files.push({ path: EXPECTED_FILE, content: canonicalJson(redact(this.expected)) });
-    files.push({ path: VOLATILE_FILE, content: canonicalJson(redact(this.#volatile(ended))) });
+    add('artifacts', ARTIFACTS_FILE, this.artifacts);
+    add('expected', EXPECTED_FILE, this.expected);
+    add('volatile', VOLATILE_FILE, this.#volatile(ended));
     return files;
+  }
+
+  /** A step without a recorded model call means the backend was not wrapped: say so, with the fix. */
+  #checkEveryStepHasACall(steps: readonly number[]): void {
+    if (steps.length === 0) return;
+    const recorded = new Set(this.#log.calls.map((call) => call.step));
+    const missing = steps.filter((step) => !recorded.has(step));
+    if (missing.length === 0) return;
+    const which =
+      missing.length === steps.length
+        ? `none of the run's ${steps.length} step(s) has a recorded model call`
+        : `step(s) ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} have no recorded model call`;
+    throw new TraceWriteError({
+      dir: this.dir,
+      problem: `${which}, so the trace could never be replayed: pass the model backend through the sink, agentLoop({ llm: sink.wrapLLM(llm), hooks: [sink.hook()] })`,
+    });
   }
 
   #volatile({ state, result, endedAt }: EndedRun): VolatileRecord {

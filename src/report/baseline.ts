@@ -31,7 +31,14 @@ export interface Baseline {
   results: Record<string, Record<string, BaselineResult>>;
 }
 
-const STATUSES: ReadonlySet<string> = new Set(['passed', 'failed', 'reported', 'skipped', 'error']);
+const STATUSES: ReadonlySet<string> = new Set([
+  'passed',
+  'failed',
+  'reported',
+  'skipped',
+  'error',
+  'diverged',
+]);
 
 /** A baseline file cannot be used: missing, not JSON, the wrong shape, or from a newer looplet. */
 export class BaselineError extends LoopletError {
@@ -152,7 +159,7 @@ export function checkBaseline({ value, file }: { value: unknown; file: string })
     for (const [context, entry] of Object.entries(contexts)) {
       const field = `results/${name}/${context}`;
       if (!isRecord(entry) || typeof entry.status !== 'string' || !STATUSES.has(entry.status))
-        fail(`field "${field}" needs a status (passed, failed, reported, skipped or error)`);
+        fail(`field "${field}" needs a status (passed, failed, reported, skipped, error or diverged)`);
       const score = (entry as Record<string, unknown>).score;
       if (score !== undefined && (typeof score !== 'number' || !Number.isFinite(score)))
         fail(`field "${field}/score" must be a number`);

@@ -38,9 +38,12 @@ export interface MetricDelta {
 /** What changed since the baseline. Regressions are `newFailures` and `scoreDrops`. */
 export interface BaselineComparison {
   tolerance: number;
-  /** Failing now and not failing in the baseline (passing, reported, skipped, or not there). */
+  /**
+   * Failing (or diverged) now and neither failing nor diverged in the baseline (passing, reported,
+   * skipped, or not there).
+   */
   newFailures: ResultChange[];
-  /** Failing (or erroring) in the baseline, passing now. */
+  /** Failing, erroring or diverged in the baseline, passing now. */
   fixed: ResultChange[];
   /**
    * Evals whose mean score over shared contexts fell by more than `tolerance` (evals that already
@@ -88,8 +91,8 @@ export function compareToBaseline({
       if (before.score !== undefined) change.beforeScore = before.score;
     }
     if (outcome.score !== undefined) change.afterScore = outcome.score;
-    if (outcome.status === 'failed' && before?.status !== 'failed') newFailures.push(change);
-    else if (outcome.status === 'passed' && (before?.status === 'failed' || before?.status === 'error'))
+    if (isFailure(outcome.status) && !(before && isFailure(before.status))) newFailures.push(change);
+    else if (outcome.status === 'passed' && before && (isFailure(before.status) || before.status === 'error'))
       fixed.push(change);
   }
 
@@ -161,6 +164,11 @@ export function compareToBaseline({
     contextsRemoved: difference(baselineContexts, currentContexts),
     regressions: newFailures.length + scoreDrops.length,
   };
+}
+
+/** A verdict against the run: failed, or not scored because its replay diverged. */
+function isFailure(status: EvalStatus): boolean {
+  return status === 'failed' || status === 'diverged';
 }
 
 function push(map: Map<string, number[]>, key: string, value: number): void {

@@ -8,6 +8,7 @@ export const STATUS_SYMBOLS: Readonly<Record<EvalStatus, string>> = {
   reported: '•',
   skipped: '-',
   error: '!',
+  diverged: '≠',
 };
 
 /** A score as two decimals (`0.85`), or `–` when there is none. */

@@ -32,6 +32,7 @@ export {
 } from './format.js';
 export { renderJUnit } from './junit.js';
 export { renderMarkdown } from './markdown.js';
+export type { ReplayInfo, ReplayStrictness, RunError, RunRecord, RunUpdate } from './run-record.js';
 export {
   type EvalSummary,
   type InfrastructureError,

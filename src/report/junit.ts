@@ -1,21 +1,35 @@
 import type { EvalOutcome } from '../evals/types.js';
 import { describeOutcome } from './format.js';
+import { divergencePlace, divergenceWhere, type RunRecord } from './run-record.js';
 import type { RunSummary } from './summary.js';
 
 /**
  * JUnit XML for CI test views: one `<testsuite>` per eval, one `<testcase>` per context.
  * Failed outcomes are `<failure>`, errors `<error>`, skipped `<skipped>`; metric-only outcomes
- * pass. Scores, thresholds and metrics go in `<properties>`. Infrastructure errors get a
- * `looplet` suite of their own so CI shows them too.
+ * pass; outcomes of a diverged run are `<failure type="diverged">`. Scores, thresholds and
+ * metrics go in `<properties>`. Replayed runs get a `replay` suite with a `replay › id` test case
+ * each, whose `<failure>` holds the whole divergence when the replay diverged. Infrastructure
+ * errors get a `looplet` suite of their own so CI shows them too.
  */
 export function renderJUnit({ summary }: { summary: RunSummary }): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const { totals } = summary;
   const seconds = (ms: number) => (ms / 1000).toFixed(3);
   const totalTime = summary.outcomes.reduce((sum, outcome) => sum + outcome.durationMs, 0);
+  const replayed = (summary.runs ?? []).filter((run) => run.replay !== undefined);
+  const divergedOutcomes = summary.outcomes.filter((outcome) => outcome.status === 'diverged').length;
+  const failures = totals.failed + divergedOutcomes + (totals.diverged ?? 0);
   out.push(
-    `<testsuites name="looplet-eval" tests="${totals.outcomes + totals.infrastructureErrors}" failures="${totals.failed}" errors="${totals.errors + totals.infrastructureErrors}" skipped="${totals.skipped}" time="${seconds(totalTime)}">`,
+    `<testsuites name="looplet-eval" tests="${totals.outcomes + totals.infrastructureErrors + replayed.length}" failures="${failures}" errors="${totals.errors + totals.infrastructureErrors}" skipped="${totals.skipped}" time="${seconds(totalTime)}">`,
   );
+  if (replayed.length > 0) {
+    const diverged = replayed.filter((run) => run.replay?.diverged !== undefined).length;
+    out.push(
+      `  <testsuite name="replay" tests="${replayed.length}" failures="${diverged}" errors="0" skipped="0" time="0.000">`,
+    );
+    for (const run of replayed) out.push(...replayTestcase(run));
+    out.push('  </testsuite>');
+  }
   const byEval = new Map<string, EvalOutcome[]>();
   for (const outcome of summary.outcomes) {
     const list = byEval.get(outcome.name);
@@ -26,7 +40,7 @@ export function renderJUnit({ summary }: { summary: RunSummary }): string {
     const outcomes = byEval.get(item.name) ?? [];
     const file = item.file === undefined ? '' : ` file="${attr(item.file)}"`;
     out.push(
-      `  <testsuite name="${attr(item.name)}" tests="${item.total}" failures="${item.failed}" errors="${item.errors}" skipped="${item.skipped}" time="${seconds(item.durationMs)}"${file}>`,
+      `  <testsuite name="${attr(item.name)}" tests="${item.total}" failures="${item.failed + (item.diverged ?? 0)}" errors="${item.errors}" skipped="${item.skipped}" time="${seconds(item.durationMs)}"${file}>`,
     );
     for (const outcome of outcomes) out.push(...testcase(outcome, seconds));
     out.push('  </testsuite>');
@@ -77,10 +91,46 @@ function testcase(outcome: EvalOutcome, seconds: (ms: number) => string): string
     lines.push(
       `      <error message="${attr(message)}" type="${attr(outcome.error?.kind ?? 'error')}">${text(body)}</error>`,
     );
+  } else if (outcome.status === 'diverged') {
+    lines.push(
+      `      <failure message="${attr(`not scored: the replay diverged (see replay › ${outcome.context}): ${outcome.reason ?? ''}`)}" type="diverged"/>`,
+    );
   } else if (outcome.status === 'skipped') {
     lines.push(`      <skipped message="${attr(outcome.reason ?? 'skipped')}"/>`);
   } else if (Object.keys(outcome.details).length > 0) {
     lines.push(`      <system-out>${text(JSON.stringify(outcome.details, null, 2))}</system-out>`);
+  }
+  lines.push('    </testcase>');
+  return lines;
+}
+
+/** `replay › id`: passes when the replay matched its recording; a diverged replay fails with the whole divergence. */
+function replayTestcase(run: RunRecord): string[] {
+  const replay = run.replay!;
+  const lines = [`    <testcase name="${attr(`replay › ${run.id}`)}" classname="replay" time="0.000">`];
+  const properties: Array<[string, string]> = [
+    ['origin', run.origin],
+    ['mode', replay.mode],
+    ['check', replay.check],
+  ];
+  if (run.trace) properties.push(['trace', run.trace]);
+  if (run.agentFile) properties.push(['agent', run.agentFile]);
+  if (run.replayedTrace) properties.push(['replayedTrace', run.replayedTrace]);
+  lines.push('      <properties>');
+  for (const [name, value] of properties)
+    lines.push(`        <property name="${attr(name)}" value="${attr(value)}"/>`);
+  lines.push('      </properties>');
+  if (replay.diverged) {
+    const body = [`diverged ${divergenceWhere(run)}`, ...replay.diverged.summary, '', replay.diverged.diff];
+    lines.push(
+      `      <failure message="${attr(replay.diverged.summary[0] ?? 'diverged')}" type="diverged">${text(body.join('\n'))}</failure>`,
+    );
+  } else if (replay.warnings.length > 0) {
+    const body = replay.warnings.flatMap((warning) => [
+      `${divergencePlace(run, warning)}: ${warning.summary.join('; ')}`,
+      warning.diff,
+    ]);
+    lines.push(`      <system-out>${text(body.join('\n'))}</system-out>`);
   }
   lines.push('    </testcase>');
   return lines;

@@ -9,6 +9,14 @@ import {
   formatRate,
   formatScore,
 } from './format.js';
+import {
+  describeOrigins,
+  diffCommand,
+  divergedRuns,
+  divergencePlace,
+  divergenceWhere,
+  type RunRecord,
+} from './run-record.js';
 import type { RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';
 
@@ -41,7 +49,11 @@ export function renderMarkdown({
     `${totals.skipped} skipped`,
   ];
   if (totals.reported > 0) counts.push(`${totals.reported} metric-only`);
+  const diverged = divergedRuns(summary.runs ?? []);
+  if (diverged.length > 0) counts.push(`**${diverged.length} diverged**`);
   out.push(counts.join(' · '));
+  const origins = describeOrigins(summary.runs ?? []);
+  if (origins) out.push('', `Runs: ${origins}`);
   if (comparison) {
     out.push(
       '',
@@ -66,6 +78,14 @@ export function renderMarkdown({
       ),
     ];
     out.push(...limit(lines));
+  }
+
+  if (diverged.length > 0) {
+    out.push('', '### Replays that diverged', '');
+    for (const run of diverged.slice(0, LIST_LIMIT)) out.push(...divergenceBlock(run), '');
+    if (diverged.length > LIST_LIMIT)
+      out.push(`…and ${diverged.length - LIST_LIMIT} more diverged runs (see looplet-report.json)`, '');
+    out.pop();
   }
 
   const errored = summary.outcomes.filter((outcome) => outcome.status === 'error');
@@ -101,6 +121,49 @@ export function renderMarkdown({
     out.push(...limit(failures.map(outcomeLine)));
     out.push('', '</details>');
   }
+  const warned = (summary.runs ?? []).filter((run) => (run.replay?.warnings.length ?? 0) > 0);
+  if (warned.length > 0) {
+    out.push(
+      '',
+      `<details><summary>Replay warnings (${warned.length} run${warned.length === 1 ? '' : 's'}, lenient)</summary>`,
+      '',
+    );
+    for (const run of warned.slice(0, LIST_LIMIT)) {
+      const command = diffCommand(run);
+      out.push(`- ${code(run.id)}${command ? ` (${code(command)})` : ''}`);
+      for (const warning of run.replay?.warnings ?? [])
+        out.push(`  - ${divergencePlace(run, warning)}: ${escapeText(warning.summary.join('; '))}`);
+    }
+    if (warned.length > LIST_LIMIT)
+      out.push(`- …and ${warned.length - LIST_LIMIT} more (see looplet-report.json)`);
+    out.push('', '</details>');
+  }
+  const updated = (summary.runs ?? []).filter((run) => run.updated);
+  if (updated.length > 0) {
+    out.push('', `### Re-recorded traces (${updated.length})`, '');
+    out.push(
+      ...limit(
+        updated.map((run) => {
+          const update = run.updated!;
+          const changed =
+            update.changedEvals.length === 0
+              ? 'no verdict changed'
+              : `verdict changed: ${update.changedEvals.map(code).join(', ')}`;
+          return `- ${code(run.trace ?? run.id)}: ${update.stepsBefore} → ${update.stepsAfter} steps, ${update.endReasonBefore} → ${update.endReasonAfter}; ${changed}`;
+        }),
+      ),
+    );
+  }
+  const obsolete = summary.obsolete ?? [];
+  if (obsolete.length > 0) {
+    out.push(
+      '',
+      `<details><summary>Obsolete goldens: ${obsolete.length} trace${obsolete.length === 1 ? '' : 's'} no eval or agent covers</summary>`,
+      '',
+    );
+    out.push(...limit(obsolete.map((id) => `- ${code(id)}`)));
+    out.push('', '</details>');
+  }
   if (comparison && comparison.fixed.length > 0) {
     out.push('', `<details><summary>Fixed since the baseline (${comparison.fixed.length})</summary>`, '');
     out.push(
@@ -121,6 +184,24 @@ export function renderMarkdown({
     out.push('', '</details>');
   }
   return `${out.join('\n')}\n`;
+}
+
+/** A diverged run, folded: what changed in words, the command that shows it, and the whole diff. */
+function divergenceBlock(run: RunRecord): string[] {
+  const divergence = run.replay!.diverged!;
+  const lines = [`<details><summary>≠ diverged ${escapeText(divergenceWhere(run))}</summary>`, ''];
+  for (const line of divergence.summary) lines.push(`- ${escapeText(line)}`);
+  const command = diffCommand(run);
+  if (command) lines.push('', `${code(command)}`);
+  const fence = '`'.repeat(Math.max(3, longestBacktickRun(divergence.diff) + 1));
+  lines.push('', `${fence}diff`, divergence.diff.replace(/\n$/, ''), fence, '', '</details>');
+  return lines;
+}
+
+function longestBacktickRun(text: string): number {
+  let longest = 0;
+  for (const match of text.matchAll(/`+/g)) longest = Math.max(longest, match[0].length);
+  return longest;
 }
 
 function changes(comparison: BaselineComparison): string {

@@ -1,4 +1,5 @@
 import type { EvalOutcome } from '../evals/types.js';
+import type { RunRecord } from './run-record.js';
 
 /** Version of `looplet-report.json` and of baseline files. Readers reject newer versions. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -25,6 +26,8 @@ export interface EvalSummary {
   reported: number;
   skipped: number;
   errors: number;
+  /** Outcomes not scored because their run's replay diverged from its recording. */
+  diverged: number;
   /** `passed / (passed + failed)`; null when no outcome had a verdict. Errors are counted apart. */
   passRate: number | null;
   /** Mean of the scores that were given (failures included, errors not); null when none. */
@@ -40,7 +43,10 @@ export interface InfrastructureError {
   /** What failed: a trace directory, a case file, an eval file. */
   source: string;
   message: string;
-  /** A short class: `trace`, `import`, `case`, `replay`… */
+  /**
+   * A short class: `trace`, `import`, `agent`, `update`… `agent-config` (agents whose scopes
+   * overlap) and `trace-version` (a trace from a newer looplet) are configuration errors (exit 2).
+   */
   kind: string;
 }
 
@@ -57,6 +63,8 @@ export interface RunTotals {
   /** Required evals that failed on at least one context (counted per outcome). */
   requiredFailed: number;
   infrastructureErrors: number;
+  /** Runs whose replay diverged from their recording (each fails the run, whatever its evals). */
+  diverged: number;
 }
 
 /** Everything a report or a baseline is made from: order-independent, so shards merge. */
@@ -70,6 +78,10 @@ export interface RunSummary {
   /** Every outcome, sorted by eval then context. */
   outcomes: EvalOutcome[];
   infrastructureErrors: InfrastructureError[];
+  /** How each run was obtained (replayed, recorded, scripted, live), with its divergence; sorted by id. */
+  runs: RunRecord[];
+  /** Trace ids that no eval and no agent covers ("obsolete goldens"), sorted. */
+  obsolete: string[];
 }
 
 /**
@@ -83,11 +95,17 @@ export function summarize({
   outcomes,
   infrastructureErrors = [],
   contexts = [],
+  runs = [],
+  obsolete = [],
 }: {
   outcomes: readonly EvalOutcome[];
   infrastructureErrors?: readonly InfrastructureError[];
   /** Ids of every context scored, including ones no eval ran on (so baselines notice them). */
   contexts?: readonly string[];
+  /** How each run was obtained (one per id; a later record for the same id wins). */
+  runs?: readonly RunRecord[];
+  /** Trace ids no eval and no agent covers. */
+  obsolete?: readonly string[];
 }): RunSummary {
   const sorted = [...outcomes].sort(
     (a, b) => compareText(a.name, b.name) || compareText(a.context, b.context),
@@ -99,14 +117,17 @@ export function summarize({
     else byEval.set(outcome.name, [outcome]);
   }
   const evals = [...byEval.entries()].map(([name, list]) => summarizeEval(name, list));
-  const contextIds = [...new Set([...contexts, ...sorted.map((outcome) => outcome.context)])].sort(
-    compareText,
-  );
+  const contextIds = [
+    ...new Set([...contexts, ...runs.map((run) => run.id), ...sorted.map((outcome) => outcome.context)]),
+  ].sort(compareText);
   const count = (status: EvalOutcome['status']) =>
     sorted.filter((outcome) => outcome.status === status).length;
   const infra = [...infrastructureErrors].sort(
     (a, b) => compareText(a.source, b.source) || compareText(a.message, b.message),
   );
+  const byId = new Map<string, RunRecord>();
+  for (const run of runs) byId.set(run.id, run);
+  const sortedRuns = [...byId.values()].sort((a, b) => compareText(a.id, b.id));
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     totals: {
@@ -120,11 +141,14 @@ export function summarize({
       errors: count('error'),
       requiredFailed: sorted.filter((outcome) => outcome.required && outcome.status === 'failed').length,
       infrastructureErrors: infra.length,
+      diverged: sortedRuns.filter((run) => run.replay?.diverged !== undefined).length,
     },
     evals,
     contexts: contextIds,
     outcomes: sorted,
     infrastructureErrors: infra,
+    runs: sortedRuns,
+    obsolete: [...new Set(obsolete)].sort(compareText),
   };
 }
 
@@ -134,6 +158,9 @@ export function mergeSummaries({ summaries }: { summaries: readonly RunSummary[]
     outcomes: summaries.flatMap((summary) => summary.outcomes),
     infrastructureErrors: summaries.flatMap((summary) => summary.infrastructureErrors),
     contexts: summaries.flatMap((summary) => summary.contexts),
+    // Reports written before runs were recorded have none.
+    runs: summaries.flatMap((summary) => summary.runs ?? []),
+    obsolete: summaries.flatMap((summary) => summary.obsolete ?? []),
   });
 }
 
@@ -154,6 +181,7 @@ function summarizeEval(name: string, outcomes: EvalOutcome[]): EvalSummary {
     reported: count('reported'),
     skipped: count('skipped'),
     errors: count('error'),
+    diverged: count('diverged'),
     passRate: passed + failed === 0 ? null : passed / (passed + failed),
     meanScore: scores.length === 0 ? null : mean(scores.map((outcome) => outcome.score!)),
     minScore:

@@ -9,7 +9,7 @@ type Colors = ReturnType<typeof pc.createColors>;
 
 /**
  * The terminal table printed at the end of a run: per eval, pass rate, mean score, delta against
- * the baseline and counts, then the verdict line. Colours follow picocolors (off for `NO_COLOR`
+ * the baseline and counts (`≠`: not scored because the run's replay diverged), then the verdict line. Colours follow picocolors (off for `NO_COLOR`
  * and non-TTY output); pass `colors: false` to force plain text.
  */
 export function renderTable({
@@ -26,6 +26,8 @@ export function renderTable({
   const c: Colors = colors === undefined ? pc : pc.createColors(colors);
   const deltas = new Map(comparison?.scores.map((change) => [change.eval, change.delta]));
   const withMetrics = summary.evals.some((item) => Object.keys(item.metrics).length > 0);
+  // Reports written before divergences existed lack the count.
+  const withDiverged = summary.evals.some((item) => (item.diverged ?? 0) > 0);
   const head = [
     'eval',
     'pass rate',
@@ -34,6 +36,7 @@ export function renderTable({
     '✓',
     '✗',
     '!',
+    ...(withDiverged ? ['≠'] : []),
     'skip',
     ...(withMetrics ? ['metrics'] : []),
   ];
@@ -47,6 +50,7 @@ export function renderTable({
       'right',
       'right',
       'right',
+      ...(withDiverged ? (['right'] as const) : []),
       'right',
       ...(withMetrics ? (['left'] as const) : []),
     ],
@@ -80,8 +84,9 @@ export function renderTable({
       String(item.passed),
       item.failed > 0 ? c.red(String(item.failed)) : '0',
       item.errors > 0 ? c.yellow(String(item.errors)) : '0',
-      item.skipped > 0 ? c.dim(String(item.skipped)) : '0',
     );
+    if (withDiverged) row.push(item.diverged > 0 ? c.red(String(item.diverged)) : '0');
+    row.push(item.skipped > 0 ? c.dim(String(item.skipped)) : '0');
     if (withMetrics) row.push(formatMetrics(item.metrics));
     table.push(row);
   }

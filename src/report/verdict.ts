@@ -3,9 +3,11 @@ import type { RunSummary } from './summary.js';
 
 /**
  * When a run fails CI (`--fail-on`):
- * - `failure` (default): any failed eval, or any regression against the baseline;
- * - `regression`: only regressions — failures that are new since the baseline and score drops.
- *   Failures the baseline already had do not fail the run. Without a baseline every failure is new;
+ * - `failure` (default): any failed eval, any replay that diverged from its recording, or any
+ *   regression against the baseline;
+ * - `regression`: only regressions — failures (and divergences) that are new since the baseline
+ *   and score drops. Failures the baseline already had do not fail the run. Without a baseline
+ *   every failure is new;
  * - `never`: report only.
  * Whatever the mode, errors (exit 3) and failed required evals (exit 1) fail the run.
  */
@@ -30,7 +32,9 @@ export interface Verdict {
 /**
  * Decides the exit code from a summary and, when there is a baseline, its comparison.
  * Precedence: no results at all → 2 (nothing was selected or found: a configuration mistake);
- * eval errors or infrastructure errors → 3; failed required evals → 1; then `failOn`.
+ * configuration errors found while running (overlapping agent scopes, a trace from a newer
+ * looplet) → 2; eval errors or infrastructure errors → 3; failed required evals → 1; then
+ * `failOn` (runs whose replay diverged count as failures).
  */
 export function decideVerdict({
   summary,
@@ -42,8 +46,10 @@ export function decideVerdict({
   failOn?: FailOn;
 }): Verdict {
   const { totals } = summary;
+  // Reports written before divergences were counted lack the field.
+  const diverged = totals.diverged ?? 0;
   const scope = `${totals.evals} eval${plural(totals.evals)} × ${totals.contexts} run${plural(totals.contexts)}`;
-  if (totals.outcomes === 0 && totals.infrastructureErrors === 0) {
+  if (totals.outcomes === 0 && totals.infrastructureErrors === 0 && diverged === 0) {
     return {
       exitCode: 2,
       status: 'empty',
@@ -53,9 +59,12 @@ export function decideVerdict({
   }
 
   const reasons: string[] = [];
+  const configuration = summary.infrastructureErrors.filter((error) => USAGE_ERROR_KINDS.has(error.kind));
+  if (configuration.length > 0)
+    reasons.push(`${configuration.length} configuration error${plural(configuration.length)}`);
+  const infrastructure = totals.infrastructureErrors - configuration.length;
   if (totals.errors > 0) reasons.push(`${totals.errors} eval error${plural(totals.errors)}`);
-  if (totals.infrastructureErrors > 0)
-    reasons.push(`${totals.infrastructureErrors} infrastructure error${plural(totals.infrastructureErrors)}`);
+  if (infrastructure > 0) reasons.push(`${infrastructure} infrastructure error${plural(infrastructure)}`);
   const everyFailureCounts = failOn === 'failure' || (failOn === 'regression' && !comparison);
   let failing = totals.requiredFailed > 0;
   if (everyFailureCounts && totals.failed > 0) {
@@ -66,6 +75,10 @@ export function decideVerdict({
   } else if (totals.requiredFailed > 0) {
     reasons.push(`${totals.requiredFailed} required eval${plural(totals.requiredFailed)} failed`);
   }
+  if (everyFailureCounts && diverged > 0) {
+    failing = true;
+    reasons.push(`${diverged} diverged`);
+  }
   if (comparison && failOn !== 'never') {
     const newFailures = comparison.newFailures.length;
     const drops = comparison.scoreDrops.length;
@@ -74,14 +87,26 @@ export function decideVerdict({
     if (newFailures + drops > 0) failing = true;
   }
 
-  if (totals.errors + totals.infrastructureErrors > 0)
+  if (configuration.length > 0)
+    return { exitCode: 2, status: 'error', headline: `ERROR: ${reasons.join(' · ')} (${scope})`, reasons };
+  if (totals.errors + infrastructure > 0)
     return { exitCode: 3, status: 'error', headline: `ERROR: ${reasons.join(' · ')} (${scope})`, reasons };
   if (failing)
     return { exitCode: 1, status: 'fail', headline: `FAIL: ${reasons.join(' · ')} (${scope})`, reasons };
-  const counts = `${totals.passed} passed · ${totals.failed} failed`;
-  const note = totals.failed > 0 ? `; failures do not fail the run with --fail-on ${failOn}` : '';
+  const counts = `${totals.passed} passed · ${totals.failed} failed${diverged > 0 ? ` · ${diverged} diverged` : ''}`;
+  const note = totals.failed + diverged > 0 ? `; failures do not fail the run with --fail-on ${failOn}` : '';
   return { exitCode: 0, status: 'pass', headline: `PASS: ${counts} (${scope}${note})`, reasons: [] };
 }
+
+/**
+ * Infrastructure errors that are configuration mistakes (exit 2): two agents whose scopes cover
+ * the same trace, a trace written by a newer looplet, `-u` with no model to record with.
+ */
+export const USAGE_ERROR_KINDS: ReadonlySet<string> = new Set([
+  'agent-config',
+  'trace-version',
+  'update-config',
+]);
 
 const USAGE_CODES: ReadonlySet<string> = new Set([
   'USAGE',
@@ -94,12 +119,13 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   'BASELINE_INVALID',
   'BASELINE_NOT_FOUND',
   'BASELINE_VERSION',
+  'AGENT_SCOPE',
 ]);
 
 /**
  * The exit code for an error that stopped a run: 2 for configuration mistakes (bad paths,
  * invalid cases, duplicate eval names, an unusable baseline), 3 for everything else (an eval file
- * that failed to import, an unreadable trace, a replay divergence, a crash).
+ * that failed to import, an unreadable trace, a crash).
  */
 export function exitCodeForError(error: unknown): 2 | 3 {
   const code = (error as { code?: unknown } | null)?.code;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { BaselineComparison } from './compare.js';
 import { writeFileAtomic } from './files.js';
+import { renderHtmlReport } from './html/report-page.js';
 import { renderJUnit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { REPORT_SCHEMA_VERSION, type RunSummary } from './summary.js';
@@ -11,6 +12,7 @@ export const REPORT_FILES = {
   json: 'looplet-report.json',
   markdown: 'looplet-report.md',
   junit: 'looplet-junit.xml',
+  html: 'looplet-report.html',
 } as const;
 
 /** The content of `looplet-report.json`. */
@@ -46,28 +48,32 @@ export function buildJsonReport({
 }
 
 /**
- * Writes `looplet-report.json`, `looplet-report.md` and `looplet-junit.xml` into `dir`
- * (created when missing). Each file is written whole (temporary name, then rename), so a reader
- * never sees half a report. Returns the paths written.
+ * Writes `looplet-report.json`, `looplet-report.md`, `looplet-junit.xml` and `looplet-report.html`
+ * into `dir` (created when missing). Each file is written whole (temporary name, then rename), so
+ * a reader never sees half a report. Returns the paths written.
  */
 export async function writeReports({
   dir,
   summary,
   verdict,
   comparison,
-  formats = ['json', 'markdown', 'junit'],
+  formats = ['json', 'markdown', 'junit', 'html'],
+  root,
 }: {
   dir: string;
   summary: RunSummary;
   verdict: Verdict;
   comparison?: BaselineComparison;
   formats?: readonly (keyof typeof REPORT_FILES)[];
+  /** Project root the runs' trace paths are relative to, for the HTML report (default: the current directory). */
+  root?: string;
 }): Promise<Partial<Record<keyof typeof REPORT_FILES, string>>> {
   const written: Partial<Record<keyof typeof REPORT_FILES, string>> = {};
   const render: Record<keyof typeof REPORT_FILES, () => string> = {
     json: () => `${JSON.stringify(buildJsonReport({ summary, verdict, comparison }), null, 2)}\n`,
     markdown: () => renderMarkdown({ summary, verdict, comparison }),
     junit: () => renderJUnit({ summary }),
+    html: () => renderHtmlReport({ summary, verdict, comparison, root }),
   };
   for (const format of formats) {
     const file = join(dir, REPORT_FILES[format]);

@@ -1,8 +1,11 @@
 import type { RunnerTestCase, RunnerTestFile, TestAnnotation } from 'vitest';
+import type { ScopedAgent } from '../evals/agent.js';
+import type { EvalCase } from '../evals/cases.js';
 import type { SelectedEval } from '../evals/marks.js';
 import type { EvalDefinition, EvalOutcome } from '../evals/types.js';
 import { describeOutcome } from '../report/format.js';
-import { setLoopletMeta, testName } from './meta.js';
+import { diffCommand, divergencePlace, divergenceWhere, type RunRecord } from '../report/run-record.js';
+import { replayTestName, setLoopletMeta, testName } from './meta.js';
 
 /** What a group of tests scores: one trace, or one case (run through the agent first). */
 export type ContextSource =
@@ -19,6 +22,12 @@ export interface PlannedTest {
 export interface TestGroup {
   source: ContextSource;
   tests: PlannedTest[];
+  /** The agent whose scope covers the id, if any. */
+  agent?: ScopedAgent;
+  /** The case, parsed when the chunk was collected (undefined for traces, or when it failed to parse). */
+  testCase?: EvalCase;
+  /** `replay › id`, for a trace (or a case with a trace) replayed through its agent. */
+  replayTest?: RunnerTestCase;
 }
 
 /**
@@ -39,6 +48,33 @@ export function createTest({
 }): RunnerTestCase {
   const name = testName({ evalName: choice.eval.name, contextId });
   const skip = choice.eval.marks.skip !== undefined && !choice.eval.marks.required;
+  return newTest({ file, name, skip, timeout });
+}
+
+/** Creates the `replay › id` test of a replayed run. */
+export function createReplayTest({
+  file,
+  contextId,
+  timeout,
+}: {
+  file: RunnerTestFile;
+  contextId: string;
+  timeout: number;
+}): RunnerTestCase {
+  return newTest({ file, name: replayTestName(contextId), skip: false, timeout });
+}
+
+function newTest({
+  file,
+  name,
+  skip,
+  timeout,
+}: {
+  file: RunnerTestFile;
+  name: string;
+  skip: boolean;
+  timeout: number;
+}): RunnerTestCase {
   return {
     id: '',
     name,
@@ -68,7 +104,7 @@ export function sourceErrorOutcome({
 }: {
   definition: EvalDefinition;
   source: ContextSource;
-  kind: 'trace' | 'agent' | 'replay';
+  kind: 'trace' | 'agent';
   message: string;
   errorName?: string;
 }): EvalOutcome {
@@ -98,7 +134,10 @@ export function applyOutcome({
 }): TestAnnotation {
   // Meta crosses to the main process for every test: the outcome only (the context id names the source).
   setLoopletMeta(test.meta, { outcome });
-  const summary = `${outcome.status}${outcome.required ? ' (required)' : ''}: ${describeOutcome(outcome)}`;
+  const summary =
+    outcome.status === 'diverged'
+      ? `not scored: the replay of ${outcome.context} diverged (see ${replayTestName(outcome.context)}): ${outcome.reason ?? ''}`
+      : `${outcome.status}${outcome.required ? ' (required)' : ''}: ${describeOutcome(outcome)}`;
   const base = { startTime, duration: outcome.durationMs };
   switch (outcome.status) {
     case 'passed':
@@ -112,6 +151,9 @@ export function applyOutcome({
     case 'failed':
       test.result = { ...base, state: 'fail', errors: [{ name: 'EvalFailure', message: summary }] };
       break;
+    case 'diverged':
+      test.result = { ...base, state: 'fail', errors: [{ name: 'ReplayDiverged', message: summary }] };
+      break;
     case 'error': {
       const error = outcome.error;
       const serialized = {
@@ -124,4 +166,53 @@ export function applyOutcome({
     }
   }
   return { type: 'looplet', message: summary };
+}
+
+/**
+ * Sets the `replay › id` test from its run: it passes when the replay matched the recording
+ * (lenient warnings go in the annotation), and fails with what changed and the whole diff when
+ * it diverged — what `--ui` and `--reporter verbose` show on the test. Returns the annotation.
+ */
+export function applyRun({
+  test,
+  run,
+  startTime,
+  duration,
+}: {
+  test: RunnerTestCase;
+  run: RunRecord;
+  startTime: number;
+  duration: number;
+}): TestAnnotation {
+  setLoopletMeta(test.meta, { run });
+  const base = { startTime, duration };
+  const divergence = run.replay?.diverged;
+  const warnings = run.replay?.warnings ?? [];
+  if (run.error) {
+    const message = `${run.error.kind} error: ${run.error.message}`;
+    test.result = { ...base, state: 'fail', errors: [{ name: 'ReplayError', message }] };
+    return { type: 'looplet', message };
+  }
+  if (divergence) {
+    const command = diffCommand(run);
+    const message = [
+      `diverged ${divergenceWhere(run)}`,
+      ...divergence.summary.map((line) => `  ${line}`),
+      ...(command ? [`see: ${command}`] : []),
+      '',
+      divergence.diff,
+    ].join('\n');
+    test.result = { ...base, state: 'fail', errors: [{ name: 'ReplayDiverged', message }] };
+    return { type: 'looplet', message };
+  }
+  test.result = { ...base, state: 'pass' };
+  const how = `replayed (${run.replay?.mode ?? 'strict'}, ${run.replay?.check ?? 'request'} check): ${run.steps} steps, ${run.endReason}`;
+  const message =
+    warnings.length === 0
+      ? how
+      : [
+          `${how}; ${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`,
+          ...warnings.map((warning) => `  ${divergencePlace(run, warning)}: ${warning.summary.join('; ')}`),
+        ].join('\n');
+  return { type: 'looplet', message };
 }

@@ -2,6 +2,7 @@
 // or from a project's own vitest.config.ts.
 export { type LoopletProjectOptions, loopletProject } from './config.js';
 export { MissingAgentError } from './errors.js';
+export { EvalsFailedError, type ExpectEvalsOptions, expectEvals } from './expect-evals.js';
 export { type LoopletTaskMeta, loopletMeta, testName } from './meta.js';
 export { CHUNK_SUFFIX, type ScoringOptions, type TraceRef } from './plan.js';
 export { PlanError } from './plan-run.js';

@@ -107,6 +107,7 @@ export async function planRun(options: PlanRunOptions): Promise<PlannedRun> {
   const scoring: ScoringOptions = { include: [], exclude: [], timeoutMs: 60_000, ...options.scoring };
   const entries = await writeChunkFiles({
     dir: options.cacheDir ?? (await runDir({ cwd, evalFiles, chunks, scoring })),
+    root: cwd,
     evalFiles,
     chunks,
     options: scoring,

@@ -36,7 +36,23 @@ export interface ScoringOptions {
    * reads outcomes from test meta.
    */
   annotate?: boolean;
+  /**
+   * How traces (and cases with a `trace`) in an agent's scope are run (default `strict`):
+   * `strict` replays the recorded model answers through the agent and ends the run as diverged at
+   * the first request that differs; `lenient` serves the answers in order whatever the requests
+   * and keeps the differences as warnings; `off` scores every trace as recorded.
+   */
+  replay?: ReplayOption;
+  /**
+   * `-u`: re-record against the live model the replays that diverged (`diverged`) or every
+   * replayed trace (`all`), replacing each trace directory atomically.
+   */
+  update?: 'diverged' | 'all';
 }
+
+/** The values of `--replay`. */
+export const REPLAY_OPTIONS = ['strict', 'lenient', 'off'] as const;
+export type ReplayOption = (typeof REPLAY_OPTIONS)[number];
 
 /** What one vitest test file ("chunk") scores: every eval of every eval file against a slice of traces. */
 export interface ChunkPlan {
@@ -44,6 +60,8 @@ export interface ChunkPlan {
   /** 1-based chunk number and the number of chunks, for display. */
   index: number;
   count: number;
+  /** The project root: reports name files relative to it, replayed runs go under its `.looplet/replays`. */
+  root: string;
   evalFiles: string[];
   traces: TraceRef[];
   cases: CaseRef[];
@@ -119,11 +137,13 @@ function split<T>(items: readonly T[], count: number): T[][] {
  */
 export async function writeChunkFiles({
   dir,
+  root,
   evalFiles,
   chunks,
   options,
 }: {
   dir: string;
+  root: string;
   evalFiles: string[];
   chunks: Array<{ traces: TraceRef[]; cases: CaseRef[] }>;
   options: ScoringOptions;
@@ -138,6 +158,7 @@ export async function writeChunkFiles({
       planVersion: 1,
       index: offset + 1,
       count: chunks.length,
+      root,
       evalFiles,
       traces,
       cases,

@@ -5,6 +5,7 @@ import type { EvalOutcome } from '../evals/types.js';
 import { readBaseline } from '../report/baseline.js';
 import { type BaselineComparison, compareToBaseline } from '../report/compare.js';
 import { formatOutcome } from '../report/format.js';
+import { renderRunNotes } from '../report/runs-text.js';
 import { type InfrastructureError, type RunSummary, summarize } from '../report/summary.js';
 import { renderTable } from '../report/table.js';
 import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
@@ -93,18 +94,33 @@ export class LoopletReporter implements Reporter {
     if (this.#progress?.shown) process.stdout.write('\r\x1b[2K');
     this.#progress = undefined;
     const collected = collectOutcomes({ testModules, unhandledErrors });
-    const { outcomes, infrastructureErrors } = splitTraceErrors(collected.outcomes);
+    const { outcomes, infrastructureErrors } = foldRunErrors({
+      outcomes: collected.outcomes,
+      errors: [
+        ...collected.runErrors,
+        ...collected.runs.flatMap((run) =>
+          run.error ? [{ source: run.id, kind: run.error.kind, message: run.error.message }] : [],
+        ),
+      ],
+    });
     // Every chunk imports every eval file: one broken file fails each chunk with the same message.
-    for (const failure of collected.moduleFailures)
-      if (!infrastructureErrors.some((error) => error.kind === 'import' && error.message === failure.message))
+    for (const failure of collected.moduleFailures) {
+      const kind = failure.name === 'AgentScopeError' ? 'agent-config' : 'import';
+      if (!infrastructureErrors.some((error) => error.kind === kind && error.message === failure.message))
         infrastructureErrors.push({
           source: path.relative(this.#root, failure.module),
           message: failure.message,
-          kind: 'import',
+          kind,
         });
+    }
     for (const message of collected.unhandledErrors)
       infrastructureErrors.push({ source: 'vitest', message, kind: 'unhandled' });
-    const summary = summarize({ outcomes, infrastructureErrors });
+    const summary = summarize({
+      outcomes,
+      infrastructureErrors,
+      runs: collected.runs,
+      obsolete: collected.obsolete,
+    });
     const comparison = await this.#compare(summary);
     const verdict = decideVerdict({
       summary,
@@ -126,7 +142,7 @@ export class LoopletReporter implements Reporter {
       );
     } else {
       write(
-        `\n${problemLines(summary)}${renderTable({ summary, verdict, ...(comparison ? { comparison } : {}) })}\n`,
+        `\n${problemLines(summary)}${renderRunNotes({ summary })}${renderTable({ summary, verdict, ...(comparison ? { comparison } : {}) })}\n`,
       );
       if (this.#baselineNote) write(`${this.#baselineNote}\n`);
       write(
@@ -165,6 +181,7 @@ function problemLines(summary: RunSummary): string {
     ...summary.infrastructureErrors.map(
       (error) => `! ${error.source} (${error.kind}): ${oneLine(error.message, 400)}`,
     ),
+    // Outcomes of a diverged run are not listed: the divergence is shown once, for the run.
     ...summary.outcomes
       .filter((outcome) => outcome.status === 'failed' || outcome.status === 'error')
       .map(formatOutcome),
@@ -178,23 +195,30 @@ function problemLines(summary: RunSummary): string {
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
-/** An unreadable trace fails every eval on it; it is one infrastructure error, not N eval errors. */
-function splitTraceErrors(all: readonly EvalOutcome[]): {
-  outcomes: EvalOutcome[];
-  infrastructureErrors: InfrastructureError[];
-} {
+/**
+ * An unreadable trace or a crashed agent fails every eval on its run: that is one infrastructure
+ * error, not N eval errors. Folds such outcomes into the errors the chunks reported per run
+ * (adding one for a run that reported none, e.g. from an older blob report).
+ */
+function foldRunErrors({
+  outcomes: all,
+  errors,
+}: {
+  outcomes: readonly EvalOutcome[];
+  errors: readonly InfrastructureError[];
+}): { outcomes: EvalOutcome[]; infrastructureErrors: InfrastructureError[] } {
   const outcomes: EvalOutcome[] = [];
-  const byTrace = new Map<string, InfrastructureError>();
+  const byRun = new Map<string, InfrastructureError>();
+  const key = (source: string, kind: string) => `${kind === 'trace-version' ? 'trace' : kind}\0${source}`;
+  for (const error of errors) byRun.set(key(error.source, error.kind), error);
   for (const outcome of all) {
-    if (outcome.status === 'error' && outcome.error?.kind === 'trace') {
-      byTrace.set(outcome.context, {
-        source: outcome.context,
-        message: outcome.error.message,
-        kind: 'trace',
-      });
+    const kind = outcome.status === 'error' ? outcome.error?.kind : undefined;
+    if (kind === 'trace' || kind === 'agent') {
+      const id = key(outcome.context, kind);
+      if (!byRun.has(id)) byRun.set(id, { source: outcome.context, message: outcome.error!.message, kind });
     } else {
       outcomes.push(outcome);
     }
   }
-  return { outcomes, infrastructureErrors: [...byTrace.values()] };
+  return { outcomes, infrastructureErrors: [...byRun.values()] };
 }

@@ -8,35 +8,25 @@ import type {
   TestAnnotation,
 } from 'vitest';
 import { TestRunner } from 'vitest';
-import { type AgentFactory, runCase } from '../evals/case-runner.js';
-import { type EvalCase, loadCaseFile } from '../evals/cases.js';
-import type { Collector } from '../evals/collectors.js';
-import { contextFromTrace } from '../evals/context.js';
-import { toEvalDefinitions, uniqueEvals } from '../evals/definitions.js';
-import { EvalImportError, type ImportFailure } from '../evals/errors.js';
+import { agentFor } from '../evals/agent.js';
+import type { EvalCase } from '../evals/cases.js';
 import { createJudge, type Judge } from '../evals/judge.js';
 import { inScope, selectEvals } from '../evals/marks.js';
-import { runEval } from '../evals/run.js';
-import type { EvalDefinition, EvalOutcome } from '../evals/types.js';
-import { openTrace } from '../provenance/read-trace.js';
-import { errorMessage } from '../util/errors.js';
+import type { RunRecord } from '../report/run-record.js';
+import type { InfrastructureError } from '../report/summary.js';
 import {
   applyOutcome,
+  applyRun,
   type ContextSource,
+  createReplayTest,
   createTest,
-  sourceErrorOutcome,
   type TestGroup,
 } from './chunk-tests.js';
-import { MissingAgentError } from './errors.js';
+import { type EvalModules, importEvalModules } from './eval-modules.js';
+import { setLoopletFileMeta } from './meta.js';
 import { CHUNK_SUFFIX, type ChunkPlan, parseChunkFile } from './plan.js';
-import { installSandbox, type Sandbox } from './sandbox.js';
-
-/** What eval files provide besides evals: the agent that cases run, and collectors for its state. */
-interface EvalModules {
-  definitions: EvalDefinition[];
-  agent: AgentFactory | undefined;
-  collectors: Collector[];
-}
+import { installSandbox } from './sandbox.js';
+import { isReplayed, loadCase, scoreGroup } from './score-group.js';
 
 /** A chunk file after collection: its plan, what its eval files export, and its tests by context. */
 interface CollectedChunk {
@@ -45,6 +35,7 @@ interface CollectedChunk {
   groups: TestGroup[];
   /** Case files parsed so far: a file holding several cases is read once, not once per case. */
   caseFiles: Map<string, Promise<EvalCase[]>>;
+  obsolete: string[];
 }
 
 /** Results are sent to the main process in batches, not per test: per-test messages would cost more than scoring. */
@@ -56,10 +47,11 @@ const wallClock = () => performance.timeOrigin + performance.now();
 /**
  * The vitest runner behind `looplet-eval`. Vitest hands it generated chunk files (see `plan.ts`);
  * for each it imports the eval files (through vitest's module runner, so TypeScript works),
- * registers one test per eval × trace (and × case) named `eval_name › id`, and when the file
- * runs, scores them in one pass: each trace is read once (each case run once), evals run in the
- * replay sandbox, and outcomes go to `task.meta.looplet` — and, in interactive runs, to
- * annotations — so every vitest reporter, filter and the UI see them.
+ * registers one test per eval × trace (and × case) named `eval_name › id`, plus `replay › id`
+ * for each trace replayed through its agent, and when the file runs, scores them in one pass:
+ * each trace is read (or replayed) once, each case run once, evals run in the replay sandbox,
+ * and outcomes go to `task.meta.looplet` — and, in interactive runs, to annotations — so every
+ * vitest reporter, filter and the UI see them. The chunk file's meta lists its runs.
  */
 export default class LoopletRunner extends TestRunner {
   /** Set by vitest's worker on the runner instance: sends result packs to the main process. */
@@ -88,7 +80,11 @@ export default class LoopletRunner extends TestRunner {
     if (!file || file.filepath !== filepath)
       throw new Error(`looplet runner: collecting ${filepath} without its file task`);
     const plan = parseChunkFile(await readFile(filepath, 'utf8'));
-    const modules = await this.#importEvalFiles(plan.evalFiles);
+    const modules = await importEvalModules({
+      files: plan.evalFiles,
+      root: plan.root,
+      importFile: async (evalFile) => super.importFile(evalFile, 'collect'),
+    });
     const selected = selectEvals({
       evals: modules.definitions,
       include: plan.options.include,
@@ -99,17 +95,42 @@ export default class LoopletRunner extends TestRunner {
       ...plan.cases.map((item): ContextSource => ({ kind: 'case', id: item.id, file: item.file })),
     ];
     const timeout = this.config.testTimeout;
-    const groups = sources.map((source) => ({
-      source,
-      tests: selected
-        .filter((choice) => inScope({ marks: choice.eval.marks, contextId: source.id }))
-        .map((choice) => ({
-          selected: choice,
-          test: createTest({ file, choice, contextId: source.id, timeout }),
-        })),
-    }));
-    for (const group of groups) for (const planned of group.tests) file.tasks.push(planned.test);
-    this.#chunks.set(filepath, { plan, modules, groups, caseFiles: new Map() });
+    const caseFiles = new Map<string, Promise<EvalCase[]>>();
+    const groups: TestGroup[] = [];
+    const obsolete: string[] = [];
+    for (const source of sources) {
+      // Two agents covering one id is a configuration error: the chunk fails as a whole.
+      const agent = agentFor({ agents: modules.agents, id: source.id });
+      const group: TestGroup = {
+        source,
+        tests: selected
+          .filter((choice) => inScope({ marks: choice.eval.marks, contextId: source.id }))
+          .map((choice) => ({
+            selected: choice,
+            test: createTest({ file, choice, contextId: source.id, timeout }),
+          })),
+      };
+      if (agent) group.agent = agent;
+      // A case that does not load is reported when it runs; whether it replays needs it now.
+      if (source.kind === 'case')
+        await loadCase({ source, context: { caseFiles } }).then(
+          (testCase) => {
+            group.testCase = testCase;
+          },
+          () => undefined,
+        );
+      if (isReplayed({ group, replay: plan.options.replay }))
+        group.replayTest = createReplayTest({ file, contextId: source.id, timeout });
+      const covered =
+        agent !== undefined ||
+        modules.definitions.some((definition) => inScope({ marks: definition.marks, contextId: source.id }));
+      if (source.kind === 'trace' && !covered) obsolete.push(source.id);
+      if (group.replayTest) file.tasks.push(group.replayTest);
+      for (const planned of group.tests) file.tasks.push(planned.test);
+      groups.push(group);
+    }
+    setLoopletFileMeta(file.meta, { runs: [], obsolete });
+    this.#chunks.set(filepath, { plan, modules, groups, caseFiles, obsolete });
     return {};
   }
 
@@ -125,131 +146,52 @@ export default class LoopletRunner extends TestRunner {
       allowHosts: options.allowHosts ?? [],
       network: options.allowNetwork === true,
     });
+    const judge = await this.#judgeFor(options);
+    const context = { plan: chunk.plan, modules: chunk.modules, sandbox, judge, caseFiles: chunk.caseFiles };
+    const runs: RunRecord[] = [];
+    const errors: InfrastructureError[] = [];
     const pending: RunnerTestCase[] = [];
     try {
       for (const group of chunk.groups) {
         const runnable = group.tests.filter(({ test }) => test.mode === 'run');
-        if (runnable.length === 0) continue;
+        const replayTest = group.replayTest?.mode === 'run' ? group.replayTest : undefined;
+        if (runnable.length === 0 && !replayTest) continue;
         const startTime = wallClock();
-        const outcomes =
-          group.source.kind === 'trace'
-            ? await this.#scoreTrace(chunk, group, sandbox)
-            : await this.#scoreCase(chunk, group, sandbox);
+        const scored = await scoreGroup({ group, runnable, context });
+        if (scored.run) runs.push(scored.run);
+        errors.push(...scored.errors);
         for (const { test, selected } of runnable) {
-          const outcome = outcomes.get(selected.eval.name);
+          const outcome = scored.outcomes.get(selected.eval.name);
           if (!outcome) continue;
-          const annotation = applyOutcome({ test, outcome, startTime });
-          test.annotations.push(
-            options.annotate && this.onTestAnnotate
-              ? await this.onTestAnnotate(test, annotation)
-              : annotation,
-          );
+          await this.#annotate(test, applyOutcome({ test, outcome, startTime }), options.annotate);
           pending.push(test);
+        }
+        if (replayTest) {
+          const duration = wallClock() - startTime;
+          const annotation = scored.run
+            ? applyRun({ test: replayTest, run: scored.run, startTime, duration })
+            : failReplayTest({ test: replayTest, errors: scored.errors, startTime, duration });
+          await this.#annotate(replayTest, annotation, options.annotate);
+          pending.push(replayTest);
         }
         if (pending.length >= UPDATE_BATCH) await this.#flush(pending);
       }
     } finally {
       sandbox.restore();
+      // vitest sends the file's meta with its result once this returns.
+      setLoopletFileMeta(suite.file.meta, { runs, obsolete: chunk.obsolete, errors });
       await this.#flush(pending);
     }
   }
 
-  /** Reads the trace once and runs each eval on it. */
-  async #scoreTrace(
-    chunk: CollectedChunk,
-    group: TestGroup,
-    sandbox: Sandbox,
-  ): Promise<Map<string, EvalOutcome>> {
-    const outcomes = new Map<string, EvalOutcome>();
-    const source = group.source as Extract<ContextSource, { kind: 'trace' }>;
-    let context: ReturnType<typeof contextFromTrace>;
-    try {
-      context = contextFromTrace({ trace: openTrace(source.dir), id: source.id });
-    } catch (error) {
-      for (const { selected } of group.tests) {
-        const message = `could not read trace ${source.dir}: ${errorMessage(error)}`;
-        outcomes.set(
-          selected.eval.name,
-          sourceErrorOutcome({
-            definition: selected.eval,
-            source,
-            kind: 'trace',
-            message,
-            errorName: (error as Error).name,
-          }),
-        );
-      }
-      return outcomes;
-    }
-    const options = chunk.plan.options;
-    for (const { test, selected } of group.tests) {
-      if (test.mode !== 'run') continue;
-      sandbox.subject = { eval: selected.eval.name, trace: source.id };
-      const outcome = await runEval({
-        eval: selected.eval,
-        context,
-        threshold: options.threshold,
-        timeoutMs: options.timeoutMs,
-        deselected: selected.deselected,
-      });
-      outcomes.set(selected.eval.name, outcome);
-    }
-    return outcomes;
-  }
-
-  /** Runs the case's agent once (replayed or scripted) and scores the run with every eval. */
-  async #scoreCase(
-    chunk: CollectedChunk,
-    group: TestGroup,
-    sandbox: Sandbox,
-  ): Promise<Map<string, EvalOutcome>> {
-    const outcomes = new Map<string, EvalOutcome>();
-    const source = group.source as Extract<ContextSource, { kind: 'case' }>;
-    const failAll = (kind: 'agent' | 'replay', error: unknown) => {
-      for (const { selected } of group.tests)
-        outcomes.set(
-          selected.eval.name,
-          sourceErrorOutcome({
-            definition: selected.eval,
-            source,
-            kind,
-            message: errorMessage(error),
-            errorName: (error as Error).name,
-          }),
-        );
-      return outcomes;
-    };
-    let testCase: EvalCase | undefined;
-    try {
-      let cases = chunk.caseFiles.get(source.file);
-      if (!cases) {
-        cases = loadCaseFile({ file: source.file });
-        chunk.caseFiles.set(source.file, cases);
-      }
-      testCase = (await cases).find((item) => item.id === source.id);
-      if (!testCase) throw new Error(`case "${source.id}" is no longer in ${source.file}`);
-      if (!chunk.modules.agent) throw new MissingAgentError({ caseId: source.id, file: source.file });
-    } catch (error) {
-      return failAll('agent', error);
-    }
-    const options = chunk.plan.options;
-    const judge = await this.#judgeFor(options);
-    sandbox.subject = { eval: 'agent', trace: source.id };
-    const run = await runCase({
-      case: testCase,
-      agent: chunk.modules.agent,
-      mode: testCase.trace ? 'replay' : testCase.script ? 'scripted' : 'live',
-      evals: group.tests.map(({ selected }) => selected.eval),
-      collectors: chunk.modules.collectors,
-      ...(judge ? { judge } : {}),
-      include: options.include,
-      exclude: options.exclude,
-      ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
-      timeoutMs: options.timeoutMs,
-    }).catch((error: unknown) => error as Error);
-    if (run instanceof Error) return failAll('agent', run);
-    for (const outcome of run.outcomes) outcomes.set(outcome.name, outcome);
-    return outcomes;
+  async #annotate(
+    test: RunnerTestCase,
+    annotation: TestAnnotation,
+    send: boolean | undefined,
+  ): Promise<void> {
+    test.annotations.push(
+      send && this.onTestAnnotate ? await this.onTestAnnotate(test, annotation) : annotation,
+    );
   }
 
   async #flush(tests: RunnerTestCase[]): Promise<void> {
@@ -260,37 +202,21 @@ export default class LoopletRunner extends TestRunner {
     tests.length = 0;
     await this.onTaskUpdate?.(packs, events);
   }
+}
 
-  /** Imports eval files through vitest's module runner (so TypeScript works) and reads their exports. */
-  async #importEvalFiles(files: readonly string[]): Promise<EvalModules> {
-    const definitions: EvalDefinition[] = [];
-    const failures: ImportFailure[] = [];
-    let agent: AgentFactory | undefined;
-    let agentFile: string | undefined;
-    const collectors: Collector[] = [];
-    for (const file of files) {
-      let module: Record<string, unknown>;
-      try {
-        module = (await super.importFile(file, 'collect')) as Record<string, unknown>;
-      } catch (error) {
-        failures.push({ file, message: errorMessage(error), error });
-        continue;
-      }
-      definitions.push(...toEvalDefinitions({ evals: module, file }));
-      if (typeof module.agent === 'function') {
-        if (agent && agentFile !== file) {
-          failures.push({
-            file,
-            message: `exports \`agent\`, and so does ${agentFile}: cases need exactly one agent factory`,
-            error: undefined,
-          });
-        }
-        agent = module.agent as AgentFactory;
-        agentFile = file;
-      }
-      if (Array.isArray(module.collectors)) collectors.push(...(module.collectors as Collector[]));
-    }
-    if (failures.length > 0) throw new EvalImportError(failures);
-    return { definitions: uniqueEvals(definitions), agent, collectors };
-  }
+/** A replay test whose trace could not even be read. */
+function failReplayTest({
+  test,
+  errors,
+  startTime,
+  duration,
+}: {
+  test: RunnerTestCase;
+  errors: readonly InfrastructureError[];
+  startTime: number;
+  duration: number;
+}): TestAnnotation {
+  const message = errors.map((error) => error.message).join('\n') || 'the run could not be replayed';
+  test.result = { startTime, duration, state: 'fail', errors: [{ name: 'ReplayError', message }] };
+  return { type: 'looplet', message };
 }

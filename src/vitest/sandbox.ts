@@ -35,6 +35,11 @@ export interface Sandbox {
   /** Hosts (e.g. an LLM judge's) that may still be reached. */
   readonly allowedHosts: Set<string>;
   restore(): void;
+  /**
+   * Lifts the sandbox (network and clock) until the returned function puts it back: for a run
+   * that must call a live model, such as `-u` re-recording a trace.
+   */
+  suspend(): () => void;
 }
 
 /**
@@ -52,22 +57,23 @@ export function installSandbox({
   /** True leaves the network alone (live evals); the clock is still frozen unless `freezeClock` is false. */
   network?: boolean;
 } = {}): Sandbox {
-  const sandbox: Sandbox = { subject: undefined, allowedHosts: new Set(allowHosts), restore: () => {} };
-  const OriginalDate = globalThis.Date;
-  if (freezeClock) globalThis.Date = frozenDate(OriginalDate);
-  if (network) {
-    sandbox.restore = () => {
-      globalThis.Date = OriginalDate;
-    };
-    return sandbox;
-  }
+  const sandbox: Sandbox = {
+    subject: undefined,
+    allowedHosts: new Set(allowHosts),
+    restore: () => uninstall(),
+    suspend: () => {
+      uninstall();
+      return install;
+    },
+  };
   const check = (host: string | undefined, target: string) => {
     if (host !== undefined && sandbox.allowedHosts.has(host)) return;
     throw new NetworkDisabledError({ target, subject: sandbox.subject });
   };
-
+  const OriginalDate = globalThis.Date;
   const originalFetch = globalThis.fetch;
-  globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
+  const originalConnect = net.Socket.prototype.connect;
+  const sandboxedFetch = (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     try {
       check(url.hostname, url.origin);
@@ -76,10 +82,8 @@ export function installSandbox({
     }
     return originalFetch(input, init);
   };
-
   // http, https and most clients end in net.Socket#connect; patching it covers them all.
-  const originalConnect = net.Socket.prototype.connect;
-  net.Socket.prototype.connect = function patchedConnect(this: net.Socket, ...args: unknown[]) {
+  const sandboxedConnect = function patchedConnect(this: net.Socket, ...args: unknown[]) {
     const [first, second] = args;
     const options =
       typeof first === 'object' && first !== null
@@ -96,12 +100,20 @@ export function installSandbox({
     }
     return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
   } as typeof net.Socket.prototype.connect;
+  const FrozenDate = frozenDate(OriginalDate);
 
-  sandbox.restore = () => {
+  function install(): void {
+    if (freezeClock) globalThis.Date = FrozenDate;
+    if (network) return;
+    globalThis.fetch = sandboxedFetch;
+    net.Socket.prototype.connect = sandboxedConnect;
+  }
+  function uninstall(): void {
+    globalThis.Date = OriginalDate;
     globalThis.fetch = originalFetch;
     net.Socket.prototype.connect = originalConnect;
-    globalThis.Date = OriginalDate;
-  };
+  }
+  install();
   return sandbox;
 }
 

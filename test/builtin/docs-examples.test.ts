@@ -138,8 +138,9 @@ describe('docs/hooks.md examples', () => {
     expect(ended).toEqual(['run ended: done']);
   });
 
-  it('the terminal approver: "y" runs the call, anything else refuses it', async () => {
+  it('the terminal approver: "y" runs the call, anything else refuses it; unlisted tools are denied unasked', async () => {
     const deploy = recordingTool('deploy');
+    const write = recordingTool('write_file');
     const answers = ['y', 'no thanks'];
     for (const typed of answers) {
       const input = new PassThrough();
@@ -150,22 +151,31 @@ describe('docs/hooks.md examples', () => {
         input.write(`${typed}\n`);
       });
       const hooks = [
-        permissionHook({ allow: ['read_*'], ask: ['deploy'], approve: terminalApprover({ input, output }) }),
+        permissionHook({
+          allow: ['read_*'],
+          ask: ['deploy'],
+          approve: terminalApprover({ input, output }),
+          defaultDecision: 'deny',
+        }),
       ];
       const result = await agentLoop({
         llm: new ScriptedLLM([
           { toolCalls: [{ name: 'deploy', args: { value: 'prod' } }] },
+          { toolCalls: [{ name: 'write_file', args: { value: 'x' } }] },
           { toolCalls: [{ name: 'done', args: { summary: 's' } }] },
         ]),
-        tools: [deploy.tool],
+        tools: [deploy.tool, write.tool],
         task: 't',
         hooks,
       }).result;
       expect(prompts.join('')).toBe('Run deploy {"value":"prod"}? [y/N] ');
       if (typed === 'y') expect(result.steps[0]?.results[0]?.error).toBeUndefined();
       else expect(result.steps[0]?.results[0]?.error?.message).toBe('the user refused deploy');
+      expect(result.steps[1]?.results[0]?.error?.kind).toBe('denied');
+      expect(result.endReason).toBe('done');
     }
     expect(deploy.ran).toEqual([{ value: 'prod' }]);
+    expect(write.ran).toEqual([]);
   });
 
   it('budgets side by side: the first reached stops the run', async () => {

@@ -159,7 +159,7 @@ describe('runCase', () => {
     expect(after.outcomes.map((outcome) => outcome.status)).toEqual(['passed', 'passed']);
   });
 
-  it('reports a strict replay that diverges as replay errors on every eval, with the divergence', async () => {
+  it('reports a strict replay that diverges as diverged on every eval, unscored, with the divergence', async () => {
     const dir = join(temp.path, 'profit_math');
     const sink = new ProvenanceSink({ dir });
     await agentLoop({
@@ -178,12 +178,45 @@ describe('runCase', () => {
       evals,
       collectors: [collectReport],
     });
-    expect(run.outcomes.map((outcome) => [outcome.status, outcome.error?.kind])).toEqual([
-      ['error', 'replay'],
-      ['error', 'replay'],
+    expect(run.outcomes.map((outcome) => [outcome.status, outcome.score])).toEqual([
+      ['diverged', undefined],
+      ['diverged', undefined],
     ]);
-    expect(run.error?.name).toBe('ReplayDivergenceError');
+    expect(run.error).toBeUndefined();
+    expect(run.context).toBeUndefined();
+    expect(run.divergence?.callIndex).toBe(2);
+    // The diff is whole: the recorded tool result against the fixed tool's.
+    expect(run.divergence?.diff).toContain('"profit":200');
+    expect(run.divergence?.diff).toContain('"profit":40');
+    expect(run.outcomes[0]?.reason).toBe(run.divergence?.summary[0]);
     expect(run.outcomes[1]?.required).toBe(true);
+  });
+
+  it('a lenient replay scores what the fixed tool did with the recorded answers, and lists the change as a warning', async () => {
+    const dir = join(temp.path, 'profit_math');
+    const sink = new ProvenanceSink({ dir });
+    await agentLoop({
+      llm: sink.wrapLLM(new ScriptedLLM(profitCase.script!)),
+      task: profitCase.task,
+      tools: [publishReport({ fixed: false })],
+      hooks: [sink.hook()],
+    }).result;
+    await sink.flush();
+
+    const run = await runCase({
+      case: profitCase,
+      mode: 'replay',
+      trace: dir,
+      strictness: 'lenient',
+      agent: agent({ fixed: true }),
+      evals,
+      collectors: [collectReport],
+    });
+    expect(run.divergence).toBeUndefined();
+    expect(run.outcomes.map((outcome) => outcome.status)).toEqual(['passed', 'passed']);
+    expect(run.context?.artifacts.observed_profit).toBe(40);
+    expect(run.warnings?.map((warning) => warning.callIndex)).toEqual([2]);
+    expect(run.warnings?.[0]?.diff).toContain('"profit":40');
   });
 
   it('runs live against the model it is given', async () => {

@@ -84,6 +84,84 @@ trace: ../traces/profit_math
     });
   });
 
+  it("reads Python looplet's case files as its save_cases wrote them, and its JSON Lines", async () => {
+    const dir = fileURLToPath(new URL('../../fixtures/python-cases', import.meta.url));
+    const cases = await loadCases({ dir });
+    expect(cases.map(({ id, task, expected, marks, line }) => ({ id, task, expected, marks, line }))).toEqual(
+      [
+        {
+          id: 'add_basic',
+          task: { goal: 'Create math_utils.add() with a regression test' },
+          expected: { tests_passing: true },
+          marks: ['smoke'],
+          line: 1,
+        },
+        {
+          id: 'fix bug 42',
+          task: { goal: 'Fix the off-by-one in paginate()', files: ['src/page.py'] },
+          expected: { tests_passing: true },
+          marks: ['regression'],
+          line: 1,
+        },
+        { id: 'j1', task: { goal: 'first' }, expected: {}, marks: [], line: 2 },
+        { id: 'j2', task: { goal: 'second' }, expected: {}, marks: ['regression'], line: 4 },
+        { id: 'only_id', task: { goal: '' }, expected: {}, marks: [], line: 1 },
+      ],
+    );
+    expect(cases[0]?.notes).toBe('Seed case; the simplest end-to-end coder run.');
+    expect(cases[2]?.file).toBe(join(dir, 'more.jsonl'));
+  });
+
+  it('takes a case with only an id, as Python looplet does: its goal is empty', () => {
+    expect(parseCases({ text: '{"id": "x"}', file: '/c/x.json' })[0]).toMatchObject({
+      id: 'x',
+      task: { goal: '' },
+      expected: {},
+      marks: [],
+    });
+    // A goal wins over a description, which then stays an ordinary field.
+    expect(
+      parseCases({ text: 'id: y\ntask: { goal: g, description: d }\n', file: '/c/y.yaml' })[0]?.task,
+    ).toEqual({
+      goal: 'g',
+      description: 'd',
+    });
+  });
+
+  it('names the line of a bad case in a .jsonl file', async () => {
+    const file = await write(
+      'grown.jsonl',
+      '# first line is a comment\n{"id": "ok", "task": {"description": "fine"}}\n\n{"id": "second", "task": "t",}\n',
+    );
+    const broken = await loadCases({ dir: temp.path }).catch((caught: unknown) => caught);
+    expect(broken).toBeInstanceOf(CaseFileError);
+    expect((broken as CaseFileError).line).toBe(4);
+    expect((broken as Error).message).toContain(`${file}:4: not valid JSON: `);
+    expect(caseError('{"id": "a", "task": "t"}\n{"task": "no id"}\n', '/c/x.jsonl').message).toBe(
+      '/c/x.jsonl:2: field "id": missing required field "id"',
+    );
+    expect(caseError('\n[{"id": "a"}]\n', '/c/x.jsonl').message).toBe(
+      '/c/x.jsonl:2: must be a JSON object (one case per line), got a list',
+    );
+    expect(caseError('{"id": "a", "marks": [3]}\n', '/c/x.jsonl').message).toBe(
+      '/c/x.jsonl:1: field "marks/0": must be string',
+    );
+  });
+
+  it('refuses grader-only data inside the task, which the agent would read', () => {
+    const error = caseError('id: x\ntask:\n  goal: g\n  expected:\n    profit: 40\n');
+    expect(error.line).toBe(4);
+    expect(error.field).toBe('task/expected');
+    expect(error.message).toContain('move it to the top-level "expected" field');
+  });
+
+  it('refuses an unknown field that Python looplet would have ignored, saying why and what to do', () => {
+    const error = caseError('{"id": "x", "task": {"goal": "g"}, "owner": "team-a"}', '/c/x.json');
+    expect(error.field).toBe('owner');
+    expect(error.message).toContain('Python looplet ignored unknown fields');
+    expect(error.message).toContain('delete the field, or keep its text in "notes"');
+  });
+
   it('reports malformed YAML with the file and line', () => {
     const error = caseError('id: broken\ntask: t\nexpected:\n  profit: 40\n bad: 1\n');
     expect(error.file).toBe('/cases/bad.yaml');
@@ -119,17 +197,26 @@ trace: ../traces/profit_math
     expect(error.line).toBe(3);
     expect(error.field).toBe('expect');
     expect(error.message).toContain(
-      'unknown field "expect" (case fields: id, task, expected, marks, notes, script, trace)',
+      'unknown field "expect" (case fields: id, task, expected, marks, notes, script, trace, replay)',
     );
   });
 
-  it('rejects an id with spaces, a task without goal, and an empty file, saying what is allowed', () => {
-    expect(caseError('id: my case\ntask: t\n').message).toContain('only letters, digits, ".", "_" and "-"');
-    const task = caseError('id: x\ntask:\n  description: Fix the bug\n');
-    expect(task.field).toBe('task/goal');
-    expect(task.message).toContain('missing required field "goal"');
+  it('rejects an id that is not one path component, an empty goal and an empty file, saying what is allowed', () => {
+    for (const id of ['a/b', '"a\\\\b"', '..', '"  "', '"tab\\there"'])
+      expect(caseError(`id: ${id}\ntask: t\n`).message).toContain('must be one path component');
+    expect(caseError('id: x\ntask:\n  goal: ""\n').field).toBe('task/goal');
     expect(caseError('').message).toContain('the file is empty');
     expect(caseError('id: x\ntask: 42\n').message).toContain('field "task": must be string or object');
+  });
+
+  it('reads replay: lenient, and names the allowed values of a wrong one', () => {
+    const [lenient] = parseCases({
+      text: 'id: x\ntask: t\ntrace: ../t\nreplay: lenient\n',
+      file: '/cases/ok.yaml',
+    });
+    expect(lenient?.replay).toBe('lenient');
+    const error = caseError('id: x\ntask: t\nreplay: loose\n');
+    expect(error.message).toBe('/cases/bad.yaml:3: field "replay": must be one of strict, lenient');
   });
 
   it('lists further problems of the same case in the message', () => {
@@ -146,6 +233,13 @@ trace: ../traces/profit_math
     expect((error as Error).message).toBe(
       `${second}:1: field "id": duplicate case id "dup" (also at ${first}:1); case ids must be unique`,
     );
+  });
+
+  it('reads case files whose name starts with a dot (an id may), never hidden directories', async () => {
+    await write('.early.yaml', 'id: .early\ntask: t\n');
+    await write('.git/x.yaml', 'id: in_git\ntask: t\n');
+    await write('sub/.cache/y.json', '{"id": "cached", "task": "t"}');
+    expect((await loadCases({ dir: temp.path })).map((item) => item.id)).toEqual(['.early']);
   });
 
   it('rejects a cases directory that does not exist', async () => {

@@ -176,3 +176,75 @@ describe('one normalisation rule for every return type', () => {
     expect(outcome.durationMs).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('labels against scores and passed: the most negative signal wins', () => {
+  const LABELS = [undefined, 'pass', 'partial', 'fail', 'error', 'skipped'] as const;
+  const SCORES = [undefined, 0.9, 0.1] as const;
+  const PASSED = [undefined, true, false] as const;
+  type Label = (typeof LABELS)[number];
+
+  /** The documented rule (docs/evals.md, "Labels against scores"), spelled out case by case. */
+  function expectedStatus(label: Label, score: number | undefined, passed: boolean | undefined) {
+    if (label === 'skipped') return 'skipped';
+    if (label === 'fail' || label === 'error') return 'failed';
+    if (passed !== undefined) return passed ? 'passed' : 'failed';
+    if (score !== undefined) return score >= 0.5 ? 'passed' : 'failed';
+    if (label === 'pass') return 'passed';
+    if (label === 'partial') return 'reported';
+    return 'error'; // nothing at all: `{}` is an invalid result
+  }
+
+  for (const required of [false, true]) {
+    it(`every combination of label, score and passed${required ? ' (required)' : ''}`, async () => {
+      const rows: string[] = [];
+      for (const label of LABELS)
+        for (const score of SCORES)
+          for (const passed of PASSED) {
+            const result: Record<string, unknown> = {};
+            if (label !== undefined) result.label = label;
+            if (score !== undefined) result.score = score;
+            if (passed !== undefined) result.passed = passed;
+            const fn = required ? mark(['required'], () => result) : () => result;
+            const outcome = await outcomeOf(fn);
+            let want: string = expectedStatus(label, score, passed);
+            // A required eval needs a verdict: skipped and neutral answers fail it.
+            if (required && (want === 'skipped' || want === 'reported')) want = 'failed';
+            if (outcome.status !== want)
+              rows.push(`${JSON.stringify(result)} → ${outcome.status}, want ${want}`);
+            // Whatever the table says, these labels never pass.
+            if (outcome.status === 'passed' && ['fail', 'error', 'skipped'].includes(label ?? ''))
+              rows.push(`${JSON.stringify(result)} passed`);
+          }
+      expect(rows).toEqual([]);
+    });
+  }
+
+  it('the cases Python looplet pins: a fail, error or skipped label beats a perfect score', async () => {
+    expect(await outcomeOf(() => ({ score: 1, label: 'error' }))).toMatchObject({
+      status: 'failed',
+      passed: false,
+      score: 1,
+      label: 'error',
+      reason: 'label "error" overrides score 1.00',
+    });
+    expect(await outcomeOf(() => ({ score: 1, label: 'FAIL', reason: 'judge says no' }))).toMatchObject({
+      status: 'failed',
+      reason: 'judge says no',
+    });
+    const skipped = await outcomeOf(() => ({ score: 1, label: 'skipped' }));
+    expect(skipped).toMatchObject({ status: 'skipped', label: 'skipped' });
+    expect(skipped.passed).toBeUndefined();
+    expect(skipped.score).toBeUndefined();
+    expect(skipped.reason).toBe('returned label "skipped" (with score 1.00): not scored');
+    const required = await outcomeOf(mark(['required'], () => ({ score: 1, label: 'skipped' })));
+    expect(required).toMatchObject({ status: 'failed', passed: false });
+    expect(required.reason).toContain('required eval skipped');
+  });
+
+  it('a bare "skipped" or "skip" label is a skip; "error" is a failure', async () => {
+    expect(verdict(await outcomeOf(() => 'skipped'))).toMatchObject({ status: 'skipped', label: 'skipped' });
+    expect(verdict(await outcomeOf(() => 'Skip'))).toMatchObject({ status: 'skipped', label: 'Skip' });
+    expect(verdict(await outcomeOf(() => 'error'))).toMatchObject({ status: 'failed', passed: false });
+    expect((await outcomeOf(mark(['required'], () => 'skipped'))).status).toBe('failed');
+  });
+});

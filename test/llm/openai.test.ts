@@ -2,6 +2,7 @@
 // response mapping (text, tool calls, usage, reasoning, refusals, bad bodies) and request mapping.
 import { describe, expect, it } from 'vitest';
 import {
+  LLMError,
   LLMRefusalError,
   type LLMRequest,
   LLMResponseError,
@@ -93,7 +94,10 @@ describe('OpenAIBackend responses', () => {
       .generate(ask)
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(LLMRefusalError);
+    // One hierarchy: catching LLMError catches every failed call, refusals included.
+    expect(error).toBeInstanceOf(LLMError);
     expect(error).toBeInstanceOf(LoopletError);
+    expect((error as LLMError).code).toBe('LLM_REFUSAL');
     expect((error as LLMRefusalError).refusal).toBe(fixtureMessage('crafted/gpt-4o.refusal.json').refusal);
     expect((error as Error).message).toContain("I'm sorry, but I can't help with that request.");
   });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   agentLoop,
   type LLMRequest,
+  type LLMResponse,
   ProvenanceSink,
   readTrace,
   ScriptedLLM,
@@ -184,6 +185,47 @@ describe('ProvenanceSink: the trace directory', () => {
     expect(call.request).toMatchObject({ step: 0, options: { temperature: 0.3, seed: 7 }, tools: [] });
   });
 
+  it('writes a tool call a backend returned without an id with the empty id, so the trace reads back', async () => {
+    const dir = path.join(tempDir(), 'no-id');
+    // A JavaScript backend breaking the LLMResponse contract.
+    const noId = { toolCalls: [{ name: 'done', args: { summary: 'ok' } }] } as unknown as LLMResponse;
+    await recordRun({ dir, llm: new ScriptedLLM([() => noId]) });
+    expect(readJson(dir, 'calls/0001.json').response).toEqual({
+      toolCalls: [{ id: '', name: 'done', args: { summary: 'ok' } }],
+    });
+    expect((await readTrace(dir)).readCallSync(1).response?.toolCalls?.[0]?.name).toBe('done');
+  });
+
+  it('refuses to write a trace whose steps have no recorded model call, and says how to fix it', async () => {
+    // The backend is not wrapped with sink.wrapLLM: such a trace could never be replayed.
+    const sink = new ProvenanceSink({ dir: path.join(tempDir(), 'unwrapped') });
+    const run = agentLoop({
+      llm: new ScriptedLLM(GREETER_SCRIPT),
+      tools: [greet],
+      task: 't',
+      hooks: [sink.hook()],
+    });
+    await run.result;
+    const error = await sink.flush().then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(TraceWriteError);
+    expect((error as Error).message).toMatch(
+      /none of the run's 2 step\(s\) has a recorded model call.*never be replayed.*sink\.wrapLLM\(llm\)/,
+    );
+    expect(existsSync(sink.dir)).toBe(false);
+  });
+
+  it('writes a run that ended before its first step without any model call', async () => {
+    const sink = new ProvenanceSink({ dir: path.join(tempDir(), 'no-steps') });
+    const hooks = [{ preLoop: () => ({ stop: 'nothing to do' }) }, sink.hook()];
+    const run = agentLoop({ llm: new ScriptedLLM([]), tools: [greet], task: 't', hooks });
+    expect((await run.result).steps).toHaveLength(0);
+    await sink.flush();
+    expect((await readTrace(sink.dir)).meta).toMatchObject({ stepCount: 0, callCount: 0 });
+  });
+
   it('refuses to flush before the run ended', async () => {
     const sink = new ProvenanceSink({ dir: path.join(tempDir(), 'early') });
     await expect(sink.flush()).rejects.toThrow(TraceWriteError);
@@ -229,7 +271,7 @@ describe('ProvenanceSink: atomic writes', () => {
 describe('ProvenanceSink: redaction', () => {
   const secret = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123';
 
-  it('redacts API keys and bearer tokens before the request leaves the process and before disk', async () => {
+  it('forwards requests unchanged by default and redacts everything it writes', async () => {
     const seen: string[] = [];
     const dir = path.join(tempDir(), 'secret');
     const spy = new ScriptedLLM([
@@ -244,13 +286,57 @@ describe('ProvenanceSink: redaction', () => {
       llm: spy,
       task: { goal: `Use key ${secret} to greet`, authorization: 'Basic xyz' },
     });
-    expect(seen[0]).not.toContain(secret);
-    expect(seen[0]).toContain('[REDACTED]');
+    // Recording changes nothing the model sees.
+    expect(seen[0]).toContain(secret);
     const all = Object.values(dirFiles(dir, { volatile: true })).join('\n');
     expect(all).not.toContain(secret);
     expect(all).not.toContain('abcdefghijklmnop');
     expect(all).not.toContain('hunter2');
     expect(all).toContain('Bearer [REDACTED]');
+    expect(readJson(dir, 'trace.json').task).toEqual({
+      goal: expect.stringMatching(/^Use key \[REDACTED:[0-9a-f]{8}\] to greet$/),
+      authorization: '[REDACTED]',
+    });
+  });
+
+  it('with redactRequests, redacts each request before it leaves the process, also after compaction', async () => {
+    const seen: string[] = [];
+    const dir = path.join(tempDir(), 'upstream');
+    const turns = [
+      ...Array.from({ length: 3 }, (_, i) => ({
+        toolCalls: [{ id: `c${i}`, name: 'greet', args: { name: `P${i}` } }],
+      })),
+      { toolCalls: [{ id: 'c3', name: 'done', args: { summary: 'ok' } }] },
+    ];
+    const llm = new ScriptedLLM(
+      turns.map((turn) => (request: LLMRequest) => {
+        seen.push(JSON.stringify(request.messages));
+        return turn;
+      }),
+    );
+    await recordRun({
+      dir,
+      llm,
+      task: { goal: `Use key ${secret}` },
+      sink: { redactRequests: true },
+      hooks: [
+        {
+          // Replaces the history with a new list holding a summary that carries a secret.
+          shouldCompact: ({ state }) => state.messages.length > 4,
+          compact: ({ messages }) => [
+            ...messages.slice(0, 2),
+            { role: 'user', content: 'summary: the db password=hunter2-compacted' },
+          ],
+        },
+      ],
+    });
+    expect(seen).toHaveLength(4);
+    for (const request of seen) {
+      expect(request).not.toContain(secret);
+      expect(request).not.toContain('hunter2');
+    }
+    expect(seen.some((request) => request.includes('password=[REDACTED]'))).toBe(true);
+    expect(Object.values(dirFiles(dir)).join('\n')).not.toContain('hunter2');
   });
 
   it('applies configured patterns and keys, and can be turned off', async () => {

@@ -24,6 +24,7 @@ describe('summarize', () => {
       errors: 1,
       requiredFailed: 0,
       infrastructureErrors: 0,
+      diverged: 0,
     });
     const [cost, quality] = summary.evals;
     expect(quality).toMatchObject({

@@ -2,7 +2,17 @@
 // real (ProvenanceSink + ScriptedLLM + agentLoop), eval files, and the built CLI run as a child
 // process in them — what a user gets after `npm install looplet`.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,11 +71,33 @@ export interface Project {
  * as users' files do. Removed after the test file.
  */
 export function createProject({ files = {} }: { files?: Record<string, string> } = {}): Project {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'looplet-eval-e2e-'));
-  projects.push(dir);
+  const dir = newProjectDir();
   mkdirSync(path.join(dir, 'node_modules'));
   symlinkSync(REPO, path.join(dir, 'node_modules', 'looplet'), 'dir');
-  const project: Project = {
+  const project = projectAt(dir);
+  project.write(
+    'package.json',
+    `${JSON.stringify({ name: 'e2e-project', private: true, type: 'module' })}\n`,
+  );
+  for (const [file, content] of Object.entries(files)) project.write(file, content);
+  return project;
+}
+
+/** A copy of a project (its own directory, removed after the test file): for tests that change files. */
+export function cloneProject(template: Project): Project {
+  const dir = newProjectDir();
+  cpSync(template.dir, dir, { recursive: true, verbatimSymlinks: true });
+  return projectAt(dir);
+}
+
+function newProjectDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'looplet-eval-e2e-'));
+  projects.push(dir);
+  return dir;
+}
+
+function projectAt(dir: string): Project {
+  return {
     dir,
     write(file, content) {
       const target = path.join(dir, file);
@@ -79,12 +111,6 @@ export function createProject({ files = {} }: { files?: Record<string, string> }
     vitest: (args, options) => runNode({ cwd: dir, args: [VITEST_CLI, ...args], ...options }),
     start: (args) => startNode({ cwd: dir, args: [CLI, ...args] }),
   };
-  project.write(
-    'package.json',
-    `${JSON.stringify({ name: 'e2e-project', private: true, type: 'module' })}\n`,
-  );
-  for (const [file, content] of Object.entries(files)) project.write(file, content);
-  return project;
 }
 
 function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -327,6 +353,30 @@ export interface ReportJson {
     reason?: string;
   }>;
   infrastructureErrors: Array<{ source: string; message: string; kind: string }>;
+  runs: Array<{
+    id: string;
+    origin: string;
+    trace?: string;
+    agentFile?: string;
+    replay?: {
+      mode: string;
+      check: string;
+      diverged?: { callIndex: number; summary: string[]; diff: string };
+      warnings: Array<{ callIndex: number; summary: string[]; diff: string }>;
+    };
+    replayedTrace?: string;
+    endReason: string;
+    steps: number;
+    updated?: {
+      stepsBefore: number;
+      stepsAfter: number;
+      endReasonBefore: string;
+      endReasonAfter: string;
+      changedEvals: string[];
+    };
+    error?: { kind: string; message: string };
+  }>;
+  obsolete: string[];
   verdict: { exitCode: number; status: string; headline: string; reasons: string[] };
   comparison?: {
     newFailures: Array<{ eval: string; context: string; before?: string; after: string }>;
@@ -384,4 +434,116 @@ export function xmlProblems(xml: string): string[] {
   if (stack.length > 0) problems.push(`unclosed <${stack.join('>, <')}>`);
   if (roots !== 1) problems.push(`${roots} root elements`);
   return problems;
+}
+
+/** A hash of every file under a directory (paths and bytes): equal hashes, untouched files. */
+export function hashTree(dir: string): string {
+  const hash = createHash('sha256');
+  const walk = (current: string) => {
+    for (const entry of readdirSync(current, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
+      const full = path.join(current, entry.name);
+      hash.update(`${path.relative(dir, full)}\0`);
+      if (entry.isDirectory()) walk(full);
+      else hash.update(readFileSync(full));
+    }
+  };
+  walk(dir);
+  return hash.digest('hex');
+}
+
+/**
+ * The golden greeter agent as a project module (`agent.mjs`): what `record.mjs` records through
+ * and what the eval file exports as its agent. Tests change the tool by writing it again.
+ */
+export function greeterAgentModule({
+  greeting = 'Hello',
+  description = 'Greet someone by name',
+  throws = false,
+}: {
+  greeting?: string;
+  description?: string;
+  /** The factory itself throws (a broken agent). */
+  throws?: boolean;
+} = {}): string {
+  return `import { agentLoop, defineTool, doneTool } from 'looplet';
+
+export const greet = defineTool({
+  name: 'greet',
+  description: ${JSON.stringify(description)},
+  parameters: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+  run: ({ name }) => ({ greeting: \`${greeting}, \${name}!\` }),
+});
+
+const done = doneTool({
+  parameters: {
+    type: 'object',
+    properties: { greeted: { type: 'array', items: { type: 'string' } } },
+    required: ['greeted'],
+  },
+});
+
+export function createAgent({ llm, task, hooks = [], clock, ids }) {
+  ${throws ? "throw new Error('cannot build the greeter: missing configuration');" : ''}
+  return agentLoop({ llm, task, tools: [greet, done], hooks, ...(clock ? { clock } : {}), ...(ids ? { ids } : {}) });
+}
+`;
+}
+
+/** Records {@link GREETER_TRACES} through the project's `agent.mjs` with a scripted model (run with node in the project). */
+export const RECORD_GREETER_SCRIPT = `import { fixedClock, ProvenanceSink, ScriptedLLM, sequentialIds } from 'looplet';
+import { createAgent } from './agent.mjs';
+
+const traces = ${JSON.stringify(GREETER_TRACES)};
+for (const [id, names] of Object.entries(traces)) {
+  const sink = new ProvenanceSink({ dir: 'traces/' + id, clock: fixedClock() });
+  const llm = new ScriptedLLM(
+    [
+      { text: 'Greeting everyone.', toolCalls: names.map((name) => ({ name: 'greet', args: { name } })) },
+      { toolCalls: [{ name: 'done', args: { greeted: names } }] },
+    ],
+    { model: 'scripted-greeter' },
+  );
+  const run = createAgent({ llm: sink.wrapLLM(llm), task: { goal: 'Greet ' + names.join(' and ') }, hooks: [sink.hook()], clock: fixedClock(), ids: sequentialIds() });
+  await run.result;
+  sink.expected = { greeted: names };
+  await sink.flush();
+}
+`;
+
+/** Evals of the golden greeter project; the eval file exports the agent the traces replay through. */
+export const GOLDEN_EVALS_TS = `import { defineAgent, type EvalContext, mark } from 'looplet/evals';
+import { createAgent } from '../agent.mjs';
+
+export const agent = defineAgent({ scope: 'greet/**', create: createAgent });
+
+export const eval_finished = mark({ scope: 'greet/**' }, (ctx: EvalContext) => ctx.endReason === 'done');
+
+/** Checks the tool's results: every greeting says hello to the name it was given. */
+export const eval_greetings = mark({ scope: 'greet/**' }, (ctx: EvalContext) => {
+  const calls = ctx.calls('greet');
+  return calls.length > 0 && calls.every((call) => (call.data as { greeting?: string } | undefined)?.greeting === \`Hello, \${String(call.args.name)}!\`);
+});
+
+export const eval_greeted_expected = mark({ scope: 'greet/**' }, (ctx: EvalContext<{ greeted: string[] }>) =>
+  JSON.stringify(ctx.finalOutput?.greeted) === JSON.stringify(ctx.expected.greeted),
+);
+`;
+
+/**
+ * A project whose three greeter traces were recorded through its own agent (`agent.mjs`) with a
+ * scripted model, and whose eval file exports that agent: the golden-trace loop of a user.
+ */
+export async function goldenGreeterProject(): Promise<Project> {
+  const project = createProject({
+    files: {
+      'agent.mjs': greeterAgentModule(),
+      'record.mjs': RECORD_GREETER_SCRIPT,
+      'evals/eval_greeter.ts': GOLDEN_EVALS_TS,
+    },
+  });
+  const recorded = await runNode({ cwd: project.dir, args: ['record.mjs'] });
+  if (recorded.code !== 0) throw new Error(`record.mjs failed:\n${recorded.output}`);
+  return project;
 }

@@ -1,17 +1,11 @@
 // `looplet-eval --ui` end to end: the built CLI serves @vitest/ui on 127.0.0.1, headless Chromium
 // opens it, and an eval's score is on the page. Requests leaving 127.0.0.1 (the UI links a web
 // font) are aborted, so the test never reaches the internet.
-import { existsSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { launchChromium, screenshot } from '../helpers/browser.js';
 import { greeterProject } from './support.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-/** Where the test leaves a screenshot of the page it checked. */
-const SCREENSHOT = path.join(os.tmpdir(), 'looplet-ui-e2e.png');
 
 /** A port nothing listens on right now (the OS picks it). */
 async function freePort(): Promise<number> {
@@ -23,55 +17,39 @@ async function freePort(): Promise<number> {
 }
 
 describe('looplet-eval --ui', () => {
-  it.skipIf(!existsSync(CHROMIUM))(
-    "shows each eval's score in @vitest/ui (skipped when /usr/bin/chromium is not installed)",
-    async () => {
-      // Bob's greeting fails in the recording: eval_greet_success scores 0.5 on that trace.
-      const project = await greeterProject({ broken: ['Bob'] });
-      const port = await freePort();
-      const ui = project.start(['--ui', '--no-open', '--port', String(port)]);
-      let browser: Browser | undefined;
-      try {
-        const [, url] = await ui.waitFor(/looplet-eval UI: (\S+)/, { timeoutMs: 30_000 });
-        expect(url).toBe(`http://127.0.0.1:${port}/__vitest__/`);
-        browser = await chromium.launch({
-          executablePath: CHROMIUM,
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        });
-        const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-        await page.route('**/*', (route) =>
-          new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
-        );
-        await page.goto(url ?? '');
+  it("shows each eval's score in @vitest/ui", async () => {
+    // Bob's greeting fails in the recording: eval_greet_success scores 0.5 on that trace.
+    const project = await greeterProject({ broken: ['Bob'] });
+    const port = await freePort();
+    const ui = project.start(['--ui', '--no-open', '--port', String(port)]);
+    let browser: Browser | undefined;
+    try {
+      const [, url] = await ui.waitFor(/looplet-eval UI: (\S+)/, { timeoutMs: 30_000 });
+      expect(url).toBe(`http://127.0.0.1:${port}/__vitest__/`);
+      browser = await launchChromium();
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.route('**/*', (route) =>
+        new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
+      );
+      await page.goto(url ?? '');
 
-        await page.getByText('eval_greet_success › greet/alice-bob', { exact: true }).click();
-        await page
-          .getByText('passed: score 0.50', { exact: true })
-          .waitFor({ state: 'visible', timeout: 15_000 });
-        await page.screenshot({ path: SCREENSHOT });
+      await page.getByText('eval_greet_success › greet/alice-bob', { exact: true }).click();
+      await page
+        .getByText('passed: score 0.50', { exact: true })
+        .waitFor({ state: 'visible', timeout: 15_000 });
+      await screenshot(page, 'vitest-ui', 'eval-score');
 
-        // A failing required eval shows why it failed.
-        await page.getByText('eval_no_tool_errors › greet/alice-bob', { exact: true }).click();
-        await page
-          .getByText('failed (required): score 0.00 < 0.50', { exact: true })
-          .first()
-          .waitFor({ state: 'visible', timeout: 15_000 });
-        // The UI session keeps running until it is stopped.
-        expect(ui.child.exitCode).toBeNull();
-      } finally {
-        await browser?.close();
-        await ui.stop();
-      }
-    },
-    90_000,
-  );
+      // A failing required eval shows why it failed.
+      await page.getByText('eval_no_tool_errors › greet/alice-bob', { exact: true }).click();
+      await page
+        .getByText('failed (required): score 0.00 < 0.50', { exact: true })
+        .first()
+        .waitFor({ state: 'visible', timeout: 15_000 });
+      // The UI session keeps running until it is stopped.
+      expect(ui.child.exitCode).toBeNull();
+    } finally {
+      await browser?.close();
+      await ui.stop();
+    }
+  }, 90_000);
 });

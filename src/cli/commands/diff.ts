@@ -1,4 +1,5 @@
 import { EXIT } from '../exit-codes.js';
+import { type HtmlFlags, writeDiffHtml } from '../html-command.js';
 import type { CommandModule } from './types.js';
 
 /** `looplet diff <a> <b>`: the step-aligned differences of two traces; exit 1 when they differ. */
@@ -11,9 +12,14 @@ export const diffCommand: CommandModule = {
       )
       .option('--include-volatile', 'Also compare volatile.json (times, durations, run id, host)')
       .option('--json', 'Print JSON instead of text')
+      .option('--html', 'Write both traces side by side, step-aligned, as one HTML page instead (see --out)')
+      .option('--out <file>', 'With --html: the page to write (default: looplet-diff.html)')
       .example('looplet diff traces/greeter/alice /tmp/alice-after-change')
-      .action((a: string, b: string, flags: { includeVolatile?: boolean; json?: boolean }) =>
+      .example('looplet diff --html traces/greeter/alice /tmp/alice-after-change --out diff.html')
+      .action((a: string, b: string, flags: { includeVolatile?: boolean; json?: boolean } & HtmlFlags) =>
         run(async () => {
+          if (flags.html)
+            return writeDiffHtml({ a, b, out: flags.out, includeVolatile: flags.includeVolatile });
           const [{ openTrace }, { diffTraces }, output] = await Promise.all([
             import('../../provenance/read-trace.js'),
             import('../../provenance/diff.js'),

@@ -23,7 +23,10 @@ export const recordCommand: CommandModule = {
         'Module exporting `agent` (default: the eval file under evals/ that exports one)',
       )
       .option('--out <dir>', 'Trace directory to write (default: traces/<caseId>)')
-      .option('--scripted', "Answer from the case's `script` instead of calling OpenAIBackend.fromEnv()")
+      .option(
+        '--scripted',
+        "Answer from the case's `script` instead of a live model (the agent's defineAgent({ llm }), else OpenAIBackend.fromEnv())",
+      )
       .option('--force', 'Replace an existing trace directory')
       .example('OPENAI_MODEL=gpt-4o-mini looplet record profit_math --out traces/report/profit_math')
       .action((caseId: string, flags: RecordFlags) =>

@@ -27,6 +27,10 @@ export interface RunFlags {
   judgeBaseUrl?: string;
   workers?: number;
   timeout?: number;
+  replay?: string;
+  /** `-u`: true, or `all` with `--update all`. */
+  update?: boolean | string;
+  u?: boolean | string;
 }
 
 /** `looplet-eval [paths…]`: the default command — discover, replay, score, report. */
@@ -77,6 +81,14 @@ export const runCommand: CommandModule = {
         'Judge model for evals that take { judge } (OpenAI-compatible; OPENAI_BASE_URL/OPENAI_API_KEY); without it they are skipped',
       )
       .option('--judge-base-url <url>', 'Server of the judge model (default: OPENAI_BASE_URL, else OpenAI)')
+      .option(
+        '--replay <mode>',
+        'strict (default): traces in an agent’s scope replay through it and a changed request ends the run as diverged · lenient: recorded answers served in order, changes kept as warnings · off: score traces as recorded',
+      )
+      .option(
+        '-u, --update [all]',
+        'Re-record diverged traces against the live model (OPENAI_* or the agent’s llm) and replace them atomically; --update all re-records every replayed trace',
+      )
       .option('--allow-network', 'Let evaluated code reach the network (blocked by default while replaying)')
       .option('--workers <n>', 'Worker threads (default: one per core)')
       .option('--timeout <ms>', 'Timeout per eval in ms (default: 60000)')
@@ -84,6 +96,7 @@ export const runCommand: CommandModule = {
       .example('looplet-eval evals/ --traces traces/golden --baseline .looplet/baseline.json')
       .example('looplet-eval -t greeter --include smoke --shard 1/4 --reporter blob')
       .example('looplet-eval --merge-reports')
+      .example('looplet-eval -u')
       .action((paths: string[], flags: RunFlags) =>
         run(async () => {
           const { runEvalsCommand } = await import('../run-evals-command.js');

@@ -1,5 +1,6 @@
 import { EXIT } from '../exit-codes.js';
 import { numberFlag } from '../flags.js';
+import { type HtmlFlags, writeTraceHtml } from '../html-command.js';
 import type { CommandModule } from './types.js';
 
 /** `looplet show <dir>`: a trace as one readable page. */
@@ -13,10 +14,14 @@ export const showCommand: CommandModule = {
       .option('--step <n>', 'Only this step (1-based), with its full prompt when --prompts is given')
       .option('--prompts', 'Also show what the model was sent and what it answered')
       .option('--json', 'Print JSON instead of text')
+      .option('--html', 'Write the trace as one self-contained HTML page instead (see --out)')
+      .option('--out <file>', 'With --html: the page to write (default: looplet-trace.html)')
       .example('looplet show traces/greeter/alice')
       .example('looplet show traces/greeter/alice --step 2 --prompts')
-      .action((dir: string, flags: { step?: unknown; prompts?: boolean; json?: boolean }) =>
+      .example('looplet show --html traces/greeter/alice --out alice.html')
+      .action((dir: string, flags: { step?: unknown; prompts?: boolean; json?: boolean } & HtmlFlags) =>
         run(async () => {
+          if (flags.html) return writeTraceHtml({ dir, out: flags.out });
           const step = numberFlag({ name: 'step', value: flags.step, min: 1, integer: true });
           const [{ openTrace }, show, output] = await Promise.all([
             import('../../provenance/read-trace.js'),

@@ -1,0 +1,54 @@
+import { openTrace } from '../../provenance/read-trace.js';
+import { errorMessage } from '../../util/errors.js';
+import { type EmbeddedRun, type EmbedLimits, embedRun } from './run-data.js';
+
+/**
+ * Collects the runs a page embeds, within a byte budget shared fairly: each run may take its
+ * share of what is left (at least `minShare`), so a few huge traces cannot crowd out the others
+ * and the page stays bounded however many runs it holds.
+ */
+export class RunEmbedder {
+  readonly blobs: string[] = [];
+  #remaining: number;
+  readonly #maxString: number;
+  readonly #minShare: number;
+
+  constructor({ budget, maxString, minShare }: { budget: number; maxString: number; minShare: number }) {
+    this.#remaining = budget;
+    this.#maxString = maxString;
+    this.#minShare = minShare;
+  }
+
+  /**
+   * Reads the trace in `dir` and embeds it; `runsLeft` counts this run and the ones still to come.
+   * Returns the blob number and the run's end reason and length, or why nothing was embedded.
+   */
+  embed({
+    dir,
+    runsLeft,
+  }: {
+    dir: string;
+    runsLeft: number;
+  }): { blob: number; endReason: string; stepCount: number } | { missing: string } {
+    if (this.#remaining <= 0)
+      return {
+        missing: 'left out: the page reached its size budget (open the trace with looplet show --html)',
+      };
+    let run: EmbeddedRun;
+    try {
+      const limits: EmbedLimits = {
+        maxString: this.#maxString,
+        maxBytes: Math.min(
+          this.#remaining,
+          Math.max(this.#remaining / Math.max(runsLeft, 1), this.#minShare),
+        ),
+      };
+      run = embedRun({ trace: openTrace(dir), limits });
+    } catch (error) {
+      return { missing: `the trace could not be read: ${errorMessage(error)}` };
+    }
+    this.#remaining -= run.bytes;
+    this.blobs.push(run.json);
+    return { blob: this.blobs.length - 1, endReason: run.endReason, stepCount: run.stepCount };
+  }
+}

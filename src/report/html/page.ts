@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { LoopletError } from '../../util/errors.js';
+import { PAGE_DATA_ID, type PageData, runDataId } from './page-data.js';
+
+/** The page script and style `npm run build` bundles (scripts/build-html-client.mjs). */
+const ASSETS = { script: 'page-client.js', style: 'page-client.css' } as const;
+
+let assets: { script: string; style: string } | undefined;
+
+/**
+ * The bundled page script and style. Beside this module in the package (dist/report/html/); when
+ * running from the sources (tests), in the repository's dist/.
+ */
+function loadAssets(): { script: string; style: string } {
+  if (assets) return assets;
+  const read = (name: string): string => {
+    const candidates = [
+      new URL(name, import.meta.url),
+      new URL(`../../../dist/report/html/${name}`, import.meta.url),
+    ];
+    for (const url of candidates) {
+      try {
+        return readFileSync(url, 'utf8');
+      } catch {
+        // try the next place
+      }
+    }
+    // Only a checkout that was not built lacks them.
+    throw new LoopletError({
+      message: `the HTML report's page script is missing (${fileURLToPath(candidates[0]!)}): run \`npm run build\` in the looplet package`,
+      code: 'HTML_ASSETS_MISSING',
+    });
+  };
+  assets = { script: read(ASSETS.script), style: read(ASSETS.style) };
+  return assets;
+}
+
+/**
+ * JSON that is safe inside a `<script type="application/json">` element: every `<` escaped, so
+ * no value (a tool result holding `</script>` or `<!--`) can end the element early.
+ */
+export function scriptJson(json: string): string {
+  return json.replaceAll('<', '\\u003c');
+}
+
+/**
+ * One self-contained HTML page: styles, script and data inline. Its Content-Security-Policy
+ * allows only that inline script and style (by hash) and `data:` images, so the page can make no
+ * network request at all, from `file://` or a CI artifact.
+ *
+ * @param blobs JSON of each embedded run, in `RunEntry.blob` order.
+ */
+export function renderPage({ data, blobs }: { data: PageData; blobs: readonly string[] }): string {
+  const { script, style } = loadAssets();
+  // The bundle is inlined in a classic script element: it must not hold a closing tag.
+  const safeScript = script.replaceAll('</script', '<\\/script');
+  const hash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+  const policy = [
+    "default-src 'none'",
+    `script-src ${hash(safeScript)}`,
+    `style-src ${hash(style)}`,
+    'img-src data:',
+  ].join('; ');
+  const parts = [
+    '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
+    `<meta http-equiv="Content-Security-Policy" content="${policy}">\n`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+    '<meta name="color-scheme" content="light dark">\n',
+    `<title>${escapeHtml(data.title)}</title>\n`,
+    `<style>${style}</style>\n</head>\n<body>\n`,
+    '<div id="app"><noscript>This report needs JavaScript to show its results.</noscript></div>\n',
+    `<script type="application/json" id="${PAGE_DATA_ID}">${scriptJson(JSON.stringify(data))}</script>\n`,
+  ];
+  blobs.forEach((blob, index) => {
+    parts.push(`<script type="application/json" id="${runDataId(index)}">${scriptJson(blob)}</script>\n`);
+  });
+  parts.push(`<script>${safeScript}</script>\n</body>\n</html>\n`);
+  return parts.join('');
+}
+
+function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;');
+}

@@ -1,0 +1,236 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { BaselineComparison } from '../compare.js';
+import type { Verdict } from '../verdict.js';
+import { RunEmbedder } from './embed.js';
+import { renderPage } from './page.js';
+import type {
+  ComparisonView,
+  EvalView,
+  OutcomeStatus,
+  OutcomeView,
+  PageData,
+  RunEntry,
+} from './page-data.js';
+import { cutStrings } from './run-data.js';
+import type { RunRecord, SummaryWithRuns } from './run-record.js';
+
+/** Bytes of step data a report embeds in all (the page stays under 20 MB with its index). */
+export const REPORT_STEP_BUDGET = 16 * 2 ** 20;
+/** Longest string of a step or an outcome's details a report keeps whole. */
+const REPORT_MAX_STRING = 10_000;
+/** Every run may take at least this much of the budget while budget is left. */
+const MIN_RUN_SHARE = 128 * 2 ** 10;
+
+/** The options of {@link renderHtmlReport}. */
+export interface HtmlReportOptions {
+  summary: SummaryWithRuns;
+  verdict: Verdict;
+  comparison?: BaselineComparison;
+  /** Project root: run records' trace paths are relative to it (default: the current directory). */
+  root?: string;
+  now?: Date;
+  /** Bytes of step data to embed at most (default 16 MiB). */
+  stepBudget?: number;
+}
+
+/**
+ * Renders `looplet-report.html`: the verdict, counts, what changed against the baseline, the
+ * eval × run matrix, and every run step by step (read now from its trace directory). One file,
+ * with nothing to fetch: it opens from `file://` and as a CI artifact.
+ *
+ * @example
+ * await writeFile('report.html', renderHtmlReport({ summary, verdict, comparison }));
+ */
+export function renderHtmlReport({
+  summary,
+  verdict,
+  comparison,
+  root = process.cwd(),
+  now = new Date(),
+  stepBudget = REPORT_STEP_BUDGET,
+}: HtmlReportOptions): string {
+  const records = new Map((summary.runs ?? []).map((record) => [record.id, record]));
+  const ids = [...new Set([...summary.contexts, ...records.keys()])].sort((a, b) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
+  const embedder = new RunEmbedder({
+    budget: stepBudget,
+    maxString: REPORT_MAX_STRING,
+    minShare: MIN_RUN_SHARE,
+  });
+  const runs = ids.map((id, position) =>
+    runEntry({ id, record: records.get(id), root, embedder, runsLeft: ids.length - position }),
+  );
+  const runIndex = new Map(ids.map((id, index) => [id, index]));
+  const evalIndex = new Map(summary.evals.map((item, index) => [item.name, index]));
+
+  const before = new Map<string, { status: string; score?: number; change: 'new-failure' | 'fixed' }>();
+  for (const [list, change] of [
+    [comparison?.newFailures ?? [], 'new-failure'],
+    [comparison?.fixed ?? [], 'fixed'],
+  ] as const)
+    for (const item of list)
+      before.set(`${item.eval}\u0000${item.context}`, {
+        status: item.before ?? 'absent',
+        ...(item.beforeScore !== undefined ? { score: item.beforeScore } : {}),
+        change,
+      });
+
+  const cut = { cut: false };
+  const outcomes: OutcomeView[] = summary.outcomes.map((outcome) => {
+    const view: OutcomeView = {
+      eval: evalIndex.get(outcome.name)!,
+      run: runIndex.get(outcome.context)!,
+      status: outcome.status as OutcomeStatus,
+      threshold: outcome.threshold,
+      durationMs: outcome.durationMs,
+    };
+    if (outcome.score !== undefined) view.score = outcome.score;
+    if (outcome.label !== undefined) view.label = outcome.label;
+    if (outcome.reason !== undefined) view.reason = cutStrings(outcome.reason, REPORT_MAX_STRING, cut);
+    if (Object.keys(outcome.metrics).length > 0) view.metrics = outcome.metrics;
+    if (Object.keys(outcome.details).length > 0)
+      view.details = cutStrings(outcome.details, REPORT_MAX_STRING, cut);
+    if (outcome.error) view.error = cutStrings(outcome.error, REPORT_MAX_STRING, cut);
+    const known = before.get(`${outcome.name}\u0000${outcome.context}`);
+    if (known) {
+      view.change = known.change;
+      view.before = { status: known.status, ...(known.score !== undefined ? { score: known.score } : {}) };
+    }
+    return view;
+  });
+
+  const statusCount = (status: OutcomeStatus) =>
+    outcomes.filter((outcome) => outcome.status === status).length;
+  const deltas = new Map((comparison?.scores ?? []).map((change) => [change.eval, change.delta]));
+  const drops = new Set((comparison?.scoreDrops ?? []).map((change) => change.eval));
+  const counts = summary.evals.map(() => ({
+    passed: 0,
+    failed: 0,
+    reported: 0,
+    skipped: 0,
+    error: 0,
+    diverged: 0,
+  }));
+  for (const outcome of outcomes) counts[outcome.eval]![outcome.status]++;
+  const evals: EvalView[] = summary.evals.map((item, index) => {
+    const view: EvalView = {
+      name: item.name,
+      required: item.required,
+      tags: item.tags,
+      passRate: item.passRate,
+      meanScore: item.meanScore,
+      counts: counts[index]!,
+    };
+    if (item.file !== undefined) view.file = item.file;
+    const delta = deltas.get(item.name);
+    if (delta !== undefined) view.delta = delta;
+    if (drops.has(item.name)) view.dropped = true;
+    return view;
+  });
+
+  const data: PageData = {
+    kind: 'report',
+    title: `looplet-eval: ${verdict.headline}`,
+    createdAt: now.toISOString(),
+    runs,
+    report: {
+      verdict,
+      totals: {
+        evals: summary.totals.evals,
+        runs: ids.length,
+        outcomes: outcomes.length,
+        passed: statusCount('passed'),
+        failed: statusCount('failed'),
+        errors: statusCount('error'),
+        diverged: runs.filter((run) => run.replay?.diverged).length,
+        skipped: statusCount('skipped'),
+        reported: statusCount('reported'),
+        infrastructureErrors: summary.infrastructureErrors.length,
+      },
+      evals,
+      outcomes,
+      infrastructureErrors: summary.infrastructureErrors.map((error) => ({
+        ...error,
+        message: cutStrings(error.message, REPORT_MAX_STRING, cut),
+      })),
+      ...(comparison ? { comparison: comparisonView(comparison) } : {}),
+    },
+  };
+  return renderPage({ data, blobs: embedder.blobs });
+}
+
+/** A run's entry: what its record says, and its steps read from the trace (and the replayed run). */
+function runEntry({
+  id,
+  record,
+  root,
+  embedder,
+  runsLeft,
+}: {
+  id: string;
+  record: RunRecord | undefined;
+  root: string;
+  embedder: RunEmbedder;
+  runsLeft: number;
+}): RunEntry {
+  const entry: RunEntry = { id };
+  if (record) {
+    entry.origin = record.origin;
+    entry.endReason = record.endReason;
+    entry.stepCount = record.steps;
+    if (record.trace !== undefined) entry.trace = record.trace;
+    if (record.replayedTrace !== undefined) entry.replayedTrace = record.replayedTrace;
+    if (record.agentFile !== undefined) entry.agentFile = record.agentFile;
+    if (record.replay) entry.replay = record.replay;
+    if (record.updated) entry.updated = record.updated;
+  } else {
+    // No run record (a summary from before the runner wrote them): a trace id is its path under
+    // the default traces root. A case id is free text: it must not lead out of that root.
+    const traces = path.resolve(root, 'traces');
+    const guess = path.resolve(traces, id);
+    if (guess.startsWith(`${traces}${path.sep}`) && existsSync(guess))
+      entry.trace = path.relative(root, guess);
+  }
+  const scored = entry.replayedTrace ?? entry.trace;
+  if (scored === undefined) {
+    entry.missing = 'no trace: this run was not recorded';
+    return entry;
+  }
+  const embedded = embedder.embed({ dir: path.resolve(root, scored), runsLeft });
+  if ('blob' in embedded) {
+    entry.blob = embedded.blob;
+    entry.endReason ??= embedded.endReason;
+    entry.stepCount ??= embedded.stepCount;
+  } else entry.missing = embedded.missing;
+  if (entry.replayedTrace !== undefined && entry.trace !== undefined) {
+    const recorded = embedder.embed({ dir: path.resolve(root, entry.trace), runsLeft });
+    if ('blob' in recorded) entry.recordedBlob = recorded.blob;
+  }
+  return entry;
+}
+
+function comparisonView(comparison: BaselineComparison): ComparisonView {
+  const change = (item: BaselineComparison['newFailures'][number]) => {
+    const { context, ...rest } = item;
+    return { ...rest, run: context };
+  };
+  return {
+    tolerance: comparison.tolerance,
+    regressions: comparison.regressions,
+    newFailures: comparison.newFailures.map(change),
+    fixed: comparison.fixed.map(change),
+    scoreDrops: comparison.scoreDrops.map((drop) => ({
+      eval: drop.eval,
+      before: drop.before,
+      after: drop.after,
+      delta: drop.delta,
+      runs: drop.contexts,
+    })),
+    evalsAdded: comparison.evalsAdded,
+    evalsRemoved: comparison.evalsRemoved,
+    runsAdded: comparison.contextsAdded,
+    runsRemoved: comparison.contextsRemoved,
+  };
+}

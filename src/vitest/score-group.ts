@@ -1,0 +1,359 @@
+import type { CaseInfo, ScopedAgent } from '../evals/agent.js';
+import type { RunScoring } from '../evals/agent-run.js';
+import { runCase } from '../evals/case-runner.js';
+import { type EvalCase, loadCaseFile } from '../evals/cases.js';
+import { contextFromTrace } from '../evals/context.js';
+import type { Judge } from '../evals/judge.js';
+import { runEval } from '../evals/run.js';
+import type { EvalOutcome } from '../evals/types.js';
+import { openTrace } from '../provenance/read-trace.js';
+import type { RecordedTrace } from '../provenance/types.js';
+import type { ReplayStrictness, RunRecord } from '../report/run-record.js';
+import type { InfrastructureError } from '../report/summary.js';
+import { errorMessage } from '../util/errors.js';
+import { type ContextSource, type PlannedTest, sourceErrorOutcome, type TestGroup } from './chunk-tests.js';
+import { MissingAgentError } from './errors.js';
+import type { EvalModules } from './eval-modules.js';
+import type { ChunkPlan } from './plan.js';
+import { type ReplayTarget, relativePath, replayThroughAgent } from './replay-run.js';
+import type { Sandbox } from './sandbox.js';
+import { rerecordTrace } from './update.js';
+
+/** What scoring one trace or case gave: an outcome per eval test, the run, and errors that belong to no eval. */
+export interface GroupResult {
+  outcomes: Map<string, EvalOutcome>;
+  /** Absent when the trace could not be read, or the case could not be loaded. */
+  run?: RunRecord;
+  errors: InfrastructureError[];
+}
+
+/** Everything scoring a group needs besides the group. */
+export interface ScoreContext {
+  plan: ChunkPlan;
+  modules: EvalModules;
+  sandbox: Sandbox;
+  judge: Judge | undefined;
+  /** Case files parsed so far: a file holding several cases is read once, not once per case. */
+  caseFiles: Map<string, Promise<EvalCase[]>>;
+}
+
+/** True when a trace (or a case's trace) is run through its agent rather than scored as recorded. */
+export function isReplayed({
+  group,
+  replay,
+}: {
+  group: Pick<TestGroup, 'source' | 'agent' | 'testCase'>;
+  replay: ChunkPlan['options']['replay'];
+}): boolean {
+  if (replay === 'off' || !group.agent) return false;
+  return group.source.kind === 'trace' || group.testCase?.trace !== undefined;
+}
+
+/**
+ * Scores one trace or case with the runnable eval tests of its group: a trace with an agent in
+ * scope is replayed through it (and re-recorded with `-u`), one without is scored as recorded; a
+ * case runs its agent (replayed from its trace, scripted or live).
+ */
+export async function scoreGroup({
+  group,
+  runnable,
+  context,
+}: {
+  group: TestGroup;
+  runnable: readonly PlannedTest[];
+  context: ScoreContext;
+}): Promise<GroupResult> {
+  const { source } = group;
+  if (source.kind === 'trace') {
+    let trace: RecordedTrace;
+    try {
+      trace = openTrace(source.dir);
+    } catch (error) {
+      return unreadableTrace({ group, source, error });
+    }
+    if (!isReplayed({ group, replay: context.plan.options.replay })) {
+      return {
+        outcomes: await scoreRecorded({ trace, id: source.id, runnable, context }),
+        run: recordedRun({ trace, id: source.id, context }),
+        errors: [],
+      };
+    }
+    const target: ReplayTarget = {
+      id: source.id,
+      trace,
+      info: { id: source.id, task: trace.meta.task, marks: [] },
+      expected: trace.expected,
+      source: { kind: 'trace', dir: trace.dir, format: trace.meta.source, origin: 'replayed' },
+    };
+    return replay({ target, agent: group.agent!, strictness: runStrictness(context), runnable, context });
+  }
+  return scoreCase({ group, source, runnable, context });
+}
+
+async function scoreCase({
+  group,
+  source,
+  runnable,
+  context,
+}: {
+  group: TestGroup;
+  source: Extract<ContextSource, { kind: 'case' }>;
+  runnable: readonly PlannedTest[];
+  context: ScoreContext;
+}): Promise<GroupResult> {
+  let testCase: EvalCase;
+  try {
+    testCase = group.testCase ?? (await loadCase({ source, context }));
+    if (!group.agent) throw new MissingAgentError({ caseId: source.id, file: source.file });
+  } catch (error) {
+    const errorName = error instanceof Error ? error.name : undefined;
+    return {
+      outcomes: failAll({ group, kind: 'agent', message: errorMessage(error), errorName }),
+      errors: [],
+    };
+  }
+  const agent = group.agent;
+  const options = context.plan.options;
+  if (testCase.trace !== undefined) {
+    let trace: RecordedTrace;
+    try {
+      trace = openTrace(testCase.trace);
+    } catch (error) {
+      return unreadableTrace({ group, source, error });
+    }
+    const info: CaseInfo = { id: testCase.id, task: testCase.task, marks: testCase.marks };
+    if (testCase.notes !== undefined) info.notes = testCase.notes;
+    if (options.replay === 'off') {
+      const recorded = await scoreRecorded({
+        trace,
+        id: testCase.id,
+        runnable,
+        context,
+        expected: testCase.expected,
+      });
+      return { outcomes: recorded, run: recordedRun({ trace, id: testCase.id, context }), errors: [] };
+    }
+    const target: ReplayTarget = {
+      id: testCase.id,
+      trace,
+      info,
+      expected: testCase.expected,
+      source: { kind: 'case', caseId: testCase.id, mode: 'replay', file: testCase.file },
+    };
+    // A case may ask for lenient replay itself (a recording made before a tool fix).
+    const strictness = testCase.replay ?? runStrictness(context);
+    return replay({ target, agent, strictness, runnable, context });
+  }
+  const mode = testCase.script ? 'scripted' : 'live';
+  context.sandbox.subject = { eval: 'agent', trace: source.id };
+  const run = await runCase({
+    case: testCase,
+    agent: agent.definition.create,
+    mode,
+    collectors: context.modules.collectors,
+    ...scoring({ runnable, context }),
+  }).catch((error: unknown) => error as Error);
+  if (run instanceof Error)
+    return {
+      outcomes: failAll({ group, kind: 'agent', message: run.message, errorName: run.name }),
+      errors: [],
+    };
+  const record: RunRecord = {
+    id: testCase.id,
+    origin: mode,
+    agentFile: agent.file,
+    endReason: run.result?.endReason ?? 'llm_error',
+    steps: run.result?.steps.length ?? 0,
+  };
+  if (run.error && !run.result)
+    record.error = {
+      kind: 'agent',
+      message: `the agent of ${agent.file} failed on case ${testCase.id}: ${run.error.message}`,
+    };
+  return { outcomes: byName(run.outcomes), run: record, errors: [] };
+}
+
+/** Replays a trace (or a case's trace) through its agent; with `-u`, records it again against the live model. */
+async function replay({
+  target,
+  agent,
+  strictness,
+  runnable,
+  context,
+}: {
+  target: ReplayTarget;
+  agent: ScopedAgent;
+  strictness: ReplayStrictness;
+  runnable: readonly PlannedTest[];
+  context: ScoreContext;
+}): Promise<GroupResult> {
+  const options = context.plan.options;
+  const runScoring = scoring({ runnable, context });
+  context.sandbox.subject = { eval: 'agent', trace: target.id };
+  const replayed = await replayThroughAgent({
+    target,
+    agent,
+    mode: strictness,
+    collectors: context.modules.collectors,
+    scoring: runScoring,
+    root: context.plan.root,
+  });
+  const result: GroupResult = { outcomes: byName(replayed.scored.outcomes), run: replayed.run, errors: [] };
+  const update = options.update;
+  if (!update || replayed.run.error || (update === 'diverged' && !replayed.run.replay?.diverged))
+    return result;
+  const updated = await rerecordTrace({
+    target,
+    agent,
+    collectors: context.modules.collectors,
+    scoring: runScoring,
+    sandbox: context.sandbox,
+    replayed: replayed.run,
+  });
+  if (!updated.ok) {
+    replayed.run.error = { kind: 'update', message: updated.message };
+    return result;
+  }
+  return { outcomes: byName(updated.outcomes), run: updated.run, errors: [] };
+}
+
+function runStrictness(context: ScoreContext): ReplayStrictness {
+  return context.plan.options.replay === 'lenient' ? 'lenient' : 'strict';
+}
+
+/** Scores a trace as it was recorded: read once, each eval run on it. */
+async function scoreRecorded({
+  trace,
+  id,
+  runnable,
+  context,
+  expected,
+}: {
+  trace: RecordedTrace;
+  id: string;
+  runnable: readonly PlannedTest[];
+  context: ScoreContext;
+  expected?: Record<string, unknown>;
+}): Promise<Map<string, EvalOutcome>> {
+  const evalContext = contextFromTrace({ trace, id, ...(expected ? { expected } : {}) });
+  const options = context.plan.options;
+  const outcomes = new Map<string, EvalOutcome>();
+  for (const { selected } of runnable) {
+    context.sandbox.subject = { eval: selected.eval.name, trace: id };
+    const outcome = await runEval({
+      eval: selected.eval,
+      context: evalContext,
+      judge: context.judge,
+      threshold: options.threshold,
+      timeoutMs: options.timeoutMs,
+      deselected: selected.deselected,
+    });
+    outcomes.set(selected.eval.name, outcome);
+  }
+  return outcomes;
+}
+
+function recordedRun({
+  trace,
+  id,
+  context,
+}: {
+  trace: RecordedTrace;
+  id: string;
+  context: ScoreContext;
+}): RunRecord {
+  return {
+    id,
+    origin: 'recorded',
+    trace: relativePath({ root: context.plan.root, file: trace.dir }),
+    endReason: trace.meta.endReason,
+    steps: trace.meta.stepCount,
+  };
+}
+
+/** Every eval of the group fails with the trace's read error: reported once, as an infrastructure error. */
+function unreadableTrace({
+  group,
+  source,
+  error,
+}: {
+  group: TestGroup;
+  source: ContextSource;
+  error: unknown;
+}): GroupResult {
+  const name = error instanceof Error ? error.name : undefined;
+  const dir = source.kind === 'trace' ? source.dir : (group.testCase?.trace ?? source.file);
+  const message = `could not read trace ${dir}: ${errorMessage(error)}`;
+  return {
+    outcomes: failAll({ group, kind: 'trace', message, errorName: name }),
+    // A trace from a newer looplet is a configuration matter (upgrade looplet), not a broken run.
+    errors: [{ source: source.id, kind: name === 'TraceVersionError' ? 'trace-version' : 'trace', message }],
+  };
+}
+
+function failAll({
+  group,
+  kind,
+  message,
+  errorName,
+}: {
+  group: TestGroup;
+  kind: 'trace' | 'agent';
+  message: string;
+  errorName: string | undefined;
+}): Map<string, EvalOutcome> {
+  const outcomes = new Map<string, EvalOutcome>();
+  for (const { selected } of group.tests)
+    outcomes.set(
+      selected.eval.name,
+      sourceErrorOutcome({
+        definition: selected.eval,
+        source: group.source,
+        kind,
+        message,
+        ...(errorName ? { errorName } : {}),
+      }),
+    );
+  return outcomes;
+}
+
+/** How the runnable evals of a group are scored (the selection is applied again: it is cheap and keeps required evals required). */
+function scoring({
+  runnable,
+  context,
+}: {
+  runnable: readonly PlannedTest[];
+  context: ScoreContext;
+}): RunScoring {
+  const options = context.plan.options;
+  return {
+    evals: runnable.map(({ selected }) => selected.eval),
+    ...(context.judge ? { judge: context.judge } : {}),
+    include: options.include,
+    exclude: options.exclude,
+    ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+    timeoutMs: options.timeoutMs,
+  };
+}
+
+/** The case a case source names, from its file (parsed once per chunk). */
+export async function loadCase({
+  source,
+  context,
+}: {
+  source: Extract<ContextSource, { kind: 'case' }>;
+  context: Pick<ScoreContext, 'caseFiles'>;
+}): Promise<EvalCase> {
+  let cases = context.caseFiles.get(source.file);
+  if (!cases) {
+    cases = loadCaseFile({ file: source.file });
+    context.caseFiles.set(source.file, cases);
+  }
+  const found = (await cases).find((item) => item.id === source.id);
+  if (!found) throw new Error(`case "${source.id}" is no longer in ${source.file}`);
+  return found;
+}
+
+function byName(outcomes: readonly EvalOutcome[]): Map<string, EvalOutcome> {
+  return new Map(outcomes.map((outcome) => [outcome.name, outcome]));
+}

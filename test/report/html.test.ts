@@ -1,0 +1,158 @@
+// The HTML report's writer, without a browser: what the page embeds, how it stays safe and
+// bounded. (html-report.e2e.test.ts opens the pages in Chromium.)
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { EvalOutcome } from '../../src/evals/types.js';
+import { defineTool, ScriptedLLM } from '../../src/index.js';
+import { PAGE_DATA_ID, type PageData, type RunData, runDataId } from '../../src/report/html/page-data.js';
+import { renderHtmlReport } from '../../src/report/html/report-page.js';
+import { cutStrings } from '../../src/report/html/run-data.js';
+import { renderTraceHtml } from '../../src/report/html/trace-page.js';
+import { decideVerdict, summarize } from '../../src/report/index.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { recordRun } from '../provenance/helpers.js';
+
+const temp = useTempDir('looplet-html-');
+
+/** The JSON of one `<script type="application/json">` element of a page. */
+function embedded<T>(html: string, id: string): T {
+  const match = new RegExp(`<script type="application/json" id="${id}">(.*?)</script>`, 's').exec(html);
+  if (!match) throw new Error(`no #${id} in the page`);
+  return JSON.parse(match[1]!) as T;
+}
+
+function outcome(context: string, score: number): EvalOutcome {
+  return {
+    name: 'eval_score',
+    context,
+    status: score >= 0.5 ? 'passed' : 'failed',
+    passed: score >= 0.5,
+    score,
+    required: false,
+    tags: [],
+    threshold: 0.5,
+    durationMs: 1,
+    metrics: {},
+    details: {},
+  };
+}
+
+/** A one-step trace whose tool returns `data`. */
+async function recordTrace(dir: string, data: unknown): Promise<void> {
+  const echo = defineTool({
+    name: 'echo',
+    description: 'Returns the payload',
+    parameters: { type: 'object', properties: {} },
+    run: () => data,
+  });
+  await recordRun({
+    dir,
+    tools: [echo],
+    llm: new ScriptedLLM([{ toolCalls: [{ name: 'echo', args: {} }] }, { text: 'finished' }]),
+  });
+}
+
+describe('the HTML page', () => {
+  it('carries hostile strings as data: no value can close its script element, and they read back whole', async () => {
+    const hostile = '</script><script>window.pwned = 1</script><!-- <SCRIPT>';
+    const dir = path.join(temp.path, 'trace');
+    await recordTrace(dir, { text: hostile });
+    const html = renderTraceHtml({ dir });
+    expect(html).not.toContain('<script>window.pwned');
+    expect(html.toLowerCase().split('<script').length - 1).toBe(3); // page data, one run, the page script
+    const run = embedded<RunData>(html, runDataId(0));
+    expect(run.steps[0]!.calls[0]!.data).toEqual({ text: hostile });
+  });
+
+  it('allows no network request: a Content-Security-Policy of default-src none, the script and style by hash', async () => {
+    const dir = path.join(temp.path, 'trace');
+    await recordTrace(dir, 'ok');
+    const html = renderTraceHtml({ dir });
+    const policy = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
+    expect(policy).toMatch(
+      /^default-src 'none'; script-src 'sha256-[\w+/=]+'; style-src 'sha256-[\w+/=]+'; img-src data:$/,
+    );
+    expect(html).not.toMatch(/<(link|img|iframe)\b/i);
+    expect(html).not.toMatch(/\bsrc="/);
+  });
+});
+
+describe('renderHtmlReport', () => {
+  it('reads each run from its trace; without run records, a trace id is found under traces/', async () => {
+    await recordTrace(path.join(temp.path, 'traces', 'a'), 'alpha');
+    await recordTrace(path.join(temp.path, 'outside'), 'not under traces/');
+    const summary = summarize({
+      outcomes: [outcome('a', 1), outcome('case-without-trace', 0), outcome('../outside', 1)],
+    });
+    const html = renderHtmlReport({ summary, verdict: decideVerdict({ summary }), root: temp.path });
+    const page = embedded<PageData>(html, PAGE_DATA_ID);
+    expect(page.runs.map((run) => [run.id, run.blob, run.missing])).toEqual([
+      ['../outside', undefined, 'no trace: this run was not recorded'], // a case id never leads out of traces/
+      ['a', 0, undefined],
+      ['case-without-trace', undefined, 'no trace: this run was not recorded'],
+    ]);
+    expect(page.runs[1]).toMatchObject({ trace: path.join('traces', 'a'), endReason: 'done', stepCount: 2 });
+    expect(embedded<RunData>(html, runDataId(0)).steps[0]!.calls[0]!.data).toBe('alpha');
+    expect(page.report?.outcomes.map((item) => [item.run, item.status, item.score])).toEqual([
+      [0, 'passed', 1],
+      [1, 'passed', 1],
+      [2, 'failed', 0],
+    ]);
+  });
+
+  it('says why a run has no steps when its trace cannot be read, and still writes the page', async () => {
+    await mkdir(path.join(temp.path, 'traces', 'broken'), { recursive: true });
+    await writeFile(path.join(temp.path, 'traces', 'broken', 'trace.json'), '{"schemaVersion": 1, "task":');
+    const summary = summarize({ outcomes: [outcome('broken', 1)] });
+    const page = embedded<PageData>(
+      renderHtmlReport({ summary, verdict: decideVerdict({ summary }), root: temp.path }),
+      PAGE_DATA_ID,
+    );
+    expect(page.runs[0]!.blob).toBeUndefined();
+    expect(page.runs[0]!.missing).toMatch(/^the trace could not be read: .*broken[/\\]trace\.json/);
+  });
+
+  it('stays within its step budget however many runs there are: later runs keep their place, with fewer steps', async () => {
+    const big = 'x'.repeat(4_000); // under the string limit: nothing is cut, the budget does the bounding
+    const ids = Array.from({ length: 12 }, (_, index) => `run-${String(index).padStart(2, '0')}`);
+    for (const id of ids) await recordTrace(path.join(temp.path, 'traces', id), { big });
+    const summary = summarize({ outcomes: ids.map((id) => outcome(id, 1)) });
+    const budget = 40_000;
+    const html = renderHtmlReport({
+      summary,
+      verdict: decideVerdict({ summary }),
+      root: temp.path,
+      stepBudget: budget,
+    });
+    const page = embedded<PageData>(html, PAGE_DATA_ID);
+    expect(page.runs.map((run) => run.id)).toEqual(ids);
+    const blobs = page.runs.flatMap((run) =>
+      run.blob === undefined ? [] : [embedded<RunData>(html, runDataId(run.blob))],
+    );
+    const bytes = blobs.reduce((total, blob) => total + Buffer.byteLength(JSON.stringify(blob)), 0);
+    expect(bytes).toBeLessThanOrEqual(budget + 2_000 * blobs.length); // each run's metadata, beyond its steps
+    const leftOut = page.runs.filter(
+      (run) =>
+        run.missing !== undefined || (run.blob !== undefined && blobs[run.blob]!.stepsLeftOut !== undefined),
+    );
+    expect(leftOut.length).toBeGreaterThan(0);
+    expect(leftOut.length).toBeLessThan(ids.length);
+  });
+});
+
+describe('cutStrings', () => {
+  it('cuts long strings anywhere in a value, saying how much is missing, and leaves the rest as it was', () => {
+    const small = { keep: [1, 'short'] };
+    const state = { cut: false };
+    const value = { small, deep: [{ text: 'abcdefghij' }] };
+    const cut = cutStrings(value, 6, state);
+    expect(cut.deep[0]!.text).toBe('abcdef… [cut: 4 more characters]');
+    expect(cut.small).toBe(small);
+    expect(value.deep[0]!.text).toBe('abcdefghij');
+    expect(state.cut).toBe(true);
+    const untouched = { cut: false };
+    expect(cutStrings(small, 10, untouched)).toBe(small);
+    expect(untouched.cut).toBe(false);
+  });
+});
