@@ -1,6 +1,7 @@
 import type { LLMBackend } from '../core/llm.js';
 import { isPromiseLike } from '../util/maybe-async.js';
 import { type EvalsInput, toEvalDefinitions } from './definitions.js';
+import { throwLocation } from './error-location.js';
 import { JudgeNotConfiguredError } from './errors.js';
 import { createJudge, isJudge, type Judge } from './judge.js';
 import { inScope, selectEvals } from './marks.js';
@@ -65,7 +66,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalOutcome> {
     }
     normalized = normalizeReturn({ value, threshold });
   } catch (error) {
-    normalized = failure(thrownInfo(error));
+    normalized = failure(thrownInfo(error, definition.file));
   }
   return outcome(normalized, performance.now() - started);
 }
@@ -175,11 +176,13 @@ function failure(error: EvalErrorInfo): Normalized {
   return { status: 'error', metrics: {}, details: {}, error };
 }
 
-function thrownInfo(error: unknown): EvalErrorInfo {
+function thrownInfo(error: unknown, file: string | undefined): EvalErrorInfo {
   if (error instanceof EvalTimeoutError) return { kind: 'timeout', message: error.message };
   if (error instanceof Error) {
     const info: EvalErrorInfo = { kind: 'threw', message: error.message, name: error.name };
     if (error.stack !== undefined) info.stack = error.stack;
+    const location = throwLocation({ stack: error.stack, ...(file !== undefined ? { file } : {}) });
+    if (location !== undefined) info.location = location;
     return info;
   }
   return { kind: 'threw', message: `threw a non-error value: ${String(error)}` };

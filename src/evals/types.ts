@@ -198,6 +198,8 @@ export interface EvalErrorInfo {
   /** The thrown error's class name, when one was thrown. */
   name?: string;
   stack?: string;
+  /** Where the eval threw, `file:line:column` (relative to the directory it ran in), when its stack says. */
+  location?: string;
 }
 
 /** The verdict part of an outcome: what one eval said about one run, before names, marks and timing. */

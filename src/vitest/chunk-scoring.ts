@@ -170,7 +170,7 @@ export async function scoreChunk<T>({
           phase,
           group: current,
           test,
-          timeoutMs: phase === Phase.eval ? (definition?.marks.timeoutMs ?? timeoutMs) : timeoutMs,
+          timeoutMs: phaseTimeoutMs({ phase, definition, timeoutMs }),
         });
       }
     : undefined;
@@ -196,6 +196,25 @@ export async function scoreChunk<T>({
   } finally {
     heartbeat?.idle();
   }
+}
+
+/** Agent runs get this many eval timeouts: a replay runs tools for real, and may take a while. */
+const AGENT_TIMEOUTS = 10;
+
+/** How long the watchdog lets a phase run (0: no limit). */
+function phaseTimeoutMs({
+  phase,
+  definition,
+  timeoutMs,
+}: {
+  phase: Phase;
+  definition: EvalDefinition | undefined;
+  timeoutMs: number;
+}): number {
+  if (phase === Phase.eval) return definition?.marks.timeoutMs ?? timeoutMs;
+  if (phase === Phase.agent) return AGENT_TIMEOUTS * timeoutMs;
+  if (phase === Phase.live) return 0;
+  return timeoutMs;
 }
 
 /** Scores one group; undefined when none of its tests runs. */

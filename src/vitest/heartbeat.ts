@@ -12,10 +12,12 @@ export const Phase = {
   collect: 1,
   /** Opening (reading) a trace or case. */
   read: 2,
-  /** Running a trace or case through its agent (replay, scripted or live). */
+  /** Running a trace or case through its agent offline (a replay, a scripted case). */
   agent: 3,
   /** Running one eval on one run. */
   eval: 4,
+  /** Running an agent against a live model (a live case, `-u`): not timed, a model may be slow. */
+  live: 5,
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 

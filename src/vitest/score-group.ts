@@ -199,7 +199,7 @@ async function scoreCase({
     return replay({ target, group, agent, strictness, runnable, context });
   }
   const mode = testCase.script ? 'scripted' : 'live';
-  agentPhase({ context, id: source.id });
+  agentPhase({ context, id: source.id, live: mode === 'live' });
   const run = await runCase({
     case: testCase,
     agent: agent.definition.create,
@@ -228,8 +228,16 @@ async function scoreCase({
 }
 
 /** The agent runs now: the watchdog times it, the sandbox names it. */
-function agentPhase({ context, id }: { context: ScoreContext; id: string }): void {
-  context.track?.(Phase.agent);
+function agentPhase({
+  context,
+  id,
+  live = false,
+}: {
+  context: ScoreContext;
+  id: string;
+  live?: boolean;
+}): void {
+  context.track?.(live ? Phase.live : Phase.agent);
   context.sandbox.subject = { eval: 'agent', trace: id };
 }
 
@@ -268,7 +276,6 @@ async function replay({
   const update = options.update;
   if (!update || replayed.run.error || (update === 'diverged' && !replayed.run.replay?.diverged))
     return result;
-  agentPhase({ context, id: target.id });
   const updated = await rerecordTrace({
     target,
     agent,
@@ -276,6 +283,7 @@ async function replay({
     scoring: runScoring,
     sandbox: context.sandbox,
     replayed: replayed.run,
+    onLive: () => agentPhase({ context, id: target.id, live: true }),
   });
   if (!updated.ok) {
     replayed.run.error = { kind: 'update', message: updated.message };

@@ -1,5 +1,7 @@
 import os from 'node:os';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { LoopletError } from '../util/errors.js';
+import { oneLine } from '../util/text.js';
 import { type BeatSnapshot, createHeartbeatBuffer, HeartbeatReader, Phase, wallClock } from './heartbeat.js';
 
 /**
@@ -37,14 +39,25 @@ export interface ScoringThreadOptions {
   onEnd: (end: ThreadEnd) => void;
 }
 
+/** Environment variable that sets the heap limit of every scoring thread, in MB. */
+export const WORKER_HEAP_ENV = 'LOOPLET_WORKER_HEAP_MB';
+
 /**
- * The heap limit of a scoring thread when none is given: a quarter of the machine's memory,
- * shared by the threads, between 512 MB and 4 GB. Evals that need more can say so
- * (`--max-worker-heap`, or the `LOOPLET_WORKER_HEAP_MB` environment variable).
+ * The heap limit of a scoring thread when none is given: `LOOPLET_WORKER_HEAP_MB`, else a quarter
+ * of the machine's memory shared by the threads, between 512 MB and 4 GB. A value that is not a
+ * whole number of MB of at least 16 is a `LoopletError` (code `USAGE`, exit 2).
  */
 export function defaultHeapLimitMb(threads: number): number {
-  const fromEnv = Number(process.env.LOOPLET_WORKER_HEAP_MB);
-  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  const fromEnv = process.env[WORKER_HEAP_ENV];
+  if (fromEnv !== undefined && fromEnv.trim() !== '') {
+    const value = Number(fromEnv);
+    if (!Number.isInteger(value) || value < 16)
+      throw new LoopletError({
+        code: 'USAGE',
+        message: `${WORKER_HEAP_ENV}=${oneLine(fromEnv, 40)}: give the heap limit of each scoring thread as a whole number of MB, at least 16 (e.g. ${WORKER_HEAP_ENV}=2048)`,
+      });
+    return value;
+  }
   const share = os.totalmem() / 2 ** 20 / 4 / Math.max(1, threads);
   return Math.round(Math.min(4096, Math.max(512, share)));
 }

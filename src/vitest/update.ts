@@ -30,6 +30,7 @@ export async function rerecordTrace({
   scoring,
   sandbox,
   replayed,
+  onLive,
 }: {
   target: ReplayTarget;
   agent: ScopedAgent;
@@ -38,6 +39,8 @@ export async function rerecordTrace({
   sandbox: Sandbox;
   /** The replay that led to the update (its divergence is kept on the update). */
   replayed: RunRecord;
+  /** Called as the live run starts (the runner's watchdog does not time it). */
+  onLive?: () => void;
 }): Promise<UpdateResult> {
   const { trace } = target;
   const failed = (problem: string): UpdateResult => ({
@@ -51,6 +54,7 @@ export async function rerecordTrace({
     contexts: [contextFromTrace({ trace, id: target.id, expected: target.expected })],
   });
   const sink = new ProvenanceSink({ dir: trace.dir });
+  onLive?.();
   const resume = sandbox.suspend();
   let live: Awaited<ReturnType<typeof runAndScore>>;
   try {

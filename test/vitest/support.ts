@@ -349,7 +349,7 @@ export interface ReportJson {
     score?: number;
     required: boolean;
     metrics: Record<string, number>;
-    error?: { kind: string; message: string; name?: string };
+    error?: { kind: string; message: string; name?: string; location?: string };
     reason?: string;
   }>;
   infrastructureErrors: Array<{ source: string; message: string; kind: string }>;
