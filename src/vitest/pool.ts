@@ -18,6 +18,15 @@ import { defaultHeapLimitMb, ScoringThread, type ThreadEnd } from './scoring-thr
 /** What looplet's runner finds in a pool thread's data: what to put back in each chunk it resumes. */
 export interface PoolThreadData {
   resume?: Record<string, FileResume>;
+  /** An eval file ended a thread while it was imported: every chunk of the run fails with this. */
+  importFailure?: ImportFailure;
+}
+
+/** An eval file (by its index in the chunk plans' `evalFiles`) that ended its thread as it was imported. */
+export interface ImportFailure {
+  evalFile: number;
+  /** "timed out after 60000 ms", "ran out of memory (heap limit 512 MB)". */
+  message: string;
 }
 
 /** A chunk file scored in part by a thread that was ended. */
@@ -78,6 +87,10 @@ class LoopletPoolWorker implements PoolWorker {
   readonly #files = new Map<string, FileResume>();
   /** File ids (as vitest names tasks) → file paths, from the thread's collection. */
   readonly #fileIds = new Map<string, string>();
+  /** An eval file that ended a thread of the current run while it was imported. */
+  #importFailure: ImportFailure | undefined;
+  /** The thread was started to go on with a run: its data is stale for the next one. */
+  #resumed = false;
 
   constructor({ poolOptions, heapLimitMb }: { poolOptions: PoolOptions; heapLimitMb: number }) {
     this.#options = poolOptions;
@@ -101,6 +114,14 @@ class LoopletPoolWorker implements PoolWorker {
     if (request.type === 'run' || request.type === 'collect') {
       this.#running = { request, finished: new Set() };
       this.#files.clear();
+      this.#importFailure = undefined;
+      // A replacement thread holds what an earlier run delivered (watch mode): start afresh.
+      if (this.#resumed && this.#thread && this.#start) {
+        void this.#thread.stop();
+        this.#thread = this.#spawn();
+        this.#swallowStarted = true;
+        this.#thread.worker.postMessage(this.#start);
+      }
     }
     this.#thread?.worker.postMessage(message);
   }
@@ -119,14 +140,15 @@ class LoopletPoolWorker implements PoolWorker {
     return data;
   }
 
-  #spawn(resume?: Record<string, FileResume>): ScoringThread {
+  #spawn(data?: PoolThreadData): ScoringThread {
+    this.#resumed = data !== undefined;
     const thread: ScoringThread = new ScoringThread({
       entry: this.#entry,
       heapLimitMb: this.#heapLimitMb,
       env: this.#options.env,
       execArgv: this.#options.execArgv,
       pipeOutput: true,
-      ...(resume ? { data: { resume } satisfies PoolThreadData } : {}),
+      ...(data ? { data } : {}),
       onEnd: (end) => this.#ended(thread, end),
     });
     thread.worker.stdout.pipe(this.#stdout, { end: false });
@@ -185,32 +207,39 @@ class LoopletPoolWorker implements PoolWorker {
 
   /**
    * The thread ended without being asked to. While a chunk was being scored, what was running
-   * is marked as the culprit and a new thread goes on with the chunk; otherwise vitest is told,
-   * as it would be of any worker that exited.
+   * is marked as the culprit and a new thread goes on with the chunk; while an eval file was
+   * being imported, the new thread fails every chunk left with that file's import error (each
+   * chunk would import it again). Otherwise vitest is told, as it would be of any worker that exited.
    */
   #ended(thread: ScoringThread, end: ThreadEnd): void {
     if (thread !== this.#thread) return;
     const running = this.#running;
     const file = thread.heartbeat.label();
     const { beat } = end;
+    const importing = beat.phase === Phase.collect && beat.test >= 0;
     const scoring = beat.group >= 0 && beat.phase !== Phase.idle && beat.phase !== Phase.collect;
-    if (running?.request.type !== 'run' || !this.#start || !scoring || file === '') {
+    if (running?.request.type !== 'run' || !this.#start || !(importing || scoring) || file === '') {
       this.#thread = undefined;
       this.#events.emit('error', new Error(`looplet's scoring thread ${end.message}`));
       this.#events.emit('exit', 1);
       return;
     }
-    this.#fileResume(file).culprits.push({
-      group: beat.group,
-      test: beat.phase === Phase.eval ? beat.test : -1,
-      phase: beat.phase,
-      kind: end.reason === 'timeout' ? 'timeout' : 'threw',
-      message: end.message,
-    });
+    if (importing) this.#importFailure = { evalFile: beat.test, message: end.message };
+    else
+      this.#fileResume(file).culprits.push({
+        group: beat.group,
+        test: beat.phase === Phase.eval ? beat.test : -1,
+        phase: beat.phase,
+        kind: end.reason === 'timeout' ? 'timeout' : 'threw',
+        message: end.message,
+      });
     const files = running.request.context?.files ?? [];
     const remaining = files.filter((spec) => !running.finished.has(spec.filepath));
     const request = { ...running.request, context: { ...running.request.context, files: remaining } };
-    this.#thread = this.#spawn(Object.fromEntries(this.#files));
+    this.#thread = this.#spawn({
+      resume: Object.fromEntries(this.#files),
+      ...(this.#importFailure ? { importFailure: this.#importFailure } : {}),
+    });
     this.#swallowStarted = true;
     this.#thread.worker.postMessage(this.#start);
     this.#thread.worker.postMessage(request);

@@ -8,6 +8,7 @@ import type {
   TestAnnotation,
 } from 'vitest';
 import { TestRunner } from 'vitest';
+import { EvalImportError } from '../evals/errors.js';
 import type { Judge } from '../evals/judge.js';
 import type { RunRecord } from '../report/run-record.js';
 import type { InfrastructureError } from '../report/summary.js';
@@ -20,6 +21,9 @@ import { CHUNK_SUFFIX, parseChunkFile } from './plan.js';
 import type { FileResume, PoolThreadData } from './pool.js';
 import { installSandbox } from './sandbox.js';
 import { threadContext } from './thread-context.js';
+
+/** The least time an eval file's import gets before the watchdog ends its thread. */
+const IMPORT_TIMEOUT_MS = 60_000;
 
 /** Results are sent to the main process in batches, not per test: per-test messages would cost more than scoring. */
 const UPDATE_BATCH = 500;
@@ -52,13 +56,30 @@ export default class LoopletRunner extends TestRunner {
     if (!file || file.filepath !== filepath)
       throw new Error(`looplet runner: collecting ${filepath} without its file task`);
     const plan = parseChunkFile(await readFile(filepath, 'utf8'));
-    const heartbeat = threadContext()?.heartbeat;
+    const supervision = threadContext<PoolThreadData>();
+    const heartbeat = supervision?.heartbeat;
     heartbeat?.label(filepath);
-    heartbeat?.beat({ phase: Phase.collect, group: -1, test: -1, timeoutMs: plan.options.timeoutMs });
+    const failed = supervision?.data?.importFailure;
+    if (failed) {
+      // An eval file ended a thread while it was imported: every chunk imports it, none is run again.
+      const evalFile = plan.evalFiles[failed.evalFile] ?? plan.evalFiles.join(', ');
+      const message = `${failed.message} while it was imported`;
+      throw new EvalImportError([{ file: evalFile, message, error: new Error(message) }]);
+    }
+    // Importing may be slow the first time (vite transforms TypeScript): never less than a minute.
+    const timeoutMs = Math.max(plan.options.timeoutMs, IMPORT_TIMEOUT_MS);
     const modules = await importEvalModules({
       files: plan.evalFiles,
       root: plan.root,
-      importFile: async (evalFile) => super.importFile(evalFile, 'collect'),
+      importFile: async (evalFile) => {
+        heartbeat?.beat({
+          phase: Phase.collect,
+          group: -1,
+          test: plan.evalFiles.indexOf(evalFile),
+          timeoutMs,
+        });
+        return super.importFile(evalFile, 'collect');
+      },
     });
     const timeout = this.config.testTimeout;
     const chunk = await collectChunk({

@@ -65,6 +65,31 @@ describe('looplet-eval with an eval that runs out of memory or never returns', (
     expect(run.stdout).toContain('! eval_hoards › greet/carol  threw: ran out of memory (heap limit 64 MB)');
   });
 
+  it('an eval file that runs out of memory as it is imported is an import error naming it (exit 3)', async () => {
+    const project = cloneProject(template);
+    project.write(
+      'evals/eval_greedy_import.mjs',
+      `const hoard = [];
+for (;;) hoard.push(new Array(100_000).fill(hoard.length));
+export const eval_never = () => true;
+`,
+    );
+    const run = await project.run(
+      ['evals/eval_greedy_import.mjs', 'evals/eval_finish.mjs', '--workers', '1'],
+      {
+        env: { LOOPLET_WORKER_HEAP_MB: '64' },
+      },
+    );
+    expect(run.code, run.output).toBe(3);
+    const report = project.json<ReportJson>(REPORT_JSON);
+    // As for a syntax error: one error, however many chunks imported the file.
+    expect(report.infrastructureErrors).toHaveLength(1);
+    expect(report.infrastructureErrors[0]).toMatchObject({ kind: 'import' });
+    expect(report.infrastructureErrors[0]?.message).toContain(
+      `${path.join(project.dir, 'evals', 'eval_greedy_import.mjs')}: ran out of memory (heap limit 64 MB) while it was imported`,
+    );
+  });
+
   it('a LOOPLET_WORKER_HEAP_MB that is not a number of MB is a usage error (exit 2)', async () => {
     const run = await template.run([], { env: { LOOPLET_WORKER_HEAP_MB: 'lots' } });
     expect(run.code, run.output).toBe(2);
