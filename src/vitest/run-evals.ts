@@ -84,6 +84,9 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
   const plan = await planRun({
     cwd,
     ...pick(options, ['evals', 'traces', 'cases', 'workers', 'cacheDir']),
+    // The UI shows each chunk as a tree of eval files and evals: one chunk (up to ~400 traces)
+    // keeps an eval's tests together instead of spread over one chunk per worker.
+    ...(options.ui ? { workers: 1 } : {}),
     scoring: { ...options.scoring, annotate: interactive },
     shardCount: options.shard ? Number(options.shard.split('/')[1]) : 1,
   });
@@ -105,6 +108,8 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
       isolate: false,
       maxWorkers: options.workers ?? defaultWorkers(),
       reporters,
+      // Annotations' attachments (each run's page) are copied here, not into the project root.
+      attachmentsDir: path.join(cwd, '.looplet', 'cache', 'attachments'),
       watch: options.watch === true || options.ui === true,
       ui: options.ui === true,
       // The UI can run tests and write files: serve it on loopback only.

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type {
+  RunnerTask,
   RunnerTaskEventPack,
   RunnerTaskResultPack,
   RunnerTestCase,
@@ -18,8 +19,6 @@ import {
   applyOutcome,
   applyRun,
   type ContextSource,
-  createReplayTest,
-  createTest,
   type TestGroup,
 } from './chunk-tests.js';
 import { type EvalModules, importEvalModules } from './eval-modules.js';
@@ -27,12 +26,14 @@ import { setLoopletFileMeta } from './meta.js';
 import { CHUNK_SUFFIX, type ChunkPlan, parseChunkFile } from './plan.js';
 import { installSandbox } from './sandbox.js';
 import { isReplayed, loadCase, scoreGroup } from './score-group.js';
+import { ChunkTree } from './test-tree.js';
 
 /** A chunk file after collection: its plan, what its eval files export, and its tests by context. */
 interface CollectedChunk {
   plan: ChunkPlan;
   modules: EvalModules;
   groups: TestGroup[];
+  tree: ChunkTree;
   /** Case files parsed so far: a file holding several cases is read once, not once per case. */
   caseFiles: Map<string, Promise<EvalCase[]>>;
   obsolete: string[];
@@ -94,7 +95,7 @@ export default class LoopletRunner extends TestRunner {
       ...plan.traces.map((trace): ContextSource => ({ kind: 'trace', id: trace.id, dir: trace.dir })),
       ...plan.cases.map((item): ContextSource => ({ kind: 'case', id: item.id, file: item.file })),
     ];
-    const timeout = this.config.testTimeout;
+    const tree = new ChunkTree({ file, plan, timeout: this.config.testTimeout });
     const caseFiles = new Map<string, Promise<EvalCase[]>>();
     const groups: TestGroup[] = [];
     const obsolete: string[] = [];
@@ -105,10 +106,7 @@ export default class LoopletRunner extends TestRunner {
         source,
         tests: selected
           .filter((choice) => inScope({ marks: choice.eval.marks, contextId: source.id }))
-          .map((choice) => ({
-            selected: choice,
-            test: createTest({ file, choice, contextId: source.id, timeout }),
-          })),
+          .map((choice) => ({ selected: choice, test: tree.evalTest({ choice, contextId: source.id }) })),
       };
       if (agent) group.agent = agent;
       // A case that does not load is reported when it runs; whether it replays needs it now.
@@ -119,18 +117,16 @@ export default class LoopletRunner extends TestRunner {
           },
           () => undefined,
         );
-      if (isReplayed({ group, replay: plan.options.replay }))
-        group.replayTest = createReplayTest({ file, contextId: source.id, timeout });
+      if (agent && isReplayed({ group, replay: plan.options.replay }))
+        group.replayTest = tree.replayTest({ agentFile: agent.file, contextId: source.id });
       const covered =
         agent !== undefined ||
         modules.definitions.some((definition) => inScope({ marks: definition.marks, contextId: source.id }));
       if (source.kind === 'trace' && !covered) obsolete.push(source.id);
-      if (group.replayTest) file.tasks.push(group.replayTest);
-      for (const planned of group.tests) file.tasks.push(planned.test);
       groups.push(group);
     }
     setLoopletFileMeta(file.meta, { runs: [], obsolete });
-    this.#chunks.set(filepath, { plan, modules, groups, caseFiles, obsolete });
+    this.#chunks.set(filepath, { plan, modules, groups, tree, caseFiles, obsolete });
     return {};
   }
 
@@ -150,7 +146,8 @@ export default class LoopletRunner extends TestRunner {
     const context = { plan: chunk.plan, modules: chunk.modules, sandbox, judge, caseFiles: chunk.caseFiles };
     const runs: RunRecord[] = [];
     const errors: InfrastructureError[] = [];
-    const pending: RunnerTestCase[] = [];
+    const pending: RunnerTask[] = [];
+    const started = wallClock();
     try {
       for (const group of chunk.groups) {
         const runnable = group.tests.filter(({ test }) => test.mode === 'run');
@@ -180,6 +177,7 @@ export default class LoopletRunner extends TestRunner {
       sandbox.restore();
       // vitest sends the file's meta with its result once this returns.
       setLoopletFileMeta(suite.file.meta, { runs, obsolete: chunk.obsolete, errors });
+      pending.push(...chunk.tree.finish({ startTime: started }));
       await this.#flush(pending);
     }
   }
@@ -194,12 +192,16 @@ export default class LoopletRunner extends TestRunner {
     );
   }
 
-  async #flush(tests: RunnerTestCase[]): Promise<void> {
-    if (tests.length === 0) return;
-    const packs: RunnerTaskResultPack[] = tests.map((test) => [test.id, test.result, test.meta]);
+  async #flush(tasks: RunnerTask[]): Promise<void> {
+    if (tasks.length === 0) return;
+    const packs: RunnerTaskResultPack[] = tasks.map((task) => [task.id, task.result, task.meta]);
     // Reporters that print each test (verbose, dot, tap…) do it on its 'test-finished' event.
-    const events: RunnerTaskEventPack[] = tests.map((test) => [test.id, 'test-finished', undefined]);
-    tests.length = 0;
+    const events: RunnerTaskEventPack[] = tasks.map((task) => [
+      task.id,
+      task.type === 'test' ? 'test-finished' : 'suite-finished',
+      undefined,
+    ]);
+    tasks.length = 0;
     await this.onTaskUpdate?.(packs, events);
   }
 }
