@@ -15,12 +15,7 @@ import { createJudge, type Judge } from '../evals/judge.js';
 import { inScope, selectEvals } from '../evals/marks.js';
 import type { RunRecord } from '../report/run-record.js';
 import type { InfrastructureError } from '../report/summary.js';
-import {
-  applyOutcome,
-  applyRun,
-  type ContextSource,
-  type TestGroup,
-} from './chunk-tests.js';
+import { applyOutcome, applyRun, type ContextSource, type TestGroup } from './chunk-tests.js';
 import { type EvalModules, importEvalModules } from './eval-modules.js';
 import { setLoopletFileMeta } from './meta.js';
 import { CHUNK_SUFFIX, type ChunkPlan, parseChunkFile } from './plan.js';

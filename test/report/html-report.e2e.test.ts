@@ -11,8 +11,8 @@ import { diffTraces } from '../../src/provenance/diff.js';
 import { openTrace } from '../../src/provenance/read-trace.js';
 import { formatScore } from '../../src/report/format.js';
 import { renderHtmlReport } from '../../src/report/html/report-page.js';
-import type { RunRecord } from '../../src/report/run-record.js';
 import { decideVerdict, summarize } from '../../src/report/index.js';
+import type { RunRecord } from '../../src/report/run-record.js';
 import { launchChromium, type PageWatch, screenshot, watchPage } from '../helpers/browser.js';
 import {
   createProject,

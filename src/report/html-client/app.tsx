@@ -97,9 +97,7 @@ export function App({ page }: { page: PageData }) {
         <a class="brand" href={OVERVIEW_HREF}>
           looplet
         </a>
-        <span class="topbar-title">
-          {PAGE_TITLES[page.kind]}
-        </span>
+        <span class="topbar-title">{PAGE_TITLES[page.kind]}</span>
         <span class="spacer" />
         <ThemeSwitch />
       </header>
