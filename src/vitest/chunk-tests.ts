@@ -101,7 +101,8 @@ export function applyOutcome({
       break;
     }
   }
-  return { type: 'looplet', message: summary };
+  // Named by run: under --ui the Code tab lists every run's annotation beside the eval.
+  return { type: 'looplet', message: `${outcome.context}: ${summary}` };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { RunnerTask, RunnerTestCase, RunnerTestFile, RunnerTestSuite } from
 import type { SelectedEval } from '../evals/marks.js';
 import { replayTestName, testName } from './meta.js';
 import type { ChunkPlan } from './plan.js';
+import { escapeRegExp } from './plan-run.js';
 
 /** The suite of a chunk's replay tests, inside the eval file that exports the agent. */
 export const REPLAY_SUITE = 'replay';
@@ -11,7 +12,9 @@ export const REPLAY_SUITE = 'replay';
  * The shape of a chunk's tests, as reporters and @vitest/ui show them: what users wrote, not how
  * looplet split the work. Under the chunk file, one suite per eval file (its path), in it one
  * suite per eval, in that one test per trace or case (`eval_name › id`); the `replay › id` tests
- * sit in a `replay` suite inside the eval file that exports the agent.
+ * sit in a `replay` suite inside the eval file that exports the agent. When the vitest file *is*
+ * the eval file (`--ui`), its evals' suites sit directly under it, and each suite and test points
+ * at the line that defines its eval, so the Code tab opens there.
  *
  * Test names stay `eval_name › id`, whatever the suites: `-t` matches vitest's full name (file,
  * suites, test), so a pattern that picked a test before still picks it.
@@ -22,22 +25,48 @@ export class ChunkTree {
   readonly #timeout: number;
   /** Suites by eval file (relative path), then by name within it. */
   readonly #suites = new Map<string, { suite: RunnerTestSuite; children: Map<string, RunnerTestSuite> }>();
+  /** `--ui`: the vitest file is this eval file (relative path), and its source. */
+  readonly #own: { file: string; source: string } | undefined;
 
   constructor({
     file,
     plan,
     timeout,
+    ownSource,
   }: {
     file: RunnerTestFile;
     plan: Pick<ChunkPlan, 'root' | 'index' | 'count'>;
     timeout: number;
+    /** Set when the vitest file is an eval file (`--ui`): that file's source. */
+    ownSource?: string;
   }) {
     this.#file = file;
     this.#root = plan.root;
     this.#timeout = timeout;
+    if (ownSource !== undefined) {
+      this.#own = { file: this.#relative(file.filepath), source: ownSource };
+      return;
+    }
     // Named for people, not after the generated file vitest runs (`.looplet/cache/run-…/evals-1-of-3.looplet.mjs`).
     file.name = plan.count === 1 ? 'looplet evals' : `looplet evals ${plan.index}/${plan.count}`;
     file.fullName = file.name;
+  }
+
+  /**
+   * Where an eval is defined in the vitest file (1-based line and column), when the vitest file
+   * is its eval file and the definition is an `export function`/`export const` of that name.
+   */
+  locate(evalName: string): { line: number; column: number } | undefined {
+    if (!this.#own) return undefined;
+    const pattern = new RegExp(
+      `^([ \\t]*export\\s+(?:async\\s+)?(?:function\\*?|const|let|var)\\s+)${escapeRegExp(evalName)}\\b`,
+      'm',
+    );
+    const match = pattern.exec(this.#own.source);
+    if (!match) return undefined;
+    const before = this.#own.source.slice(0, match.index);
+    const line = before.split('\n').length;
+    return { line, column: (match[1]?.length ?? 0) + 1 };
   }
 
   /** Adds the test of one eval on one trace or case, under its eval file › eval. */
@@ -46,7 +75,13 @@ export class ChunkTree {
     const file = definition.file ? this.#relative(definition.file) : '(evals)';
     const suite = this.#suite(file, definition.name);
     const skip = definition.marks.skip !== undefined && !definition.marks.required;
-    return this.#test({ suite, name: testName({ evalName: definition.name, contextId }), skip });
+    const test = this.#test({ suite, name: testName({ evalName: definition.name, contextId }), skip });
+    const location = this.locate(definition.name);
+    if (location) {
+      suite.location = location;
+      test.location = location;
+    }
+    return test;
   }
 
   /** Adds the `replay › id` test of a replayed run, under the agent's eval file › `replay`. */
@@ -80,7 +115,8 @@ export class ChunkTree {
     };
     for (const { suite, children } of this.#suites.values()) {
       for (const child of children.values()) settle(child);
-      settle(suite);
+      // The file itself gets its result from vitest.
+      if (suite !== this.#file) settle(suite);
     }
     return done;
   }
@@ -93,9 +129,11 @@ export class ChunkTree {
   #suite(file: string, name: string): RunnerTestSuite {
     let entry = this.#suites.get(file);
     if (!entry) {
-      entry = { suite: newSuite({ parent: this.#file, name: file }), children: new Map() };
+      // The vitest file is this eval file (`--ui`): its evals' suites go directly under it.
+      const own = this.#own?.file === file;
+      entry = { suite: own ? this.#file : newSuite({ parent: this.#file, name: file }), children: new Map() };
       this.#suites.set(file, entry);
-      this.#file.tasks.push(entry.suite);
+      if (!own) this.#file.tasks.push(entry.suite);
     }
     let suite = entry.children.get(name);
     if (!suite) {
