@@ -73,7 +73,7 @@ describe('looplet-eval --ui', () => {
       // The Code tab: the eval file itself, each run's score beside the eval it scored.
       await page.getByTestId('btn-code').click();
       // CodeMirror splits lines into tokens: its text is read whole.
-      const code = () => page.locator('.CodeMirror').innerText();
+      const code = async () => (await page.locator('.CodeMirror').textContent()) ?? '';
       await expect.poll(code, { timeout: 15_000 }).toContain('export function eval_greet_success(');
       const text = await code();
       expect(text).toContain('greet/alice-bob: passed: score 0.50');

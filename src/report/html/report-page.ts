@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Baseline } from '../baseline.js';
 import type { BaselineComparison } from '../compare.js';
 import type { RunRecord } from '../run-record.js';
 import type { RunSummary } from '../summary.js';
@@ -28,6 +29,8 @@ export interface HtmlReportOptions {
   summary: RunSummary;
   verdict: Verdict;
   comparison?: BaselineComparison;
+  /** The baseline compared with: each cell shows its score change against it. */
+  baseline?: Baseline;
   /** Project root: run records' trace paths are relative to it (default: the current directory). */
   root?: string;
   now?: Date;
@@ -52,6 +55,7 @@ export function reportPageData({
   summary,
   verdict,
   comparison,
+  baseline,
   root = process.cwd(),
   now = new Date(),
   stepBudget = REPORT_STEP_BUDGET,
@@ -100,9 +104,15 @@ export function reportPageData({
       view.details = cutStrings(outcome.details, REPORT_MAX_STRING, cut);
     if (outcome.error) view.error = cutStrings(outcome.error, REPORT_MAX_STRING, cut);
     const known = before.get(`${outcome.name}\u0000${outcome.context}`);
+    const accepted = baseline?.results[outcome.name]?.[outcome.context];
     if (known) {
       view.change = known.change;
       view.before = { status: known.status, ...(known.score !== undefined ? { score: known.score } : {}) };
+    } else if (accepted) {
+      view.before = {
+        status: accepted.status,
+        ...(accepted.score !== undefined ? { score: accepted.score } : {}),
+      };
     }
     return view;
   });
