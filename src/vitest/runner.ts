@@ -128,7 +128,7 @@ export default class LoopletRunner extends TestRunner {
       const replayHere =
         !uiPlan || (agent !== undefined && samePath(path.resolve(plan.root, agent.file), filepath));
       if (agent && replayHere && isReplayed({ group, replay: plan.options.replay }))
-        group.replayTest = tree.replayTest({ agentFile: agent.file, contextId: source.id });
+        group.replayTest = tree.replayTest({ contextId: source.id });
       const covered =
         agent !== undefined ||
         modules.definitions.some((definition) => inScope({ marks: definition.marks, contextId: source.id }));

@@ -3,11 +3,13 @@
 // test per trace), its Code tab shows the eval file with each run's score beside the eval, and
 // each test links to its run's page, step by step. Requests leaving 127.0.0.1 (the UI links a web
 // font) are aborted, so the test never reaches the internet. Screenshots go to test-results/vitest-ui/.
+import { existsSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { launchChromium, screenshot } from '../helpers/browser.js';
-import { greeterProject } from './support.js';
+import { goldenGreeterProject, greeterProject, REPORT_JSON, type ReportJson } from './support.js';
 
 const SHOTS = 'vitest-ui';
 
@@ -98,6 +100,57 @@ describe('looplet-eval --ui', () => {
       await screenshot(run, SHOTS, 'run-page');
       // The UI session keeps running until it is stopped.
       expect(ui.child.exitCode).toBeNull();
+    } finally {
+      await browser?.close();
+      await ui.stop();
+    }
+  }, 120_000);
+
+  it("puts each replay in the file that exports the agent; every eval file's runs are reported once", async () => {
+    const project = await goldenGreeterProject();
+    // A second eval file scores the same traces: under --ui it replays them too.
+    project.write(
+      'evals/eval_more.ts',
+      "import type { EvalContext } from 'looplet/evals';\nexport const eval_two_steps = (ctx: EvalContext) => ctx.stepCount === 2;\n",
+    );
+    const port = await freePort();
+    const ui = project.start(['--ui', '--no-open', '--port', String(port)]);
+    let browser: Browser | undefined;
+    try {
+      const [, url] = await ui.waitFor(/looplet-eval UI: (\S+)/, { timeoutMs: 30_000 });
+      browser = await launchChromium();
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.route('**/*', (route) =>
+        new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
+      );
+      await page.goto(url ?? '');
+      await page
+        .locator('[data-testid="explorer-item"][aria-label="eval_two_steps › greet/carol"]')
+        .waitFor();
+      const names = await page
+        .getByTestId('explorer-item')
+        .evaluateAll((items) => items.map((element) => element.getAttribute('aria-label')));
+      const more = names.indexOf('evals/eval_more.ts');
+      const greeter = names.indexOf('evals/eval_greeter.ts');
+      expect(more).toBeGreaterThanOrEqual(0);
+      // The replays lead the agent's file; the other file has none.
+      expect(names.slice(greeter + 1, greeter + 3)).toEqual(['replay', 'replay › greet/alice-bob']);
+      const section = (from: number) => names.slice(from + 1).findIndex((name) => name?.startsWith('evals/'));
+      const moreNames = names.slice(more + 1, section(more) < 0 ? undefined : more + 1 + section(more));
+      expect(moreNames.filter((name) => name?.startsWith('replay'))).toEqual([]);
+      // The report is written once every file has run.
+      const runIds = () =>
+        existsSync(path.join(project.dir, REPORT_JSON))
+          ? project
+              .json<ReportJson>(REPORT_JSON)
+              .runs.map((run) => run.id)
+              .sort()
+          : [];
+      await expect
+        .poll(runIds, { timeout: 60_000 })
+        .toEqual(['greet/alice-bob', 'greet/carol', 'greet/dave-erin']);
+      const report = project.json<ReportJson>(REPORT_JSON);
+      expect(report.runs.every((run) => run.origin === 'replayed')).toBe(true);
     } finally {
       await browser?.close();
       await ui.stop();
