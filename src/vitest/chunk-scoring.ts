@@ -1,4 +1,4 @@
-import { agentFor } from '../evals/agent.js';
+import { agentFor, type ScopedAgent } from '../evals/agent.js';
 import type { EvalCase } from '../evals/cases.js';
 import { createJudge, type Judge } from '../evals/judge.js';
 import { inScope, type SelectedEval, selectEvals } from '../evals/marks.js';
@@ -47,9 +47,15 @@ export async function collectChunk<T>({
   modules,
   createTest,
   createReplayTest,
+  keep = () => true,
+  replayHere = () => true,
 }: {
   plan: ChunkPlan;
   modules: EvalModules;
+  /** Which selected evals this chunk scores (default: all). */
+  keep?: (choice: SelectedEval) => boolean;
+  /** Whether this chunk holds the `replay › id` test of a run the agent replays (default: yes). */
+  replayHere?: (agent: ScopedAgent) => boolean;
   createTest: (choice: SelectedEval, contextId: string) => T;
   createReplayTest: (contextId: string) => T;
 }): Promise<CollectedChunk<T>> {
@@ -57,7 +63,7 @@ export async function collectChunk<T>({
     evals: modules.definitions,
     include: plan.options.include,
     exclude: plan.options.exclude,
-  });
+  }).filter(keep);
   const sources: ContextSource[] = [
     ...plan.traces.map((trace): ContextSource => ({ kind: 'trace', id: trace.id, dir: trace.dir })),
     ...plan.cases.map((item): ContextSource => ({ kind: 'case', id: item.id, file: item.file })),
@@ -82,7 +88,8 @@ export async function collectChunk<T>({
         },
         () => undefined,
       );
-    if (isReplayed({ group, replay: plan.options.replay })) group.replayTest = createReplayTest(source.id);
+    if (agent && replayHere(agent) && isReplayed({ group, replay: plan.options.replay }))
+      group.replayTest = createReplayTest(source.id);
     const covered =
       agent !== undefined ||
       modules.definitions.some((definition) => inScope({ marks: definition.marks, contextId: source.id }));

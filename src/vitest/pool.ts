@@ -191,7 +191,8 @@ class LoopletPoolWorker implements PoolWorker {
         this.#fileResume(file).fileMeta = meta as Record<string, unknown>;
         continue;
       }
-      const owner = this.#fileIds.get(id.slice(0, id.lastIndexOf('_')));
+      // A task's id is its file's id, then `_n` per level (suites, tests).
+      const owner = this.#fileIds.get(id.slice(0, id.indexOf('_')));
       if (owner !== undefined) this.#fileResume(owner).saved.push(pack);
     }
   }

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type {
+  RunnerTask,
   RunnerTaskEventPack,
   RunnerTaskResultPack,
   RunnerTestCase,
@@ -7,20 +9,29 @@ import type {
   RunnerTestSuite,
   TestAnnotation,
 } from 'vitest';
-import { TestRunner } from 'vitest';
+import { inject, TestRunner } from 'vitest';
 import { EvalImportError } from '../evals/errors.js';
 import type { Judge } from '../evals/judge.js';
 import type { RunRecord } from '../report/run-record.js';
 import type { InfrastructureError } from '../report/summary.js';
 import { type CollectedChunk, collectChunk, judgeOf, type ScoredGroup, scoreChunk } from './chunk-scoring.js';
-import { applyOutcome, applyRun, createReplayTest, createTest } from './chunk-tests.js';
+import { applyOutcome, applyRun } from './chunk-tests.js';
 import { importEvalModules } from './eval-modules.js';
 import { Phase } from './heartbeat.js';
 import { loopletFileMeta, loopletMeta, setLoopletFileMeta } from './meta.js';
-import { CHUNK_SUFFIX, parseChunkFile } from './plan.js';
+import { CHUNK_SUFFIX, type ChunkPlan, parseChunkFile } from './plan.js';
 import type { FileResume, PoolThreadData } from './pool.js';
+import { runPageAnnotation } from './run-page-annotation.js';
 import { installSandbox } from './sandbox.js';
+import { ChunkTree } from './test-tree.js';
 import { threadContext } from './thread-context.js';
+import { UI_PLAN_KEY } from './ui-plan.js';
+
+/** A chunk file after collection, with the shape of its tests. */
+interface Collected {
+  chunk: CollectedChunk<RunnerTestCase>;
+  tree: ChunkTree;
+}
 
 /** The least time an eval file's import gets before the watchdog ends its thread. */
 const IMPORT_TIMEOUT_MS = 60_000;
@@ -44,18 +55,22 @@ export default class LoopletRunner extends TestRunner {
   declare onTaskUpdate?: (packs: RunnerTaskResultPack[], events: RunnerTaskEventPack[]) => Promise<void>;
   /** Set by vitest's worker: records an annotation in the main process (the UI shows it). */
   declare onTestAnnotate?: (test: RunnerTestCase, annotation: TestAnnotation) => Promise<TestAnnotation>;
-  readonly #chunks = new Map<string, CollectedChunk<RunnerTestCase>>();
+  readonly #chunks = new Map<string, Collected>();
   /** The configured judge, built once per worker (the OpenAI SDK is loaded only when one is configured). */
   #judge: Promise<Judge | undefined> | undefined;
 
   override async importFile(filepath: string, source: 'collect' | 'setup'): Promise<unknown> {
-    if (source !== 'collect' || !filepath.endsWith(CHUNK_SUFFIX)) return super.importFile(filepath, source);
+    if (source !== 'collect') return super.importFile(filepath, source);
+    // `--ui` runs the eval files themselves, each scoring its own evals on every trace and case.
+    const uiPlan = filepath.endsWith(CHUNK_SUFFIX) ? undefined : uiPlanFor(filepath);
+    if (!uiPlan && !filepath.endsWith(CHUNK_SUFFIX)) return super.importFile(filepath, source);
     // vitest sets the file being collected on the default suite before importing it (its
     // onCollectStart is not awaited and may run after this import has begun).
     const file = (TestRunner.getCurrentSuite() as { file?: RunnerTestFile }).file;
     if (!file || file.filepath !== filepath)
       throw new Error(`looplet runner: collecting ${filepath} without its file task`);
-    const plan = parseChunkFile(await readFile(filepath, 'utf8'));
+    const text = await readFile(filepath, 'utf8');
+    const plan = uiPlan ?? parseChunkFile(text);
     const supervision = threadContext<PoolThreadData>();
     const heartbeat = supervision?.heartbeat;
     heartbeat?.label(filepath);
@@ -81,32 +96,43 @@ export default class LoopletRunner extends TestRunner {
         return super.importFile(evalFile, 'collect');
       },
     });
-    const timeout = this.config.testTimeout;
+    const tree = new ChunkTree({
+      file,
+      plan,
+      timeout: this.config.testTimeout,
+      ...(uiPlan ? { ownSource: text } : {}),
+    });
     const chunk = await collectChunk({
       plan,
       modules,
-      createTest: (choice, contextId) => createTest({ file, choice, contextId, timeout }),
-      createReplayTest: (contextId) => createReplayTest({ file, contextId, timeout }),
+      // Under `--ui` each eval file scores its own evals, and a run's replay test belongs to the
+      // file that exports its agent.
+      ...(uiPlan
+        ? {
+            keep: (choice) => choice.eval.file === undefined || samePath(choice.eval.file, filepath),
+            replayHere: (agent) => samePath(path.resolve(plan.root, agent.file), filepath),
+          }
+        : {}),
+      createTest: (choice, contextId) => tree.evalTest({ choice, contextId }),
+      createReplayTest: (contextId) => tree.replayTest({ contextId }),
     });
     heartbeat?.idle();
-    for (const group of chunk.groups) {
-      if (group.replayTest) file.tasks.push(group.replayTest);
-      for (const planned of group.tests) file.tasks.push(planned.test);
-    }
     setLoopletFileMeta(file.meta, { runs: [], obsolete: chunk.obsolete });
-    this.#chunks.set(filepath, chunk);
+    this.#chunks.set(filepath, { chunk, tree });
     return {};
   }
 
   async runSuite(suite: RunnerTestSuite): Promise<void> {
-    const chunk = this.#chunks.get(suite.file.filepath);
-    if (!chunk || suite !== suite.file) {
+    const collected = this.#chunks.get(suite.file.filepath);
+    if (!collected || suite !== suite.file) {
       throw new Error(
         `looplet's runner only runs looplet eval files; ${suite.file.filepath} is an ordinary test file — keep ordinary tests in another vitest project (see docs/vitest.md)`,
       );
     }
     const file = suite.file;
+    const { chunk, tree } = collected;
     const options = chunk.plan.options;
+    const started = wallClock();
     const sandbox = installSandbox({
       allowHosts: options.allowHosts ?? [],
       network: options.allowNetwork === true,
@@ -129,7 +155,7 @@ export default class LoopletRunner extends TestRunner {
         ...(resumed ? { resume: { fromGroup, culprits: resumed.culprits } } : {}),
         deliver: async (batch) => {
           for (const scored of batch) {
-            await this.#apply({ scored, progress, annotate: options.annotate });
+            await this.#apply({ scored, progress, tree, plan: chunk.plan, filepath: file.filepath });
             if (progress.pending.length >= UPDATE_BATCH) await this.#flush({ file, chunk, progress });
           }
         },
@@ -142,6 +168,7 @@ export default class LoopletRunner extends TestRunner {
         obsolete: chunk.obsolete,
         errors: progress.errors,
       });
+      progress.pending.push(...tree.finish({ startTime: started }));
       await this.#flush({ file, chunk, progress, last: true });
     }
   }
@@ -150,19 +177,38 @@ export default class LoopletRunner extends TestRunner {
   async #apply({
     scored,
     progress,
-    annotate,
+    tree,
+    plan,
+    filepath,
   }: {
     scored: ScoredGroup<RunnerTestCase>;
     progress: ChunkProgress;
-    annotate: boolean | undefined;
+    tree: ChunkTree;
+    plan: ChunkPlan;
+    filepath: string;
   }): Promise<void> {
     const { result, startTime, duration } = scored;
+    const annotate = plan.options.annotate;
     if (result.run) progress.runs.push(result.run);
     progress.errors.push(...result.errors);
+    const page =
+      annotate && result.run
+        ? await runPageAnnotation({
+            root: plan.root,
+            file: filepath,
+            run: result.run,
+            outcomes: [...result.outcomes.values()],
+          })
+        : undefined;
     for (const { test, selected } of scored.runnable) {
       const outcome = result.outcomes.get(selected.eval.name);
       if (!outcome) continue;
-      await this.#annotate(test, applyOutcome({ test, outcome, startTime }), annotate);
+      const annotation = applyOutcome({ test, outcome, startTime });
+      // Under --ui the Code tab shows the score beside the eval's definition.
+      const location = tree.locate(selected.eval.name);
+      if (location) annotation.location = { file: filepath, ...location };
+      await this.#annotate(test, annotation, annotate);
+      if (page) await this.#annotate(test, page(), annotate);
       progress.pending.push(test);
     }
     const replayTest = scored.replayTest;
@@ -171,6 +217,7 @@ export default class LoopletRunner extends TestRunner {
         ? applyRun({ test: replayTest, run: result.run, startTime, duration })
         : failReplayTest({ test: replayTest, errors: result.errors, startTime, duration });
       await this.#annotate(replayTest, annotation, annotate);
+      if (page) await this.#annotate(replayTest, page(), annotate);
       progress.pending.push(replayTest);
     }
   }
@@ -240,11 +287,15 @@ export default class LoopletRunner extends TestRunner {
     progress: ChunkProgress;
     last?: boolean;
   }): Promise<void> {
-    const tests = progress.pending;
-    if (tests.length === 0) return;
-    const packs: RunnerTaskResultPack[] = tests.map((test) => [test.id, test.result, test.meta]);
+    const tasks = progress.pending;
+    if (tasks.length === 0) return;
+    const packs: RunnerTaskResultPack[] = tasks.map((task) => [task.id, task.result, task.meta]);
     // Reporters that print each test (verbose, dot, tap…) do it on its 'test-finished' event.
-    const events: RunnerTaskEventPack[] = tests.map((test) => [test.id, 'test-finished', undefined]);
+    const events: RunnerTaskEventPack[] = tasks.map((task) => [
+      task.id,
+      task.type === 'test' ? 'test-finished' : 'suite-finished',
+      undefined,
+    ]);
     if (!last) {
       // Only a supervised thread can be replaced; vitest sends the file's final meta itself.
       setLoopletFileMeta(file.meta, {
@@ -263,8 +314,8 @@ export default class LoopletRunner extends TestRunner {
 interface ChunkProgress {
   runs: RunRecord[];
   errors: InfrastructureError[];
-  /** Tests scored and not sent yet. */
-  pending: RunnerTestCase[];
+  /** Tests (and, last, suites) scored and not sent yet. */
+  pending: RunnerTask[];
 }
 
 /** A replay test whose trace could not even be read. */
@@ -282,4 +333,20 @@ function failReplayTest({
   const message = errors.map((error) => error.message).join('\n') || 'the run could not be replayed';
   test.result = { startTime, duration, state: 'fail', errors: [{ name: 'ReplayError', message }] };
   return { type: 'looplet', message };
+}
+
+/** `Date` is frozen inside the sandbox, so stamps and durations use the monotonic clock. */
+function wallClock(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function samePath(a: string, b: string): boolean {
+  return path.resolve(a) === path.resolve(b);
+}
+
+/** `--ui`: the run's plan, when `filepath` is one of its eval files (else undefined). */
+function uiPlanFor(filepath: string): ChunkPlan | undefined {
+  // Not declared in vitest's ProvidedContext: augmenting it would reach users' types.
+  const plan = (inject as (key: string) => unknown)(UI_PLAN_KEY) as ChunkPlan | undefined;
+  return plan?.evalFiles.some((file) => samePath(file, filepath)) ? plan : undefined;
 }
