@@ -29,6 +29,12 @@ export interface LoopletReporterOptions {
   outDir?: string;
   /** Print the JSON report to stdout instead of the table (for scripts). */
   json?: boolean;
+  /**
+   * The run scores part of the suite, in words (`shard 1/2`, `-t greet`, `--include smoke`): what
+   * the baseline has beyond it is reported as not run, not as removed. Default: vitest's own
+   * `--shard` and `-t`, when set.
+   */
+  partial?: string;
   /** Where text goes (default: stdout). */
   write?: (text: string) => void;
   /** Called with the finished run, e.g. by `baseline update`. */
@@ -51,6 +57,7 @@ export interface FinishedRun {
 export class LoopletReporter implements Reporter {
   readonly #options: LoopletReporterOptions;
   #root = process.cwd();
+  #partial: string | undefined;
   #baselineNote: string | undefined;
   #progress: { files: number; done: number; tests: number; started: number; shown?: boolean } | undefined;
   /** The last finished run (watch mode runs many). */
@@ -62,6 +69,12 @@ export class LoopletReporter implements Reporter {
 
   onInit(vitest: Vitest): void {
     this.#root = this.#options.cwd ?? vitest.config.root;
+    const { shard, testNamePattern } = vitest.config;
+    const selected = [
+      ...(shard ? [`shard ${shard.index}/${shard.count}`] : []),
+      ...(testNamePattern ? [`-t ${testNamePattern.source}`] : []),
+    ];
+    this.#partial = this.#options.partial ?? (selected.length > 0 ? selected.join(', ') : undefined);
   }
 
   onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
@@ -169,6 +182,7 @@ export class LoopletReporter implements Reporter {
       current: summary,
       baseline,
       ...(this.#options.tolerance !== undefined ? { tolerance: this.#options.tolerance } : {}),
+      ...(this.#partial !== undefined ? { partial: this.#partial } : {}),
     });
   }
 }

@@ -44,11 +44,14 @@ describe('looplet cases and looplet record', () => {
     expect(result.stdout).toMatch(/^profit {2}scripted {2}\[smoke\] {2}cases\/profit\.yaml:1$/m);
   });
 
-  it('rejects an invalid case file with its line and field (exit 1)', async () => {
+  it('rejects an invalid case file with its line and field (exit 2, as looplet-eval does)', async () => {
     project.write('bad/broken.yaml', 'id: broken\ntask: { goal: x }\nmarks: not-a-list\n');
     const result = await project.run(['cases', 'bad']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/broken\.yaml:3: field "marks"/);
+    const run = await project.run(['--cases', 'bad']);
+    expect(run.code, run.output).toBe(2);
+    expect(run.stderr).toMatch(/broken\.yaml:3: field "marks"/);
     project.remove('bad/broken.yaml');
   });
 
@@ -80,7 +83,9 @@ describe('looplet cases and looplet record', () => {
   });
 
   it('refuses to overwrite a trace without --force, and names a missing case', async () => {
-    const again = await project.run(['record', 'profit', '--scripted', '--out', 'traces/report/profit']);
+    const recorded = await project.run(['record', 'profit', '--scripted', '--out', 'traces/refused/profit']);
+    expect(recorded.code, recorded.output).toBe(0);
+    const again = await project.run(['record', 'profit', '--scripted', '--out', 'traces/refused/profit']);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('exists; pass --force');
     const missing = await project.run(['record', 'nope', '--scripted']);

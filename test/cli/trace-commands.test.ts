@@ -77,13 +77,16 @@ describe('looplet show', () => {
     expect(json.steps[1]!.calls).toHaveLength(1);
   });
 
-  it('exits 2 for a bad flag and 3 for an unreadable trace, with the reason', async () => {
+  it('exits 2 for a bad flag or a missing path and 3 for an unreadable trace, with the reason', async () => {
     const flag = await looplet(['show', GOLDEN, '--step', '0']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/--step must be a whole number/);
     const missing = await looplet(['show', 'nowhere']);
-    expect(missing.code).toBe(3);
-    expect(missing.stderr).toMatch(/nowhere: does not exist/);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nowhere: no such trace directory/);
+    const notTrace = await looplet(['show', tempDir()]);
+    expect(notTrace.code).toBe(3);
+    expect(notTrace.stderr).toMatch(/this is not a trace directory/);
     const range = await looplet(['show', GOLDEN, '--step', '9']);
     expect(range.code).toBe(3);
     expect(range.stderr).toMatch(/there is no step 9: the trace has 2 step/);

@@ -1,4 +1,5 @@
 import { EXIT } from '../exit-codes.js';
+import { requirePaths } from '../flags.js';
 import { type HtmlFlags, writeDiffHtml } from '../html-command.js';
 import type { CommandModule } from './types.js';
 
@@ -18,6 +19,7 @@ export const diffCommand: CommandModule = {
       .example('looplet diff --html traces/greeter/alice /tmp/alice-after-change --out diff.html')
       .action((a: string, b: string, flags: { includeVolatile?: boolean; json?: boolean } & HtmlFlags) =>
         run(async () => {
+          requirePaths({ paths: [a, b], what: 'trace directory' });
           if (flags.html)
             return writeDiffHtml({ a, b, out: flags.out, includeVolatile: flags.includeVolatile });
           const [{ openTrace }, { diffTraces }, output] = await Promise.all([

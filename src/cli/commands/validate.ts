@@ -1,4 +1,5 @@
 import { EXIT } from '../exit-codes.js';
+import { requirePaths } from '../flags.js';
 import type { CommandModule } from './types.js';
 
 /** `looplet validate <path…>`: checks every trace under the paths; exit 1 with reasons when one is invalid. */
@@ -13,6 +14,7 @@ export const validateCommand: CommandModule = {
       .example('looplet validate traces/')
       .action((paths: string[], flags: { json?: boolean }) =>
         run(async () => {
+          requirePaths({ paths, what: 'file or directory' });
           const [{ findTraceDirs, validateTraceDir }, output] = await Promise.all([
             import('../../provenance/validate.js'),
             import('../../provenance/text-output.js'),
