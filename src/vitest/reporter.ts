@@ -8,6 +8,7 @@ import { formatOutcome } from '../report/format.js';
 import { renderRunNotes } from '../report/runs-text.js';
 import { type InfrastructureError, type RunSummary, summarize } from '../report/summary.js';
 import { renderTable } from '../report/table.js';
+import { thrownAt } from '../report/thrown-at.js';
 import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
 import { buildJsonReport, writeReports } from '../report/write.js';
 import { oneLine } from '../util/text.js';
@@ -198,7 +199,11 @@ function problemLines(summary: RunSummary): string {
     // Outcomes of a diverged run are not listed: the divergence is shown once, for the run.
     ...summary.outcomes
       .filter((outcome) => outcome.status === 'failed' || outcome.status === 'error')
-      .map(formatOutcome),
+      .map((outcome) => {
+        // The JSON report has the stack; the terminal names the line that threw.
+        const at = outcome.error ? thrownAt(outcome.error) : undefined;
+        return `${formatOutcome(outcome)}${at ? `  at ${at}` : ''}`;
+      }),
   ];
   if (lines.length > PROBLEM_LIMIT)
     lines.splice(

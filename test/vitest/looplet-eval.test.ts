@@ -226,7 +226,10 @@ describe('looplet-eval exit codes on failures and errors', () => {
     expect(threw.code, threw.output).toBe(3);
     const report = project.json<ReportJson>(REPORT_JSON);
     expect(report.verdict.headline).toMatch(/^ERROR: 3 eval errors/);
-    expect(threw.stdout).toContain('! eval_explodes › greet/carol  threw: kaboom inside the eval');
+    // The terminal names the line that threw (the JSON report has the whole stack).
+    expect(threw.stdout).toContain(
+      '! eval_explodes › greet/carol  threw: kaboom inside the eval  at evals/eval_throws.ts:2:9',
+    );
     const errors = report.outcomes.filter((outcome) => outcome.status === 'error');
     expect(errors.map((outcome) => outcome.context).sort()).toEqual(TRACES);
     expect(errors[0]?.error).toMatchObject({
