@@ -34,7 +34,7 @@ export {
   type ScriptedTurn,
   ScriptIncompleteError,
 } from './llm/scripted.js';
-export { parseTextToolCalls, type TextToolCall } from './llm/text-tool-calls.js';
+export { parseTextToolCalls, type TextToolCall, textToolCalls } from './llm/text-tool-calls.js';
 export { type AgentRun, agentLoop, LoopConfigError } from './loop/agent-loop.js';
 export {
   type BudgetStatus,
@@ -82,6 +82,7 @@ export {
   type PermissionRule,
   permissionHook,
 } from './loop/builtin/permission.js';
+export { composeHooks } from './loop/compose-hooks.js';
 export {
   allow,
   block,
@@ -96,7 +97,6 @@ export {
   updateResult,
 } from './loop/decision.js';
 export {
-  composeHooks,
   DECISION_METHODS,
   type DecisionMethod,
   HOOK_METHODS,

@@ -17,6 +17,10 @@ export interface LLMRequest {
   tools: readonly ToolSpec[];
   /** 1-based step number of the loop making the call (0 for calls made by hooks, e.g. compaction). */
   step: number;
+  /**
+   * This call's own signal, aborted when the run is aborted during the call. Present only when
+   * the run can be aborted (a `signal` was given to `agentLoop`).
+   */
   signal?: AbortSignal;
 }
 
@@ -39,9 +43,10 @@ export interface LLMBackend {
   readonly model?: string;
   generate(request: LLMRequest): Promise<LLMResponse>;
   /**
-   * Replaying backends only (`ReplayLLM` in `replay` mode): the recorded result of a tool call, for
-   * tools defined with `replay: 'recorded'`. The k-th call of a tool with the same (canonical)
-   * arguments gets the k-th recorded result; undefined when the trace holds none.
+   * For backends that replay a recorded run: the recorded result of a call of a tool defined with
+   * `replay: 'recorded'` (matched by name and arguments), which the loop then uses instead of
+   * running the tool; `undefined` when the recording holds none (the call fails with a
+   * `no_recording` tool error). Backends that replay nothing leave it out, and such tools run.
    */
   recordedToolResult?(call: {
     step: number;

@@ -23,8 +23,8 @@ export interface LoopState {
 
 /** What a tool's `run` receives besides its arguments. */
 export interface ToolContext {
-  /** Aborted when the run is aborted: long-running tools should stop. */
-  signal: AbortSignal;
+  /** Aborted when the run is aborted (or the call timed out): long-running tools should stop. Belongs to this call only. */
+  readonly signal: AbortSignal;
   /** The call being run (id, name, arguments as validated). */
   call: ToolCall;
   /** The loop's state (task, steps so far, `data` scratch space). */
@@ -38,6 +38,14 @@ export interface Tool<Args extends Record<string, unknown> = Record<string, unkn
   readonly name: string;
   readonly description: string;
   readonly concurrent: boolean;
+  /** Most milliseconds a call may take before it fails with a `timeout` error and its signal is aborted (none when undefined). */
+  readonly timeoutMs?: number;
+  /**
+   * `recorded`: in a replay whose backend has `recordedToolResult`, calls are answered from the
+   * recording and the tool does not run (for tools with side effects: sending mail, paying).
+   * `run` (default): the tool runs, in replays too.
+   */
+  readonly replay?: 'run' | 'recorded';
   /** The JSON Schema the model is shown. */
   readonly jsonSchema: JsonSchema;
   /** Validates model-supplied arguments. */

@@ -27,26 +27,28 @@ const PRETTY_ARG_LIMIT = 40;
  * have run; `pretty()` gives the one-line debug view.
  */
 export class Step implements StepData {
-  index: number;
-  text?: string;
-  toolCalls: ToolCall[];
-  results: ToolResult[];
-  usage: Usage;
-  context: string[];
-  metadata: Record<string, unknown>;
-  doneRejected?: string;
-  startedAt: number;
-  durationMs: number;
+  // Declared, not initialised: every field is set once, in order, by the constructor (the loop
+  // makes one Step per model call; field initialisers would set each twice).
+  declare index: number;
+  declare text?: string;
+  declare toolCalls: ToolCall[];
+  declare results: ToolResult[];
+  declare usage: Usage;
+  declare context: string[];
+  declare metadata: Record<string, unknown>;
+  declare doneRejected?: string;
+  declare startedAt: number;
+  declare durationMs: number;
 
   constructor(data: StepData) {
     this.index = data.index;
-    if (data.text !== undefined) this.text = data.text;
+    this.text = data.text;
     this.toolCalls = data.toolCalls;
     this.results = data.results;
     this.usage = data.usage;
     this.context = data.context;
     this.metadata = data.metadata;
-    if (data.doneRejected !== undefined) this.doneRejected = data.doneRejected;
+    this.doneRejected = data.doneRejected;
     this.startedAt = data.startedAt;
     this.durationMs = data.durationMs;
   }

@@ -20,7 +20,28 @@ export interface ToolCall {
 
 /** Why a tool call produced no data. `kind` is what tests and evals branch on. */
 export interface ToolError {
-  kind: 'invalid_args' | 'unknown_tool' | 'tool_threw' | 'blocked' | 'denied' | 'aborted' | 'done_rejected';
+  /**
+   * - `invalid_args`: the arguments failed the tool's schema (or could not be read);
+   * - `unknown_tool`: no tool has that name;
+   * - `tool_threw`: the tool threw or rejected;
+   * - `blocked` / `denied`: a hook refused the call (a retry is invited / not);
+   * - `aborted`: the run was aborted before or while the tool ran;
+   * - `done_rejected`: a `checkDone` hook refused the done call;
+   * - `timeout`: the tool did not finish within its `timeoutMs`;
+   * - `invalid_result`: the tool returned (or threw) what JSON cannot hold;
+   * - `no_recording`: a `replay: 'recorded'` tool was called in a replay whose trace holds no result for that call.
+   */
+  kind:
+    | 'invalid_args'
+    | 'unknown_tool'
+    | 'tool_threw'
+    | 'blocked'
+    | 'denied'
+    | 'aborted'
+    | 'done_rejected'
+    | 'timeout'
+    | 'invalid_result'
+    | 'no_recording';
   message: string;
 }
 

@@ -3,7 +3,7 @@ import type { LoopState } from '../core/state.js';
 import type { StepData } from '../core/step.js';
 import type { EndReason, Task, Usage } from '../core/types.js';
 import type { RunResult } from '../loop/result.js';
-import type { Trace } from '../provenance/types.js';
+import type { RecordedTrace, Trace } from '../provenance/types.js';
 import type { CollectorError, EvalContext, EvalSource, EvalToolCall } from './types.js';
 
 interface ContextFields {
@@ -21,6 +21,8 @@ interface ContextFields {
   collectorErrors: readonly CollectorError[];
   /** Called at most once, on the first access to `steps` or `toolCalls`. */
   loadSteps: () => readonly StepData[];
+  /** Called at most once, on the first access to `metadata`. */
+  loadMetadata: () => Record<string, unknown>;
 }
 
 /**
@@ -43,6 +45,8 @@ class Context implements EvalContext {
   readonly collectorErrors: readonly CollectorError[];
   #loadSteps: (() => readonly StepData[]) | undefined;
   #steps: readonly StepData[] | undefined;
+  #loadMetadata: () => Record<string, unknown>;
+  #metadata: Record<string, unknown> | undefined;
   #toolCalls: readonly EvalToolCall[] | undefined;
 
   constructor(fields: ContextFields) {
@@ -59,6 +63,12 @@ class Context implements EvalContext {
     this.expected = fields.expected;
     this.collectorErrors = fields.collectorErrors;
     this.#loadSteps = fields.loadSteps;
+    this.#loadMetadata = fields.loadMetadata;
+  }
+
+  get metadata(): Record<string, unknown> {
+    this.#metadata ??= this.#loadMetadata();
+    return this.#metadata;
   }
 
   get goal(): string {
@@ -180,6 +190,7 @@ export function contextFromRun(options: ContextFromRunOptions): EvalContext {
     expected: options.expected ?? {},
     collectorErrors: options.collectorErrors ?? [],
     loadSteps: () => steps,
+    loadMetadata: () => ({ run_id: state.runId }),
   });
 }
 
@@ -222,6 +233,12 @@ export function contextFromTrace({ trace, id, expected, source }: ContextFromTra
       const steps: StepData[] = new Array(meta.stepCount);
       for (let index = 1; index <= meta.stepCount; index++) steps[index - 1] = trace.readStepSync(index);
       return steps;
+    },
+    loadMetadata: () => {
+      if (meta.metadata) return meta.metadata;
+      // A format-v1 trace keeps its run id with the other volatile data.
+      const runId = 'readVolatile' in trace ? (trace as RecordedTrace).readVolatile()?.runId : undefined;
+      return runId === undefined ? {} : { run_id: runId };
     },
   });
 }

@@ -94,6 +94,13 @@ export interface EvalContext<
   readonly artifacts: Record<string, unknown>;
   /** Grader-only data (a case's `expected`, a trace's `expected.json`); `{}` when none. */
   readonly expected: Expected;
+  /**
+   * About the run, with Python looplet's keys: `run_id` (when known: live runs, and traces whose
+   * `volatile.json` or `trajectory.json` holds it); for a Python trace, what Python's
+   * `ctx.metadata` holds — the trajectory's `metadata` (user fields, `harness_snapshot`…) with
+   * `run_id`, `started_at`, `ended_at` and `termination_reason` laid over it.
+   */
+  readonly metadata: Readonly<Record<string, unknown>>;
   /** Collectors that failed for this run. Every eval on such a context is reported as an error. */
   readonly collectorErrors: readonly CollectorError[];
   /** Tool calls of one tool (all calls without a name). */

@@ -1,8 +1,13 @@
 import type { LLMBackend, LLMRequest, LLMResponse } from '../core/llm.js';
 import type { ToolCall, Usage } from '../core/types.js';
 import { LoopletError } from '../util/errors.js';
+import { withToolCallsFromText } from './text-tool-calls.js';
 
-/** One scripted model turn: text, tool calls, or both. A function computes the turn from the request. */
+/**
+ * One scripted model turn: text, tool calls, or both. A function computes the turn from the request.
+ * A text turn written as a JSON tool call (`{"tool": "add", "args": {…}}`, Python looplet's form) is a
+ * tool call (see `textToolCalls`).
+ */
 export type ScriptedTurn =
   | {
       text?: string;
@@ -85,7 +90,8 @@ export class ScriptedLLM implements LLMBackend {
       );
     }
     if (turn.usage) response.usage = turn.usage;
-    return response;
+    // A text turn written as a JSON tool call is one, as in Python looplet's scripted backends.
+    return withToolCallsFromText(response, request.tools);
   }
 
   /** Throws {@link ScriptIncompleteError} unless every turn was used. */

@@ -1,3 +1,6 @@
+import type { LLMBackend, LLMRequest, LLMResponse, ToolSpec } from '../core/llm.js';
+import type { ToolCall } from '../core/types.js';
+
 /** A tool call found in plain text. */
 export interface TextToolCall {
   name: string;
@@ -5,13 +8,37 @@ export interface TextToolCall {
   reasoning?: string;
 }
 
-const FENCED_JSON = /```(?:json)?\s*([\s\S]*?)```/;
+/** Keys of a text tool call that are not the tool's arguments (Python looplet's list). */
+const META_KEYS = new Set([
+  'tool',
+  'name',
+  'args',
+  'arguments',
+  'input',
+  'parameters',
+  'reasoning',
+  'theory',
+  'thought',
+  'thinking',
+  'call_id',
+  'id',
+]);
+
+const OPENING_FENCE = /^```(?:json)?\s*/;
+const CLOSING_FENCE = /\s*```$/;
 
 /**
- * Finds tool calls in a text answer, for models (and Python looplet traces) that write
- * `{"tool": "name", "args": {...}}` instead of using native tool calling. Also accepts
- * `{"name", "arguments"}`, a list of either, and JSON inside a ```json fence. Only calls of
- * known tools count, so ordinary JSON answers stay answers. Returns undefined when none is found.
+ * Finds tool calls in a text answer, for models (and Python looplet traces) that write tool calls
+ * as JSON instead of using native tool calling. The forms Python looplet reads:
+ * - `{"tool": "name", "args": {...}}` (also `arguments`, `input` or `parameters` for the
+ *   arguments, or the arguments beside `tool`: `{"tool": "add", "a": 1}`);
+ * - `{"tools": [{"tool": ..., "args": ...}, ...]}`: several calls in one answer;
+ * - a JSON list of calls; `{"name": ..., "arguments": ...}` when `name` is one of `toolNames`;
+ * - JSON inside a ```json fence, or with prose around it.
+ *
+ * A `tool` key makes a call even when no such tool exists, so the model is told "unknown tool"
+ * instead of its call being taken as the final answer; `name` counts only for known tools, so an
+ * ordinary JSON answer (`{"name": "Alice"}`) stays an answer. Returns undefined when none is found.
  */
 export function parseTextToolCalls({
   text,
@@ -21,17 +48,14 @@ export function parseTextToolCalls({
   toolNames: ReadonlySet<string>;
 }): TextToolCall[] | undefined {
   if (!text) return undefined;
-  const trimmed = text.trim();
-  const candidate =
-    trimmed.startsWith('{') || trimmed.startsWith('[') ? trimmed : FENCED_JSON.exec(trimmed)?.[1]?.trim();
-  if (!candidate) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(candidate);
-  } catch {
-    return undefined;
-  }
-  const items = Array.isArray(parsed) ? parsed : [parsed];
+  const trimmed = text.trim().replace(OPENING_FENCE, '').replace(CLOSING_FENCE, '');
+  const parsed = parseJsonLoosely(trimmed) ?? embeddedObject(trimmed);
+  if (parsed === undefined) return undefined;
+  const items = Array.isArray(parsed)
+    ? parsed
+    : isRecord(parsed) && Array.isArray(parsed.tools) && parsed.tool === undefined
+      ? parsed.tools
+      : [parsed];
   const calls: TextToolCall[] = [];
   for (const item of items) {
     const call = asToolCall(item, toolNames);
@@ -41,21 +65,123 @@ export function parseTextToolCalls({
   return calls.length > 0 ? calls : undefined;
 }
 
+/**
+ * The response with tool calls read from its text (see {@link parseTextToolCalls}) when it has no
+ * native ones; otherwise the response itself. The calls get no id: the loop numbers them.
+ */
+export function withToolCallsFromText(response: LLMResponse, tools: readonly ToolSpec[]): LLMResponse {
+  if ((response.toolCalls && response.toolCalls.length > 0) || !response.text) return response;
+  const parsed = parseTextToolCalls({ text: response.text, toolNames: new Set(tools.map((t) => t.name)) });
+  if (!parsed) return response;
+  return {
+    ...response,
+    toolCalls: parsed.map((call): ToolCall => ({ id: '', name: call.name, args: call.args })),
+  };
+}
+
+/**
+ * Wraps a backend whose model writes tool calls as text (a local model without native tool
+ * calling): each answer without native tool calls has its text read for calls, as Python looplet
+ * does. The loop itself never reads calls from text.
+ *
+ * @example
+ * const llm = textToolCalls(new OpenAIBackend({ model: 'llama3', baseURL: 'http://localhost:11434/v1' }));
+ */
+export function textToolCalls(backend: LLMBackend): LLMBackend {
+  const wrapped: LLMBackend = {
+    get model() {
+      return backend.model;
+    },
+    generate: async (request: LLMRequest) =>
+      withToolCallsFromText(await backend.generate(request), request.tools),
+  };
+  // A replaying backend keeps answering `replay: 'recorded'` tools through the wrapper.
+  if (backend.recordedToolResult) wrapped.recordedToolResult = (call) => backend.recordedToolResult!(call);
+  return wrapped;
+}
+
 function asToolCall(item: unknown, toolNames: ReadonlySet<string>): TextToolCall | undefined {
-  if (typeof item !== 'object' || item === null) return undefined;
-  const record = item as Record<string, unknown>;
-  const name = record.tool ?? record.name;
-  if (typeof name !== 'string' || !toolNames.has(name)) return undefined;
-  let args = record.args ?? record.arguments ?? {};
+  if (!isRecord(item)) return undefined;
+  const name =
+    typeof item.tool === 'string' && item.tool !== ''
+      ? item.tool
+      : typeof item.name === 'string' && toolNames.has(item.name)
+        ? item.name
+        : undefined;
+  if (name === undefined) return undefined;
+  let args: unknown = item.args ?? item.arguments ?? item.input ?? item.parameters;
   if (typeof args === 'string') {
+    // A JSON string (OpenAI's `arguments` form), else a bare value Python keeps as `_raw_arg`
+    // so schema validation shows the model what it sent.
+    const decoded = parseJsonLoosely(args);
+    args = isRecord(decoded) ? decoded : { _raw_arg: args };
+  }
+  if (!isRecord(args) || Object.keys(args).length === 0) {
+    // Arguments beside the name: `{"tool": "add", "a": 1, "b": 2}`.
+    const flat: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(item)) if (!META_KEYS.has(key)) flat[key] = value;
+    args = flat;
+  }
+  const call: TextToolCall = { name, args: args as Record<string, unknown> };
+  const reasoning = item.reasoning ?? item.thinking ?? item.thought;
+  if (typeof reasoning === 'string') call.reasoning = reasoning;
+  return call;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** JSON.parse, retried with raw newlines and tabs inside strings escaped (models often write them). */
+function parseJsonLoosely(text: string): unknown {
+  const first = text[0];
+  if (first !== '{' && first !== '[') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    const escaped = escapeRawControlsInStrings(text);
+    if (escaped === text) return undefined;
     try {
-      args = JSON.parse(args);
+      return JSON.parse(escaped);
     } catch {
       return undefined;
     }
   }
-  if (typeof args !== 'object' || args === null || Array.isArray(args)) return undefined;
-  const call: TextToolCall = { name, args: args as Record<string, unknown> };
-  if (typeof record.reasoning === 'string') call.reasoning = record.reasoning;
-  return call;
+}
+
+/** The first balanced `{…}` in prose (`Sure: {"tool": …} done.`), parsed; undefined when none parses. */
+function embeddedObject(text: string): unknown {
+  const start = text.indexOf('{');
+  if (start < 0) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let index = start; index < text.length; index++) {
+    const char = text[index];
+    if (inString) {
+      if (char === '\\') index++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '{') depth++;
+    else if (char === '}' && --depth === 0) return parseJsonLoosely(text.slice(start, index + 1));
+  }
+  return undefined;
+}
+
+function escapeRawControlsInStrings(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]!;
+    if (inString && char === '\\') {
+      out += char + (text[index + 1] ?? '');
+      index++;
+    } else if (char === '"') {
+      inString = !inString;
+      out += char;
+    } else if (inString && char === '\n') out += '\\n';
+    else if (inString && char === '\r') out += '\\r';
+    else if (inString && char === '\t') out += '\\t';
+    else out += char;
+  }
+  return out;
 }

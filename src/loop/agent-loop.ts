@@ -3,6 +3,7 @@ import type { Step } from '../core/step.js';
 import { emptyUsage } from '../core/types.js';
 import { DONE_TOOL_NAME, doneTool } from '../tools/done-tool.js';
 import { LoopletError } from '../util/errors.js';
+import { DrainedRun } from './drained-run.js';
 import type { AgentLoopOptions } from './options.js';
 import { DEFAULT_SYSTEM_PROMPT, initialMessages } from './prompt.js';
 import type { RunResult } from './result.js';
@@ -10,7 +11,11 @@ import { groupHooks } from './run-context.js';
 import { runSteps } from './run-steps.js';
 import { defaultClock, randomIds } from './runtime.js';
 
-/** A running loop: iterate it for steps, await `result` for the outcome. Iterable once. */
+/**
+ * A running loop: iterate it for steps, await `result` for the outcome. Iterating drives the run
+ * (one iteration at a time); a run whose `result` was awaited first runs on its own, and iterating
+ * it then follows its steps.
+ */
 export interface AgentRun extends AsyncIterable<Step> {
   /**
    * Settles when the run has ended and every `onLoopEnd` has run. Rejects only when a hook threw
@@ -51,11 +56,6 @@ export function agentLoop(options: AgentLoopOptions): AgentRun {
   const clock = options.clock ?? defaultClock;
   const ids = options.ids ?? randomIds();
   const controller = new AbortController();
-  const userSignal = options.signal;
-  if (userSignal) {
-    if (userSignal.aborted) controller.abort(userSignal.reason);
-    else userSignal.addEventListener('abort', () => controller.abort(userSignal.reason), { once: true });
-  }
   const state: LoopState = {
     runId: ids('run'),
     task: options.task,
@@ -80,10 +80,11 @@ export function agentLoop(options: AgentLoopOptions): AgentRun {
   const start = () => {
     if (started)
       throw new LoopConfigError(
-        'an agent run can be iterated only once; call agentLoop() again for a new run',
+        'this agent run is already being iterated (an agent run has one driver); call agentLoop() again for a new run',
       );
     started = true;
     return runSteps({
+      unlinkSignal: linkSignal(options.signal, controller),
       options,
       state,
       tools,
@@ -97,26 +98,37 @@ export function agentLoop(options: AgentLoopOptions): AgentRun {
     });
   };
 
+  let drained: DrainedRun | undefined;
+  let drainScheduled = false;
   return {
     state,
     get result() {
-      // Awaiting the result without iterating drains the run; a consumer that iterates in the
-      // same tick (the usual `for await`) takes precedence.
-      setImmediate(() => {
-        if (!started) void drain(start());
-      });
+      // Awaiting the result without iterating runs the loop on its own; a consumer that iterates
+      // in the same tick (the usual `for await`) takes precedence. Nothing is scheduled once the
+      // run has started: a pending callback would keep the whole run in memory until it fires.
+      if (!started && !drainScheduled) {
+        drainScheduled = true;
+        setImmediate(() => {
+          if (!started) drained = new DrainedRun(start(), state.steps);
+        });
+      }
       return result;
     },
-    [Symbol.asyncIterator]: () => start(),
+    // Iterating a run that already runs on its own follows its steps instead of driving it.
+    [Symbol.asyncIterator]: () => (drained ? drained.follow(result) : start()),
   };
 }
 
-async function drain(steps: AsyncGenerator<Step>): Promise<void> {
-  try {
-    for await (const _ of steps);
-  } catch {
-    // The error is delivered through `result`.
+/** Aborts the run when the caller's signal fires; returns what detaches it again when the run ends. */
+function linkSignal(signal: AbortSignal | undefined, controller: AbortController): () => void {
+  if (signal === undefined) return () => {};
+  if (signal.aborted) {
+    controller.abort(signal.reason);
+    return () => {};
   }
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
 }
 
 function toolMap(list: readonly Tool[]): Map<string, Tool> {

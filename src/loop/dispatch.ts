@@ -1,16 +1,16 @@
-import type { ValidationOutcome } from '../core/schema.js';
 import type { LoopState, Tool } from '../core/state.js';
-import type { Clock, ToolCall, ToolError, ToolResult } from '../core/types.js';
-import { errorMessage } from '../util/errors.js';
-import { andThen, isPromiseLike, type MaybePromise } from '../util/maybe-async.js';
-import type { HookDecision } from './decision.js';
-import { type Hook, runDecisionHooks } from './hooks.js';
+import type { Clock, ToolCall, ToolResult } from '../core/types.js';
+import { isPromiseLike, type MaybePromise } from '../util/maybe-async.js';
+import { CallDispatch } from './call-dispatch.js';
+import type { Hook } from './hooks.js';
+import { errorResult } from './tool-results.js';
 
 /** What dispatching one call produced, including hook effects the step collects. */
 export interface DispatchOutcome {
   call: ToolCall;
   result: ToolResult;
-  context: string[];
+  /** Context hooks added for this call, in order (undefined when none). */
+  context: string[] | undefined;
   metadata: Record<string, unknown> | undefined;
   stop: string | undefined;
 }
@@ -24,8 +24,10 @@ export interface DispatchContext {
   postDispatchHooks: readonly Hook[];
   clock: Clock;
   signal: AbortSignal;
-  /** Resolves (never rejects) when the run is aborted; raced with tools that ignore the signal. */
-  aborted: Promise<void> | undefined;
+  /** `signal.aborted`, read cheaply. */
+  abort: { readonly aborted: boolean };
+  /** True when the run's signal can fire while a tool runs: tools that ignore it are then raced with it. */
+  raceAbort: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ function dispatchFrom(
 ): MaybePromise<DispatchOutcome[]> {
   let index = start;
   while (index < calls.length) {
-    if (ctx.signal.aborted) {
+    if (ctx.abort.aborted) {
       for (; index < calls.length; index++) outcomes[index] = abortedOutcome(calls[index]!);
       break;
     }
@@ -84,261 +86,8 @@ function abortedOutcome(call: ToolCall): DispatchOutcome {
   return {
     call,
     result: errorResult(call, { kind: 'aborted', message: 'the run was aborted before this call ran' }, 0),
-    context: [],
+    context: undefined,
     metadata: undefined,
     stop: undefined,
   };
-}
-
-function errorResult(call: ToolCall, error: ToolError, durationMs: number): ToolResult {
-  return { callId: call.id, name: call.name, args: call.args, error, durationMs };
-}
-
-const ABORTED: unique symbol = Symbol('aborted');
-
-/**
- * One call through its phases: `preDispatch` → `checkPermission` → validate and run the tool →
- * `postDispatch`. Each phase may finish synchronously or return a promise.
- */
-class CallDispatch {
-  readonly #ctx: DispatchContext;
-  readonly #step: number;
-  readonly #started: number;
-  #call: ToolCall;
-  #result: ToolResult | undefined;
-  readonly #context: string[] = [];
-  #metadata: Record<string, unknown> | undefined;
-  #stop: string | undefined;
-
-  constructor(ctx: DispatchContext, step: number, call: ToolCall) {
-    this.#ctx = ctx;
-    this.#step = step;
-    this.#call = call;
-    this.#started = ctx.clock.now();
-  }
-
-  /**
-   * Runs the phases in order. Each phase returns a promise only when it has to wait; on the
-   * synchronous path no closure or promise is made, which is most of a step's cost.
-   */
-  run(): MaybePromise<DispatchOutcome> {
-    const pending = this.#preDispatch();
-    return pending ? pending.then(() => this.#fromPermission()) : this.#fromPermission();
-  }
-
-  #fromPermission(): MaybePromise<DispatchOutcome> {
-    const pending = this.#checkPermission();
-    return pending ? pending.then(() => this.#fromExecute()) : this.#fromExecute();
-  }
-
-  #fromExecute(): MaybePromise<DispatchOutcome> {
-    const pending = this.#execute();
-    return pending ? pending.then(() => this.#fromPostDispatch()) : this.#fromPostDispatch();
-  }
-
-  #fromPostDispatch(): MaybePromise<DispatchOutcome> {
-    const pending = this.#postDispatch();
-    return pending ? pending.then(() => this.#outcome()) : this.#outcome();
-  }
-
-  #absorb(decision: HookDecision): void {
-    if (decision.additionalContext !== undefined) this.#context.push(decision.additionalContext);
-    if (decision.metadata !== undefined) this.#metadata = { ...this.#metadata, ...decision.metadata };
-    if (this.#stop === undefined && decision.stop !== undefined) this.#stop = decision.stop;
-  }
-
-  #elapsed(): number {
-    return this.#ctx.clock.now() - this.#started;
-  }
-
-  #preDispatch(): MaybePromise<void> {
-    const hooks = this.#ctx.preDispatchHooks;
-    if (hooks.length === 0) return;
-    return andThen(
-      runDecisionHooks(
-        hooks,
-        'preDispatch',
-        { state: this.#ctx.state, step: this.#step, call: this.#call },
-        this.#step,
-      ),
-      (pre) => {
-        this.#absorb(pre);
-        const call = this.#call;
-        if (pre.updatedArgs !== undefined) this.#call = { ...call, args: pre.updatedArgs };
-        if (pre.block !== undefined) {
-          this.#result = blockedResult(this.#call, pre, this.#elapsed());
-        } else if (pre.updatedResult !== undefined) {
-          this.#result = {
-            callId: call.id,
-            name: call.name,
-            args: this.#call.args,
-            data: pre.updatedResult,
-            durationMs: this.#elapsed(),
-          };
-        }
-      },
-    );
-  }
-
-  #checkPermission(): MaybePromise<void> {
-    const hooks = this.#ctx.permissionHooks;
-    if (this.#result !== undefined || hooks.length === 0) return;
-    return andThen(
-      runDecisionHooks(
-        hooks,
-        'checkPermission',
-        { state: this.#ctx.state, step: this.#step, call: this.#call },
-        this.#step,
-      ),
-      (permission) => {
-        this.#absorb(permission);
-        // Later permission hooks saw the rewritten arguments: the tool must run with them too.
-        if (permission.updatedArgs !== undefined)
-          this.#call = { ...this.#call, args: permission.updatedArgs };
-        // A permission refusal is a denial unless the hook explicitly invites a retry.
-        if (permission.block !== undefined)
-          this.#result = blockedResult(
-            this.#call,
-            { ...permission, retry: permission.retry ?? false },
-            this.#elapsed(),
-          );
-      },
-    );
-  }
-
-  /** Validates and runs the tool; never throws (a throw becomes a `tool_threw` result). */
-  #execute(): MaybePromise<void> {
-    if (this.#result !== undefined) return;
-    const call = this.#call;
-    const tool = this.#ctx.tools.get(call.name);
-    if (!tool) {
-      const known = [...this.#ctx.tools.keys()].join(', ');
-      this.#fail({ kind: 'unknown_tool', message: `no tool named "${call.name}"; available: ${known}` });
-      return;
-    }
-    if (call.argsError !== undefined) {
-      this.#fail({
-        kind: 'invalid_args',
-        message: `arguments for ${call.name} could not be read: ${call.argsError}`,
-      });
-      return;
-    }
-    let validation: MaybePromise<ValidationOutcome>;
-    try {
-      validation = tool.schema.validate(call.args);
-    } catch (error) {
-      this.#fail({
-        kind: 'invalid_args',
-        message: `validating arguments for ${call.name} threw: ${errorMessage(error)}`,
-      });
-      return;
-    }
-    return andThen(validation, (outcome) => {
-      if (!outcome.ok) {
-        this.#fail({
-          kind: 'invalid_args',
-          message: `invalid arguments for ${call.name}: ${outcome.issues.join('; ')}`,
-        });
-        return;
-      }
-      // A new call object only when validation changed the arguments (defaults, Standard Schema transforms).
-      return this.#runTool(
-        tool,
-        outcome.value === call.args ? call : { id: call.id, name: call.name, args: outcome.value },
-      );
-    });
-  }
-
-  #runTool(tool: Tool, call: ToolCall): MaybePromise<void> {
-    this.#call = call;
-    const ctx = this.#ctx;
-    // Aborted while hooks or validation ran (e.g. waiting for an approval): the tool must not start.
-    if (ctx.signal.aborted) {
-      this.#fail({ kind: 'aborted', message: 'the run was aborted before this call ran' });
-      return;
-    }
-    let output: unknown;
-    try {
-      output = tool.run(call.args, { signal: ctx.signal, call, state: ctx.state, step: this.#step });
-    } catch (error) {
-      this.#threw(error);
-      return;
-    }
-    if (!isPromiseLike(output)) {
-      this.#succeed(output);
-      return;
-    }
-    const pending = Promise.resolve(output);
-    let settled: Promise<unknown> = pending;
-    if (ctx.aborted) {
-      // The tool may reject after the run gave up on it: mark that rejection handled.
-      pending.catch(() => {});
-      settled = Promise.race([pending, ctx.aborted.then((): typeof ABORTED => ABORTED)]);
-    }
-    return settled.then(
-      (value) => {
-        if (value === ABORTED)
-          this.#fail({ kind: 'aborted', message: 'the run was aborted while the tool ran' });
-        else this.#succeed(value);
-      },
-      (error: unknown) => this.#threw(error),
-    );
-  }
-
-  #succeed(data: unknown): void {
-    const call = this.#call;
-    this.#result = { callId: call.id, name: call.name, args: call.args, data, durationMs: this.#elapsed() };
-  }
-
-  #threw(error: unknown): void {
-    this.#fail({ kind: this.#ctx.signal.aborted ? 'aborted' : 'tool_threw', message: errorMessage(error) });
-  }
-
-  #fail(error: ToolError): void {
-    this.#result = errorResult(this.#call, error, this.#elapsed());
-  }
-
-  #postDispatch(): MaybePromise<void> {
-    const hooks = this.#ctx.postDispatchHooks;
-    const result = this.#result!;
-    if (hooks.length === 0) return;
-    return andThen(
-      runDecisionHooks(
-        hooks,
-        'postDispatch',
-        { state: this.#ctx.state, step: this.#step, call: this.#call, result },
-        this.#step,
-      ),
-      (post) => {
-        this.#absorb(post);
-        if (post.updatedResult !== undefined) {
-          this.#result = {
-            callId: result.callId,
-            name: result.name,
-            args: result.args,
-            data: post.updatedResult,
-            durationMs: result.durationMs,
-          };
-        }
-      },
-    );
-  }
-
-  #outcome(): DispatchOutcome {
-    return {
-      call: this.#call,
-      result: this.#result!,
-      context: this.#context,
-      metadata: this.#metadata,
-      stop: this.#stop,
-    };
-  }
-}
-
-function blockedResult(call: ToolCall, decision: HookDecision, durationMs: number): ToolResult {
-  return errorResult(
-    call,
-    { kind: decision.retry === false ? 'denied' : 'blocked', message: decision.block ?? 'blocked' },
-    durationMs,
-  );
 }

@@ -1,5 +1,5 @@
 import type { EndReason } from '../core/types.js';
-import { runLoopEndHooks } from './hooks.js';
+import { runLoopEndHooks } from './compose-hooks.js';
 import type { RunResult } from './result.js';
 import type { RunContext } from './run-context.js';
 
@@ -47,6 +47,7 @@ export async function finish(run: RunContext, ending: Ending | undefined, thrown
   if (resolved.error !== undefined) result.error = resolved.error;
   if (ending === undefined && thrown === undefined)
     run.controller.abort(new Error('the consumer stopped iterating'));
+  run.unlinkSignal();
   let endError: unknown;
   try {
     await runLoopEndHooks(run.hooks.onLoopEnd, { state, result });

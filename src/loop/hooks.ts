@@ -5,28 +5,42 @@ import type { Message, ToolCall, ToolResult } from '../core/types.js';
 import { errorMessage, LoopletError } from '../util/errors.js';
 import { isPromiseLike, type MaybePromise } from '../util/maybe-async.js';
 import { type HookDecision, mergeDecisions } from './decision.js';
+import {
+  decisionFromAnswer,
+  describeHook,
+  HookAnswerProblem,
+  hookName,
+  previewAnswer,
+} from './hook-answers.js';
 import type { RunResult } from './result.js';
 
-/** A hook method's return: a decision, nothing, or a promise of either. */
+/**
+ * A hook method's return: a decision, nothing, or a promise of either. `Also` is the shorthand a
+ * method takes besides (docs/hooks.md, "Answers"): `checkPermission` and `shouldStop` a boolean,
+ * `checkDone` a string (the refusal), `preLoop`, `prePrompt`, `postDispatch` and `onStep` a string
+ * (context for the model).
+ */
+export type HookReturn<Also = never> = SettledReturn<Also> | Promise<SettledReturn<Also>>;
+
 // biome-ignore lint/suspicious/noConfusingVoidType: `void` lets hook methods with no return statement type-check.
-export type HookReturn = HookDecision | undefined | void | Promise<HookDecision | undefined | void>;
+type SettledReturn<Also> = HookDecision | Also | undefined | void;
 
 /** A hook method's answer once settled. */
 // biome-ignore lint/suspicious/noConfusingVoidType: see HookReturn.
-type HookAnswer = HookDecision | undefined | void;
+type HookAnswer = HookDecision | string | boolean | undefined | void;
 
 /**
  * A hook is any object with some of these methods. Each method takes one argument object, so
  * fields can be added without breaking hooks. In one step they run in this order:
  * `shouldCompact`/`compact` → `buildBriefing` → `prePrompt` → model call → per tool call
- * `preDispatch` → `checkPermission` → tool → `postDispatch` → `onStep` → (step yielded) →
- * `checkDone` (when the done tool was called) → `shouldStop`. `preLoop` runs once before the
+ * `preDispatch` → `checkPermission` → tool → `postDispatch` → `checkDone` (when the done tool was
+ * called) → `onStep` → (step yielded) → `shouldStop`. `preLoop` runs once before the
  * first step and `onLoopEnd` exactly once after the last, however the run ends.
  */
 export interface Hook {
   /** Shown in errors and traces. */
   readonly name?: string;
-  preLoop?(args: { state: LoopState }): HookReturn;
+  preLoop?(args: { state: LoopState }): HookReturn<string>;
   /** Return true to have `compact` run before this step's model call. */
   shouldCompact?(args: {
     state: LoopState;
@@ -41,19 +55,24 @@ export interface Hook {
   }): Message[] | undefined | Promise<Message[] | undefined>;
   /** Text added to the conversation (as a user message) before the model call. */
   buildBriefing?(args: { state: LoopState; step: number }): string | undefined | Promise<string | undefined>;
-  prePrompt?(args: { state: LoopState; step: number }): HookReturn;
+  prePrompt?(args: { state: LoopState; step: number }): HookReturn<string>;
   /** May block the call, rewrite its arguments, or supply a result and skip the tool. */
   preDispatch?(args: { state: LoopState; step: number; call: ToolCall }): HookReturn;
-  /** Allow or deny the call (after `preDispatch` rewrote it). May be async, e.g. to ask a human. */
-  checkPermission?(args: { state: LoopState; step: number; call: ToolCall }): HookReturn;
+  /** Allow or deny the call (after `preDispatch` rewrote it); `false` denies. May be async, e.g. to ask a human. */
+  checkPermission?(args: { state: LoopState; step: number; call: ToolCall }): HookReturn<boolean>;
   /** May replace the result or add context for the next model call. */
-  postDispatch?(args: { state: LoopState; step: number; call: ToolCall; result: ToolResult }): HookReturn;
-  /** Sees every finished step before the consumer does (tracers, recorders). */
-  onStep?(args: { state: LoopState; step: number; current: Step }): HookReturn;
-  /** Runs when the model called the done tool: `block` refuses it and the loop goes on. */
-  checkDone?(args: { state: LoopState; step: number; current: Step; output: unknown }): HookReturn;
-  /** Return `{ stop }` to end the run after this step. */
-  shouldStop?(args: { state: LoopState; step: number; current: Step }): HookReturn;
+  postDispatch?(args: {
+    state: LoopState;
+    step: number;
+    call: ToolCall;
+    result: ToolResult;
+  }): HookReturn<string>;
+  /** Sees every finished step (a refused done already marked) before the consumer does (tracers, recorders). */
+  onStep?(args: { state: LoopState; step: number; current: Step }): HookReturn<string>;
+  /** Runs when the model called the done tool: `block` (or a string, the reason) refuses it and the loop goes on. */
+  checkDone?(args: { state: LoopState; step: number; current: Step; output: unknown }): HookReturn<string>;
+  /** Return `{ stop }` (or `true`) to end the run after this step. */
+  shouldStop?(args: { state: LoopState; step: number; current: Step }): HookReturn<boolean>;
   /** Runs exactly once when the run ends, also after errors, aborts and a consumer's `break`. */
   onLoopEnd?(args: { state: LoopState; result: RunResult }): void | Promise<void>;
 }
@@ -89,34 +108,49 @@ export const HOOK_METHODS = [
   'onLoopEnd',
 ] as const satisfies readonly (keyof Hook)[];
 
-/** A hook threw (or rejected). The run ends; `onLoopEnd` still runs; `run.result` rejects with this. */
+/**
+ * A hook threw (or rejected), or answered something its method cannot take (then `returned` holds
+ * it). The run ends; `onLoopEnd` still runs; `run.result` rejects with this.
+ */
 export class HookError extends LoopletError {
+  /** Position of the hook in the list it was passed in. */
   readonly hookIndex: number;
+  /** Its `name`, else its class name, else `hooks[<index>]`. */
   readonly hookName: string;
   readonly method: string;
   readonly step: number;
+  /** What the hook returned, when the error is about its answer rather than a throw. */
+  readonly returned?: unknown;
 
   constructor({
+    hook,
     hookIndex,
-    hookName,
     method,
     step,
     cause,
-  }: { hookIndex: number; hookName: string; method: string; step: number; cause: unknown }) {
+  }: {
+    hook: Hook;
+    hookIndex: number;
+    method: string;
+    step: number;
+    cause: unknown;
+  }) {
+    const who = describeHook(hook, hookIndex);
+    const message =
+      cause instanceof HookAnswerProblem
+        ? `${who} returned ${previewAnswer(cause.returned)} from ${method} at step ${step}: ${cause.message}`
+        : `${who} threw in ${method} at step ${step}: ${errorMessage(cause)}`;
     super({
-      message: `hook #${hookIndex} (${hookName}) threw in ${method} at step ${step}: ${errorMessage(cause)}`,
-      code: 'HOOK_THREW',
-      cause,
+      message,
+      code: cause instanceof HookAnswerProblem ? 'HOOK_ANSWER' : 'HOOK_THREW',
+      ...(cause instanceof HookAnswerProblem ? {} : { cause }),
     });
     this.hookIndex = hookIndex;
-    this.hookName = hookName;
+    this.hookName = hookName(hook, hookIndex);
     this.method = method;
     this.step = step;
+    if (cause instanceof HookAnswerProblem) this.returned = cause.returned;
   }
-}
-
-function hookName(hook: Hook, index: number): string {
-  return hook.name ?? hook.constructor?.name ?? `hook${index}`;
 }
 
 type DecisionArgs<M extends DecisionMethod> = Parameters<NonNullable<Hook[M]>>[0];
@@ -148,9 +182,14 @@ export function runDecisionHooks<M extends DecisionMethod>(
       step,
     );
     if (out === undefined || out === null) continue;
+    if (isPromiseLike(out)) {
+      fold ??= new DecisionFold(method, args as Record<string, unknown>);
+      return continueAsync(hooks, method, step, fold, index, out);
+    }
+    const decision = readAnswer(hooks, index, method, step, out);
+    if (decision === undefined) continue;
     fold ??= new DecisionFold(method, args as Record<string, unknown>);
-    if (isPromiseLike(out)) return continueAsync(hooks, method, step, fold, index, out);
-    if (fold.absorb(out)) break;
+    if (fold.absorb(decision)) break;
   }
   return fold ? fold.merged : NO_DECISION;
 }
@@ -166,13 +205,37 @@ async function continueAsync(
   pendingIndex: number,
   pending: PromiseLike<HookAnswer>,
 ): Promise<HookDecision> {
-  if (fold.absorb(await settleHook(hooks, pendingIndex, method, step, pending))) return fold.merged;
+  const first = readAnswer(
+    hooks,
+    pendingIndex,
+    method,
+    step,
+    await settleHook(hooks, pendingIndex, method, step, pending),
+  );
+  if (first !== undefined && fold.absorb(first)) return fold.merged;
   for (let index = pendingIndex + 1; index < hooks.length; index++) {
-    let out = invokeHook(hooks, index, method, fold.current, step);
-    if (isPromiseLike(out)) out = await settleHook(hooks, index, method, step, out);
-    if (fold.absorb(out)) break;
+    const out = invokeHook(hooks, index, method, fold.current, step);
+    const settled = isPromiseLike<HookAnswer>(out) ? await settleHook(hooks, index, method, step, out) : out;
+    const decision = readAnswer(hooks, index, method, step, settled);
+    if (decision !== undefined && fold.absorb(decision)) break;
   }
   return fold.merged;
+}
+
+/** The decision a hook's settled answer stands for (see `decisionFromAnswer`); a bad answer is a {@link HookError}. */
+function readAnswer(
+  hooks: readonly Hook[],
+  index: number,
+  method: DecisionMethod,
+  step: number,
+  answer: unknown,
+): HookDecision | undefined {
+  if (answer === undefined || answer === null) return undefined;
+  try {
+    return decisionFromAnswer(method, answer, hooks[index]!);
+  } catch (cause) {
+    throw asHookError(hooks[index]!, listIndex(hooks, index), method, step, cause);
+  }
 }
 
 /** Calls one hook's method (if it has it), turning a synchronous throw into a {@link HookError}. */
@@ -182,9 +245,9 @@ function invokeHook(
   method: DecisionMethod,
   args: Record<string, unknown>,
   step: number,
-): HookReturn {
+): HookReturn<string | boolean> {
   const hook = hooks[index]!;
-  const fn = hook[method] as ((a: unknown) => HookReturn) | undefined;
+  const fn = hook[method] as ((a: unknown) => HookReturn<string | boolean>) | undefined;
   if (fn === undefined) return undefined;
   try {
     return fn.call(hook, args);
@@ -231,7 +294,7 @@ export function listIndex(hooks: readonly Hook[], index: number): number {
 
 function asHookError(hook: Hook, index: number, method: string, step: number, cause: unknown): HookError {
   if (cause instanceof HookError) return cause;
-  return new HookError({ hookIndex: index, hookName: hookName(hook, index), method, step, cause });
+  return new HookError({ hook, hookIndex: index, method, step, cause });
 }
 
 /** The running merge of one hook point's decisions, and the arguments the next hook sees. */
@@ -246,9 +309,7 @@ class DecisionFold {
   }
 
   /** Folds one hook's answer in; returns true when the point is now blocked (stop calling hooks). */
-  absorb(out: HookReturn): boolean {
-    if (out === undefined || out === null) return false;
-    const decision = out as HookDecision;
+  absorb(decision: HookDecision): boolean {
     this.merged = mergeDecisions(this.merged, decision);
     if (this.merged.block !== undefined) return true;
     if (decision.updatedArgs !== undefined && 'call' in this.current) {
@@ -277,97 +338,58 @@ export function callHook<T>(
   method: keyof Hook,
   step: number,
   invoke: () => T | Promise<T>,
+  check?: (answer: T) => void,
 ): MaybePromise<T> {
   let out: T | Promise<T>;
   try {
     out = invoke();
+    if (check !== undefined && !isPromiseLike(out)) check(out as T);
   } catch (cause) {
     throw asHookError(hook, index, method, step, cause);
   }
   if (!isPromiseLike<T>(out)) return out as T;
-  return Promise.resolve(out).catch((cause: unknown) => {
-    throw asHookError(hook, index, method, step, cause);
-  });
+  return settleChecked(hook, index, method, step, out, check);
 }
 
 /**
- * Composes hooks into one hook that behaves exactly like passing them as a list: same order, same
- * merge rules. `composeHooks()` is the empty hook; composition is associative.
+ * `callHook` for the loop's hot path: calls `hooks[index][method](args)` directly, with no closure
+ * to make (the position for errors is looked up only when one happens).
  */
-export function composeHooks(...hooks: Hook[]): Hook {
-  const composed: Hook & Record<string, unknown> = {
-    name: hooks.map((h, i) => hookName(h, i)).join('+') || 'empty',
-  };
-  const has = (method: keyof Hook) => hooks.some((hook) => typeof hook[method] === 'function');
-  for (const method of DECISION_METHODS) {
-    if (!has(method)) continue;
-    composed[method] = (args: { step?: number }) =>
-      runDecisionHooks(hooks, method, args as never, args.step ?? 0);
-  }
-  if (has('shouldCompact')) {
-    composed.shouldCompact = async (args: { state: LoopState; step: number }) => {
-      for (const [index, hook] of hooks.entries()) {
-        if (!hook.shouldCompact) continue;
-        if (await callHook(hook, index, 'shouldCompact', args.step, () => hook.shouldCompact!(args)))
-          return true;
-      }
-      return undefined;
-    };
-  }
-  if (has('compact')) {
-    composed.compact = async (args: {
-      state: LoopState;
-      step: number;
-      messages: Message[];
-      llm: LLMBackend;
-    }) => {
-      let messages = args.messages;
-      for (const [index, hook] of hooks.entries()) {
-        if (!hook.compact) continue;
-        messages =
-          (await callHook(hook, index, 'compact', args.step, () => hook.compact!({ ...args, messages }))) ??
-          messages;
-      }
-      return messages;
-    };
-  }
-  if (has('buildBriefing')) {
-    composed.buildBriefing = async (args: { state: LoopState; step: number }) => {
-      const parts: string[] = [];
-      for (const [index, hook] of hooks.entries()) {
-        if (!hook.buildBriefing) continue;
-        const part = await callHook(hook, index, 'buildBriefing', args.step, () => hook.buildBriefing!(args));
-        if (part) parts.push(part);
-      }
-      return parts.length > 0 ? parts.join('\n') : undefined;
-    };
-  }
-  if (has('onLoopEnd')) {
-    composed.onLoopEnd = async (args: { state: LoopState; result: RunResult }) => {
-      await runLoopEndHooks(hooks, args);
-    };
-  }
-  return composed;
-}
-
-/**
- * Runs every `onLoopEnd`, even when one throws: each hook gets its chance to clean up. The first
- * error is re-thrown after all have run.
- */
-export async function runLoopEndHooks(
+export function callHookMethod<M extends 'shouldCompact' | 'buildBriefing'>(
   hooks: readonly Hook[],
-  args: { state: LoopState; result: RunResult },
-): Promise<void> {
-  let firstError: unknown;
-  for (const [index, hook] of hooks.entries()) {
-    if (!hook.onLoopEnd) continue;
-    try {
-      await callHook(hook, listIndex(hooks, index), 'onLoopEnd', args.result.steps.length, () =>
-        hook.onLoopEnd!(args),
-      );
-    } catch (error) {
-      firstError ??= error;
-    }
+  index: number,
+  method: M,
+  step: number,
+  args: unknown,
+  check?: (answer: unknown) => void,
+): MaybePromise<Awaited<ReturnType<NonNullable<Hook[M]>>>> {
+  type Answer = Awaited<ReturnType<NonNullable<Hook[M]>>>;
+  const hook = hooks[index]!;
+  let out: unknown;
+  try {
+    out = (hook[method] as (a: unknown) => unknown).call(hook, args);
+    if (check !== undefined && !isPromiseLike(out)) check(out);
+  } catch (cause) {
+    throw asHookError(hook, listIndex(hooks, index), method, step, cause);
   }
-  if (firstError !== undefined) throw firstError;
+  if (!isPromiseLike<Answer>(out)) return out as Answer;
+  return settleChecked(hook, listIndex(hooks, index), method, step, out, check);
+}
+
+function settleChecked<T>(
+  hook: Hook,
+  index: number,
+  method: keyof Hook,
+  step: number,
+  pending: PromiseLike<T>,
+  check: ((answer: T) => void) | undefined,
+): Promise<T> {
+  return Promise.resolve(pending)
+    .then((answer) => {
+      check?.(answer);
+      return answer;
+    })
+    .catch((cause: unknown) => {
+      throw asHookError(hook, index, method, step, cause);
+    });
 }

@@ -1,4 +1,5 @@
 import type { Message, Task, ToolResult } from '../core/types.js';
+import { errorMessage } from '../util/errors.js';
 
 /** The system prompt used when `agentLoop` gets none. */
 export const DEFAULT_SYSTEM_PROMPT =
@@ -36,6 +37,22 @@ export function toolResultContent(result: ToolResult): string {
           : '';
     return `Error (${result.error.kind}): ${result.error.message}.${hint}`;
   }
-  if (typeof result.data === 'string') return result.data;
-  return JSON.stringify(result.data ?? null);
+  const data = result.data;
+  switch (typeof data) {
+    case 'string':
+      return data;
+    // What JSON.stringify gives, without its work (small numbers come from V8's string cache).
+    case 'number':
+      return Number.isFinite(data) ? String(data) : 'null';
+    case 'boolean':
+      return data ? 'true' : 'false';
+    case 'undefined':
+      return 'null';
+  }
+  try {
+    return JSON.stringify(result.data ?? null);
+  } catch (error) {
+    // Results are checked when they are made; only data that changes between readings gets here.
+    return `Error (invalid_result): the result could not be written as JSON: ${errorMessage(error)}.`;
+  }
 }

@@ -25,5 +25,7 @@ export interface RunContext {
   clock: Clock;
   ids: IdGenerator;
   controller: AbortController;
+  /** Detaches the run from the caller's signal (a signal shared by many runs must not collect their listeners). */
+  unlinkSignal: () => void;
   settle: { resolve: (result: RunResult) => void; reject: (error: unknown) => void };
 }

@@ -1,20 +1,24 @@
 import type { LLMResponse, ToolSpec } from '../core/llm.js';
-import { Step } from '../core/step.js';
+import type { LoopState } from '../core/state.js';
+import { Step, type StepData } from '../core/step.js';
 import {
   addUsage,
   emptyUsage,
   type IdGenerator,
   type Message,
   type ToolCall,
+  type ToolResult,
   type Usage,
 } from '../core/types.js';
-import { parseTextToolCalls } from '../llm/text-tool-calls.js';
 import { DONE_TOOL_NAME } from '../tools/done-tool.js';
 import { isPromiseLike } from '../util/maybe-async.js';
+import { AbortFlag, CallScope, type Interruption, isInterruption } from './call-scope.js';
 import { maybeCompact } from './compaction-point.js';
+import type { HookDecision } from './decision.js';
 import { type DispatchContext, dispatchCalls } from './dispatch.js';
 import { abortEnding, type Ending, finish, llmErrorEnding } from './ending.js';
-import { callHook, listIndex, runDecisionHooks } from './hooks.js';
+import { checkBriefing } from './hook-answers.js';
+import { callHookMethod, runDecisionHooks } from './hooks.js';
 import { toolResultContent } from './prompt.js';
 import type { RunContext } from './run-context.js';
 
@@ -25,15 +29,17 @@ import type { RunContext } from './run-context.js';
 export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
   const { state, hooks, clock, controller } = run;
   const signal = controller.signal;
+  const abort = new AbortFlag(signal);
   const specs: ToolSpec[] = [...run.tools.values()].map((tool) => ({
     name: tool.name,
     description: tool.description,
     parameters: tool.jsonSchema,
   }));
-  const toolNames = new Set(run.tools.keys());
-  const aborted = run.options.signal
-    ? new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
-    : undefined;
+  // Only a signal from outside can fire during a call (a consumer's `break` happens between steps):
+  // without one, nothing needs racing.
+  const raceAbort = run.options.signal !== undefined;
+  const llm = run.options.llm;
+  const beforeHooks = hooks.shouldCompact.length + hooks.buildBriefing.length + hooks.prePrompt.length > 0;
   const dispatch: DispatchContext = {
     state,
     tools: run.tools,
@@ -42,12 +48,8 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
     postDispatchHooks: hooks.postDispatch,
     clock,
     signal,
-    aborted,
-  };
-  const abortable = <T>(promise: Promise<T>): Promise<T | typeof ABORTED> => {
-    if (!aborted) return promise;
-    promise.catch(() => {});
-    return Promise.race([promise, aborted.then((): typeof ABORTED => ABORTED)]);
+    abort,
+    raceAbort,
   };
 
   let ending: Ending | undefined;
@@ -61,8 +63,21 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
         state.messages.push({ role: 'user', content: decision.additionalContext });
       if (decision.stop !== undefined) ending = { endReason: 'hook_stop', stopReason: decision.stop };
     }
+    // Reused for every step: Step's constructor copies its fields, so one scratch object spares an
+    // object per step.
+    const stepFields: StepData = {
+      index: 0,
+      text: undefined,
+      toolCalls: [],
+      results: [],
+      usage: ZERO_USAGE,
+      context: [],
+      metadata: {},
+      startedAt: 0,
+      durationMs: 0,
+    };
     for (let step = 1; ending === undefined; step++) {
-      if (signal.aborted) {
+      if (abort.aborted) {
         ending = abortEnding(signal);
         break;
       }
@@ -72,25 +87,25 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       let contextSent = 0;
       let stepMetadata: Record<string, unknown> = {};
       let pendingStop: string | undefined;
+      // One argument object for the hook points before the model call (hooks must not keep it).
+      const before = beforeHooks ? { state, step } : undefined;
 
       if (hooks.shouldCompact.length > 0) {
-        const compacted = maybeCompact(run, step);
-        if (isPromiseLike(compacted)) await compacted;
+        const compacted = maybeCompact(run, step, before!);
+        if (compacted !== undefined) await compacted;
       }
       if (hooks.buildBriefing.length > 0) {
-        const briefings: string[] = [];
-        for (const [index, hook] of hooks.buildBriefing.entries()) {
-          let briefing = callHook(hook, listIndex(hooks.buildBriefing, index), 'buildBriefing', step, () =>
-            hook.buildBriefing!({ state, step }),
-          );
-          if (isPromiseLike(briefing)) briefing = await briefing;
-          if (briefing) briefings.push(briefing);
+        let briefing: string | undefined;
+        for (let index = 0; index < hooks.buildBriefing.length; index++) {
+          let part = callHookMethod(hooks.buildBriefing, index, 'buildBriefing', step, before, checkBriefing);
+          if (isPromiseLike(part)) part = await part;
+          if (part) briefing = briefing === undefined ? part : `${briefing}\n${part}`;
         }
         // One message, as `composeHooks` gives: a list of hooks and its composition must prompt alike.
-        if (briefings.length > 0) state.messages.push({ role: 'user', content: briefings.join('\n') });
+        if (briefing !== undefined) state.messages.push({ role: 'user', content: briefing });
       }
       if (hooks.prePrompt.length > 0) {
-        let decision = runDecisionHooks(hooks.prePrompt, 'prePrompt', { state, step }, step);
+        let decision = runDecisionHooks(hooks.prePrompt, 'prePrompt', before!, step);
         if (decision instanceof Promise) decision = await decision;
         if (decision.additionalContext !== undefined) {
           state.messages.push({ role: 'user', content: decision.additionalContext });
@@ -104,70 +119,133 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       }
 
       // Hooks before the model call may take long (approvals, compaction): an abort meanwhile must not cost a call.
-      if (signal.aborted) {
+      if (abort.aborted) {
         ending = abortEnding(signal);
         break;
       }
-      let response: LLMResponse | typeof ABORTED;
+      let response: LLMResponse | Interruption;
+      // The call gets its own signal (listeners a backend leaves on it go with it) only when one can
+      // fire during the call: without a caller's signal, nothing aborts the run mid-call.
+      const scope = raceAbort ? new CallScope(signal) : undefined;
       try {
-        response = await abortable(
-          run.options.llm.generate({ messages: state.messages, tools: specs, step, signal }),
-        );
+        const pending = llm.generate({ messages: state.messages, tools: specs, step, signal: scope?.signal });
+        response = scope ? await scope.race(pending) : await pending;
       } catch (error) {
-        ending = signal.aborted ? abortEnding(signal) : llmErrorEnding(error);
+        ending = abort.aborted ? abortEnding(signal) : llmErrorEnding(error);
         break;
+      } finally {
+        scope?.dispose();
       }
-      if (response === ABORTED) {
+      if (isInterruption(response)) {
         ending = abortEnding(signal);
         break;
       }
       addUsage(state.usage, response.usage);
 
-      const calls = toolCallsOf(response, toolNames, run.ids);
-      const assistant: Message = { role: 'assistant' };
-      if (response.text) assistant.content = response.text;
-      // The conversation keeps the calls as the model sent them; `calls` is updated below with the
-      // arguments the tools actually ran with (hook rewrites, schema defaults) for the step record.
-      if (calls.length > 0) assistant.toolCalls = calls.slice();
+      // The conversation keeps the calls as the model sent them; the step records the calls as the
+      // tools ran them (hook rewrites, schema defaults), copied only when one differs.
+      const sent = toolCallsOf(response, run.ids);
+      const assistant: Message =
+        sent.length > 0
+          ? response.text
+            ? { role: 'assistant', content: response.text, toolCalls: sent }
+            : { role: 'assistant', toolCalls: sent }
+          : response.text
+            ? { role: 'assistant', content: response.text }
+            : { role: 'assistant' };
       state.messages.push(assistant);
 
-      let outcomes = dispatchCalls(dispatch, step, calls);
-      if (isPromiseLike(outcomes)) outcomes = await outcomes;
-      const results = new Array(outcomes.length);
+      let calls = sent;
+      let results: ToolResult[];
       let doneOutput: { value: unknown } | undefined;
+      let doneMessage: Message | undefined;
+      let doneIndex = -1;
       let errors = 0;
-      for (let index = 0; index < outcomes.length; index++) {
-        const outcome = outcomes[index]!;
-        results[index] = outcome.result;
-        calls[index] = outcome.call;
-        state.messages.push({
-          role: 'tool',
-          toolCallId: outcome.result.callId,
-          name: outcome.result.name,
-          content: toolResultContent(outcome.result),
-        });
-        for (const text of outcome.context) stepContext.push(text);
-        if (outcome.metadata) stepMetadata = { ...stepMetadata, ...outcome.metadata };
-        pendingStop ??= outcome.stop;
-        if (outcome.result.error) errors++;
-        else if (outcome.result.name === DONE_TOOL_NAME) doneOutput ??= { value: outcome.result.args };
+      if (sent.length > 0) {
+        let outcomes = dispatchCalls(dispatch, step, sent);
+        if (isPromiseLike(outcomes)) outcomes = await outcomes;
+        results = new Array(outcomes.length);
+        for (let index = 0; index < outcomes.length; index++) {
+          const outcome = outcomes[index]!;
+          const result = outcome.result;
+          results[index] = result;
+          if (outcome.call !== calls[index]) {
+            if (calls === sent) calls = sent.slice();
+            calls[index] = outcome.call;
+          }
+          const message: Message = {
+            role: 'tool',
+            toolCallId: result.callId,
+            name: result.name,
+            content: toolResultContent(result),
+          };
+          state.messages.push(message);
+          if (outcome.context !== undefined) for (const text of outcome.context) stepContext.push(text);
+          if (outcome.metadata) stepMetadata = { ...stepMetadata, ...outcome.metadata };
+          pendingStop ??= outcome.stop;
+          if (result.error) errors++;
+          else if (result.name === DONE_TOOL_NAME && doneOutput === undefined) {
+            doneOutput = { value: result.args };
+            doneMessage = message;
+            doneIndex = index;
+          }
+        }
+      } else {
+        results = [];
+        doneOutput = { value: response.text ?? '' };
       }
-      if (calls.length === 0) doneOutput = { value: response.text ?? '' };
 
-      const current = new Step({
-        index: step,
-        ...(response.text ? { text: response.text } : {}),
-        toolCalls: calls,
-        results,
-        usage: response.usage ?? ZERO_USAGE,
-        context: stepContext,
-        metadata: stepMetadata,
-        startedAt,
-        durationMs: clock.now() - startedAt,
-      });
+      stepFields.index = step;
+      stepFields.text = response.text || undefined;
+      stepFields.toolCalls = calls;
+      stepFields.results = results;
+      stepFields.usage = response.usage ?? ZERO_USAGE;
+      stepFields.context = stepContext;
+      stepFields.metadata = stepMetadata;
+      stepFields.startedAt = startedAt;
+      stepFields.durationMs = clock.now() - startedAt;
+      const current = new Step(stepFields);
       state.steps.push(current);
+      // One argument object for onStep and shouldStop.
+      let after: { state: LoopState; step: number; current: Step } | undefined;
+      // checkDone runs before onStep and the yield, so every observer sees a refused done as refused.
+      let doneAccepted = false;
+      if (doneOutput !== undefined && pendingStop === undefined) {
+        let verdict: HookDecision = NO_DECISION;
+        if (hooks.checkDone.length > 0) {
+          const decided = runDecisionHooks(
+            hooks.checkDone,
+            'checkDone',
+            { state, step, current, output: doneOutput.value },
+            step,
+          );
+          verdict = decided instanceof Promise ? await decided : decided;
+        }
+        if (verdict.metadata) Object.assign(current.metadata, verdict.metadata);
+        if (verdict.block !== undefined) {
+          current.doneRejected = verdict.block;
+          if (doneIndex >= 0) {
+            // The done call's result is the refusal, as for any blocked call (and as in Python looplet).
+            const done = results[doneIndex]!;
+            const refused: ToolResult = {
+              callId: done.callId,
+              name: done.name,
+              args: done.args,
+              error: { kind: 'done_rejected', message: verdict.block },
+              durationMs: done.durationMs,
+            };
+            results[doneIndex] = refused;
+            errors++;
+            const at = state.messages.lastIndexOf(doneMessage!);
+            if (at >= 0)
+              state.messages[at] = { ...doneMessage!, content: toolResultContent(refused) } as Message;
+          }
+        } else doneAccepted = verdict.stop === undefined;
+        pendingStop ??= verdict.stop;
+      }
       if (hooks.onStep.length > 0) {
-        let decision = runDecisionHooks(hooks.onStep, 'onStep', { state, step, current }, step);
+        after ??= { state, step, current };
+        let decision = runDecisionHooks(hooks.onStep, 'onStep', after, step);
         if (decision instanceof Promise) decision = await decision;
         if (decision.additionalContext !== undefined) stepContext.push(decision.additionalContext);
         if (decision.metadata) Object.assign(current.metadata, decision.metadata);
@@ -176,34 +254,18 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       // Context is added after the tool messages: providers require tool results to follow the call.
       if (stepContext.length > contextSent)
         state.messages.push({ role: 'user', content: stepContext.slice(contextSent).join('\n') });
+      // A refused plain-text answer has no tool result to carry the refusal.
+      if (current.doneRejected !== undefined && doneIndex < 0)
+        state.messages.push({ role: 'user', content: `Not done yet: ${current.doneRejected}` });
 
-      // Decided before the step is yielded, so a consumer that breaks out after it still sees the stop.
+      // Decided before the step is yielded, so a consumer that breaks out after it still sees the ending.
       if (pendingStop !== undefined) ending = { endReason: 'hook_stop', stopReason: pendingStop };
+      else if (doneAccepted) ending = { endReason: 'done', finalOutput: doneOutput!.value };
       yield current;
       if (ending !== undefined) break;
-      if (doneOutput !== undefined) {
-        const rejection =
-          hooks.checkDone.length > 0
-            ? await runDecisionHooks(
-                hooks.checkDone,
-                'checkDone',
-                { state, step, current, output: doneOutput.value },
-                step,
-              )
-            : undefined;
-        if (rejection?.stop !== undefined) {
-          ending = { endReason: 'hook_stop', stopReason: rejection.stop };
-          break;
-        }
-        if (rejection?.block === undefined) {
-          ending = { endReason: 'done', finalOutput: doneOutput.value };
-          break;
-        }
-        current.doneRejected = rejection.block;
-        state.messages.push({ role: 'user', content: `Not done yet: ${rejection.block}` });
-      }
       if (hooks.shouldStop.length > 0) {
-        let decision = runDecisionHooks(hooks.shouldStop, 'shouldStop', { state, step, current }, step);
+        after ??= { state, step, current };
+        let decision = runDecisionHooks(hooks.shouldStop, 'shouldStop', after, step);
         if (decision instanceof Promise) decision = await decision;
         if (decision.additionalContext !== undefined)
           state.messages.push({ role: 'user', content: decision.additionalContext });
@@ -214,7 +276,7 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
       }
       consecutiveErrorSteps = calls.length > 0 && errors === calls.length ? consecutiveErrorSteps + 1 : 0;
       // Abort first: calls the abort cut short are failures, but the run ended because of the abort.
-      if (signal.aborted) {
+      if (abort.aborted) {
         ending = abortEnding(signal);
       } else if (consecutiveErrorSteps >= run.maxToolErrors) {
         ending = {
@@ -231,17 +293,19 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
   } catch (error) {
     thrown = error;
   } finally {
+    abort.dispose();
     await finish(run, ending, thrown);
   }
 }
 
-const ABORTED: unique symbol = Symbol('aborted');
 const ZERO_USAGE: Usage = Object.freeze(emptyUsage());
+const NO_DECISION: HookDecision = Object.freeze({});
 
-function toolCallsOf(response: LLMResponse, toolNames: ReadonlySet<string>, ids: IdGenerator): ToolCall[] {
-  if (response.toolCalls && response.toolCalls.length > 0) {
-    return response.toolCalls.map((call) => (call.id ? call : { ...call, id: ids('call') }));
-  }
-  const parsed = parseTextToolCalls({ text: response.text, toolNames });
-  return parsed ? parsed.map((call) => ({ id: ids('call'), name: call.name, args: call.args })) : [];
+/** The response's tool calls, numbered by the loop where the backend gave no id (copied only then). */
+function toolCallsOf(response: LLMResponse, ids: IdGenerator): ToolCall[] {
+  const calls = response.toolCalls;
+  // A fresh array: a step without calls must not share its (mutable) list with another.
+  if (!calls || calls.length === 0) return [];
+  for (const call of calls) if (!call.id) return calls.map((c) => (c.id ? c : { ...c, id: ids('call') }));
+  return calls;
 }

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { canonicalJson, canonicalJsonLine } from '../core/canonical-json.js';
 import type { Message, ToolCall } from '../core/types.js';
 import { callFile, stepFile } from './layout.js';
@@ -11,6 +9,7 @@ import {
   renderTools,
   unifiedDiff,
 } from './request-view.js';
+import { TraceFiles } from './trace-files.js';
 import type { RecordedTrace } from './types.js';
 
 /** One difference between two traces. */
@@ -50,7 +49,7 @@ export async function* diffTraces({
   b: RecordedTrace;
   includeVolatile?: boolean;
 }): AsyncGenerator<TraceDifference> {
-  yield* diffMeta(a, b);
+  yield* diffMeta(a, b, includeVolatile);
   // Most of two traces is usually byte-identical: skip that prefix without parsing it.
   const firstStep = firstDifferent(a, b, 'step');
   const firstCall = firstDifferent(a, b, 'call');
@@ -78,9 +77,9 @@ export async function* diffTraces({
   }
 }
 
-function* diffMeta(a: RecordedTrace, b: RecordedTrace): Generator<TraceDifference> {
-  const left = a.meta as unknown as Record<string, unknown>;
-  const right = b.meta as unknown as Record<string, unknown>;
+function* diffMeta(a: RecordedTrace, b: RecordedTrace, includeVolatile: boolean): Generator<TraceDifference> {
+  const left = stableMeta(a, includeVolatile);
+  const right = stableMeta(b, includeVolatile);
   const keys = [...new Set([...Object.keys(left), ...Object.keys(right)])].sort();
   for (const key of keys) {
     const diff = jsonDiff(left[key], right[key], `a/trace.json ${key}`, `b/trace.json ${key}`);
@@ -91,6 +90,21 @@ function* diffMeta(a: RecordedTrace, b: RecordedTrace): Generator<TraceDifferenc
         diff,
       };
   }
+}
+
+/** Python traces keep run id and times in their metadata: volatile, compared only when asked. */
+const VOLATILE_METADATA = ['run_id', 'started_at', 'ended_at'];
+
+function stableMeta(trace: RecordedTrace, includeVolatile: boolean): Record<string, unknown> {
+  const meta: Record<string, unknown> = { ...trace.meta };
+  if (includeVolatile) return meta;
+  delete meta.runId;
+  if (meta.metadata !== undefined) {
+    const metadata = { ...(meta.metadata as Record<string, unknown>) };
+    for (const key of VOLATILE_METADATA) delete metadata[key];
+    meta.metadata = metadata;
+  }
+  return meta;
 }
 
 /** Compares steps; byte-identical step files are taken as equal without parsing. */
@@ -345,17 +359,19 @@ function firstDifferent(a: RecordedTrace, b: RecordedTrace, kind: 'step' | 'call
   const countOf = (trace: RecordedTrace) => (kind === 'step' ? trace.meta.stepCount : trace.meta.callCount);
   const nameOf = kind === 'step' ? stepFile : callFile;
   const shared = Math.min(countOf(a), countOf(b));
+  const filesA = new TraceFiles({ root: a.dir });
+  const filesB = new TraceFiles({ root: b.dir });
   for (let index = 1; index <= shared; index++) {
-    const left = rawFile(a, nameOf(index, countOf(a)));
-    if (left === undefined || left !== rawFile(b, nameOf(index, countOf(b)))) return index;
+    const left = rawFile(filesA, nameOf(index, countOf(a)));
+    if (left === undefined || left !== rawFile(filesB, nameOf(index, countOf(b)))) return index;
   }
   return shared + 1;
 }
 
-function rawFile(trace: RecordedTrace, name: string): string | undefined {
+function rawFile(files: TraceFiles, name: string): string | undefined {
   try {
-    return readFileSync(path.join(trace.dir, name), 'utf8');
+    return files.readText(name);
   } catch {
-    return undefined; // The reader reports the missing file when the comparison reads it.
+    return undefined; // The reader reports the problem when the comparison reads the file.
   }
 }

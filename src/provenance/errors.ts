@@ -1,9 +1,12 @@
 import { LoopletError } from '../util/errors.js';
+import { oneLine } from '../util/text.js';
 
 /**
- * A trace directory (or one of its files) could not be read: missing, truncated, not JSON, or a
- * field of the wrong type. `file` is the path of the offending file, `field` the JSON path inside
- * it when one field is at fault.
+ * A trace directory (or one of its files) could not be read: missing, truncated, not JSON, a field
+ * of the wrong type, or refused as unsafe. `file` is the path of the offending file, `field` the
+ * JSON path inside it when one field is at fault. `code` tells the kinds apart: `TRACE_READ`
+ * (missing or malformed), `TRACE_UNSAFE_FILE` (a symbolic link or a non-regular file inside the
+ * trace), `TRACE_FILE_TOO_LARGE` (over the size cap), `TRACE_TOO_DEEP` (JSON nested too deeply).
  */
 export class TraceReadError extends LoopletError {
   /** Path of the file that could not be read. */
@@ -17,16 +20,36 @@ export class TraceReadError extends LoopletError {
     problem,
     hint,
     cause,
-  }: { file: string; field?: string; problem: string; hint?: string; cause?: unknown }) {
+    code = 'TRACE_READ',
+  }: {
+    file: string;
+    field?: string;
+    problem: string;
+    hint?: string;
+    cause?: unknown;
+    code?: TraceReadErrorCode;
+  }) {
+    // A trace is hostile input: a field name or a value quoted in `problem` may be megabytes long.
+    const shownField = field === undefined ? undefined : oneLine(field, FIELD_LIMIT);
     super({
-      message: `${file}${field ? ` (field ${field})` : ''}: ${problem}${hint ? `; ${hint}` : ''}`,
-      code: 'TRACE_READ',
+      message: `${file}${shownField ? ` (field ${shownField})` : ''}: ${oneLine(problem, PROBLEM_LIMIT)}${hint ? `; ${hint}` : ''}`,
+      code,
       cause,
     });
     this.file = file;
-    this.field = field;
+    this.field = shownField;
   }
 }
+
+/** The kinds of {@link TraceReadError}. */
+export type TraceReadErrorCode =
+  | 'TRACE_READ'
+  | 'TRACE_UNSAFE_FILE'
+  | 'TRACE_FILE_TOO_LARGE'
+  | 'TRACE_TOO_DEEP';
+
+const FIELD_LIMIT = 120;
+const PROBLEM_LIMIT = 400;
 
 /** The trace was written by a newer looplet (or an older one with no migration to this format). */
 export class TraceVersionError extends LoopletError {

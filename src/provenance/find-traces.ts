@@ -1,32 +1,36 @@
-import { readdirSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { CALLS_DIR, STEPS_DIR, TRACE_FILE, VOLATILE_FILE } from './layout.js';
-
-/** Python looplet's top-level trace file. */
-const PYTHON_TRACE_FILE = 'trajectory.json';
+import { PYTHON_TRACE_FILE } from './trace-completeness.js';
 
 /**
- * Lists the trace directories under `root` (itself included): every directory holding
- * `trace.json` or `trajectory.json` (Python looplet) — and with `partial`, also the remains of an
- * interrupted write (`volatile.json`, or `steps/` or `calls/` with JSON files, but no
- * `trace.json`). The walk does not descend into a trace (its `steps/` and `calls/` are never
- * listed), and skips hidden directories (a write's temporary and set-aside copies) and
- * `node_modules`. Synchronous: thousands of small directories list faster without a promise each.
+ * Lists the trace directories under `root` (itself included): every directory that looks like a
+ * trace, so a damaged one is reported instead of silently skipped. A directory looks like a trace
+ * when it holds an entry named `trace.json`, `trajectory.json` (Python looplet) or `volatile.json`
+ * — of any kind: a directory or a link of that name is a damaged trace — or a `steps`/`calls`
+ * entry that is not a directory of further directories (a trace's `steps/` holds files only, while
+ * a tree of traces may well have a folder called `steps`).
+ *
+ * The walk does not descend into a trace, never follows a symbolic link (a link to a directory
+ * under `root` is neither walked nor listed), and skips hidden directories (a write's temporary
+ * and set-aside copies) and `node_modules`. Synchronous: thousands of small directories list
+ * faster without a promise each.
  */
-export function walkTraceDirs({ root, partial = false }: { root: string; partial?: boolean }): string[] {
+export function walkTraceDirs({ root }: { root: string }): string[] {
   const found: string[] = [];
   const walk = (dir: string): void => {
-    const entries = readdirSync(dir, { withFileTypes: true });
-    const isTrace = entries.some(
-      (entry) =>
-        (entry.isFile() && (entry.name === TRACE_FILE || entry.name === PYTHON_TRACE_FILE)) ||
-        (partial && entry.isFile() && entry.name === VOLATILE_FILE) ||
-        (partial &&
-          entry.isDirectory() &&
-          (entry.name === STEPS_DIR || entry.name === CALLS_DIR) &&
-          holdsJson(path.join(dir, entry.name))),
-    );
-    if (isTrace) {
+    // Most directories of a traces tree are traces: two lstat calls spare listing them.
+    if (exists(path.join(dir, TRACE_FILE)) || exists(path.join(dir, PYTHON_TRACE_FILE))) {
+      found.push(dir);
+      return;
+    }
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // Unreadable: nothing to list (the root's own absence is reported by the caller).
+    }
+    if (entries.some((entry) => looksLikeTraceEntry(dir, entry))) {
       found.push(dir);
       return;
     }
@@ -39,6 +43,24 @@ export function walkTraceDirs({ root, partial = false }: { root: string; partial
   return found;
 }
 
-function holdsJson(dir: string): boolean {
-  return readdirSync(dir).some((name) => name.endsWith('.json'));
+function looksLikeTraceEntry(dir: string, entry: Dirent): boolean {
+  if (entry.name === VOLATILE_FILE) return true;
+  if (entry.name !== STEPS_DIR && entry.name !== CALLS_DIR) return false;
+  if (!entry.isDirectory()) return true;
+  try {
+    return !readdirSync(path.join(dir, entry.name), { withFileTypes: true }).some((inner) =>
+      inner.isDirectory(),
+    );
+  } catch {
+    return true;
+  }
+}
+
+function exists(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,33 +1,33 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import type { LLMResponse, ToolSpec } from '../core/llm.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { ToolSpec } from '../core/llm.js';
 import type { StepData } from '../core/step.js';
-import { type EndReason, emptyUsage, type Message, type Task, type ToolError } from '../core/types.js';
+import { type EndReason, emptyUsage, type Task, type ToolError } from '../core/types.js';
 import { TraceReadError } from './errors.js';
-import { parseJson, readTextSync } from './json-file.js';
+import { parseJson } from './json-file.js';
+import { isObject, parsePrompt, parseResponse } from './python-call-files.js';
 import { toolsFromPythonPrompt } from './python-tools.js';
-import type { CallRecord, ErrorRecord, TraceCall, VolatileRecord } from './records.js';
+import type { CallRecord, TraceCall, VolatileRecord } from './records.js';
 import { TRACE_SCHEMA_VERSION, type TraceMeta } from './records.js';
+import { PYTHON_TRACE_FILE } from './trace-completeness.js';
+import type { TraceFiles } from './trace-files.js';
 import type { RecordedTrace } from './types.js';
 
 // Reads trace directories written by Python looplet 0.3 (`ProvenanceSink.flush()` there):
-//   trajectory.json, steps/step_NN.json (1-based), call_NN_prompt.txt / call_NN_response.txt
-//   (0-based), manifest.jsonl, artifacts.json, expected.json.
+//   trajectory.json (metadata, every step, every call's manifest entry), steps/step_NN.json,
+//   call_NN_prompt.txt / call_NN_response.txt (0-based), manifest.jsonl, artifacts.json,
+//   expected.json.
+// Like Python's own reader (`EvalContext.from_trajectory_dir`), opening a trace reads
+// trajectory.json, artifacts.json and expected.json only: steps come from trajectory.json (the
+// step files hold the same records; they are read only when trajectory.json has no `steps`), and
+// call files only when a call (or the tool list, recovered from the first prompt) is asked for.
 // Python steps hold one tool call each; its responses are text (`{"tool": …, "args": …}`) that
 // the loop parses into tool calls, so a Python trace replays through `agentLoop`.
 
-const TRAJECTORY_FILE = 'trajectory.json';
-
-/** True when `dir` looks like a Python looplet trace. */
-export function isPythonTraceDir(dir: string): boolean {
-  return existsSync(path.join(dir, TRAJECTORY_FILE));
-}
-
 type Json = Record<string, unknown>;
 
-/** Opens a Python looplet trace directory as a {@link RecordedTrace}. */
-export function openPythonTrace(dir: string): RecordedTrace {
-  return new PythonTrace(dir);
+/** Opens a Python looplet trace directory (its `trajectory.json` exists) as a {@link RecordedTrace}. */
+export function openPythonTrace(files: TraceFiles): RecordedTrace {
+  return new PythonTrace(files);
 }
 
 class PythonTrace implements RecordedTrace {
@@ -35,67 +35,123 @@ class PythonTrace implements RecordedTrace {
   readonly meta: TraceMeta;
   readonly artifacts: Record<string, unknown>;
   readonly expected: Record<string, unknown>;
+  readonly #files: TraceFiles;
   readonly #trajectory: Json;
-  readonly #steps: unknown[];
-  readonly #manifest: Json[];
+  /** The step records of trajectory.json, or undefined when it has none (then: steps/step_NN.json). */
+  readonly #steps: unknown[] | undefined;
+  #manifest: Json[] | undefined;
 
-  constructor(dir: string) {
-    this.dir = dir;
-    const file = path.join(dir, TRAJECTORY_FILE);
-    const trajectory = parseJson(file, readTextSync(dir, TRAJECTORY_FILE)!);
+  constructor(files: TraceFiles) {
+    this.dir = files.root;
+    this.#files = files;
+    const file = files.path(PYTHON_TRACE_FILE);
+    const trajectory = files.readJson(PYTHON_TRACE_FILE);
     if (!isObject(trajectory)) throw new TraceReadError({ file, problem: 'must hold a JSON object' });
     this.#trajectory = trajectory;
-    const steps = trajectory.steps ?? [];
-    if (!Array.isArray(steps))
+    if (trajectory.steps !== undefined && !Array.isArray(trajectory.steps))
       throw new TraceReadError({ file, field: 'steps', problem: 'must be an array' });
-    this.#steps = steps;
-    this.#manifest = this.#readManifest();
-    const stepCount = optionalCount(file, trajectory, 'step_count') ?? steps.length;
-    const callCount = optionalCount(file, trajectory, 'llm_call_count') ?? this.#manifest.length;
-    const termination = trajectory.termination_reason ?? 'unknown';
-    if (typeof termination !== 'string')
-      throw new TraceReadError({ file, field: 'termination_reason', problem: 'must be a string' });
+    this.#steps = trajectory.steps;
+    const stepCount = this.#steps?.length ?? optionalCount(file, trajectory, 'step_count') ?? 0;
+    const callCount =
+      optionalCount(file, trajectory, 'llm_call_count') ??
+      (Array.isArray(trajectory.llm_calls) ? trajectory.llm_calls.length : this.#callEntries().length);
     const task = trajectory.task ?? {};
     if (!isObject(task) && typeof task !== 'string')
       throw new TraceReadError({ file, field: 'task', problem: 'must be an object or a string' });
+    const metadata = metadataOf(file, trajectory);
+    const termination = metadata.termination_reason;
+    if (termination !== undefined && typeof termination !== 'string')
+      throw new TraceReadError({ file, field: 'termination_reason', problem: 'must be a string' });
 
-    const { endReason, stopReason } = endReasonOf(termination);
+    let tools: ToolSpec[] | undefined;
+    const readTools = () => {
+      tools ??= callCount > 0 ? this.#tools() : [];
+      return tools;
+    };
     this.meta = {
       schemaVersion: TRACE_SCHEMA_VERSION,
       source: 'python-looplet',
       task: taskOf(task),
-      endReason,
+      endReason: 'hook_stop',
       stepCount,
       callCount,
-      tools: [],
+      // Recovered from the first prompt, which is read only when the tools are asked for.
+      get tools() {
+        return readTools();
+      },
       usage: emptyUsage(),
+      metadata,
     };
-    if (callCount > 0) this.meta.tools = this.#tools();
-    if (stopReason !== undefined) this.meta.stopReason = stopReason;
-    const last = steps[steps.length - 1];
-    if (endReason === 'done' && isObject(last) && isObject(last.tool_call) && last.tool_call.tool === 'done')
-      this.meta.finalOutput = last.tool_call.args ?? {};
+    if (typeof trajectory.run_id === 'string') this.meta.runId = trajectory.run_id;
+    this.#setEnd(termination || undefined);
     this.artifacts = this.#optionalObject('artifacts.json');
-    this.expected = this.#optionalObject('expected.json');
+    this.expected = this.#expected(file);
+  }
+
+  /**
+   * End reason and final output, as Python reads them: after `done` (whatever the terminal tool
+   * is called: `done`, `submit`…) the last step's arguments are the output; with no termination
+   * reason, the last `done` call's arguments (and the run counts as done when that call ended it).
+   */
+  #setEnd(termination: string | undefined): void {
+    const count = this.meta.stepCount;
+    const last = count > 0 ? this.#rawStep(count) : undefined;
+    const toolOf = (step: unknown) =>
+      isObject(step) && isObject(step.tool_call) ? step.tool_call.tool : undefined;
+    let terminal: unknown;
+    if (termination === undefined) {
+      this.meta.stopReason = 'unknown';
+      if (toolOf(last) === 'done') {
+        this.meta.endReason = 'done';
+        delete this.meta.stopReason;
+        terminal = last;
+      } else if (this.#steps) terminal = this.#steps.findLast((step) => toolOf(step) === 'done');
+    } else {
+      const { endReason, stopReason } = endReasonOf(termination);
+      this.meta.endReason = endReason;
+      if (stopReason !== undefined) this.meta.stopReason = stopReason;
+      if (termination === 'done') terminal = last;
+    }
+    const args = isObject(terminal) && isObject(terminal.tool_call) ? terminal.tool_call.args : undefined;
+    if (isObject(args)) this.meta.finalOutput = args;
   }
 
   #optionalObject(name: string): Record<string, unknown> {
-    const text = readTextSync(this.dir, name, true);
-    if (text === undefined) return {};
-    const file = path.join(this.dir, name);
-    const value = parseJson(file, text);
-    if (!isObject(value)) throw new TraceReadError({ file, problem: 'must hold a JSON object' });
+    const value = this.#files.readJson(name, { optional: true });
+    if (value === undefined) return {};
+    if (!isObject(value))
+      throw new TraceReadError({ file: this.#files.path(name), problem: 'must hold a JSON object' });
     return value;
   }
 
-  #readManifest(): Json[] {
-    const text = readTextSync(this.dir, 'manifest.jsonl', true);
-    if (text === undefined) {
-      const calls = this.#trajectory.llm_calls;
-      return Array.isArray(calls) ? calls.filter(isObject) : [];
+  /** `expected.json`, or the `expected` older Python eval runs kept in trajectory.json. */
+  #expected(trajectoryFile: string): Record<string, unknown> {
+    const inline = this.#trajectory.expected;
+    if (inline !== undefined && inline !== null && !isObject(inline))
+      throw new TraceReadError({ file: trajectoryFile, field: 'expected', problem: 'must be an object' });
+    const stored = this.#optionalObject('expected.json');
+    if (this.#files.kind('expected.json') === undefined) return isObject(inline) ? inline : {};
+    if (isObject(inline) && !isDeepStrictEqual(inline, stored))
+      throw new TraceReadError({
+        file: this.#files.path('expected.json'),
+        problem:
+          'conflicts with the `expected` stored in trajectory.json (Python looplet refuses such a trace too)',
+        hint: 'keep one of the two',
+      });
+    return stored;
+  }
+
+  /** The manifest entries of the model calls: trajectory.json's `llm_calls`, else manifest.jsonl. */
+  #callEntries(): Json[] {
+    if (this.#manifest) return this.#manifest;
+    const inline = this.#trajectory.llm_calls;
+    if (Array.isArray(inline)) {
+      this.#manifest = inline.filter(isObject);
+      return this.#manifest;
     }
-    const file = path.join(this.dir, 'manifest.jsonl');
-    return text
+    const text = this.#files.readText('manifest.jsonl', { optional: true });
+    const file = this.#files.path('manifest.jsonl');
+    this.#manifest = (text ?? '')
       .split('\n')
       .filter((line) => line.trim() !== '')
       .map((line, index) => {
@@ -104,6 +160,7 @@ class PythonTrace implements RecordedTrace {
           throw new TraceReadError({ file, field: `line ${index + 1}`, problem: 'must be an object' });
         return entry;
       });
+    return this.#manifest;
   }
 
   #tools(): ToolSpec[] {
@@ -121,20 +178,30 @@ class PythonTrace implements RecordedTrace {
   #checkStep(index: number): void {
     if (!Number.isInteger(index) || index < 1 || index > this.meta.stepCount)
       throw new TraceReadError({
-        file: path.join(this.dir, 'steps'),
+        file: this.#files.path('steps'),
         problem: `there is no step ${index}: the trace has ${this.meta.stepCount} step(s), numbered from 1`,
       });
   }
 
+  /** Where step `index` is stored: trajectory.json, or its step file when trajectory.json has no steps. */
+  #stepFile(index: number): string {
+    return this.#steps ? PYTHON_TRACE_FILE : `steps/step_${String(index).padStart(2, '0')}.json`;
+  }
+
+  #rawStep(index: number): unknown {
+    if (this.#steps) return this.#steps[index - 1];
+    return this.#files.readJson(this.#stepFile(index));
+  }
+
   readStepSync(index: number): StepData {
     this.#checkStep(index);
-    const name = `steps/step_${String(index).padStart(2, '0')}.json`;
-    const text = readTextSync(this.dir, name, true);
-    const file = path.join(this.dir, text === undefined ? TRAJECTORY_FILE : name);
-    const raw = text === undefined ? this.#steps[index - 1] : parseJson(file, text);
-    if (raw === undefined)
-      throw new TraceReadError({ file: path.join(this.dir, name), problem: 'is missing' });
-    return stepOf(file, index, raw);
+    const name = this.#stepFile(index);
+    return stepOf({
+      file: this.#files.path(name),
+      field: this.#steps ? `steps[${index - 1}]` : undefined,
+      index,
+      raw: this.#rawStep(index),
+    });
   }
 
   async readStep(index: number): Promise<StepData> {
@@ -154,13 +221,13 @@ class PythonTrace implements RecordedTrace {
     const number = String(index - 1).padStart(2, '0');
     const promptName = `call_${number}_prompt.txt`;
     const responseName = `call_${number}_response.txt`;
-    const prompt = parsePrompt(readTextSync(this.dir, promptName)!);
-    const entry = this.#manifest[index - 1];
+    const prompt = parsePrompt(this.#files.readText(promptName)!);
+    const entry = this.#callEntries()[index - 1];
     const step = typeof entry?.step_num === 'number' ? entry.step_num : prompt.step;
     const record: CallRecord = { request: { step, messages: prompt.messages } };
     if (prompt.tools) record.request.tools = prompt.tools;
     if (prompt.options) record.request.options = prompt.options;
-    const response = parseResponse(path.join(this.dir, responseName), readTextSync(this.dir, responseName)!);
+    const response = parseResponse(this.#files.path(responseName), this.#files.readText(responseName)!);
     if ('error' in response) record.error = response.error;
     else record.response = response.response;
     return record;
@@ -176,7 +243,7 @@ class PythonTrace implements RecordedTrace {
     if (record.request.options) call.request.options = record.request.options;
     if (record.response) call.response = record.response;
     if (record.error) call.error = record.error;
-    const durationMs = this.#manifest[index - 1]?.duration_ms;
+    const durationMs = this.#callEntries()[index - 1]?.duration_ms;
     if (typeof durationMs === 'number') call.durationMs = durationMs;
     return call;
   }
@@ -189,10 +256,12 @@ class PythonTrace implements RecordedTrace {
     for (let index = 1; index <= this.meta.callCount; index++) yield this.readCallSync(index);
   }
 
+  /** Times and durations; a time no date can hold (`started_at: 1e300`) is a `TraceReadError`. */
   readVolatile(): VolatileRecord {
     const trajectory = this.#trajectory;
+    const steps = Array.from({ length: this.meta.stepCount }, (_, index) => this.#rawStep(index + 1));
     const volatile: VolatileRecord = {
-      steps: this.#steps.filter(isObject).map((step) => ({
+      steps: steps.filter(isObject).map((step) => ({
         startedAt: typeof step.timestamp === 'number' ? step.timestamp * 1000 : 0,
         durationMs: typeof step.duration_ms === 'number' ? step.duration_ms : 0,
         toolDurationsMs: [
@@ -201,21 +270,43 @@ class PythonTrace implements RecordedTrace {
             : 0,
         ],
       })),
-      calls: this.#manifest.map((entry) => ({
+      calls: this.#callEntries().map((entry) => ({
         durationMs: typeof entry.duration_ms === 'number' ? entry.duration_ms : 0,
       })),
     };
     if (typeof trajectory.run_id === 'string') volatile.runId = trajectory.run_id;
+    const file = this.#files.path(PYTHON_TRACE_FILE);
     if (typeof trajectory.started_at === 'number')
-      volatile.startedAt = new Date(trajectory.started_at * 1000).toISOString();
+      volatile.startedAt = isoTime(file, 'started_at', trajectory.started_at);
     if (typeof trajectory.ended_at === 'number')
-      volatile.endedAt = new Date(trajectory.ended_at * 1000).toISOString();
+      volatile.endedAt = isoTime(file, 'ended_at', trajectory.ended_at);
     return volatile;
   }
 }
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Epoch seconds as an ISO 8601 time; a typed error for a number no date can hold. */
+function isoTime(file: string, field: string, seconds: number): string {
+  const date = new Date(seconds * 1000);
+  if (Number.isNaN(date.getTime()))
+    throw new TraceReadError({
+      file,
+      field,
+      problem: `is ${String(seconds).slice(0, 40)}, which is not a time (seconds since 1970, as Python's time.time() gives)`,
+    });
+  return date.toISOString();
+}
+
+/**
+ * Python's `EvalContext.metadata`: the trajectory's `metadata` object with its top-level
+ * `run_id`, `started_at`, `ended_at` and `termination_reason` laid over it (when set).
+ */
+function metadataOf(file: string, trajectory: Json): Record<string, unknown> {
+  const metadata: Record<string, unknown> = isObject(trajectory.metadata) ? { ...trajectory.metadata } : {};
+  for (const key of ['run_id', 'started_at', 'ended_at', 'termination_reason'])
+    if (trajectory[key] !== undefined && trajectory[key] !== null) metadata[key] = trajectory[key];
+  if (metadata.termination_reason !== undefined && typeof metadata.termination_reason !== 'string')
+    throw new TraceReadError({ file, field: 'termination_reason', problem: 'must be a string' });
+  return metadata;
 }
 
 function optionalCount(file: string, record: Json, field: string): number | undefined {
@@ -228,7 +319,10 @@ function optionalCount(file: string, record: Json, field: string): number | unde
 
 function taskOf(task: Json | string): Task {
   if (typeof task === 'string') return task;
-  return { ...task, goal: typeof task.goal === 'string' ? task.goal : '' };
+  // Python tasks often say `description` where ours say `goal`.
+  const goal =
+    typeof task.goal === 'string' ? task.goal : typeof task.description === 'string' ? task.description : '';
+  return { ...task, goal };
 }
 
 /** Python termination reasons, as looplet end reasons. */
@@ -250,11 +344,25 @@ const ERROR_KINDS: Record<string, ToolError['kind']> = {
 };
 
 /** A Python step record (one tool call and its result) as `StepData`. */
-function stepOf(file: string, index: number, raw: unknown): StepData {
-  if (!isObject(raw)) throw new TraceReadError({ file, problem: 'must hold a JSON object' });
+function stepOf({
+  file,
+  field,
+  index,
+  raw,
+}: {
+  file: string;
+  /** Where the record is inside `file` (`steps[3]` of trajectory.json); undefined for a step file. */
+  field: string | undefined;
+  index: number;
+  raw: unknown;
+}): StepData {
+  const at = (name: string) => (field === undefined ? name : `${field}.${name}`);
+  if (raw === undefined) throw new TraceReadError({ file, problem: 'is missing' });
+  if (!isObject(raw))
+    throw new TraceReadError({ file, ...(field ? { field } : {}), problem: 'must hold a JSON object' });
   const call = raw.tool_call;
   if (!isObject(call) || typeof call.tool !== 'string')
-    throw new TraceReadError({ file, field: 'tool_call.tool', problem: 'must be a string' });
+    throw new TraceReadError({ file, field: at('tool_call.tool'), problem: 'must be a string' });
   const result = isObject(raw.tool_result) ? raw.tool_result : {};
   const args = isObject(call.args) ? call.args : {};
   const id = typeof call.call_id === 'string' && call.call_id !== '' ? call.call_id : `call_${index}`;
@@ -280,91 +388,4 @@ function stepOf(file: string, index: number, raw: unknown): StepData {
     startedAt: typeof raw.timestamp === 'number' ? raw.timestamp * 1000 : 0,
     durationMs: typeof raw.duration_ms === 'number' ? raw.duration_ms : 0,
   };
-}
-
-const SYSTEM_MARK = '\n## SYSTEM PROMPT\n\n';
-const USER_MARK = '\n## USER PROMPT\n\n';
-const TOOLS_MARK = '\n\n## TOOLS\n\n';
-
-/** A `call_NN_prompt.txt`: `# key=value` header lines, then system and user prompt sections. */
-function parsePrompt(text: string): {
-  step: number;
-  messages: Message[];
-  tools?: ToolSpec[];
-  options?: Record<string, unknown>;
-} {
-  const step = Number(/^# step=(\d+)/m.exec(text)?.[1] ?? 0);
-  const options: Record<string, unknown> = {};
-  const settings = /^# temperature=(\S+) max_tokens=(\d+)/m.exec(text);
-  if (settings) {
-    options.temperature = Number(settings[1]);
-    options.max_tokens = Number(settings[2]);
-  }
-  const userAt = text.indexOf(USER_MARK);
-  const systemAt = text.indexOf(SYSTEM_MARK);
-  let user = userAt >= 0 ? text.slice(userAt + USER_MARK.length) : text;
-  let tools: ToolSpec[] | undefined;
-  const toolsAt = user.lastIndexOf(TOOLS_MARK);
-  if (toolsAt >= 0) {
-    try {
-      const listed = JSON.parse(user.slice(toolsAt + TOOLS_MARK.length)) as unknown;
-      if (Array.isArray(listed)) {
-        tools = listed.filter(isObject).map((tool) => ({
-          name: String(tool.name ?? ''),
-          description: String(tool.description ?? ''),
-          parameters: (isObject(tool.input_schema)
-            ? tool.input_schema
-            : isObject(tool.parameters)
-              ? tool.parameters
-              : {}) as Json,
-        }));
-        user = user.slice(0, toolsAt);
-      }
-    } catch {
-      // Not a tool listing: the text is part of the prompt.
-    }
-  }
-  const messages: Message[] = [];
-  if (systemAt >= 0 && (userAt < 0 || systemAt < userAt))
-    messages.push({
-      role: 'system',
-      content: text.slice(systemAt + SYSTEM_MARK.length, userAt >= 0 ? userAt - 1 : undefined),
-    });
-  messages.push({ role: 'user', content: user });
-  const parsed: ReturnType<typeof parsePrompt> = { step, messages };
-  if (tools) parsed.tools = tools;
-  if (Object.keys(options).length > 0) parsed.options = options;
-  return parsed;
-}
-
-/** A `call_NN_response.txt`: a header line, an optional `## ERROR` section, then the response. */
-function parseResponse(file: string, text: string): { response: LLMResponse } | { error: ErrorRecord } {
-  const errorAt = text.indexOf('\n## ERROR\n');
-  const match = /\n## RESPONSE( \(content blocks\)| \(repr\))?\n\n/.exec(text);
-  if (errorAt >= 0) {
-    const message = text.slice(errorAt + '\n## ERROR\n'.length, match ? match.index : undefined).trim();
-    const named = /^([A-Za-z_][\w.]*): ([\s\S]*)$/.exec(message);
-    return { error: named ? { name: named[1]!, message: named[2]! } : { name: 'Error', message } };
-  }
-  if (!match) throw new TraceReadError({ file, problem: 'has no "## RESPONSE" section' });
-  const body = text.slice(match.index + match[0].length);
-  if (match[1] !== ' (content blocks)') return { response: { text: body === '(empty)' ? '' : body } };
-  const blocks = parseJson(file, body);
-  if (!Array.isArray(blocks))
-    throw new TraceReadError({ file, field: 'RESPONSE', problem: 'must be a JSON list of blocks' });
-  const response: LLMResponse = {};
-  const texts: string[] = [];
-  for (const block of blocks.filter(isObject)) {
-    if (block.type === 'text' && typeof block.text === 'string') texts.push(block.text);
-    if (block.type === 'tool_use' && typeof block.name === 'string') {
-      response.toolCalls ??= [];
-      response.toolCalls.push({
-        id: typeof block.id === 'string' ? block.id : '',
-        name: block.name,
-        args: isObject(block.input) ? block.input : {},
-      });
-    }
-  }
-  if (texts.length > 0) response.text = texts.join('\n');
-  return { response };
 }

@@ -35,10 +35,24 @@ function parametersOf(list: string): Record<string, unknown> {
   for (const part of splitTopLevel(list)) {
     const colon = part.indexOf(':');
     if (colon < 0) continue;
-    const name = part.slice(0, colon).trim();
-    if (name) properties[name] = pythonLiteral(part.slice(colon + 1).trim()) ?? {};
+    // `name?: string` is an optional parameter of a JSON Schema tool.
+    const name = part.slice(0, colon).trim().replace(/\?$/, '');
+    if (name) properties[name] = parameterSchema(part.slice(colon + 1).trim());
   }
   return { type: 'object', properties };
+}
+
+const JSON_TYPES = new Set(['string', 'integer', 'number', 'boolean', 'array', 'object', 'null']);
+
+/**
+ * A parameter's schema from its listing: a JSON Schema type name (`string`), a Python literal
+ * (`{'type': 'integer', …}`), or `{}` for anything else (a Python annotation such as `str`).
+ */
+function parameterSchema(text: string): unknown {
+  if (JSON_TYPES.has(text)) return { type: text };
+  // Only a dict can be a schema: a bare word or annotation is not worth a failed parse.
+  if (!text.startsWith('{')) return {};
+  return pythonLiteral(text) ?? {};
 }
 
 /** Splits on commas outside brackets and quotes. */

@@ -1,11 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { ToolSpec } from '../core/llm.js';
 import type { StepData } from '../core/step.js';
 import type { Message } from '../core/types.js';
 import { interruptedReplaceCopy } from './atomic-dir.js';
 import { TraceReadError } from './errors.js';
-import { assertRecord, parseJson, readText, readTextSync } from './json-file.js';
+import { assertRecord } from './json-file.js';
 import {
   ARTIFACTS_FILE,
   CALLS_DIR,
@@ -17,7 +17,7 @@ import {
   VOLATILE_FILE,
 } from './layout.js';
 import { migrationsFor, TRACE_MIGRATIONS, type TraceMigration } from './migrate.js';
-import { isPythonTraceDir, openPythonTrace } from './python-reader.js';
+import { openPythonTrace } from './python-reader.js';
 import type { TraceMeta } from './records.js';
 import {
   type CallRecord,
@@ -26,11 +26,18 @@ import {
   type TraceCall,
   type VolatileRecord,
 } from './records.js';
+import { PYTHON_TRACE_FILE } from './trace-completeness.js';
+import { TraceFiles } from './trace-files.js';
 import type { RecordedTrace } from './types.js';
 
-/** Where to read a trace from, and (for tests and plugins) which migrations to apply. */
+/** Where to read a trace from, how much to read at most, and (for tests and plugins) which migrations to apply. */
 export interface ReadTraceOptions {
   dir: string;
+  /**
+   * Largest trace file to read, in bytes (default: `LOOPLET_MAX_FILE_BYTES` from the environment,
+   * else 64 MiB). A larger file is a `TraceReadError` (code `TRACE_FILE_TOO_LARGE`).
+   */
+  maxFileBytes?: number;
   /** Migrations from older format versions (default: the ones this package ships). */
   migrations?: readonly TraceMigration[];
 }
@@ -40,6 +47,10 @@ export interface ReadTraceOptions {
  * (`trajectory.json`). Metadata, artifacts and expected data are read now; steps and model calls
  * are read lazily, one file at a time. Throws {@link TraceReadError} (naming the file and field)
  * for a missing, truncated or malformed trace and `TraceVersionError` for a newer format.
+ *
+ * A trace is untrusted input: a symbolic link, a FIFO or a device inside it, a file over the size
+ * cap or JSON nested over 1,000 levels is refused with a `TraceReadError` naming the file. The
+ * directory itself may be a symbolic link (it is the path you gave).
  *
  * @example
  * const trace = await readTrace('traces/greeter/alice');
@@ -52,7 +63,8 @@ export async function readTrace(source: string | ReadTraceOptions): Promise<Reco
 
 /** Synchronous {@link readTrace}. */
 export function openTrace(source: string | ReadTraceOptions): RecordedTrace {
-  const { dir, migrations = TRACE_MIGRATIONS } = typeof source === 'string' ? { dir: source } : source;
+  const options = typeof source === 'string' ? { dir: source } : source;
+  const { dir, migrations = TRACE_MIGRATIONS } = options;
   const root = path.resolve(dir);
   let isDirectory = false;
   try {
@@ -61,7 +73,7 @@ export function openTrace(source: string | ReadTraceOptions): RecordedTrace {
     // A replace interrupted (or still under way) between its two renames left the trace aside:
     // read that copy, without moving it — the next write puts it back.
     const copy = interruptedReplaceCopy(root);
-    if (copy !== undefined) return openTrace(typeof source === 'string' ? copy : { ...source, dir: copy });
+    if (copy !== undefined) return openTrace({ ...options, dir: copy });
     throw new TraceReadError({
       file: root,
       problem: 'does not exist',
@@ -74,9 +86,12 @@ export function openTrace(source: string | ReadTraceOptions): RecordedTrace {
       problem: 'is not a directory',
       hint: 'give the path of a trace directory',
     });
-  if (existsSync(path.join(root, TRACE_FILE))) return new V1Trace(root, migrations);
-  if (isPythonTraceDir(root)) return openPythonTrace(root);
-  const partial = [STEPS_DIR, CALLS_DIR, VOLATILE_FILE].some((name) => existsSync(path.join(root, name)));
+  const files = new TraceFiles({ root, maxFileBytes: options.maxFileBytes });
+  // Whatever `trace.json` is (a file, a link, a directory), it makes this a v1 trace: the reader
+  // then says what is wrong with it.
+  if (files.kind(TRACE_FILE) !== undefined) return new V1Trace(files, migrations);
+  if (files.kind(PYTHON_TRACE_FILE) !== undefined) return openPythonTrace(files);
+  const partial = [STEPS_DIR, CALLS_DIR, VOLATILE_FILE].some((name) => files.kind(name) !== undefined);
   throw new TraceReadError({
     file: path.join(root, TRACE_FILE),
     problem: partial
@@ -93,15 +108,17 @@ class V1Trace implements RecordedTrace {
   readonly meta: TraceMeta;
   readonly artifacts: Record<string, unknown>;
   readonly expected: Record<string, unknown>;
+  readonly #files: TraceFiles;
   readonly #migrations: TraceMigration[];
   #volatile: VolatileRecord | null | undefined;
   /** Full message lists of recently read calls: walking calls in order reads each file once. */
   readonly #messages = new Map<number, Message[]>();
 
-  constructor(dir: string, migrations: readonly TraceMigration[]) {
-    this.dir = dir;
-    const file = path.join(dir, TRACE_FILE);
-    let raw = parseJson(file, readTextSync(dir, TRACE_FILE)!) as Record<string, unknown>;
+  constructor(files: TraceFiles, migrations: readonly TraceMigration[]) {
+    this.dir = files.root;
+    this.#files = files;
+    const file = files.path(TRACE_FILE);
+    let raw = files.readJson(TRACE_FILE) as Record<string, unknown>;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
       throw new TraceReadError({ file, problem: 'must hold a JSON object' });
     this.#migrations = migrationsFor({ file, found: raw.schemaVersion, migrations });
@@ -113,11 +130,9 @@ class V1Trace implements RecordedTrace {
   }
 
   #optionalObject(name: string, kind: 'artifacts' | 'expected'): Record<string, unknown> {
-    const text = readTextSync(this.dir, name, true);
-    if (text === undefined) return {};
-    const file = path.join(this.dir, name);
-    const value = parseJson(file, text);
-    assertRecord(kind, file, value);
+    const value = this.#files.readJson(name, { optional: true });
+    if (value === undefined) return {};
+    assertRecord(kind, this.#files.path(name), value);
     return value as Record<string, unknown>;
   }
 
@@ -130,9 +145,9 @@ class V1Trace implements RecordedTrace {
     return stepFile(index, this.meta.stepCount);
   }
 
-  #stepFrom(index: number, name: string, text: string | undefined): StepData {
-    const file = path.join(this.dir, name);
-    let raw = parseJson(file, text!) as Record<string, unknown>;
+  #stepFrom(index: number, name: string): StepData {
+    const file = this.#files.path(name);
+    let raw = this.#files.readJson(name) as Record<string, unknown>;
     for (const migration of this.#migrations) if (migration.step) raw = migration.step(raw);
     assertRecord('step', file, raw);
     const record = raw as unknown as StepRecord;
@@ -146,13 +161,12 @@ class V1Trace implements RecordedTrace {
   }
 
   readStepSync(index: number): StepData {
-    const name = this.#stepName(index);
-    return this.#stepFrom(index, name, readTextSync(this.dir, name));
+    return this.#stepFrom(index, this.#stepName(index));
   }
 
   async readStep(index: number): Promise<StepData> {
-    const name = this.#stepName(index);
-    return this.#stepFrom(index, name, await readText(this.dir, name));
+    // Synchronous reads: for many small files they are several times faster than fs.promises.
+    return this.readStepSync(index);
   }
 
   async *steps(): AsyncGenerator<StepData> {
@@ -167,8 +181,8 @@ class V1Trace implements RecordedTrace {
         problem: `there is no model call ${index}: the trace has ${this.meta.callCount} call(s), numbered from 1`,
       });
     const name = callFile(index, this.meta.callCount);
-    const file = path.join(this.dir, name);
-    let raw = parseJson(file, readTextSync(this.dir, name)!) as Record<string, unknown>;
+    const file = this.#files.path(name);
+    let raw = this.#files.readJson(name) as Record<string, unknown>;
     for (const migration of this.#migrations) if (migration.call) raw = migration.call(raw);
     assertRecord('call', file, raw);
     const record = raw as unknown as CallRecord;
@@ -244,12 +258,11 @@ class V1Trace implements RecordedTrace {
       // here: it holds an entry per step, and validating them all would cost more than reading.
       this.#volatile = null;
       try {
-        const text = readTextSync(this.dir, VOLATILE_FILE, true);
-        if (text !== undefined) {
-          const value = JSON.parse(text) as Partial<VolatileRecord> | null;
-          if (value && Array.isArray(value.steps) && Array.isArray(value.calls))
-            this.#volatile = value as VolatileRecord;
-        }
+        const value = this.#files.readJson(VOLATILE_FILE, {
+          optional: true,
+        }) as Partial<VolatileRecord> | null;
+        if (value && Array.isArray(value.steps) && Array.isArray(value.calls))
+          this.#volatile = value as VolatileRecord;
       } catch {
         this.#volatile = null;
       }

@@ -26,6 +26,14 @@ export interface TraceMeta {
   model?: string;
   tools: ToolSpec[];
   usage: Usage;
+  /** Python looplet traces: the run id (`trajectory.json` `run_id`). Format-v1 traces keep it in `volatile.json`. */
+  runId?: string;
+  /**
+   * Python looplet traces: what Python's `EvalContext.metadata` holds — the trajectory's `metadata`
+   * (user fields, `harness_snapshot`…) with `run_id`, `started_at`, `ended_at` and
+   * `termination_reason` laid over it.
+   */
+  metadata?: Record<string, unknown>;
 }
 
 /** `trace.json`: the metadata of a trace, with nothing volatile in it. */

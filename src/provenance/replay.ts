@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LLMBackend, LLMRequest, LLMResponse, ToolSpec } from '../core/llm.js';
 import type { Message } from '../core/types.js';
+import { withToolCallsFromText } from '../llm/text-tool-calls.js';
 import type { Hook } from '../loop/hooks.js';
 import { LoopletError } from '../util/errors.js';
 import {
@@ -341,7 +342,9 @@ export class ReplayLLM implements LLMBackend {
     }
     this.#replayed++;
     if (request.step > 0) this.#lastStep = request.step;
-    return record.response ?? {};
+    const response = record.response ?? {};
+    // Python looplet's models wrote their tool calls as text, which its loop parsed: so does the replay.
+    return trace.meta.source === 'python-looplet' ? withToolCallsFromText(response, request.tools) : response;
   }
 
   /** A difference from the recording: ends the run (strict) or becomes a warning (lenient). */

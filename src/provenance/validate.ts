@@ -2,9 +2,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../util/errors.js';
 import { walkTraceDirs } from './find-traces.js';
-import { parseJson, readTextSync } from './json-file.js';
 import { CALLS_DIR, callFile, STEPS_DIR, stepFile, VOLATILE_FILE } from './layout.js';
 import { openTrace } from './read-trace.js';
+import { TraceFiles, unsafeEntries } from './trace-files.js';
 import { checkRecord } from './trace-schema.js';
 import type { RecordedTrace } from './types.js';
 
@@ -23,9 +23,16 @@ const MAX_PROBLEMS = 20;
 /**
  * Checks a trace directory completely: every file against `schema/trace-v1.schema.json`, every
  * step and model call through the reader (so base links and numbering are checked too), the file
- * counts against `trace.json`, and `volatile.json`'s shape. Never throws for a bad trace.
+ * counts against `trace.json`, `volatile.json`'s shape, and that nothing in the directory is a
+ * symbolic link or a special file. Never throws for a bad trace.
  */
-export function validateTraceDir({ dir }: { dir: string }): TraceValidation {
+export function validateTraceDir({
+  dir,
+  maxFileBytes,
+}: {
+  dir: string;
+  maxFileBytes?: number;
+}): TraceValidation {
   const root = path.resolve(dir);
   const problems: string[] = [];
   const add = (problem: string) => {
@@ -34,11 +41,15 @@ export function validateTraceDir({ dir }: { dir: string }): TraceValidation {
     if (problems.length < MAX_PROBLEMS) problems.push(problem);
     else if (problems.length === MAX_PROBLEMS) problems.push('… more problems not shown');
   };
+  // Whatever the reader reads or not, nothing inside a trace may point elsewhere.
+  if (existsSync(root) && statSync(root).isDirectory())
+    for (const error of unsafeEntries(root)) add(error.message);
   let trace: RecordedTrace;
   try {
-    trace = openTrace(root);
+    trace = openTrace({ dir: root, ...(maxFileBytes === undefined ? {} : { maxFileBytes }) });
   } catch (error) {
-    return { dir: root, format: 'unknown', valid: false, problems: [errorMessage(error)] };
+    add(errorMessage(error));
+    return { dir: root, format: 'unknown', valid: false, problems };
   }
   const full = () => problems.length > MAX_PROBLEMS;
   for (let index = 1; index <= trace.meta.stepCount && !full(); index++) {
@@ -55,17 +66,25 @@ export function validateTraceDir({ dir }: { dir: string }): TraceValidation {
       add(errorMessage(error));
     }
   }
+  const files = new TraceFiles({ root: trace.dir, ...(maxFileBytes === undefined ? {} : { maxFileBytes }) });
   if (trace.meta.source === 'looplet' && !full()) {
-    checkFileSet(root, STEPS_DIR, trace.meta.stepCount, stepFile, add);
-    checkFileSet(root, CALLS_DIR, trace.meta.callCount, callFile, add);
-    checkVolatile(root, trace, add);
+    checkFileSet(files, STEPS_DIR, trace.meta.stepCount, stepFile, add);
+    checkFileSet(files, CALLS_DIR, trace.meta.callCount, callFile, add);
+    checkVolatile(files, trace, add);
+  }
+  if (trace.meta.source === 'python-looplet' && !full()) {
+    try {
+      trace.readVolatile();
+    } catch (error) {
+      add(errorMessage(error));
+    }
   }
   return { dir: root, format: trace.meta.source, valid: problems.length === 0, problems };
 }
 
 /** Reports files in `steps/` or `calls/` that `trace.json`'s counts do not account for. */
 function checkFileSet(
-  root: string,
+  files: TraceFiles,
   subdir: string,
   count: number,
   nameOf: (index: number, count: number) => string,
@@ -73,27 +92,29 @@ function checkFileSet(
 ): void {
   let entries: string[];
   try {
-    entries = readdirSync(path.join(root, subdir));
-  } catch {
-    return; // Missing files were reported when reading them.
+    if (!files.isDirectory(subdir)) return; // Missing files were reported when reading them.
+    entries = readdirSync(files.path(subdir));
+  } catch (error) {
+    add(errorMessage(error));
+    return;
   }
   const expected = new Set(Array.from({ length: count }, (_, index) => nameOf(index + 1, count)));
   for (const entry of entries.sort()) {
     const name = `${subdir}/${entry}`;
     if (!expected.has(name))
       add(
-        `${path.join(root, name)}: unexpected file (trace.json counts ${count} ${subdir}); a trace is written whole, so this one was edited or mixed with another`,
+        `${files.path(name)}: unexpected file (trace.json counts ${count} ${subdir}); a trace is written whole, so this one was edited or mixed with another`,
       );
   }
 }
 
-function checkVolatile(root: string, trace: RecordedTrace, add: (problem: string) => void): void {
-  const file = path.join(root, VOLATILE_FILE);
-  let text: string | undefined;
+function checkVolatile(files: TraceFiles, trace: RecordedTrace, add: (problem: string) => void): void {
+  const file = files.path(VOLATILE_FILE);
   try {
-    text = readTextSync(root, VOLATILE_FILE, true);
-    if (text === undefined) return;
-    const value = parseJson(file, text) as { steps?: unknown[]; calls?: unknown[] };
+    const value = files.readJson(VOLATILE_FILE, { optional: true }) as
+      | { steps?: unknown[]; calls?: unknown[] }
+      | undefined;
+    if (value === undefined) return;
     const issue = checkRecord('volatile', value);
     if (issue) {
       add(`${file}${issue.field ? ` (field ${issue.field})` : ''}: ${issue.message}`);
@@ -113,11 +134,9 @@ function checkVolatile(root: string, trace: RecordedTrace, add: (problem: string
 }
 
 /**
- * Finds the trace directories under `paths`: each path that is a trace, and every directory
- * below it holding `trace.json`, `trajectory.json` (Python looplet), or the remains of an
- * interrupted write (`volatile.json`, `steps/`, `calls/` without `trace.json`). Hidden
- * directories (such as the temporary directories of a write in progress) and `node_modules` are
- * skipped.
+ * Finds the trace directories under `paths`: each path that is a trace, and every directory below
+ * it that looks like one (see `walkTraceDirs`). Hidden directories (such as the temporary
+ * directories of a write in progress) and `node_modules` are skipped.
  */
 export async function findTraceDirs({ paths }: { paths: readonly string[] }): Promise<string[]> {
   const found = new Set<string>();
@@ -127,7 +146,7 @@ export async function findTraceDirs({ paths }: { paths: readonly string[] }): Pr
       found.add(root); // Reported as invalid by validateTraceDir.
       continue;
     }
-    for (const dir of walkTraceDirs({ root, partial: true })) found.add(dir);
+    for (const dir of walkTraceDirs({ root })) found.add(dir);
   }
   return [...found].sort();
 }

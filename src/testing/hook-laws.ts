@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { Tool } from '../core/state.js';
-import { composeHooks, type Hook } from '../loop/hooks.js';
+import { composeHooks } from '../loop/compose-hooks.js';
+import type { Hook } from '../loop/hooks.js';
 import { errorMessage, LoopletError } from '../util/errors.js';
 import { associativityLaw, identityLaw } from './equivalence-laws.js';
 import type { HookLaw, LawContext, LawName } from './law.js';

@@ -4,7 +4,8 @@ import type { StepData } from '../core/step.js';
 import type { EndReason, Message, ToolCall, Usage } from '../core/types.js';
 import { ScriptedLLM } from '../llm/scripted.js';
 import { agentLoop } from '../loop/agent-loop.js';
-import { HOOK_METHODS, type Hook, HookError } from '../loop/hooks.js';
+import { decisionFromAnswer } from '../loop/hook-answers.js';
+import { DECISION_METHODS, type DecisionMethod, HOOK_METHODS, type Hook, HookError } from '../loop/hooks.js';
 import { fixedClock, sequentialIds } from '../loop/runtime.js';
 import { defineTool } from '../tools/define-tool.js';
 import { errorMessage } from '../util/errors.js';
@@ -100,7 +101,13 @@ class EventLog {
   }
 
   /** Runs a hook method, logging its call and answer. Keeps a synchronous answer synchronous. */
-  hook(leaf: number, method: string, args: Record<string, unknown>, invoke: () => unknown): unknown {
+  hook(
+    leaf: number,
+    hook: Hook,
+    method: string,
+    args: Record<string, unknown>,
+    invoke: () => unknown,
+  ): unknown {
     const call = args.call as ToolCall | undefined;
     const result = args.result as { steps?: unknown[] } | undefined;
     const step =
@@ -120,12 +127,12 @@ class EventLog {
       throw error;
     }
     if (!isPromiseLike(out)) {
-      event.answer = snapshot(method, out);
+      event.answer = snapshot(method, out, hook);
       return out;
     }
     return Promise.resolve(out).then(
       (value) => {
-        event.answer = snapshot(method, value);
+        event.answer = snapshot(method, value, hook);
         return value;
       },
       (error: unknown) => {
@@ -136,10 +143,24 @@ class EventLog {
   }
 }
 
-/** A copy of a hook's answer that later mutation cannot change; messages from `compact` are summarised. */
-function snapshot(method: string, value: unknown): unknown {
+const DECISION_METHOD_NAMES: ReadonlySet<string> = new Set(DECISION_METHODS);
+
+/**
+ * A copy of a hook's answer that later mutation cannot change; messages from `compact` are
+ * summarised, and a decision method's shorthand (`false` from `checkPermission`…) is the decision
+ * the loop reads it as.
+ */
+function snapshot(method: string, value: unknown, hook: Hook): unknown {
   if (value === undefined || value === null) return undefined;
   if (method === 'compact') return `${(value as unknown[]).length} messages`;
+  if (DECISION_METHOD_NAMES.has(method)) {
+    try {
+      value = decisionFromAnswer(method as DecisionMethod, value, hook);
+    } catch {
+      // Not a decision: the loop ends the run with a HookError, which the laws see as the outcome.
+    }
+    if (value === undefined) return undefined;
+  }
   try {
     return structuredClone(value);
   } catch {
@@ -157,7 +178,7 @@ function instrumentHook(hook: Hook, leaf: number, log: EventLog): Hook {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || !HOOK_METHOD_NAMES.has(property)) return value;
       return (args: Record<string, unknown>) =>
-        log.hook(leaf, String(property), args ?? {}, () =>
+        log.hook(leaf, target, String(property), args ?? {}, () =>
           (value as (a: unknown) => unknown).call(receiver, args),
         );
     },

@@ -117,6 +117,9 @@ const ERROR_KINDS: readonly ToolError['kind'][] = [
   'denied',
   'aborted',
   'done_rejected',
+  'timeout',
+  'invalid_result',
+  'no_recording',
 ];
 
 /** Tool errors of the given kinds (default: every kind) with short messages. */

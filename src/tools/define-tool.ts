@@ -15,6 +15,19 @@ export interface ToolOptions<Args extends Record<string, unknown>, Output> {
   run: (args: Args, context: ToolContext) => Output | Promise<Output>;
   /** True when calls may run at the same time as other concurrent calls of the same response. */
   concurrent?: boolean;
+  /**
+   * Most milliseconds a call may take (default: no limit). A call still running then fails with
+   * a `timeout` tool error the model sees, and its `signal` is aborted. Only a tool that returns a
+   * promise can be timed out: a synchronous one has finished before the loop sees its answer.
+   */
+  timeoutMs?: number;
+  /**
+   * What a replay does with calls of this tool: `run` (default) runs the tool as in a live run;
+   * `recorded` answers each call with the result the replayed trace recorded for the same call
+   * (name and arguments) and never runs the tool: use it for tools with side effects (sending
+   * mail, paying, deploying). Outside a replay the tool always runs.
+   */
+  replay?: 'run' | 'recorded';
 }
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -33,6 +46,15 @@ export function defineTool<Args extends Record<string, unknown> = Record<string,
   }
   if (typeof options.run !== 'function')
     throw new ToolDefinitionError(`tool "${options.name}": run must be a function`);
+  const { timeoutMs, replay } = options;
+  if (replay !== undefined && replay !== 'run' && replay !== 'recorded')
+    throw new ToolDefinitionError(
+      `tool "${options.name}": replay must be 'run' or 'recorded', got ${String(replay)}`,
+    );
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
+    throw new ToolDefinitionError(
+      `tool "${options.name}": timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`,
+    );
   const schema = compileSchema({
     tool: options.name,
     schema: options.parameters,
@@ -45,5 +67,7 @@ export function defineTool<Args extends Record<string, unknown> = Record<string,
     jsonSchema: schema.jsonSchema,
     schema,
     run: options.run,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(replay === 'recorded' ? { replay } : {}),
   };
 }

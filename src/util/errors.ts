@@ -13,13 +13,23 @@ export class LoopletError extends Error {
   }
 }
 
-/** Renders any thrown value as a one-line message. */
+/**
+ * Renders any thrown value as a message; always a string, whatever was thrown (`undefined`, a
+ * symbol, an object whose `toJSON` or `toString` throws).
+ */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'string') return error;
   try {
-    return JSON.stringify(error);
-  } catch {
+    if (error instanceof Error) return String(error.message);
+    if (typeof error === 'string') return error;
+    if (error === undefined) return 'undefined was thrown';
+    try {
+      const json = JSON.stringify(error);
+      if (json !== undefined) return json;
+    } catch {
+      // Not JSON (a bigint, a cycle, a throwing toJSON): fall back to String.
+    }
     return String(error);
+  } catch {
+    return 'a value that cannot be shown was thrown';
   }
 }

@@ -147,7 +147,9 @@ describe('recipes', () => {
     expect(result.endReason).toBe('done');
     expect(result.finalOutput).toEqual({ answer: '42', sources: ['hitchhikers-guide'] });
     expect(result.steps[0]?.doneRejected).toBe('cite at least one source in `sources` before finishing');
-    expect(textOf(requests[1])).toContain('Not done yet: cite at least one source');
+    expect(textOf(requests[1])).toContain(
+      'Error (done_rejected): cite at least one source in `sources` before finishing. Fix the call and try again.',
+    );
   });
 
   it('fixSearchArgs: the tool receives the corrected arguments instead of an invalid-arguments error', async () => {

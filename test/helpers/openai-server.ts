@@ -205,3 +205,40 @@ export function useOpenAIServer(options: { fixtures?: URL } = {}): OpenAITestSer
     },
   });
 }
+
+/** A queued chat-completions answer calling the given tools, as an OpenAI-compatible server sends it. */
+export function toolCallsAnswer({
+  index,
+  calls,
+  model = 'test-model',
+}: {
+  /** Makes the completion and tool call ids unique across answers. */
+  index: number;
+  calls: ReadonlyArray<{ name: string; args?: Record<string, unknown> }>;
+  model?: string;
+}): QueuedResponse {
+  return {
+    body: JSON.stringify({
+      id: `chatcmpl-${index}`,
+      object: 'chat.completion',
+      created: 0,
+      model,
+      choices: [
+        {
+          index: 0,
+          finish_reason: 'tool_calls',
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: calls.map((call, n) => ({
+              id: `call_${index}_${n}`,
+              type: 'function',
+              function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) },
+            })),
+          },
+        },
+      ],
+      usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
+    }),
+  };
+}

@@ -63,9 +63,18 @@ describe('calls the model got wrong become tool errors it sees', () => {
     const result = await agentLoop({ llm, tools: [add], task: 't' }).result;
     expect(result.steps[0]?.results[0]?.error).toEqual({
       kind: 'unknown_tool',
-      message: 'no tool named "search"; available: add, done',
+      message: "Unknown tool: 'search'. Available: add, done",
     });
-    expect(toolMessage(llm.request(2), 'search')).toContain('no tool named "search"');
+    expect(toolMessage(llm.request(2), 'search')).toContain("Unknown tool: 'search'");
+    expect(result.endReason).toBe('done');
+  });
+
+  it("a misspelt tool: the error suggests the closest name, in Python looplet's words", async () => {
+    const llm = new RecordingLLM([call('ad', { a: 1, b: 2 }), done()]);
+    const result = await agentLoop({ llm, tools: [add], task: 't' }).result;
+    expect(result.steps[0]?.results[0]?.error?.message).toBe(
+      "Unknown tool: 'ad'. Did you mean 'add'? Available: add, done",
+    );
   });
 });
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   agentLoop,
   block,
+  consoleTracer,
   deny,
+  fixedClock,
   HOOK_METHODS,
   type Hook,
   inject,
@@ -329,7 +331,65 @@ describe('checkDone', () => {
     expect(result.finalOutput).toEqual({ summary: 'tested' });
     expect(result.steps[0]?.doneRejected).toBe('no tests were run');
     expect(result.steps[2]?.doneRejected).toBeUndefined();
-    expect(userMessages(llm.request(2)).at(-1)).toBe('Not done yet: no tests were run');
+    expect(result.steps[0]?.results[0]?.error).toEqual({
+      kind: 'done_rejected',
+      message: 'no tests were run',
+    });
+    expect(toolMessage(llm.request(2), 'done')).toBe(
+      'Error (done_rejected): no tests were run. Fix the call and try again.',
+    );
+  });
+
+  it('D6: a refused done is refused before onStep, the consumer and the tracer see the step', async () => {
+    const seen: string[] = [];
+    const lines: string[] = [];
+    const grader: Hook = {
+      name: 'grader',
+      checkDone: ({ output }) => {
+        seen.push('checkDone');
+        return (output as { summary: string }).summary === 'lazy' ? block('no tests were run') : undefined;
+      },
+      onStep: ({ current }) => {
+        seen.push(`onStep ${current.index}: ${current.doneRejected ?? 'accepted'}`);
+      },
+    };
+    const run = agentLoop({
+      llm: new RecordingLLM([done('lazy'), done('tested')]),
+      tools: [echoTool('echo')],
+      task: 'task',
+      hooks: [grader, consoleTracer({ write: (line) => lines.push(line) })],
+      clock: fixedClock(),
+    });
+    const yielded: string[] = [];
+    for await (const step of run) yielded.push(`${step.pretty()} | ${step.doneRejected ?? 'accepted'}`);
+    expect(seen).toEqual(['checkDone', 'onStep 1: no tests were run', 'checkDone', 'onStep 2: accepted']);
+    expect(yielded).toEqual([
+      "#1 ✗ done(summary='lazy') → done_rejected: no tests were run [0ms] | no tests were run",
+      "#2 ✓ done(summary='tested') → {status, summary} [0ms] | accepted",
+    ]);
+    expect(lines[0]).toBe("#1 ✗ done(summary='lazy') → done_rejected: no tests were run [0ms]");
+    expect(lines.join('\n')).not.toMatch(/✓ done\(summary='lazy'\)/);
+    expect((await run.result).endReason).toBe('done');
+  });
+
+  it('metadata from checkDone is kept on the step', async () => {
+    const { result } = await runWith([{ checkDone: () => ({ metadata: { graded: true } }) }], [done()]);
+    expect(result.steps[0]?.metadata).toEqual({ graded: true });
+  });
+
+  it('a refused plain-text answer is told "Not done yet" after the step\'s context', async () => {
+    let asked = 0;
+    const { llm, result } = await runWith(
+      [
+        {
+          checkDone: () => (++asked === 1 ? block('show your work') : undefined),
+          onStep: () => inject('noted'),
+        },
+      ],
+      [{ text: '42' }, { text: '6 * 7 = 42' }],
+    );
+    expect(result.steps[0]?.doneRejected).toBe('show your work');
+    expect(userMessages(llm.request(2)).slice(-2)).toEqual(['noted', 'Not done yet: show your work']);
   });
 
   it('receives the plain text answer as output, and can reject it too', async () => {

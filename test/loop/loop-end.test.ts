@@ -1,13 +1,17 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   agentLoop,
   defineTool,
   type Hook,
   HookError,
+  ProvenanceSink,
   type RunResult,
+  readTrace,
   ScriptedLLM,
   type ScriptedTurn,
 } from '../../src/index.js';
+import { tempDir } from '../provenance/helpers.js';
 import { call, deferred, done, echoTool } from './support.js';
 
 /** A hook that counts its onLoopEnd calls and keeps the result it was given. */
@@ -119,7 +123,7 @@ describe('onLoopEnd runs exactly once on every exit path', () => {
         expect(error.method).toBe(c.method);
         expect(error.step).toBe(c.step);
         expect(error.cause).toBe(cause);
-        expect(error.message).toContain(`hook #1 (broken) threw in ${c.method} at step ${c.step}`);
+        expect(error.message).toContain(`hook "broken" (hooks[1]) threw in ${c.method} at step ${c.step}`);
         await expect(run.result).rejects.toBe(error);
         expect(counter.calls).toBe(1);
         expect(counter.results[0]?.error).toBe(error);
@@ -167,6 +171,68 @@ describe('onLoopEnd runs exactly once on every exit path', () => {
     expect(after.calls).toBe(1);
   });
 
+  it('after a throwing onLoopEnd, later hooks and the recorded trace say what the caller sees', async () => {
+    const seen: string[] = [];
+    const watcher = (name: string): Hook => ({
+      name,
+      onLoopEnd: ({ result }) => {
+        seen.push(`${name}: ${result.endReason}${result.stopReason ? ` (${result.stopReason})` : ''}`);
+      },
+    });
+    const broken: Hook = {
+      name: 'flusher',
+      onLoopEnd: () => {
+        throw new Error('disk full');
+      },
+    };
+    for (const sinkFirst of [true, false]) {
+      seen.length = 0;
+      const dir = path.join(tempDir(), 'trace');
+      const sink = new ProvenanceSink({ dir });
+      const hooks = sinkFirst
+        ? [sink.hook(), watcher('before'), broken, watcher('after')]
+        : [watcher('before'), broken, watcher('after'), sink.hook()];
+      const run = agentLoop({ llm: sink.wrapLLM(new ScriptedLLM([done('ok')])), task: 't', hooks });
+      const error = (await iterate(run)) as HookError;
+      expect(error).toBeInstanceOf(HookError);
+      await expect(run.result).rejects.toBe(error);
+      const reason = `error: ${error.message}`;
+      expect(reason).toContain('hook "flusher" (hooks[');
+      expect(seen).toEqual(['before: done', `after: hook_stop (${reason})`]);
+      expect(sink.result).toMatchObject({ endReason: 'hook_stop', stopReason: reason, error });
+      expect(sink.result).not.toHaveProperty('finalOutput');
+      await sink.flush();
+      const trace = await readTrace(dir);
+      expect(trace.meta).toMatchObject({ endReason: 'hook_stop', stopReason: reason });
+    }
+  });
+
+  it('a throwing onLoopEnd after a run that failed with a hook error keeps that error', async () => {
+    const cause = new Error('first');
+    const ends: string[] = [];
+    const run = agentLoop({
+      llm: new ScriptedLLM([done('ok')]),
+      task: 't',
+      hooks: [
+        {
+          name: 'early',
+          prePrompt: () => {
+            throw cause;
+          },
+        },
+        {
+          onLoopEnd: () => {
+            throw new Error('second');
+          },
+        },
+        { onLoopEnd: ({ result }) => void ends.push(result.stopReason ?? '') },
+      ],
+    });
+    const error = (await iterate(run)) as HookError;
+    expect(error.cause).toBe(cause);
+    expect(ends).toEqual([`error: ${error.message}`]);
+  });
+
   it('a tool that throws becomes a tool error the model sees, and the run goes on', async () => {
     const counter = endCounter();
     const failing = defineTool({
@@ -206,10 +272,10 @@ describe('onLoopEnd runs exactly once on every exit path', () => {
     let toolSignal: AbortSignal | undefined;
     const watcher = defineTool({
       name: 'watch',
-      description: 'keeps its signal',
+      description: 'keeps the run signal for work that outlives the call',
       parameters: { type: 'object' },
       run: (_args, ctx) => {
-        toolSignal = ctx.signal;
+        toolSignal = ctx.state.signal;
         return 'ok';
       },
     });
@@ -281,9 +347,58 @@ describe('onLoopEnd runs exactly once on every exit path', () => {
     expect(counter.calls).toBe(1);
   });
 
-  it('a run can be iterated only once', async () => {
+  it('a run is driven by one iteration: a second one is refused, saying what to do', async () => {
     const run = agentLoop({ llm: new ScriptedLLM([done()]), task: 't' });
     await iterate(run);
-    expect(() => run[Symbol.asyncIterator]()).toThrow(/iterated only once/);
+    expect(() => run[Symbol.asyncIterator]()).toThrow(
+      /already being iterated \(an agent run has one driver\); call agentLoop\(\) again for a new run/,
+    );
+  });
+
+  it('reading run.result first, then iterating: the loop runs on its own and the iteration sees every step', async () => {
+    const onStep: number[] = [];
+    const run = agentLoop({
+      llm: new ScriptedLLM(script),
+      tools: [echoTool('echo')],
+      task: 't',
+      hooks: [{ onStep: ({ step }) => void onStep.push(step) }],
+    });
+    const pending = run.result;
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const seen: number[] = [];
+    for await (const step of run) seen.push(step.index);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(onStep).toEqual([1, 2, 3]);
+    expect((await pending).endReason).toBe('done');
+    // After the end, iterating again still lists the steps.
+    const again: number[] = [];
+    for await (const step of run) again.push(step.index);
+    expect(again).toEqual([1, 2, 3]);
+  });
+
+  it('awaiting run.result to the end, then iterating: the steps, then the same failure', async () => {
+    const run = agentLoop({
+      llm: new ScriptedLLM(script),
+      tools: [echoTool('echo')],
+      task: 't',
+      hooks: [
+        {
+          name: 'late',
+          shouldStop: ({ step }) => {
+            if (step === 2) throw new Error('broken');
+          },
+        },
+      ],
+    });
+    const failure = await run.result.catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(HookError);
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const step of run) seen.push(step.index);
+      })(),
+    ).rejects.toBe(failure);
+    expect(seen).toEqual([1, 2]);
   });
 });

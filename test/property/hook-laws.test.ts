@@ -37,6 +37,25 @@ describe('the hook laws hold for the loop', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    "with hooks answering Python looplet's shorthands (false denies, true stops, strings block a done or add context)",
+    () =>
+      hookLaws({
+        hooks: [
+          { name: 'py-permission', checkPermission: ({ call }) => call.name !== 'add' },
+          {
+            name: 'py-context',
+            prePrompt: ({ step }) => `note before call ${step}`,
+            postDispatch: ({ result }) => (result.error ? `${result.name} failed` : undefined),
+          },
+          { name: 'py-done', checkDone: ({ state }) => (state.steps.length < 2 ? 'not yet' : undefined) },
+          { name: 'py-stop', shouldStop: ({ step }) => step >= 3 },
+        ],
+        ...params('light'),
+      }).check(),
+    TIMEOUT,
+  );
 });
 
 describe('hookLaws options', () => {

@@ -6,9 +6,12 @@ const deep = process.env.LOOPLET_DEEP === '1' || process.env.LOOPLET_DEEP === 't
 
 /**
  * Cases per property: `heavy` when each case writes trace directories, `light` when it runs the
- * loop several times, `normal` otherwise.
+ * loop several times, `normal` otherwise, `fuzz` for the hostile-trace fuzzer (each case copies a
+ * trace, damages it and runs every reader on it).
  */
-export const RUNS = deep ? { heavy: 1000, light: 1000, normal: 3000 } : { heavy: 12, light: 25, normal: 100 };
+export const RUNS = deep
+  ? { heavy: 1000, light: 1000, normal: 3000, fuzz: 5000 }
+  : { heavy: 12, light: 25, normal: 100, fuzz: 30 };
 
 /** A fixed seed when LOOPLET_SEED is set, otherwise fast-check picks one (and prints it on failure). */
 export const SEED: number | undefined = process.env.LOOPLET_SEED

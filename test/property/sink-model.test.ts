@@ -1,4 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -25,10 +34,18 @@ import { params, TIMEOUT } from './settings.js';
 
 // A crash is simulated by making every file-system write fail from the n-th one on, as if the
 // process had died there: nothing after that point reaches the disk, not even clean-up. Then the
-// "process restarts" (writes work again) and whatever is on disk must still make sense.
+// "process restarts" (writes work again) and whatever is on disk must still make sense. A crash
+// that hits a recursive delete first deletes part of the directory, as a real one would midway:
+// everything but trace.json, so the half-deleted copy still looks like a trace from outside.
+// `when` crashes at a chosen operation instead of the n-th one.
 const crash = vi.hoisted(() => {
   class SimulatedCrash extends Error {}
-  return { after: undefined as number | undefined, dead: false, SimulatedCrash };
+  return {
+    after: undefined as number | undefined,
+    when: undefined as ((name: string, args: unknown[]) => boolean) | undefined,
+    dead: false,
+    SimulatedCrash,
+  };
 });
 
 vi.mock('node:fs', async (importOriginal) => {
@@ -44,11 +61,24 @@ vi.mock('node:fs', async (importOriginal) => {
     'fsyncSync',
     'closeSync',
   ] as const;
+  /** Deletes what a recursive delete would have deleted before the crash: all but trace.json. */
+  const deletePart = (dir: string) => {
+    for (const entry of actual.readdirSync(dir, { recursive: true, encoding: 'utf8' }).reverse()) {
+      const full = `${dir}/${entry}`;
+      if (entry === 'trace.json' || !actual.existsSync(full)) continue;
+      actual.rmSync(full, { recursive: true, force: true });
+    }
+  };
   const guarded: Record<string, unknown> = {};
   for (const name of writers) {
     const original = actual[name] as (...args: unknown[]) => unknown;
     guarded[name] = (...args: unknown[]) => {
-      if (crash.after !== undefined && (crash.dead || crash.after-- <= 0)) {
+      const dies = crash.when ? crash.when(name, args) : crash.after !== undefined && crash.after-- <= 0;
+      if (crash.dead || dies) {
+        if (!crash.dead && name === 'rmSync' && actual.existsSync(String(args[0]))) {
+          const stats = actual.lstatSync(String(args[0]));
+          if (stats.isDirectory()) deletePart(String(args[0]));
+        }
         crash.dead = true;
         throw new crash.SimulatedCrash(`simulated crash before ${name}`);
       }
@@ -72,6 +102,12 @@ interface Model {
 interface Real {
   root: string;
   sinks: Map<DirName, { sink: ProvenanceSink; files: Files }>;
+}
+
+/** The temporary, set-aside and half-deleted copies beside a trace directory. */
+function leftovers(dir: string): string[] {
+  const prefix = `.${path.basename(dir)}.`;
+  return readdirSync(path.dirname(dir)).filter((entry) => entry.startsWith(prefix));
 }
 
 function onDisk(dir: string): Files {
@@ -111,6 +147,8 @@ class Flush implements fc.AsyncCommand<Model, Real> {
     const { sink, files } = real.sinks.get(this.dir)!;
     await sink.flush();
     expect(onDisk(sink.dir)).toEqual(files);
+    // A write that completes leaves nothing beside the trace, whatever earlier crashes left.
+    expect(leftovers(sink.dir)).toEqual([]);
     model.flushed.set(this.dir, [files]);
     model.pending.delete(this.dir);
     real.sinks.delete(this.dir);
@@ -224,8 +262,15 @@ describe('ProvenanceSink, model-based', () => {
 });
 
 describe('ProvenanceSink, a crash at every point of a flush', () => {
-  /** Records a one-step run into `dir` and flushes it, crashing after `after` writes (or not at all). */
-  async function recordInto(dir: string, answer: string, after?: number): Promise<Files> {
+  /**
+   * Records a one-step run into `dir` and flushes it, crashing after `after` writes, or at the
+   * first operation `after` picks (or not at all).
+   */
+  async function recordInto(
+    dir: string,
+    answer: string,
+    after?: number | ((name: string, args: unknown[]) => boolean),
+  ): Promise<Files> {
     const sink = new ProvenanceSink({ dir, clock: fixedClock() });
     await agentLoop({
       llm: sink.wrapLLM(new ScriptedLLM([{ text: answer }])),
@@ -235,7 +280,8 @@ describe('ProvenanceSink, a crash at every point of a flush', () => {
       ids: sequentialIds(),
     }).result;
     const files = Object.fromEntries(sink.files().map((file) => [file.path, file.content]));
-    crash.after = after;
+    if (typeof after === 'function') crash.when = after;
+    else crash.after = after;
     crash.dead = false;
     try {
       await sink.flush();
@@ -243,6 +289,7 @@ describe('ProvenanceSink, a crash at every point of a flush', () => {
       // The simulated crash; the disk is checked below.
     } finally {
       crash.after = undefined;
+      crash.when = undefined;
       crash.dead = false;
     }
     return files;
@@ -278,6 +325,64 @@ describe('ProvenanceSink, a crash at every point of a flush', () => {
         const again = await recordInto(dir, 'again');
         expect(onDisk(dir)).toEqual(again);
       }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a crash while deleting the old copy, then one between the two renames of the next write: the complete copy is read', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'looplet-crash-'));
+    try {
+      const dir = path.join(root, 'twice');
+      await recordInto(dir, 'first');
+      // Crash midway through deleting the replaced copy: the new trace is in place.
+      const second = await recordInto(
+        dir,
+        'second',
+        (name, args) => name === 'rmSync' && /\.(old|del)-/.test(String(args[0])),
+      );
+      expect(onDisk(dir)).toEqual(second);
+      // Crash after the trace was renamed aside, before the new one took its place.
+      await recordInto(
+        dir,
+        'third',
+        (name, args) => name === 'renameSync' && String(args[0]).includes('.tmp-'),
+      );
+      expect(existsSync(dir)).toBe(false);
+      const trace = await readTrace(dir);
+      expect(onDisk(trace.dir)).toEqual(second);
+      for await (const _ of trace.steps());
+      // The next write restores, replaces and cleans up: nothing is left beside the trace.
+      const fourth = await recordInto(dir, 'fourth');
+      expect(onDisk(dir)).toEqual(fourth);
+      expect(leftovers(dir)).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('later writes remove what crashed writes left, but never a write under way or the only copy', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'looplet-crash-'));
+    try {
+      const dir = path.join(root, 'leftovers');
+      await recordInto(dir, 'first');
+      const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+      const beside = (name: string) => path.join(root, `.leftovers.${name}`);
+      for (const name of [
+        `tmp-${gone}-aaaaaa`,
+        `tmp-${process.pid}-bbbbbb`,
+        `tmp-${process.ppid}-cccccc`,
+        'tmp-dddddd',
+        'del-x',
+      ])
+        mkdirSync(beside(name));
+      writeFileSync(path.join(beside('del-x'), 'trace.json'), '{}');
+      await recordInto(dir, 'second');
+      // Kept: a write of a live process (the parent), and one an older version left (no pid).
+      expect(leftovers(dir).sort()).toEqual([
+        `.leftovers.tmp-${process.ppid}-cccccc`,
+        '.leftovers.tmp-dddddd',
+      ]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

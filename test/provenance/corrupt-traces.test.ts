@@ -51,14 +51,21 @@ describe('damaged traces', () => {
                     : content.replace(/: (\d+|"[^"]*"|true|false|null)/, `: ${text || '{}'}`);
             writeFileSync(target, damaged);
           }
+          let failed = false;
           try {
             await readAll(dir);
           } catch (error) {
+            failed = true;
             // A damaged trace is a LoopletError (TraceReadError, TraceVersionError), never a crash.
             expect(error, String((error as Error).stack)).toBeInstanceOf(LoopletError);
+            expect((error as Error).message).toContain(dir);
           }
+          // validate rejects whatever the reader refused, saying why.
           const validation = validateTraceDir({ dir });
-          expect(Array.isArray(validation.problems)).toBe(true);
+          if (failed) {
+            expect(validation.valid).toBe(false);
+            expect(validation.problems.length).toBeGreaterThan(0);
+          }
         }),
         { numRuns: 150, seed: 20250101 },
       );

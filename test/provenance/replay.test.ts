@@ -139,7 +139,7 @@ describe('ReplayLLM (strict replay)', () => {
     expect(error.callIndex).toBe(3);
     expect(error.recordedCalls).toBe(2);
     expect(error.diff).toContain('the trace ends after 2 call(s)');
-    expect(error.diff).toContain('+Not done yet: not yet');
+    expect(error.diff).toContain('+Error (done_rejected): not yet. Fix the call and try again.');
   });
 
   it('fails a recorded failed call again, so the replayed run ends as the recorded one did', async () => {

@@ -255,7 +255,9 @@ describe('ProvenanceSink: atomic writes', () => {
     const dir = path.join(tempDir(), 'project');
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'notes.txt'), 'keep me');
-    await expect(recordRun({ dir, llm: new ScriptedLLM(GREETER_SCRIPT) })).rejects.toThrow(/not a trace/);
+    await expect(recordRun({ dir, llm: new ScriptedLLM(GREETER_SCRIPT) })).rejects.toThrow(
+      /not a complete looplet trace/,
+    );
     expect(readdirSync(dir)).toEqual(['notes.txt']);
   });
 

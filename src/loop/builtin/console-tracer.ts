@@ -50,7 +50,8 @@ export function consoleTracer(options: ConsoleTracerOptions = {}): Hook {
     onStep({ current }: { current: Step }) {
       const line = current.pretty();
       write(current.hasError ? colors.red(line) : line);
-      if (current.doneRejected !== undefined)
+      // A refused done call shows on the step line; a refused plain-text answer needs its own line.
+      if (current.doneRejected !== undefined && current.toolCalls.length === 0)
         write(colors.yellow(`   ✗ done rejected: ${current.doneRejected}`));
       if (!verbose) return;
       if (current.text) writeBlock(colors.dim('   💬 '), current.text);
