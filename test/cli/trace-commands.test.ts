@@ -147,7 +147,7 @@ describe('looplet diff', () => {
     expect(stdout).toContain('-        "greeting": "Hello, Alice!"');
     expect(stdout).toContain('model call 2 (step 2): the messages added since call 1 differ');
     expect(stdout).toContain('+{"greeting":"Hi, Alice!"}');
-    expect(stdout).toContain('2 difference(s)');
+    expect(stdout).toContain('2 differences');
 
     const json = await looplet(['diff', a, b, '--json']);
     expect(json.code).toBe(1);
@@ -172,7 +172,7 @@ describe('looplet validate', () => {
     expect(stdout).toContain(`✓ ${GOLDEN}`);
     expect(stdout).toMatch(/✗ .*truncated-step\n {4}.*steps\/0002\.json: is truncated/);
     expect(stdout).toMatch(/✗ .*future-version\n {4}.*upgrade looplet/);
-    expect(stdout).toContain('11 of 12 trace(s) invalid');
+    expect(stdout).toContain('11 of 12 traces invalid');
     const json = JSON.parse(
       (await looplet(['validate', path.resolve('fixtures/traces'), '--json'])).stdout,
     ) as {

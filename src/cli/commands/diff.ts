@@ -1,3 +1,4 @@
+import { plural } from '../../util/text.js';
 import { EXIT } from '../exit-codes.js';
 import { requirePaths } from '../flags.js';
 import { type HtmlFlags, writeDiffHtml } from '../html-command.js';
@@ -69,7 +70,7 @@ export const diffCommand: CommandModule = {
               await out.write(`\n${colors.bold(difference.summary)}\n${body}\n`);
             }
             if (flags.json) await out.write(`\n],"same":${count === 0}}\n`);
-            else await out.write(count === 0 ? 'no differences\n' : `\n${count} difference(s)\n`);
+            else await out.write(count === 0 ? 'no differences\n' : `\n${plural(count, 'difference')}\n`);
             await out.end();
           } catch (error) {
             // `looplet diff … | head`: stop reading; the exit code still says whether they differ.

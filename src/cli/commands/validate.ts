@@ -1,3 +1,4 @@
+import { plural } from '../../util/text.js';
 import { EXIT } from '../exit-codes.js';
 import { requirePaths } from '../flags.js';
 import type { CommandModule } from './types.js';
@@ -55,8 +56,8 @@ export const validateCommand: CommandModule = {
           else
             await out.write(
               invalid === 0
-                ? `\n${dirs.length} trace(s), all valid\n`
-                : `\n${invalid} of ${dirs.length} trace(s) invalid\n`,
+                ? `\n${plural(dirs.length, 'trace')}, all valid\n`
+                : `\n${invalid} of ${plural(dirs.length, 'trace')} invalid\n`,
             );
           await out.end();
           return invalid === 0 && dirs.length > 0 ? EXIT.ok : EXIT.failed;
