@@ -163,7 +163,7 @@ describe('looplet validate', () => {
     expect(code).toBe(0);
     expect(stdout).toContain(`✓ ${GOLDEN}`);
     expect(stdout).toContain('(Python looplet)');
-    expect(stdout).toMatch(/\d+ trace\(s\), all valid/);
+    expect(stdout).toMatch(/\d+ traces, all valid/);
   });
 
   it('exits 1 and gives a reason per invalid trace', async () => {
