@@ -73,7 +73,8 @@ export class LoopletReporter implements Reporter {
     const { shard, testNamePattern } = vitest.config;
     const selected = [
       ...(shard ? [`shard ${shard.index}/${shard.count}`] : []),
-      ...(testNamePattern ? [`-t ${testNamePattern.source}`] : []),
+      // A RegExp's source escapes `/`: show the pattern as it was typed.
+      ...(testNamePattern ? [`-t ${testNamePattern.source.replaceAll('\\/', '/')}`] : []),
     ];
     this.#partial = this.#options.partial ?? (selected.length > 0 ? selected.join(', ') : undefined);
   }
