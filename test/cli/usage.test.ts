@@ -54,6 +54,31 @@ describe('looplet-eval in a project without evals', () => {
   });
 });
 
+describe('case files where looplet-eval does not read them', () => {
+  it('evals/cases/ is named, with the --cases flag that reads it', async () => {
+    const project = createProject({
+      files: {
+        'evals/eval_finish.mjs': GREETER_EVALS_MJS,
+        'evals/cases/profit.yaml': 'id: profit\ntask: { goal: Publish the report. }\n',
+      },
+    });
+    await recordGreeterTrace({ dir: `${project.dir}/traces/carol`, names: ['Carol'] });
+    const run = await project.run([]);
+    expect(run.code, run.output).toBe(0);
+    expect(run.stderr).toContain(
+      'note: evals/cases/ holds case files that are not run: cases are read from cases/, or from --cases <dir> (--cases evals/cases)',
+    );
+    expectUsageError(
+      await project.run(['cases']),
+      /no cases\/ directory here; give the case files or directories to check \(found evals\/cases: looplet cases evals\/cases/,
+    );
+    // Given with --cases, the directory is read (this case then needs an agent): the note is gone.
+    const read = await project.run(['--cases', 'evals/cases']);
+    expect(read.stdout).toContain('! profit (agent): case "profit"');
+    expect(read.stderr).not.toContain('note:');
+  });
+});
+
 describe('a mistyped command', () => {
   it('is named as a command, with the closest one', async () => {
     const project = createProject({ files: { 'evals/eval_finish.mjs': GREETER_EVALS_MJS } });
