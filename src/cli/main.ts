@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type CAC, cac } from 'cac';
-import { closestMatch } from 'leven';
 import pc from 'picocolors';
 import { exitCodeForError } from '../report/verdict.js';
 import { errorMessage, LoopletError } from '../util/errors.js';
+import { closestMatch } from '../util/text.js';
 import { commands } from './commands/index.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 
@@ -66,7 +66,7 @@ function checkMistypedCommand({ cli, bin }: { cli: CAC; bin: string }): void {
   if (!cli.matchedCommand?.isDefaultCommand || first === undefined || existsSync(first)) return;
   if (!/^[a-z][a-z-]*$/i.test(first)) return;
   const names = cli.commands.filter((command) => !command.isDefaultCommand).map((command) => command.name);
-  const guess = closestMatch(first.toLowerCase(), names, { maxDistance: 2 });
+  const guess = closestMatch(first.toLowerCase(), names);
   throw new UsageError(
     guess
       ? `unknown command "${first}" — did you mean ${guess}? (\`${bin} --help\` lists the commands)`

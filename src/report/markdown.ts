@@ -3,7 +3,6 @@ import { oneLine, plural } from '../util/text.js';
 import type { BaselineComparison } from './compare.js';
 import {
   describeOutcome,
-  describeSetChanges,
   formatDelta,
   formatMetrics,
   formatNumber,
@@ -18,6 +17,7 @@ import {
   divergenceWhere,
   type RunRecord,
 } from './run-record.js';
+import { describeSetChanges } from './set-changes.js';
 import type { RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';
 

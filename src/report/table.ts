@@ -1,7 +1,8 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { BaselineComparison } from './compare.js';
-import { describeSetChanges, formatDelta, formatMetrics, formatRate, formatScore } from './format.js';
+import { formatDelta, formatMetrics, formatRate, formatScore } from './format.js';
+import { describeSetChanges } from './set-changes.js';
 import type { RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';
 
