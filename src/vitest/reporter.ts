@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Reporter, SerializedError, TestModule, TestSpecification, Vitest } from 'vitest/node';
 import type { EvalOutcome } from '../evals/types.js';
-import { readBaseline } from '../report/baseline.js';
+import { type Baseline, readBaseline } from '../report/baseline.js';
 import { type BaselineComparison, compareToBaseline } from '../report/compare.js';
 import { formatOutcome } from '../report/format.js';
 import { renderRunNotes } from '../report/runs-text.js';
@@ -60,6 +60,7 @@ export class LoopletReporter implements Reporter {
   #root = process.cwd();
   #partial: string | undefined;
   #baselineNote: string | undefined;
+  #baseline: Baseline | undefined;
   #progress: { files: number; done: number; tests: number; started: number; shown?: boolean } | undefined;
   /** The last finished run (watch mode runs many). */
   finished: FinishedRun | undefined;
@@ -150,6 +151,7 @@ export class LoopletReporter implements Reporter {
       summary,
       verdict,
       ...(comparison ? { comparison } : {}),
+      ...(this.#baseline ? { baseline: this.#baseline } : {}),
     });
     if (this.#options.json) {
       write(
@@ -172,6 +174,7 @@ export class LoopletReporter implements Reporter {
 
   async #compare(summary: RunSummary): Promise<BaselineComparison | undefined> {
     const file = this.#options.baseline;
+    this.#baseline = undefined;
     if (!file) return undefined;
     const absolute = path.resolve(this.#root, file);
     if (!existsSync(absolute)) {
@@ -180,6 +183,7 @@ export class LoopletReporter implements Reporter {
     }
     this.#baselineNote = undefined;
     const baseline = await readBaseline({ file: absolute });
+    this.#baseline = baseline;
     return compareToBaseline({
       current: summary,
       baseline,
