@@ -83,19 +83,7 @@ export {
   permissionHook,
 } from './loop/builtin/permission.js';
 export { composeHooks } from './loop/compose-hooks.js';
-export {
-  allow,
-  block,
-  deny,
-  type HookDecision,
-  inject,
-  isNoop,
-  mergeDecisions,
-  normalizeDecision,
-  stop,
-  updateArgs,
-  updateResult,
-} from './loop/decision.js';
+export { decide, type HookDecision, isNoop, mergeDecisions, normalizeDecision } from './loop/decision.js';
 export {
   DECISION_METHODS,
   type DecisionMethod,

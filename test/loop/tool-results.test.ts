@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   agentLoop,
+  decide,
   defineTool,
   fixedClock,
   type Hook,
@@ -12,7 +13,6 @@ import {
   readTrace,
   ScriptedLLM,
   sequentialIds,
-  updateResult,
   validateTraceDir,
 } from '../../src/index.js';
 import { tempDir } from '../provenance/helpers.js';
@@ -208,7 +208,7 @@ describe('tool results JSON cannot hold', () => {
       llm: new ScriptedLLM([{ toolCalls: [{ name: 'fine', args: {} }] }, { text: 'end' }]),
       tools: [fine],
       task: 't',
-      hooks: [{ postDispatch: () => updateResult({ big: 1n }) }],
+      hooks: [{ postDispatch: () => decide.updateResult({ big: 1n }) }],
     }).result;
     expect(result.steps[0]!.results[0]!.error).toEqual({
       kind: 'invalid_result',
