@@ -37,7 +37,7 @@ import {
   formatOutcome,
   mark,
   runEvals,
-  summarize,
+  summarizeRun,
 } from 'looplet/evals';
 
 type ProfitRule = (revenue: number, cost: number) => number;
@@ -100,7 +100,7 @@ function phase(title: string): void {
 
 function printScores(outcomes: EvalOutcome[]): boolean {
   for (const outcome of outcomes) console.log(formatOutcome(outcome));
-  const verdict = decideVerdict({ summary: summarize({ outcomes }) });
+  const verdict = decideVerdict({ summary: summarizeRun({ outcomes }) });
   console.log(`verdict: ${verdict.headline} (exit code ${verdict.exitCode})`);
   return outcomes.every((outcome) => !outcome.required || outcome.passed === true);
 }

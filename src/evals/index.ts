@@ -53,8 +53,8 @@ export {
   isJudge,
   JUDGE_SYSTEM_PROMPT,
   type Judge,
+  type JudgeScore,
   type JudgeScoreArgs,
-  type JudgeVerdict,
   parseJudgeAnswer,
 } from './judge.js';
 export {
@@ -99,7 +99,6 @@ export type {
   EvalStatus,
   EvalToolCall,
   EvalTools,
-  EvalVerdict,
   ReplayCheck,
   ReplayDivergence,
   RunOrigin,

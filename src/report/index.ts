@@ -41,7 +41,7 @@ export {
   REPORT_SCHEMA_VERSION,
   type RunSummary,
   type RunTotals,
-  summarize,
+  summarizeRun,
 } from './summary.js';
 export { renderTable } from './table.js';
 export {

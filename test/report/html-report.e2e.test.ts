@@ -12,7 +12,7 @@ import { openTrace } from '../../src/provenance/read-trace.js';
 import { formatScore } from '../../src/report/format.js';
 import { renderHtmlReport } from '../../src/report/html/report-page.js';
 import type { RunRecord } from '../../src/report/html/run-record.js';
-import { decideVerdict, summarize } from '../../src/report/index.js';
+import { decideVerdict, summarizeRun } from '../../src/report/index.js';
 import { launchChromium, type PageWatch, screenshot, watchPage } from '../helpers/browser.js';
 import {
   createProject,
@@ -192,7 +192,7 @@ describe('looplet-report.html', () => {
       metrics: {},
       details: {},
     } as unknown as EvalOutcome;
-    const summary = { ...summarize({ outcomes: [outcome] }), runs: [record] };
+    const summary = { ...summarizeRun({ outcomes: [outcome] }), runs: [record] };
     const file = path.join(replay.dir, 'report.html');
     await writeFile(
       file,

@@ -9,7 +9,7 @@ import {
   type RunRecord,
   renderJUnit,
   renderMarkdown,
-  summarize,
+  summarizeRun,
 } from '../../src/evals/index.js';
 import { diffExcerpt, renderRunNotes } from '../../src/report/runs-text.js';
 import { outcome, outcomes } from './support.js';
@@ -64,7 +64,7 @@ const divergedOutcomes = ['eval_a', 'eval_b'].map((name) =>
     reason: 'the result of `greet` at step 1 changed',
   }),
 );
-const summary = summarize({
+const summary = summarizeRun({
   outcomes: [
     ...outcomes({ eval_a: { 'greet/alice': 1, legacy: 1 }, eval_b: { 'greet/alice': 1 } }),
     ...divergedOutcomes,
@@ -86,7 +86,7 @@ describe('diverged runs in the summary and the verdict', () => {
 
   it('a diverged outcome is a new failure where the baseline passed, and fixed once it passes again', () => {
     const before = baselineFromSummary({
-      summary: summarize({
+      summary: summarizeRun({
         outcomes: outcomes({ eval_a: { 'greet/carol': 1 }, eval_b: { 'greet/carol': 1 } }),
       }),
     });
@@ -98,7 +98,7 @@ describe('diverged runs in the summary and the verdict', () => {
     expect(decideVerdict({ summary, comparison, failOn: 'regression' }).exitCode).toBe(1);
     const stale = baselineFromSummary({ summary });
     const again = compareToBaseline({
-      current: summarize({ outcomes: outcomes({ eval_a: { 'greet/carol': 1 } }) }),
+      current: summarizeRun({ outcomes: outcomes({ eval_a: { 'greet/carol': 1 } }) }),
       baseline: stale,
     });
     expect(again.fixed.map((change) => [change.eval, change.before])).toEqual([['eval_a', 'diverged']]);
@@ -107,7 +107,7 @@ describe('diverged runs in the summary and the verdict', () => {
   it('agents whose scopes overlap and traces from a newer looplet are configuration errors (exit 2)', () => {
     for (const kind of ['agent-config', 'trace-version']) {
       const verdict = decideVerdict({
-        summary: summarize({
+        summary: summarizeRun({
           outcomes: outcomes({ eval_a: { t1: 1 } }),
           infrastructureErrors: [{ source: 't1', kind, message: 'x' }],
         }),
@@ -170,8 +170,8 @@ describe('divergences in the reports', () => {
       replay: { ...divergedRun.replay!, diverged: { callIndex: 1, summary: ['x'], diff: '-```\n+````\n' } },
     };
     const markdown = renderMarkdown({
-      summary: summarize({ outcomes: [], runs: [tricky] }),
-      verdict: decideVerdict({ summary: summarize({ outcomes: [], runs: [tricky] }) }),
+      summary: summarizeRun({ outcomes: [], runs: [tricky] }),
+      verdict: decideVerdict({ summary: summarizeRun({ outcomes: [], runs: [tricky] }) }),
     });
     expect(markdown).toContain('`````diff\n-```\n+````\n`````');
   });
@@ -212,7 +212,7 @@ describe('divergences in the reports', () => {
         changedEvals: ['eval_a'],
       },
     };
-    const withBoth = summarize({
+    const withBoth = summarizeRun({
       outcomes: outcomes({ eval_a: { 'greet/alice': 1 } }),
       runs: [warned, updated],
     });
