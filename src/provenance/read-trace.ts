@@ -38,7 +38,7 @@ export interface ReadTraceOptions {
    * else 64 MiB). A larger file is a `TraceReadError` (code `TRACE_FILE_TOO_LARGE`).
    */
   maxFileBytes?: number;
-  /** Migrations from older format versions (default: the ones this package ships). */
+  /** Your own migrations from older format versions, applied after the ones this package ships. */
   migrations?: readonly TraceMigration[];
 }
 
@@ -64,7 +64,8 @@ export async function readTrace(source: string | ReadTraceOptions): Promise<Reco
 /** Synchronous {@link readTrace}. */
 export function openTrace(source: string | ReadTraceOptions): RecordedTrace {
   const options = typeof source === 'string' ? { dir: source } : source;
-  const { dir, migrations = TRACE_MIGRATIONS } = options;
+  const { dir } = options;
+  const migrations = options.migrations ? [...TRACE_MIGRATIONS, ...options.migrations] : TRACE_MIGRATIONS;
   const root = path.resolve(dir);
   let isDirectory = false;
   try {

@@ -4,11 +4,11 @@ import {
   consoleTracer,
   decide,
   fixedClock,
-  HOOK_METHODS,
   type Hook,
   type ScriptedTurn,
   type ToolResult,
 } from '../../src/index.js';
+import { HOOK_METHODS } from '../../src/loop/hooks.js';
 import { call, done, echoTool, RecordingLLM, toolMessage, userMessages } from './support.js';
 
 type Log = Array<{ name: string; args: Record<string, unknown> }>;

@@ -13,8 +13,8 @@ import {
   readTrace,
   ScriptedLLM,
   sequentialIds,
-  validateTraceDir,
 } from '../../src/index.js';
+import { validateTraceDir } from '../../src/provenance/validate.js';
 import { tempDir } from '../provenance/helpers.js';
 import { toolMessage } from './support.js';
 

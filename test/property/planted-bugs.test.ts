@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DECISION_METHODS,
   decide,
   type Hook,
   type HookDecision,
@@ -9,6 +8,7 @@ import {
   type ToolCall,
   type ToolResult,
 } from '../../src/index.js';
+import { DECISION_METHODS } from '../../src/loop/hooks.js';
 import { HookLawViolation, hookLaws, type LawName } from '../../src/testing/index.js';
 import { TIMEOUT } from './settings.js';
 

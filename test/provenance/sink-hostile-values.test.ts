@@ -3,14 +3,8 @@
 // JSON (as JSON.stringify would write them) or markers, and the trace reads back and validates.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  agentLoop,
-  defineTool,
-  ProvenanceSink,
-  readTrace,
-  ScriptedLLM,
-  validateTraceDir,
-} from '../../src/index.js';
+import { agentLoop, defineTool, ProvenanceSink, readTrace, ScriptedLLM } from '../../src/index.js';
+import { validateTraceDir } from '../../src/provenance/validate.js';
 import { tempDir } from './helpers.js';
 
 /** One value of each kind JSON cannot hold (each built fresh: some are consumed by a run). */

@@ -8,9 +8,9 @@ import {
   ProvenanceSink,
   readTrace,
   ScriptedLLM,
-  TRACE_SCHEMA_VERSION,
   TraceWriteError,
 } from '../../src/index.js';
+import { TRACE_SCHEMA_VERSION } from '../../src/provenance/records.js';
 import {
   dirFiles,
   GREETER_SCRIPT,

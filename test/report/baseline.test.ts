@@ -5,13 +5,13 @@ import {
   BaselineError,
   BaselineNotFoundError,
   BaselineVersionError,
-  baselineFromSummary,
   compareToBaseline,
-  exitCodeForError,
   readBaseline,
   saveBaseline,
   summarizeRun,
 } from '../../src/evals/index.js';
+import { baselineFromSummary } from '../../src/report/baseline.js';
+import { exitCodeForError } from '../../src/report/verdict.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { outcome, outcomes } from './support.js';
 

@@ -3,16 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  baselineFromSummary,
   compareToBaseline,
   decideVerdict,
-  REPORT_FILES,
-  renderJUnit,
-  renderMarkdown,
   renderTable,
   summarizeRun,
   writeReports,
 } from '../../src/evals/index.js';
+import { baselineFromSummary } from '../../src/report/baseline.js';
+import { renderJUnit } from '../../src/report/junit.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { REPORT_FILES } from '../../src/report/write.js';
 import { outcome, outcomes } from './support.js';
 
 const baseline = baselineFromSummary({

@@ -2,15 +2,10 @@
 // against a baseline where the run passed, and every report carries it whole — the terminal shows
 // the start of the diff and says where the rest is.
 import { describe, expect, it } from 'vitest';
-import {
-  baselineFromSummary,
-  compareToBaseline,
-  decideVerdict,
-  type RunRecord,
-  renderJUnit,
-  renderMarkdown,
-  summarizeRun,
-} from '../../src/evals/index.js';
+import { compareToBaseline, decideVerdict, type RunRecord, summarizeRun } from '../../src/evals/index.js';
+import { baselineFromSummary } from '../../src/report/baseline.js';
+import { renderJUnit } from '../../src/report/junit.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
 import { diffExcerpt, renderRunNotes } from '../../src/report/runs-text.js';
 import { outcome, outcomes } from './support.js';
 

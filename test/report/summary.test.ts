@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeSummaries, REPORT_SCHEMA_VERSION, summarizeRun } from '../../src/evals/index.js';
+import { mergeSummaries, summarizeRun } from '../../src/evals/index.js';
+import { REPORT_SCHEMA_VERSION } from '../../src/report/summary.js';
 import { outcome, outcomes } from './support.js';
 
 describe('summarize', () => {

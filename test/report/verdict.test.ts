@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  baselineFromSummary,
   CaseFileError,
   compareToBaseline,
   DuplicateEvalError,
   decideVerdict,
   EvalImportError,
-  exitCodeForError,
   type FailOn,
   summarizeRun,
 } from '../../src/evals/index.js';
+import { baselineFromSummary } from '../../src/report/baseline.js';
+import { exitCodeForError } from '../../src/report/verdict.js';
 import { outcomes } from './support.js';
 
 const baseline = baselineFromSummary({
