@@ -147,7 +147,7 @@ export async function main(args: string[]): Promise<StoryOutcome> {
   console.log(`trace: ${traceDir} (${sink.callCount} model calls recorded)`);
 
   phase('2. score the recorded trace');
-  const trace = await readTrace(traceDir);
+  const trace = readTrace(traceDir);
   const beforeOutcomes = await runEvals({ evals, contexts: [contextFromTrace({ trace, id: 'recorded' })] });
   const requiredPassedBefore = printScores(beforeOutcomes);
 

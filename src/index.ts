@@ -90,6 +90,7 @@ export type { RunResult } from './loop/result.js';
 export { fixedClock, sequentialIds } from './loop/runtime.js';
 export {
   RecordedLLMError,
+  ReplayConfigError,
   type ReplayDivergence,
   ReplayDivergenceError,
   ReplayExhaustedError,
@@ -97,7 +98,7 @@ export {
   TraceVersionError,
   TraceWriteError,
 } from './provenance/errors.js';
-export { openTrace, type ReadTraceOptions, readTrace } from './provenance/read-trace.js';
+export { type ReadTraceOptions, readTrace } from './provenance/read-trace.js';
 export type {
   CallRecord,
   ErrorRecord,

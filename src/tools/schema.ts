@@ -7,7 +7,7 @@ import { LoopletError } from '../util/errors.js';
 
 /** Thrown when a tool is defined with a schema looplet cannot use. */
 export class ToolDefinitionError extends LoopletError {
-  constructor(message: string) {
+  constructor({ message }: { message: string }) {
     super({ message, code: 'TOOL_DEFINITION' });
   }
 }
@@ -47,9 +47,9 @@ export function compileSchema({
   try {
     validateFn = ajv().compile(schema);
   } catch (error) {
-    throw new ToolDefinitionError(
-      `tool "${tool}": parameters is not a valid JSON Schema: ${(error as Error).message}`,
-    );
+    throw new ToolDefinitionError({
+      message: `tool "${tool}": parameters is not a valid JSON Schema: ${(error as Error).message}`,
+    });
   }
   // ajv's useDefaults writes defaults into its input: copy the model's arguments first so the
   // call stays as sent — but only for schemas that declare defaults, as copying costs per call.
@@ -75,9 +75,9 @@ function compileStandard({
 }): CompiledSchema {
   const shown = jsonSchema ?? standardJsonSchema(schema);
   if (!shown) {
-    throw new ToolDefinitionError(
-      `tool "${tool}": the Standard Schema from "${schema['~standard'].vendor}" cannot describe itself as JSON Schema; pass \`jsonSchema\` to defineTool so the model can be shown the parameters`,
-    );
+    throw new ToolDefinitionError({
+      message: `tool "${tool}": the Standard Schema from "${schema['~standard'].vendor}" cannot describe itself as JSON Schema; pass \`jsonSchema\` to defineTool so the model can be shown the parameters`,
+    });
   }
   return {
     jsonSchema: shown,

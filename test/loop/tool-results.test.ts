@@ -176,7 +176,7 @@ describe('tool results JSON cannot hold', () => {
       await sink.flush();
       expect(validateTraceDir({ dir })).toMatchObject({ valid: true, problems: [] });
       const trace = await readTrace(dir);
-      expect(trace.readStepSync(1).results[0]!.error).toEqual(error);
+      expect(trace.readStep(1).results[0]!.error).toEqual(error);
     },
   );
 
@@ -194,7 +194,7 @@ describe('tool results JSON cannot hold', () => {
     await agentLoop({ llm, tools: [hang], task: 't', hooks: [sink.hook()], clock: fixedClock() }).result;
     await sink.flush();
     expect(validateTraceDir({ dir })).toMatchObject({ valid: true, problems: [] });
-    expect((await readTrace(dir)).readStepSync(1).results[0]!.error?.kind).toBe('timeout');
+    expect((await readTrace(dir)).readStep(1).results[0]!.error?.kind).toBe('timeout');
   });
 
   it('a hook supplying such a result gets the same error', async () => {

@@ -63,7 +63,7 @@ async function readEverything(dir: string): Promise<void> {
   trace.readVolatile();
   for await (const _ of trace.steps());
   for await (const _ of trace.calls());
-  for (let index = 1; index <= Math.min(trace.meta.stepCount, 3); index++) trace.readStepSync(index);
+  for (let index = 1; index <= Math.min(trace.meta.stepCount, 3); index++) trace.readStep(index);
 }
 
 describe('the trace reader on corrupted directories', () => {

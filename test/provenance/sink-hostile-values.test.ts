@@ -91,9 +91,9 @@ describe('ProvenanceSink: values JSON cannot hold', () => {
     const trace = await readTrace(dir);
     expect(validateTraceDir({ dir }).problems).toEqual([]);
     expect(trace.artifacts).toEqual(EXPECTED);
-    expect(trace.readStepSync(1).metadata).toEqual(EXPECTED);
+    expect(trace.readStep(1).metadata).toEqual(EXPECTED);
     // Each value is read once, so what is written is what was redacted.
-    expect(trace.readStepSync(1).results[0]?.data).toEqual({ fickle: { value: 'first' } });
+    expect(trace.readStep(1).results[0]?.data).toEqual({ fickle: { value: 'first' } });
   });
 
   it('writes a tool that threw undefined or a non-string message as a string error message', async () => {
@@ -120,7 +120,7 @@ describe('ProvenanceSink: values JSON cannot hold', () => {
     });
     await run.result;
     await sink.flush();
-    const error = (await readTrace(dir)).readStepSync(1).results[0]?.error;
+    const error = (await readTrace(dir)).readStep(1).results[0]?.error;
     expect(error?.kind).toBe('tool_threw');
     expect(typeof error?.message).toBe('string');
   });

@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvalOutcome } from '../../src/evals/types.js';
 import { diffTraces } from '../../src/provenance/diff.js';
-import { openTrace } from '../../src/provenance/read-trace.js';
+import { readTrace } from '../../src/provenance/read-trace.js';
 import { formatScore } from '../../src/report/format.js';
 import { renderHtmlReport } from '../../src/report/html/report-page.js';
 import type { RunRecord } from '../../src/report/html/run-record.js';
@@ -159,8 +159,8 @@ describe('looplet-report.html', () => {
     await recordGreeterTrace({ dir: path.join(replay.dir, replayed), names: ['Alice', 'Carol'] });
     let diff = '';
     for await (const difference of diffTraces({
-      a: openTrace(path.join(replay.dir, recorded)),
-      b: openTrace(path.join(replay.dir, replayed)),
+      a: readTrace(path.join(replay.dir, recorded)),
+      b: readTrace(path.join(replay.dir, replayed)),
     }))
       if (difference.kind === 'request' && diff === '') diff = difference.diff;
     expect(diff).toContain('Carol');

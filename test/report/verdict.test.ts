@@ -112,7 +112,7 @@ describe('exitCodeForError', () => {
     expect(exitCodeForError(new CaseFileError({ file: 'c.yaml', line: 1, problem: 'bad' }))).toBe(2);
     expect(
       exitCodeForError(
-        new EvalImportError([{ file: 'eval_x.ts', message: 'boom', error: new Error('boom') }]),
+        new EvalImportError({ failures: [{ file: 'eval_x.ts', message: 'boom', error: new Error('boom') }] }),
       ),
     ).toBe(3);
     expect(exitCodeForError(new TypeError('bug'))).toBe(3);
