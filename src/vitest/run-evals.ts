@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Reporter } from 'vitest/node';
+import { checkVitest } from './peer.js';
 import type { ScoringOptions } from './plan.js';
 import { defaultWorkers, escapeRegExp, LOOPLET_DIST, planRun, RUNNER_PATH } from './plan-run.js';
 
@@ -58,6 +59,7 @@ export interface LoopletEvalRun {
  */
 export async function runLoopletEval(options: LoopletEvalOptions): Promise<LoopletEvalRun> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
+  checkVitest({ ui: options.ui === true, cwd });
   const { createVitest } = await import('vitest/node');
   const reporters = [...options.loopletReporters, ...(options.reporters ?? [])];
 
