@@ -1,7 +1,7 @@
+import { createRequire } from 'node:module';
 import type { StandardJSONSchemaV1, StandardSchemaV1 } from '@standard-schema/spec';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { FormatsPlugin } from 'ajv-formats';
-import addFormatsModule from 'ajv-formats';
 import type { CompiledSchema, JsonSchema, ParameterSchema } from '../core/schema.js';
 import { LoopletError } from '../util/errors.js';
 
@@ -12,15 +12,17 @@ export class ToolDefinitionError extends LoopletError {
   }
 }
 
-// ajv-formats is published as CommonJS; under NodeNext its default import is the module object.
-const formatsExport = addFormatsModule as unknown as FormatsPlugin & { default?: FormatsPlugin };
-const addFormats: FormatsPlugin = formatsExport.default ?? formatsExport;
+// ajv and ajv-formats (CommonJS, ~90 files) are required the first time a JSON-Schema tool is
+// defined, not when looplet is imported: a program whose tools use Standard Schema never loads them.
+const require = createRequire(import.meta.url);
 
 let sharedAjv: Ajv | undefined;
 function ajv(): Ajv {
   if (!sharedAjv) {
+    const { Ajv } = require('ajv') as typeof import('ajv');
+    const formats = require('ajv-formats') as FormatsPlugin & { default?: FormatsPlugin };
     sharedAjv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });
-    addFormats(sharedAjv);
+    (formats.default ?? formats)(sharedAjv);
   }
   return sharedAjv;
 }
