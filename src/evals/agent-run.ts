@@ -17,7 +17,7 @@ import type {
   EvalErrorInfo,
   EvalOutcome,
   EvalSource,
-  EvalVerdict,
+  NormalizedResult,
   ReplayDivergence,
 } from './types.js';
 
@@ -154,7 +154,7 @@ export function unscoredOutcomes({
 }: {
   scoring: RunScoring;
   id: string;
-  verdict: EvalVerdict;
+  verdict: NormalizedResult;
 }): EvalOutcome[] {
   const selected = selectEvals({
     evals: toEvalDefinitions({ evals: scoring.evals ?? [] }),
@@ -179,6 +179,6 @@ export function unscoredOutcomes({
 }
 
 /** An `error` verdict. */
-export function errorVerdict(error: EvalErrorInfo): EvalVerdict {
+export function errorVerdict(error: EvalErrorInfo): NormalizedResult {
   return { status: 'error', metrics: {}, details: {}, error };
 }

@@ -231,7 +231,7 @@ export function contextFromTrace({ trace, id, expected, source }: ContextFromTra
     collectorErrors: [],
     loadSteps: () => {
       const steps: StepData[] = new Array(meta.stepCount);
-      for (let index = 1; index <= meta.stepCount; index++) steps[index - 1] = trace.readStepSync(index);
+      for (let index = 1; index <= meta.stepCount; index++) steps[index - 1] = trace.readStep(index);
       return steps;
     },
     loadMetadata: () => {

@@ -6,7 +6,7 @@ import { type Baseline, readBaseline } from '../report/baseline.js';
 import { type BaselineComparison, compareToBaseline } from '../report/compare.js';
 import { formatOutcome } from '../report/format.js';
 import { renderRunNotes } from '../report/runs-text.js';
-import { type InfrastructureError, type RunSummary, summarize } from '../report/summary.js';
+import { type InfrastructureError, type RunSummary, summarizeRun } from '../report/summary.js';
 import { renderTable } from '../report/table.js';
 import { thrownAt } from '../report/thrown-at.js';
 import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
@@ -131,7 +131,7 @@ export class LoopletReporter implements Reporter {
     }
     for (const message of collected.unhandledErrors)
       infrastructureErrors.push({ source: 'vitest', message, kind: 'unhandled' });
-    const summary = summarize({
+    const summary = summarizeRun({
       outcomes,
       infrastructureErrors,
       runs: collected.runs,

@@ -6,7 +6,7 @@ import { contextFromTrace } from '../evals/context.js';
 import type { Judge } from '../evals/judge.js';
 import { runEval } from '../evals/run.js';
 import type { EvalOutcome } from '../evals/types.js';
-import { openTrace } from '../provenance/read-trace.js';
+import { readTrace } from '../provenance/read-trace.js';
 import type { RecordedTrace } from '../provenance/types.js';
 import type { ReplayStrictness, RunRecord } from '../report/run-record.js';
 import type { InfrastructureError } from '../report/summary.js';
@@ -67,7 +67,7 @@ export async function scoreGroup({
   if (source.kind === 'trace') {
     let trace: RecordedTrace;
     try {
-      trace = openTrace(source.dir);
+      trace = readTrace(source.dir);
     } catch (error) {
       return unreadableTrace({ group, source, error });
     }
@@ -117,7 +117,7 @@ async function scoreCase({
   if (testCase.trace !== undefined) {
     let trace: RecordedTrace;
     try {
-      trace = openTrace(testCase.trace);
+      trace = readTrace(testCase.trace);
     } catch (error) {
       return unreadableTrace({ group, source, error });
     }

@@ -23,13 +23,13 @@ export const diffCommand: CommandModule = {
           requirePaths({ paths: [a, b], what: 'trace directory' });
           if (flags.html)
             return writeDiffHtml({ a, b, out: flags.out, includeVolatile: flags.includeVolatile });
-          const [{ openTrace }, { diffTraces }, output] = await Promise.all([
+          const [{ readTrace }, { diffTraces }, output] = await Promise.all([
             import('../../provenance/read-trace.js'),
             import('../../provenance/diff.js'),
             import('../../provenance/text-output.js'),
           ]);
-          const left = openTrace(a);
-          const right = openTrace(b);
+          const left = readTrace(a);
+          const right = readTrace(b);
           const out = output.streamWriter(process.stdout);
           const colors = output.colorsFor(process.stdout);
           const differences = diffTraces({

@@ -24,12 +24,12 @@ export const showCommand: CommandModule = {
           requirePaths({ paths: [dir], what: 'trace directory' });
           if (flags.html) return writeTraceHtml({ dir, out: flags.out });
           const step = numberFlag({ name: 'step', value: flags.step, min: 1, integer: true });
-          const [{ openTrace }, show, output] = await Promise.all([
+          const [{ readTrace }, show, output] = await Promise.all([
             import('../../provenance/read-trace.js'),
             import('../../provenance/show.js'),
             import('../../provenance/text-output.js'),
           ]);
-          const trace = openTrace(dir);
+          const trace = readTrace(dir);
           const out = output.streamWriter(process.stdout);
           const options = {
             trace,

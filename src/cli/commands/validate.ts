@@ -20,7 +20,7 @@ export const validateCommand: CommandModule = {
             import('../../provenance/validate.js'),
             import('../../provenance/text-output.js'),
           ]);
-          const dirs = await findTraceDirs({ paths });
+          const dirs = findTraceDirs({ paths });
           const stream = output.streamWriter(process.stdout);
           // Once the reader has gone (`| head`), keep validating for the exit code, print nothing.
           let closed = false;
