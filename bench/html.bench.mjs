@@ -17,7 +17,7 @@ import {
 } from '../dist/index.js';
 import { renderHtmlReport } from '../dist/report/html/report-page.js';
 import { renderTraceHtml } from '../dist/report/html/trace-page.js';
-import { decideVerdict, summarize } from '../dist/report/index.js';
+import { decideVerdict, summarizeRun } from '../dist/report/index.js';
 
 const EVALS = ['eval_completed', 'eval_total', 'eval_steps', 'eval_lookups', 'eval_artifact'];
 
@@ -77,7 +77,7 @@ async function reportProject(root, runs) {
       };
     }),
   );
-  const summary = summarize({ outcomes });
+  const summary = summarizeRun({ outcomes });
   return { summary, verdict: decideVerdict({ summary }) };
 }
 

@@ -37,7 +37,7 @@ import {
   formatOutcome,
   mark,
   runEvals,
-  summarize,
+  summarizeRun,
 } from 'looplet/evals';
 
 type ProfitRule = (revenue: number, cost: number) => number;
@@ -100,7 +100,7 @@ function phase(title: string): void {
 
 function printScores(outcomes: EvalOutcome[]): boolean {
   for (const outcome of outcomes) console.log(formatOutcome(outcome));
-  const verdict = decideVerdict({ summary: summarize({ outcomes }) });
+  const verdict = decideVerdict({ summary: summarizeRun({ outcomes }) });
   console.log(`verdict: ${verdict.headline} (exit code ${verdict.exitCode})`);
   return outcomes.every((outcome) => !outcome.required || outcome.passed === true);
 }
@@ -147,7 +147,7 @@ export async function main(args: string[]): Promise<StoryOutcome> {
   console.log(`trace: ${traceDir} (${sink.callCount} model calls recorded)`);
 
   phase('2. score the recorded trace');
-  const trace = await readTrace(traceDir);
+  const trace = readTrace(traceDir);
   const beforeOutcomes = await runEvals({ evals, contexts: [contextFromTrace({ trace, id: 'recorded' })] });
   const requiredPassedBefore = printScores(beforeOutcomes);
 

@@ -5,17 +5,16 @@ export type { LLMBackend, LLMRequest, LLMResponse, ToolSpec } from './core/llm.j
 export type { JsonSchema, ParameterSchema } from './core/schema.js';
 export type { LoopState, Tool, ToolContext } from './core/state.js';
 export { Step, type StepData } from './core/step.js';
-export {
-  type Clock,
-  END_REASONS,
-  type EndReason,
-  type IdGenerator,
-  type Message,
-  type Task,
-  type ToolCall,
-  type ToolError,
-  type ToolResult,
-  type Usage,
+export type {
+  Clock,
+  EndReason,
+  IdGenerator,
+  Message,
+  Task,
+  ToolCall,
+  ToolError,
+  ToolResult,
+  Usage,
 } from './core/types.js';
 export { AnthropicBackend, type AnthropicBackendOptions } from './llm/anthropic.js';
 export type { CallLimits } from './llm/call-limits.js';
@@ -60,12 +59,10 @@ export {
   type TokenEstimator,
 } from './loop/builtin/compaction.js';
 export {
-  DEFAULT_SUMMARY_PROMPT,
   type KeepLastOptions,
   type NamedStrategy,
   type PruneToolResultsOptions,
   pruneToolResults,
-  SUMMARY_HEADER,
   type SummarizeOptions,
   summarize,
   truncate,
@@ -73,7 +70,6 @@ export {
 export { type ConsoleTracerOptions, consoleTracer } from './loop/builtin/console-tracer.js';
 export {
   type ConversationParts,
-  conversationChars,
   splitConversation,
   toolPairingProblem,
 } from './loop/builtin/conversation.js';
@@ -88,34 +84,18 @@ export {
   permissionHook,
 } from './loop/builtin/permission.js';
 export { composeHooks } from './loop/compose-hooks.js';
+export { decide, type HookDecision, isNoop, mergeDecisions, normalizeDecision } from './loop/decision.js';
 export {
-  allow,
-  block,
-  deny,
-  type HookDecision,
-  inject,
-  isNoop,
-  mergeDecisions,
-  normalizeDecision,
-  stop,
-  updateArgs,
-  updateResult,
-} from './loop/decision.js';
-export {
-  DECISION_METHODS,
-  type DecisionMethod,
-  HOOK_METHODS,
   type Hook,
   HookError,
   type HookReturn,
 } from './loop/hooks.js';
 export type { AgentLoopOptions } from './loop/options.js';
-export { DEFAULT_SYSTEM_PROMPT, formatTask } from './loop/prompt.js';
 export type { RunResult } from './loop/result.js';
-export { defaultClock, fixedClock, randomIds, sequentialIds } from './loop/runtime.js';
-export { diffTraces, type TraceDifference } from './provenance/diff.js';
+export { fixedClock, sequentialIds } from './loop/runtime.js';
 export {
   RecordedLLMError,
+  ReplayConfigError,
   type ReplayDivergence,
   ReplayDivergenceError,
   ReplayExhaustedError,
@@ -123,8 +103,7 @@ export {
   TraceVersionError,
   TraceWriteError,
 } from './provenance/errors.js';
-export { TRACE_MIGRATIONS, type TraceMigration } from './provenance/migrate.js';
-export { openTrace, type ReadTraceOptions, readTrace } from './provenance/read-trace.js';
+export { type ReadTraceOptions, readTrace } from './provenance/read-trace.js';
 export type {
   CallRecord,
   ErrorRecord,
@@ -132,13 +111,12 @@ export type {
   StepRecord,
   TraceCall,
   TraceFileRecord,
+  TraceMeta,
+  TraceSource,
   VolatileRecord,
 } from './provenance/records.js';
-export { TRACE_SCHEMA_VERSION, type TraceMeta, type TraceSource } from './provenance/records.js';
 export {
   createRedactor,
-  DEFAULT_REDACT_KEYS,
-  DEFAULT_REDACT_PATTERNS,
   type RedactOptions,
   type Redactor,
   type RedactSetting,
@@ -154,8 +132,7 @@ export { describeRequestChange, type RequestChangeInput } from './provenance/req
 export { type ResumeOptions, resumeFromTrace } from './provenance/resume.js';
 export { ProvenanceSink, type ProvenanceSinkOptions } from './provenance/sink.js';
 export type { RecordedTrace, Trace } from './provenance/types.js';
-export { findTraceDirs, type TraceValidation, validateTraceDir } from './provenance/validate.js';
 export { defineTool, type ToolOptions } from './tools/define-tool.js';
-export { DONE_TOOL_NAME, doneTool } from './tools/done-tool.js';
+export { doneTool } from './tools/done-tool.js';
 export { ToolDefinitionError } from './tools/schema.js';
-export { errorMessage, LoopletError } from './util/errors.js';
+export { LoopletError } from './util/errors.js';

@@ -2,11 +2,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { saveBaseline } from '../report/baseline.js';
 import type { RunSummary } from '../report/summary.js';
+import { plural } from '../util/text.js';
 import { LoopletReporter } from '../vitest/reporter.js';
 import { runLoopletEval } from '../vitest/run-evals.js';
-import type { RunFlags } from './commands/run.js';
+import { DEFAULT_BASELINE, type EvalFlags } from './eval-flags.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
-import { DEFAULT_BASELINE, evalRunOptions } from './run-evals-command.js';
+import { checkBeforeRun, evalRunOptions } from './run-evals-command.js';
 
 /**
  * `looplet-eval baseline update`: runs the evals (or reads a finished report) and saves the
@@ -18,45 +19,50 @@ export async function baselineUpdateCommand({
   action,
   paths,
   flags,
+  from,
 }: {
   action: string;
   paths: string[];
-  flags: RunFlags & { from?: string };
+  flags: EvalFlags;
+  /** `--from`: a finished looplet-report.json to take the results from. */
+  from?: string;
 }): Promise<ExitCode> {
   if (action !== 'update')
     throw new UsageError(`unknown baseline action "${action}"; the only action is "update"`);
   const cwd = process.cwd();
   const file = path.resolve(cwd, flags.baseline ?? DEFAULT_BASELINE);
   let summary: RunSummary;
-  if (flags.from !== undefined) {
-    summary = await summaryFromReport(path.resolve(cwd, flags.from));
+  if (from !== undefined) {
+    summary = await summaryFromReport(path.resolve(cwd, from));
   } else {
     const { run, reporter: reporterOptions } = evalRunOptions({
       paths,
-      flags: { ...flags, baseline: undefined, failOn: 'never' },
+      flags: { ...flags, failOn: 'never' },
       cwd,
+      compare: false,
     });
-    const reporter = new LoopletReporter({ ...reporterOptions, baseline: undefined });
+    await checkBeforeRun({ run, cwd });
+    const reporter = new LoopletReporter(reporterOptions);
     await runLoopletEval({ ...run, loopletReporters: [reporter] });
     if (!reporter.finished) return EXIT.infrastructure;
     summary = reporter.finished.summary;
   }
   if (summary.totals.infrastructureErrors > 0 || summary.totals.errors > 0) {
     console.error(
-      `not saved: the run had ${summary.totals.errors} eval error(s) and ${summary.totals.infrastructureErrors} infrastructure error(s); fix them first`,
+      `not saved: the run had ${plural(summary.totals.errors, 'eval error')} and ${plural(summary.totals.infrastructureErrors, 'infrastructure error')}; fix them first`,
     );
     return EXIT.infrastructure;
   }
   const diverged = summary.totals.diverged ?? 0;
   if (diverged > 0) {
     console.error(
-      `not saved: ${diverged} replay(s) diverged from their recording, so their evals were not scored; re-record them (looplet-eval -u) or fix the change first`,
+      `not saved: ${plural(diverged, 'replay')} diverged from their recording, so their evals were not scored; re-record them (looplet-eval -u) or fix the change first`,
     );
     return EXIT.failed;
   }
   await saveBaseline({ summary, file });
   console.log(
-    `baseline saved to ${path.relative(cwd, file)}: ${summary.totals.evals} evals × ${summary.totals.contexts} runs`,
+    `baseline saved to ${path.relative(cwd, file)}: ${plural(summary.totals.evals, 'eval')} × ${plural(summary.totals.contexts, 'run')}`,
   );
   return EXIT.ok;
 }

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { UsageError } from './exit-codes.js';
 
 /** A repeatable flag as a list (cac gives a string once, an array when repeated). */
@@ -63,4 +65,13 @@ export function shardFlag(value: unknown): string | undefined {
   if (!match || count < 1 || index < 1 || index > count)
     throw new UsageError(`--shard must be i/n with 1 <= i <= n (e.g. 1/4), got ${JSON.stringify(value)}`);
   return `${index}/${count}`;
+}
+
+/**
+ * Paths given on the command line that must exist: a missing one is a usage error (exit 2) in
+ * every command, named as the user typed it.
+ */
+export function requirePaths({ paths, what }: { paths: readonly string[]; what: string }): void {
+  for (const given of paths)
+    if (!existsSync(path.resolve(given))) throw new UsageError(`${given}: no such ${what}`);
 }

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { cac } from 'cac';
+import { existsSync, readFileSync } from 'node:fs';
+import { type CAC, cac } from 'cac';
 import pc from 'picocolors';
 import { exitCodeForError } from '../report/verdict.js';
 import { errorMessage, LoopletError } from '../util/errors.js';
+import { closestMatch } from '../util/text.js';
 import { commands } from './commands/index.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
           : `no command given; see \`${bin} --help\``,
       );
     }
+    checkMistypedCommand({ cli, bin });
     await cli.runMatchedCommand();
     return exitCode;
   } catch (error) {
@@ -53,6 +55,23 @@ function unknownOptionAsTyped(error: unknown, argv: readonly string[], bin: stri
     return arg.startsWith('-') && (name === camel || name === kebab || name === `no-${kebab}`);
   });
   return new UsageError(`unknown option ${typed ?? `--${kebab}`}; see \`${bin} --help\` for the options`);
+}
+
+/**
+ * `looplet shwo x` reaches the default command, which would read `shwo` as an eval path: when the
+ * first path does not exist and is a word, it is a mistyped command, not a missing path.
+ */
+function checkMistypedCommand({ cli, bin }: { cli: CAC; bin: string }): void {
+  const first = cli.args[0];
+  if (!cli.matchedCommand?.isDefaultCommand || first === undefined || existsSync(first)) return;
+  if (!/^[a-z][a-z-]*$/i.test(first)) return;
+  const names = cli.commands.filter((command) => !command.isDefaultCommand).map((command) => command.name);
+  const guess = closestMatch(first.toLowerCase(), names);
+  throw new UsageError(
+    guess
+      ? `unknown command "${first}" — did you mean ${guess}? (\`${bin} --help\` lists the commands)`
+      : `eval path not found: ${first} — and "${first}" is not a command either (${names.join(', ')}); see \`${bin} --help\``,
+  );
 }
 
 function reportError(error: unknown): ExitCode {

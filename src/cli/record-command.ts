@@ -11,6 +11,7 @@ import { OpenAIBackend } from '../llm/openai.js';
 import { ScriptedLLM } from '../llm/scripted.js';
 import { ProvenanceSink } from '../provenance/sink.js';
 import type { RecordFlags } from './commands/record.js';
+import { unreadCaseDirs } from './discovery-hints.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 import { importUserModule } from './import-module.js';
 
@@ -71,8 +72,12 @@ async function findCase({
   dir: string;
   cwd: string;
 }): Promise<EvalCase> {
-  if (!existsSync(path.resolve(cwd, dir)))
-    throw new UsageError(`no case directory ${dir}; pass --cases <dir>`);
+  if (!existsSync(path.resolve(cwd, dir))) {
+    const elsewhere = unreadCaseDirs({ cwd });
+    throw new UsageError(
+      `no case directory ${dir}; pass --cases <dir>${elsewhere.length > 0 ? ` (found ${elsewhere.join(', ')})` : ''}`,
+    );
+  }
   const cases = await loadCases({ dir, cwd });
   const found = cases.find((item) => item.id === caseId);
   if (!found)

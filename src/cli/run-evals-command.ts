@@ -1,102 +1,125 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { FAIL_ON_VALUES } from '../report/verdict.js';
-import { REPLAY_OPTIONS } from '../vitest/plan.js';
+import { plural } from '../util/text.js';
 import { LoopletReporter, type LoopletReporterOptions } from '../vitest/reporter.js';
 import { type LoopletEvalOptions, runLoopletEval } from '../vitest/run-evals.js';
-import type { RunFlags } from './commands/run.js';
+import { checkEvalFiles, hintUnreadCases } from './discovery-hints.js';
+import { DEFAULT_BASELINE, type EvalFlags } from './eval-flags.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
-import { choiceFlag, listFlag, numberFlag, shardFlag } from './flags.js';
 import { checkLiveModel } from './live-model-check.js';
 
-/** The baseline file used when `--baseline` is not given. */
-export const DEFAULT_BASELINE = path.join('.looplet', 'baseline.json');
-
-/** The directory blob reports are merged from when `--merge-reports` has no value (vitest's default). */
-export const DEFAULT_BLOB_DIR = '.vitest-reports';
-
-/** Turns the command line into the options of the run and of its reporter; bad flags are usage errors. */
-export function evalRunOptions({ paths, flags, cwd }: { paths: string[]; flags: RunFlags; cwd: string }): {
+/** A run as the command line asks for it: the options of the run and of its reporter. */
+export interface EvalRun {
   run: Omit<LoopletEvalOptions, 'loopletReporters'>;
   reporter: LoopletReporterOptions;
-} {
-  const threshold = numberFlag({ name: 'threshold', value: flags.threshold, min: 0, max: 1 });
-  const tolerance = numberFlag({ name: 'tolerance', value: flags.tolerance, min: 0, max: 1 });
-  const workers = numberFlag({ name: 'workers', value: flags.workers, min: 1, integer: true });
-  const timeoutMs = numberFlag({ name: 'timeout', value: flags.timeout, min: 1, integer: true });
-  const failOn = choiceFlag({ name: 'fail-on', value: flags.failOn, choices: FAIL_ON_VALUES });
-  const replay = choiceFlag({ name: 'replay', value: flags.replay, choices: REPLAY_OPTIONS });
-  const update = updateFlag(flags.update ?? flags.u);
-  if (update && replay === 'off')
+}
+
+/**
+ * Turns the checked flags into the options of the run and of its reporter. Checks what needs
+ * several flags at once; `compare: false` (baseline update) leaves the baseline alone.
+ */
+export function evalRunOptions({
+  paths,
+  flags,
+  cwd,
+  compare = true,
+}: {
+  paths: string[];
+  flags: EvalFlags;
+  cwd: string;
+  compare?: boolean;
+}): EvalRun {
+  if (flags.update && flags.replay === 'off')
     throw new UsageError('--update re-records the traces that replay; it cannot be used with --replay off');
-  const shard = shardFlag(flags.shard);
-  const uiPort = numberFlag({ name: 'port', value: flags.port, min: 1, max: 65_535, integer: true });
-  if (flags.baseline !== undefined && !existsSync(path.resolve(cwd, flags.baseline))) {
+  if (compare && flags.baseline !== undefined && !existsSync(path.resolve(cwd, flags.baseline))) {
     throw new UsageError(
       `--baseline ${flags.baseline}: no such file (to create one: looplet-eval baseline update --baseline ${flags.baseline})`,
     );
   }
-  const traces = listFlag(flags.traces);
-  for (const dir of traces)
-    if (!existsSync(path.resolve(cwd, dir))) throw new UsageError(`--traces ${dir}: no such directory`);
-  const cases = listFlag(flags.cases);
-  for (const dir of cases)
-    if (!existsSync(path.resolve(cwd, dir)))
-      throw new UsageError(`--cases ${dir}: no such file or directory`);
-  const mergeReports =
-    flags.mergeReports === undefined || flags.mergeReports === false
-      ? undefined
-      : flags.mergeReports === true
-        ? DEFAULT_BLOB_DIR
-        : flags.mergeReports;
-  if (mergeReports !== undefined && !existsSync(path.resolve(cwd, mergeReports))) {
+  if (paths.length === 0 && flags.mergeReports === undefined && !existsSync(path.join(cwd, 'evals'))) {
     throw new UsageError(
-      `--merge-reports ${mergeReports}: no such directory (shards write it with --reporter blob)`,
+      'no evals/ directory here. Write eval files in evals/ — named eval_*.ts or *.eval.ts (also .mts, .js, .mjs), exporting functions named eval_*, e.g. `export const eval_finished = (ctx) => ctx.endReason === "done"` — or pass the eval files or directories to run',
     );
   }
-  if (paths.length === 0 && !existsSync(path.join(cwd, 'evals'))) {
-    throw new UsageError(
-      'no evals/ directory here: write eval_*.ts files in evals/ (see docs/evals.md), or pass the eval files or directories to run',
-    );
-  }
-  const testNamePattern = flags.testNamePattern ?? flags.t;
   const judge = judgeFlag({ model: flags.judge, baseURL: flags.judgeBaseUrl });
   const run: Omit<LoopletEvalOptions, 'loopletReporters'> = {
     cwd,
     ...(paths.length > 0 ? { evals: paths } : {}),
-    ...(traces.length > 0 ? { traces } : {}),
-    ...(cases.length > 0 ? { cases } : {}),
+    ...(flags.traces.length > 0 ? { traces: flags.traces } : {}),
+    ...(flags.cases.length > 0 ? { cases: flags.cases } : {}),
     scoring: {
-      include: listFlag(flags.include),
-      exclude: listFlag(flags.exclude),
-      ...(threshold !== undefined ? { threshold } : {}),
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      include: flags.include,
+      exclude: flags.exclude,
+      ...(flags.threshold !== undefined ? { threshold: flags.threshold } : {}),
+      ...(flags.timeout !== undefined ? { timeoutMs: flags.timeout } : {}),
       ...(flags.allowNetwork ? { allowNetwork: true } : {}),
       ...(judge ? { judge: judge.config, allowHosts: [judge.host] } : {}),
-      ...(replay ? { replay } : {}),
-      ...(update ? { update } : {}),
+      ...(flags.replay ? { replay: flags.replay } : {}),
+      ...(flags.update ? { update: flags.update } : {}),
     },
-    reporters: listFlag(flags.reporter),
-    ...(testNamePattern ? { testNamePattern: String(testNamePattern) } : {}),
-    ...(shard ? { shard } : {}),
-    ...(mergeReports !== undefined ? { mergeReports } : {}),
+    reporters: flags.reporter,
+    ...(flags.testNamePattern ? { testNamePattern: flags.testNamePattern } : {}),
+    ...(flags.shard ? { shard: flags.shard } : {}),
+    ...(flags.mergeReports !== undefined ? { mergeReports: flags.mergeReports } : {}),
     ...(flags.ui
-      ? { ui: true, ...(uiPort ? { uiPort } : {}), ...(flags.open === false ? { open: false } : {}) }
+      ? {
+          ui: true,
+          ...(flags.port !== undefined ? { uiPort: flags.port } : {}),
+          ...(flags.open ? {} : { open: false }),
+        }
       : {}),
     // With --json, stdout is the report alone: vitest's own output (other reporters) goes to stderr.
     ...(flags.json ? { stdout: process.stderr } : {}),
     ...(flags.watch ? { watch: true } : {}),
-    ...(workers !== undefined ? { workers } : {}),
+    ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
   };
+  const partial = describeSelection({ paths, flags });
   const reporter: LoopletReporterOptions = {
     cwd,
-    baseline: flags.baseline ?? DEFAULT_BASELINE,
-    ...(tolerance !== undefined ? { tolerance } : {}),
-    ...(failOn ? { failOn } : {}),
+    baseline: compare ? (flags.baseline ?? DEFAULT_BASELINE) : undefined,
+    ...(flags.tolerance !== undefined ? { tolerance: flags.tolerance } : {}),
+    ...(flags.failOn ? { failOn: flags.failOn } : {}),
     ...(flags.out ? { outDir: flags.out } : {}),
     ...(flags.json ? { json: true } : {}),
+    ...(partial ? { partial } : {}),
   };
   return { run, reporter };
+}
+
+/**
+ * What a run selected when it scores part of the suite (`shard 1/2, -t greet`), or `undefined`
+ * for the whole suite: the baseline's other evals and runs are then "not run", not "removed".
+ */
+function describeSelection({ paths, flags }: { paths: string[]; flags: EvalFlags }): string | undefined {
+  if (flags.mergeReports !== undefined) return undefined;
+  const parts = [
+    ...(flags.shard ? [`shard ${flags.shard}`] : []),
+    ...(flags.testNamePattern ? [`-t ${flags.testNamePattern}`] : []),
+    ...flags.include.map((tag) => `--include ${tag}`),
+    ...flags.exclude.map((tag) => `--exclude ${tag}`),
+    ...(paths.length > 0 && !(paths.length === 1 && path.normalize(paths[0]!) === 'evals')
+      ? [`only ${paths.join(' ')}`]
+      : []),
+  ];
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
+
+/**
+ * Checks what can be checked before vitest starts, so a mistake is a usage error that says what to
+ * do rather than an empty run: eval files that discovery would miss, blobs of several runs, `-u`
+ * without a model. Also points at case files in a directory that is not read.
+ */
+export async function checkBeforeRun({ run, cwd }: { run: EvalRun['run']; cwd: string }): Promise<void> {
+  if (run.mergeReports !== undefined) {
+    const { checkBlobReports } = await import('./blob-reports.js');
+    await checkBlobReports({ dir: run.mergeReports, cwd });
+    return;
+  }
+  const evalPaths = run.evals ?? ['evals'];
+  // Watch and UI sessions may start before the first eval file is written.
+  if (!run.watch && !run.ui) await checkEvalFiles({ paths: evalPaths, cwd });
+  if (run.cases === undefined) hintUnreadCases({ cwd });
+  if (run.scoring?.update) await checkLiveModel({ cwd, evalPaths });
 }
 
 /** `looplet-eval [paths…]`: runs the evals and returns the verdict's exit code. */
@@ -105,11 +128,11 @@ export async function runEvalsCommand({
   flags,
 }: {
   paths: string[];
-  flags: RunFlags;
+  flags: EvalFlags;
 }): Promise<ExitCode> {
   const cwd = process.cwd();
   const { run, reporter: reporterOptions } = evalRunOptions({ paths, flags, cwd });
-  if (run.scoring?.update) await checkLiveModel({ cwd, evalPaths: run.evals ?? ['evals'] });
+  await checkBeforeRun({ run, cwd });
   const reporter = new LoopletReporter(reporterOptions);
   const session = await runLoopletEval({ ...run, loopletReporters: [reporter] }).catch(
     async (error: unknown) => {
@@ -126,6 +149,10 @@ export async function runEvalsCommand({
     console.error(`shard ${run.shard} had nothing to score (fewer traces than shards)`);
     return EXIT.ok;
   }
+  if (reporter.finished?.verdict.status === 'empty' && session.evalFiles > 0 && session.traces > 0)
+    console.error(
+      `${plural(session.evalFiles, 'eval file')} and ${plural(session.traces, 'trace')} were found, but no eval ran: an eval is an exported function whose name starts with eval_ (export function eval_done(ctx) { … }); --include, --exclude and -t select among them`,
+    );
   // No verdict means vitest never reached the end of the run (it failed to start or crashed).
   return reporter.finished?.verdict.exitCode ?? EXIT.infrastructure;
 }
@@ -149,37 +176,24 @@ async function unknownReporterError({
   );
 }
 
-/** `-u` / `--update [all]`: `diverged` for `-u`, `all` for `--update all`. */
-function updateFlag(value: unknown): 'diverged' | 'all' | undefined {
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return 'diverged';
-  if (value === 'all') return 'all';
-  throw new UsageError(
-    `--update takes no value (re-record diverged traces) or "all" (re-record every replayed trace), got ${JSON.stringify(value)} (paths go before it: looplet-eval evals/ -u)`,
-  );
-}
-
 /** `--judge` and `--judge-base-url`: the judge's config for the workers, and the host the sandbox must let through. */
 function judgeFlag({
   model,
   baseURL,
 }: {
-  model: unknown;
-  baseURL: unknown;
+  model: string | undefined;
+  baseURL: string | undefined;
 }): { config: { model: string; baseURL?: string }; host: string } | undefined {
   if (model === undefined) {
     if (baseURL !== undefined) throw new UsageError('--judge-base-url needs --judge <model>');
     return undefined;
   }
-  if (typeof model !== 'string' || model.trim() === '')
-    throw new UsageError('--judge needs a model name, e.g. --judge gpt-4o-mini');
-  const server =
-    typeof baseURL === 'string' ? baseURL : (process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1');
+  const server = baseURL ?? process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1';
   let host: string;
   try {
     host = new URL(server).hostname;
   } catch {
-    throw new UsageError(`--judge-base-url ${String(server)} is not a URL (e.g. http://localhost:11434/v1)`);
+    throw new UsageError(`--judge-base-url ${server} is not a URL (e.g. http://localhost:11434/v1)`);
   }
-  return { config: { model, ...(typeof baseURL === 'string' ? { baseURL } : {}) }, host };
+  return { config: { model, ...(baseURL !== undefined ? { baseURL } : {}) }, host };
 }

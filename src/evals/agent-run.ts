@@ -18,7 +18,7 @@ import type {
   EvalErrorInfo,
   EvalOutcome,
   EvalSource,
-  EvalVerdict,
+  NormalizedResult,
   ReplayDivergence,
 } from './types.js';
 
@@ -158,7 +158,7 @@ export function unscoredOutcomes({
 }: {
   scoring: RunScoring;
   id: string;
-  verdict: EvalVerdict;
+  verdict: NormalizedResult;
 }): EvalOutcome[] {
   const selected = selectEvals({
     evals: toEvalDefinitions({ evals: scoring.evals ?? [] }),
@@ -183,6 +183,6 @@ export function unscoredOutcomes({
 }
 
 /** An `error` verdict. */
-export function errorVerdict(error: EvalErrorInfo): EvalVerdict {
+export function errorVerdict(error: EvalErrorInfo): NormalizedResult {
   return { status: 'error', metrics: {}, details: {}, error };
 }

@@ -72,17 +72,21 @@ export interface AgentDefinition {
  */
 export function defineAgent(options: DefineAgentOptions): AgentDefinition {
   if (typeof options !== 'object' || options === null || typeof options.create !== 'function')
-    throw new EvalDefinitionError(
-      'defineAgent({ create }): `create` must be the agent factory, ({ llm, task, hooks }) => agentLoop({ … })',
-    );
+    throw new EvalDefinitionError({
+      message:
+        'defineAgent({ create }): `create` must be the agent factory, ({ llm, task, hooks }) => agentLoop({ … })',
+    });
   const known = new Set(['scope', 'create', 'llm']);
   for (const key of Object.keys(options))
     if (!known.has(key))
-      throw new EvalDefinitionError(`defineAgent(): unknown option "${key}" (known: scope, create, llm)`);
+      throw new EvalDefinitionError({
+        message: `defineAgent(): unknown option "${key}" (known: scope, create, llm)`,
+      });
   if (options.llm !== undefined && typeof options.llm !== 'function')
-    throw new EvalDefinitionError(
-      'defineAgent({ llm }): `llm` must be a function returning a backend, e.g. () => OpenAIBackend.fromEnv()',
-    );
+    throw new EvalDefinitionError({
+      message:
+        'defineAgent({ llm }): `llm` must be a function returning a backend, e.g. () => OpenAIBackend.fromEnv()',
+    });
   const definition: { -readonly [K in keyof AgentDefinition]: AgentDefinition[K] } = {
     kind: 'looplet-agent',
     create: options.create,
@@ -108,9 +112,9 @@ export function agentDefinitionOf({
   if (typeof value === 'function') return { kind: 'looplet-agent', create: value as AgentFactory };
   if (typeof value === 'object' && value !== null && (value as AgentDefinition).kind === 'looplet-agent')
     return value as AgentDefinition;
-  throw new EvalDefinitionError(
-    `${file}: \`agent\` must be an agent factory or defineAgent({ scope, create }), got ${typeof value}`,
-  );
+  throw new EvalDefinitionError({
+    message: `${file}: \`agent\` must be an agent factory or defineAgent({ scope, create }), got ${typeof value}`,
+  });
 }
 
 /** An agent with the eval file that exports it. */

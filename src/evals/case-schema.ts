@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject } from 'ajv';
 
 const TURN_SCHEMA = {
   type: 'object',
@@ -70,7 +71,11 @@ let validator: ReturnType<Ajv['compile']> | undefined;
 
 /** The schema's complaints about one case (none when it is valid). */
 export function validateCase(value: unknown): ErrorObject[] {
-  validator ??= new Ajv({ allErrors: true, strict: false, unicodeRegExp: true }).compile(CASE_SCHEMA);
+  if (!validator) {
+    // Required on first use: importing looplet/evals does not load ajv.
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    validator = new Ajv({ allErrors: true, strict: false, unicodeRegExp: true }).compile(CASE_SCHEMA);
+  }
   return validator(value) ? [] : [...(validator.errors ?? [])];
 }
 

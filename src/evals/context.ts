@@ -240,7 +240,7 @@ export function contextFromTrace({
     loadSteps: () => {
       if (read) return read;
       const steps: StepData[] = new Array(meta.stepCount);
-      for (let index = 1; index <= meta.stepCount; index++) steps[index - 1] = trace.readStepSync(index);
+      for (let index = 1; index <= meta.stepCount; index++) steps[index - 1] = trace.readStep(index);
       return steps;
     },
     loadMetadata: () => {

@@ -24,17 +24,19 @@ export function toEvalDefinitions({ evals, file }: { evals: EvalsInput; file?: s
       else if (typeof item === 'function') {
         const fn = item as EvalFunction;
         if (!fn.name)
-          throw new EvalDefinitionError(
-            `evals[${index}] is an anonymous function: name it (export function eval_x…) or pass an object { eval_x: fn }`,
-          );
+          throw new EvalDefinitionError({
+            message: `evals[${index}] is an anonymous function: name it (export function eval_x…) or pass an object { eval_x: fn }`,
+          });
         definitions.push(definition({ name: fn.name, fn, file }));
       } else {
-        throw new EvalDefinitionError(`evals[${index}] is not an eval function or definition`);
+        throw new EvalDefinitionError({ message: `evals[${index}] is not an eval function or definition` });
       }
     }
   } else {
     if (typeof evals !== 'object' || evals === null)
-      throw new EvalDefinitionError('evals must be a list of eval functions or an object of them');
+      throw new EvalDefinitionError({
+        message: 'evals must be a list of eval functions or an object of them',
+      });
     for (const [name, value] of Object.entries(evals)) {
       if (!name.startsWith(EVAL_PREFIX) || typeof value !== 'function') continue;
       definitions.push(definition({ name, fn: value as EvalFunction, file }));

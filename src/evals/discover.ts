@@ -83,7 +83,7 @@ export async function discoverEvals(options: DiscoverEvalsOptions): Promise<Eval
     }
     definitions.push(...toEvalDefinitions({ evals: exports, file }));
   }
-  if (failures.length > 0) throw new EvalImportError(failures);
+  if (failures.length > 0) throw new EvalImportError({ failures });
   return uniqueEvals(definitions);
 }
 

@@ -14,7 +14,7 @@ export interface ImportFailure {
 export class EvalImportError extends LoopletError {
   readonly failures: readonly ImportFailure[];
 
-  constructor(failures: ImportFailure[]) {
+  constructor({ failures }: { failures: ImportFailure[] }) {
     const lines = failures.map((failure) => `  ${failure.file}: ${failure.message}`);
     super({
       message: `${failures.length} eval file(s) failed to import:\n${lines.join('\n')}`,
@@ -52,7 +52,7 @@ export class EvalPathError extends LoopletError {
 
 /** An eval or a mark is malformed (no name, a threshold outside 0..1, a bad timeout…). */
 export class EvalDefinitionError extends LoopletError {
-  constructor(message: string) {
+  constructor({ message }: { message: string }) {
     super({ message, code: 'EVAL_DEFINITION' });
   }
 }

@@ -13,25 +13,21 @@ export {
 export { type CaseRun, type RunCaseOptions, runCase } from './case-runner.js';
 export { CASE_SCHEMA } from './case-schema.js';
 export {
-  CASE_FILE_PATTERNS,
   type CaseTurn,
   type EvalCase,
-  loadCaseFile,
   loadCases,
-  parseCases,
 } from './cases.js';
-export { type Collector, runCollectors } from './collectors.js';
+export type { Collector } from './collectors.js';
 export {
   type ContextFromRunOptions,
   type ContextFromTraceOptions,
   contextFromRun,
   contextFromTrace,
 } from './context.js';
-export { EVAL_PREFIX, type EvalsInput, toEvalDefinitions, uniqueEvals } from './definitions.js';
+export type { EvalsInput } from './definitions.js';
 export {
   type DiscoverEvalsOptions,
   discoverEvals,
-  EVAL_FILE_PATTERNS,
   findEvalFiles,
   type ImportModule,
 } from './discover.js';
@@ -50,26 +46,17 @@ export {
 export { type EvalHook, type EvalHookOptions, evalHook } from './hook.js';
 export {
   createJudge,
-  isJudge,
-  JUDGE_SYSTEM_PROMPT,
   type Judge,
+  type JudgeScore,
   type JudgeScoreArgs,
-  type JudgeVerdict,
-  parseJudgeAnswer,
 } from './judge.js';
 export {
-  inScope,
   type MarkOptions,
   mark,
-  marksOf,
-  REQUIRED_TAG,
   type SelectedEval,
-  SKIP_TAG,
   selectEvals,
 } from './marks.js';
-export { DEFAULT_THRESHOLD, FAIL_LABELS, normalizeReturn, PASS_LABELS, SKIP_LABELS } from './normalize.js';
 export {
-  DEFAULT_EVAL_TIMEOUT_MS,
   effectiveThreshold,
   type RunEvalOptions,
   type RunEvalsOptions,
@@ -99,7 +86,6 @@ export type {
   EvalStatus,
   EvalToolCall,
   EvalTools,
-  EvalVerdict,
   ReplayCheck,
   ReplayDivergence,
   RunOrigin,

@@ -2,7 +2,7 @@ import type { LLMBackend } from '../core/llm.js';
 import { JudgeAnswerError } from './errors.js';
 
 /** What a judge concluded; return it from an eval as is (it is a valid `EvalResult`). */
-export interface JudgeVerdict {
+export interface JudgeScore {
   /** 0..1. */
   score: number;
   /** The judge's explanation. */
@@ -26,7 +26,7 @@ export interface Judge {
   /** The backend it calls (OpenAI-compatible, scripted, replayed…). */
   readonly llm: LLMBackend;
   /** Asks the judge to grade `input` against `rubric`; resolves to a score in 0..1 with its reason. */
-  score(args: JudgeScoreArgs): Promise<JudgeVerdict>;
+  score(args: JudgeScoreArgs): Promise<JudgeScore>;
 }
 
 /** The system prompt of {@link createJudge}. */
@@ -54,7 +54,7 @@ export function createJudge({
 }): Judge {
   return {
     llm,
-    async score({ rubric, input, reference }: JudgeScoreArgs): Promise<JudgeVerdict> {
+    async score({ rubric, input, reference }: JudgeScoreArgs): Promise<JudgeScore> {
       const parts = [`Rubric:\n${rubric}`, `Material:\n${asText(input)}`];
       if (reference !== undefined) parts.push(`Reference:\n${asText(reference)}`);
       const response = await llm.generate({

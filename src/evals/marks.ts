@@ -40,7 +40,9 @@ const MARKS = new WeakMap<EvalFunction, Partial<EvalMarks>>();
  */
 export function mark<F extends EvalFunction>(marks: readonly string[] | MarkOptions, fn: F): F {
   if (typeof fn !== 'function')
-    throw new EvalDefinitionError('mark(marks, fn): the second argument must be the eval function');
+    throw new EvalDefinitionError({
+      message: 'mark(marks, fn): the second argument must be the eval function',
+    });
   const options: MarkOptions = Array.isArray(marks)
     ? { tags: marks as readonly string[] }
     : (marks as MarkOptions);
@@ -94,26 +96,30 @@ export function scopeCovers({ scope, id }: { scope: readonly string[] | undefine
 export function parseScope({ scope, where }: { scope: string | readonly string[]; where: string }): string[] {
   const patterns = typeof scope === 'string' ? [scope] : Array.isArray(scope) ? [...scope] : [];
   if (patterns.length === 0 || patterns.some((pattern) => typeof pattern !== 'string' || pattern === ''))
-    throw new EvalDefinitionError(
-      `${where}: scope must be a glob pattern or a non-empty list of them, got ${JSON.stringify(scope)}`,
-    );
+    throw new EvalDefinitionError({
+      message: `${where}: scope must be a glob pattern or a non-empty list of them, got ${JSON.stringify(scope)}`,
+    });
   return patterns;
 }
 
 function parseMarkOptions(options: MarkOptions): Partial<EvalMarks> {
   if (typeof options !== 'object' || options === null)
-    throw new EvalDefinitionError('mark(): the first argument must be a list of tags or an options object');
+    throw new EvalDefinitionError({
+      message: 'mark(): the first argument must be a list of tags or an options object',
+    });
   const known = new Set(['tags', 'required', 'skip', 'threshold', 'timeout', 'judge', 'scope']);
   for (const key of Object.keys(options)) {
     if (!known.has(key))
-      throw new EvalDefinitionError(
-        `mark(): unknown option "${key}" (known: tags, required, skip, threshold, timeout, judge, scope)`,
-      );
+      throw new EvalDefinitionError({
+        message: `mark(): unknown option "${key}" (known: tags, required, skip, threshold, timeout, judge, scope)`,
+      });
   }
   const tags: string[] = [];
   for (const tag of options.tags ?? []) {
     if (typeof tag !== 'string' || tag.trim() === '')
-      throw new EvalDefinitionError(`mark(): tags must be non-empty strings, got ${JSON.stringify(tag)}`);
+      throw new EvalDefinitionError({
+        message: `mark(): tags must be non-empty strings, got ${JSON.stringify(tag)}`,
+      });
     if (!tags.includes(tag)) tags.push(tag);
   }
   const marks: { -readonly [K in keyof EvalMarks]?: EvalMarks[K] } = {};
@@ -128,15 +134,17 @@ function parseMarkOptions(options: MarkOptions): Partial<EvalMarks> {
   if (options.threshold !== undefined) {
     const value = options.threshold;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1)
-      throw new EvalDefinitionError(`mark(): threshold must be a number from 0 to 1, got ${String(value)}`);
+      throw new EvalDefinitionError({
+        message: `mark(): threshold must be a number from 0 to 1, got ${String(value)}`,
+      });
     marks.threshold = value;
   }
   if (options.timeout !== undefined) {
     const value = options.timeout;
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
-      throw new EvalDefinitionError(
-        `mark(): timeout must be a positive number of milliseconds, got ${String(value)}`,
-      );
+      throw new EvalDefinitionError({
+        message: `mark(): timeout must be a positive number of milliseconds, got ${String(value)}`,
+      });
     marks.timeoutMs = value;
   }
   if (options.judge !== undefined) marks.judge = options.judge === true;

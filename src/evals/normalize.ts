@@ -1,4 +1,4 @@
-import type { EvalStatus, EvalVerdict } from './types.js';
+import type { EvalStatus, NormalizedResult } from './types.js';
 
 /** The pass boundary for numeric scores when neither the eval nor the run sets one. */
 export const DEFAULT_THRESHOLD = 0.5;
@@ -19,13 +19,10 @@ export const FAIL_LABELS: ReadonlySet<string> = new Set([
 /** Labels that mean "not scored" (compared case-insensitively): the outcome is `skipped`. */
 export const SKIP_LABELS: ReadonlySet<string> = new Set(['skipped', 'skip']);
 
-/** The verdict part of an outcome, before names, marks and timing are added. */
-export type Normalized = EvalVerdict;
-
 const RESULT_FIELDS = new Set(['score', 'passed', 'label', 'metrics', 'details', 'reason']);
 
 /**
- * The one rule that turns whatever an eval returned into a verdict (see the table in
+ * The one rule that turns whatever an eval returned into a scored result (see the table in
  * `docs/evals.md`):
  * - `true`/`false` → score 1/0, passed/failed;
  * - a number → a score; passes when `score >= threshold`; outside 0..1, NaN or infinite → error;
@@ -37,7 +34,13 @@ const RESULT_FIELDS = new Set(['score', 'passed', 'label', 'metrics', 'details',
  * - `undefined`, `null`, arrays, class instances, an empty object → error (a forgotten `return`
  *   must never pass).
  */
-export function normalizeReturn({ value, threshold }: { value: unknown; threshold: number }): Normalized {
+export function normalizeReturn({
+  value,
+  threshold,
+}: {
+  value: unknown;
+  threshold: number;
+}): NormalizedResult {
   if (typeof value === 'boolean') {
     return {
       status: value ? 'passed' : 'failed',
@@ -66,7 +69,7 @@ export function normalizeReturn({ value, threshold }: { value: unknown; threshol
   return fromMetricRecord(value);
 }
 
-function fromEvalResult(value: Record<string, unknown>, threshold: number): Normalized {
+function fromEvalResult(value: Record<string, unknown>, threshold: number): NormalizedResult {
   const unknown = Object.keys(value).filter((key) => !RESULT_FIELDS.has(key));
   if (unknown.length > 0)
     return invalid(
@@ -92,7 +95,7 @@ function fromEvalResult(value: Record<string, unknown>, threshold: number): Norm
     if (problem) return invalid(problem);
     checkedMetrics = metrics as Record<string, number>;
   }
-  const base: Normalized = {
+  const base: NormalizedResult = {
     status: 'reported',
     metrics: { ...checkedMetrics },
     details: details ? { ...(details as Record<string, unknown>) } : {},
@@ -117,7 +120,7 @@ function fromEvalResult(value: Record<string, unknown>, threshold: number): Norm
   return base;
 }
 
-function fromMetricRecord(value: Record<string, unknown>): Normalized {
+function fromMetricRecord(value: Record<string, unknown>): NormalizedResult {
   const entries = Object.entries(value);
   if (entries.length === 0)
     return invalid('returned an empty object: return metrics ({ steps: 3 }) or a verdict');
@@ -145,7 +148,7 @@ function meaningOf(label: string): LabelMeaning {
 }
 
 /** The verdict a label gives; `overridden` names the score or `passed: true` it beat, for the reason. */
-function byLabel(base: Normalized, meaning: LabelMeaning, overridden?: string): Normalized {
+function byLabel(base: NormalizedResult, meaning: LabelMeaning, overridden?: string): NormalizedResult {
   const label = base.label ?? '';
   if (meaning === 'skip') {
     // Not scored: a score beside the label must not reach means or baselines.
@@ -158,14 +161,14 @@ function byLabel(base: Normalized, meaning: LabelMeaning, overridden?: string): 
     };
   }
   if (meaning === 'fail') {
-    const failed: Normalized = { ...base, ...verdict(false) };
+    const failed: NormalizedResult = { ...base, ...verdict(false) };
     if (overridden && failed.reason === undefined) failed.reason = `label "${label}" overrides ${overridden}`;
     return failed;
   }
   return meaning === 'pass' ? { ...base, ...verdict(true) } : { ...base, status: 'reported' };
 }
 
-function scored(score: number, threshold: number): Normalized {
+function scored(score: number, threshold: number): NormalizedResult {
   return { score, metrics: {}, details: {}, ...verdict(score >= threshold) };
 }
 
@@ -190,7 +193,7 @@ function metricProblem(metrics: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-function invalid(message: string): Normalized {
+function invalid(message: string): NormalizedResult {
   return { status: 'error', metrics: {}, details: {}, error: { kind: 'invalid_result', message } };
 }
 

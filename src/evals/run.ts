@@ -5,8 +5,15 @@ import { throwLocation } from './error-location.js';
 import { JudgeNotConfiguredError } from './errors.js';
 import { createJudge, isJudge, type Judge } from './judge.js';
 import { inScope, selectEvals } from './marks.js';
-import { DEFAULT_THRESHOLD, type Normalized, normalizeReturn } from './normalize.js';
-import type { EvalContext, EvalDefinition, EvalErrorInfo, EvalOutcome, EvalTools } from './types.js';
+import { DEFAULT_THRESHOLD, normalizeReturn } from './normalize.js';
+import type {
+  EvalContext,
+  EvalDefinition,
+  EvalErrorInfo,
+  EvalOutcome,
+  EvalTools,
+  NormalizedResult,
+} from './types.js';
 
 /** Milliseconds an async eval may take unless its mark says otherwise. */
 export const DEFAULT_EVAL_TIMEOUT_MS = 60_000;
@@ -34,7 +41,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalOutcome> {
   const { eval: definition, context } = options;
   const marks = definition.marks;
   const threshold = effectiveThreshold({ definition, runThreshold: options.threshold });
-  const outcome = (normalized: Normalized, durationMs: number): EvalOutcome => {
+  const outcome = (normalized: NormalizedResult, durationMs: number): EvalOutcome => {
     const result: EvalOutcome = {
       name: definition.name,
       context: context.id,
@@ -58,7 +65,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalOutcome> {
   if (marks.judge && judge === undefined) return outcome(skipped('needs a judge; none is configured'), 0);
 
   const started = performance.now();
-  let normalized: Normalized;
+  let normalized: NormalizedResult;
   try {
     let value = definition.fn(context, judge ? { judge } : NO_JUDGE);
     if (isPromiseLike(value)) {
@@ -97,7 +104,7 @@ export interface RunEvalsOptions {
  *
  * @example
  * const outcomes = await runEvals({ evals: await discoverEvals({ paths: ['evals'] }), contexts });
- * const summary = summarize({ outcomes });
+ * const summary = summarizeRun({ outcomes });
  */
 export async function runEvals(options: RunEvalsOptions): Promise<EvalOutcome[]> {
   const selected = selectEvals({
@@ -145,7 +152,7 @@ export function effectiveThreshold({
   return own ?? runThreshold ?? DEFAULT_THRESHOLD;
 }
 
-function applyRequired(normalized: Normalized, required: boolean): Normalized {
+function applyRequired(normalized: NormalizedResult, required: boolean): NormalizedResult {
   if (!required) return normalized;
   if (normalized.status === 'skipped')
     return {
@@ -168,11 +175,11 @@ function applyRequired(normalized: Normalized, required: boolean): Normalized {
   return normalized;
 }
 
-function skipped(reason: string): Normalized {
+function skipped(reason: string): NormalizedResult {
   return { status: 'skipped', metrics: {}, details: {}, reason };
 }
 
-function failure(error: EvalErrorInfo): Normalized {
+function failure(error: EvalErrorInfo): NormalizedResult {
   return { status: 'error', metrics: {}, details: {}, error };
 }
 

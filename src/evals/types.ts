@@ -202,8 +202,8 @@ export interface EvalErrorInfo {
   location?: string;
 }
 
-/** The verdict part of an outcome: what one eval said about one run, before names, marks and timing. */
-export interface EvalVerdict {
+/** The scored part of an outcome: what one eval said about one run (any return normalised), before names, marks and timing. */
+export interface NormalizedResult {
   status: EvalStatus;
   /** `true`/`false` for `passed`/`failed`; absent for every other status. */
   passed?: boolean;
@@ -217,7 +217,7 @@ export interface EvalVerdict {
 }
 
 /** The normalised result of one eval on one context: one rule for every return type. */
-export interface EvalOutcome extends EvalVerdict {
+export interface EvalOutcome extends NormalizedResult {
   /** The eval's name. */
   name: string;
   /** The context's id (trace, case or run). */

@@ -28,7 +28,7 @@ export interface AgentRun extends AsyncIterable<Step> {
 
 /** Invalid `agentLoop` options (duplicate tool names, a bad `maxSteps`…). */
 export class LoopConfigError extends LoopletError {
-  constructor(message: string) {
+  constructor({ message }: { message: string }) {
     super({ message, code: 'LOOP_CONFIG' });
   }
 }
@@ -46,12 +46,12 @@ export function agentLoop(options: AgentLoopOptions): AgentRun {
   const tools = toolMap(options.tools ?? []);
   const maxSteps = options.maxSteps ?? 20;
   if (!Number.isInteger(maxSteps) || maxSteps < 1)
-    throw new LoopConfigError(`maxSteps must be a positive integer, got ${String(maxSteps)}`);
+    throw new LoopConfigError({ message: `maxSteps must be a positive integer, got ${String(maxSteps)}` });
   const maxToolErrors = options.maxConsecutiveToolErrors ?? 5;
   const hooks = [...(options.hooks ?? [])];
   hooks.forEach((hook, index) => {
     if (typeof hook !== 'object' || hook === null)
-      throw new LoopConfigError(`hooks[${index}] is not an object with hook methods`);
+      throw new LoopConfigError({ message: `hooks[${index}] is not an object with hook methods` });
   });
   const clock = options.clock ?? defaultClock;
   const ids = options.ids ?? randomIds();
@@ -79,9 +79,10 @@ export function agentLoop(options: AgentLoopOptions): AgentRun {
   let started = false;
   const start = () => {
     if (started)
-      throw new LoopConfigError(
-        'this agent run is already being iterated (an agent run has one driver); call agentLoop() again for a new run',
-      );
+      throw new LoopConfigError({
+        message:
+          'this agent run is already being iterated (an agent run has one driver); call agentLoop() again for a new run',
+      });
     started = true;
     return runSteps({
       unlinkSignal: linkSignal(options.signal, controller),
@@ -135,11 +136,11 @@ function toolMap(list: readonly Tool[]): Map<string, Tool> {
   const map = new Map<string, Tool>();
   for (const [index, tool] of list.entries()) {
     if (!tool || typeof tool.name !== 'string' || !tool.schema)
-      throw new LoopConfigError(`tools[${index}] is not a tool: build it with defineTool()`);
+      throw new LoopConfigError({ message: `tools[${index}] is not a tool: build it with defineTool()` });
     if (map.has(tool.name))
-      throw new LoopConfigError(
-        `two tools are named "${tool.name}" (tools[${index}]); tool names must be unique`,
-      );
+      throw new LoopConfigError({
+        message: `two tools are named "${tool.name}" (tools[${index}]); tool names must be unique`,
+      });
     map.set(tool.name, tool);
   }
   // A loop finishes through its terminal tools: the default done tool only when it has none.

@@ -61,6 +61,28 @@ export function updateResult(result: unknown): HookDecision {
 }
 
 /**
+ * The decision helpers, grouped so they read as what they are next to a user's own code:
+ * `return decide.block('cite a source first')`. Each returns a plain {@link HookDecision}; a hook
+ * may equally return the object literal.
+ */
+export const decide = Object.freeze({
+  /** The explicit no-op decision: `{}`. */
+  allow,
+  /** Refuse a tool call for good: `{ block: reason, retry: false }`. */
+  deny,
+  /** Refuse a tool call (inviting a corrected retry unless `retry: false`), or refuse a done call. */
+  block,
+  /** End the run after this step with end reason `hook_stop`: `{ stop: reason }`. */
+  stop,
+  /** Add text to the conversation before the next model call: `{ additionalContext: text }`. */
+  inject,
+  /** Replace the tool call's arguments: `{ updatedArgs: args }`. */
+  updateArgs,
+  /** Replace (or, in `preDispatch`, supply) the tool result: `{ updatedResult: value }`. */
+  updateResult,
+});
+
+/**
  * Combines the decision so far with the next hook's, following the composition laws:
  * first block wins (and a blocked decision absorbs everything after it), first stop wins and
  * is never undone, later argument/result updates replace earlier ones, additional context

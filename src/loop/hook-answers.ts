@@ -133,7 +133,7 @@ function advice(method: DecisionMethodName): string {
           : CONTEXT_STRING_METHODS.has(method)
             ? ' or a string (context for the model)'
             : '';
-  return `${method} must return a decision (e.g. allow(), deny(reason), block(reason), stop(reason), inject(text))${shorthand}, or nothing`;
+  return `${method} must return a decision (e.g. decide.allow(), decide.deny(reason), decide.block(reason), decide.stop(reason), decide.inject(text))${shorthand}, or nothing`;
 }
 
 function checkDecision(decision: Record<string, unknown>): void {

@@ -122,8 +122,8 @@ class StepComparer {
   compare(index: number): TraceDifference | undefined {
     const inA = index <= this.#a.meta.stepCount;
     const inB = index <= this.#b.meta.stepCount;
-    const left = inA ? stepRecordOf(this.#a.readStepSync(index)) : undefined;
-    const right = inB ? stepRecordOf(this.#b.readStepSync(index)) : undefined;
+    const left = inA ? stepRecordOf(this.#a.readStep(index)) : undefined;
+    const right = inB ? stepRecordOf(this.#b.readStep(index)) : undefined;
     this.#ids ??= [new CallIdNumbering(), new CallIdNumbering()];
     if (
       left &&
@@ -186,8 +186,8 @@ class CallComparer {
     const count = Math.max(this.#a.meta.callCount, this.#b.meta.callCount);
     while (this.#next <= count) {
       const index = this.#next;
-      const recordA = index <= this.#a.meta.callCount ? this.#a.readCallRecordSync(index) : undefined;
-      const recordB = index <= this.#b.meta.callCount ? this.#b.readCallRecordSync(index) : undefined;
+      const recordA = index <= this.#a.meta.callCount ? this.#a.readCallRecord(index) : undefined;
+      const recordB = index <= this.#b.meta.callCount ? this.#b.readCallRecord(index) : undefined;
       const callStep = (recordA ?? recordB)!.request.step;
       if (callStep > step) return;
       this.#next++;
@@ -243,8 +243,8 @@ class CallComparer {
           diff: unifiedDiff({ before: renderPart(partA), after: renderPart(partB), ...names }),
         };
     } else {
-      const fullA = this.#a.readCallSync(index).request.messages;
-      const fullB = this.#b.readCallSync(index).request.messages;
+      const fullA = this.#a.readCall(index).request.messages;
+      const fullB = this.#b.readCall(index).request.messages;
       const same = sameMessages(fullA, fullB, new CallIdNumbering(), new CallIdNumbering());
       this.#sameMessages.set(index, same);
       if (!same)

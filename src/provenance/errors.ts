@@ -208,3 +208,13 @@ export class RecordedLLMError extends LoopletError {
     this.recorded = recorded;
   }
 }
+
+/**
+ * `ReplayLLM` was set up in a way it cannot work: an unknown `mode`, or a mode that calls a live
+ * backend (`record`, `auto`, `live`) without a `fallback`. The message says which option to fix.
+ */
+export class ReplayConfigError extends LoopletError {
+  constructor({ message }: { message: string }) {
+    super({ message, code: 'REPLAY_CONFIG' });
+  }
+}

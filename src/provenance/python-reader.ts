@@ -172,7 +172,7 @@ class PythonTrace implements RecordedTrace {
   #tools(): ToolSpec[] {
     let first: CallRecord['request'];
     try {
-      first = this.readCallRecordSync(1).request;
+      first = this.readCallRecord(1).request;
     } catch {
       return []; // A missing call file is reported when the call is read (and by `validate`).
     }
@@ -199,7 +199,7 @@ class PythonTrace implements RecordedTrace {
     return this.#files.readJson(this.#stepFile(index));
   }
 
-  readStepSync(index: number): StepData {
+  readStep(index: number): StepData {
     this.#checkStep(index);
     const name = this.#stepFile(index);
     return stepOf({
@@ -210,15 +210,11 @@ class PythonTrace implements RecordedTrace {
     });
   }
 
-  async readStep(index: number): Promise<StepData> {
-    return this.readStepSync(index);
+  *steps(): Generator<StepData> {
+    for (let index = 1; index <= this.meta.stepCount; index++) yield this.readStep(index);
   }
 
-  async *steps(): AsyncGenerator<StepData> {
-    for (let index = 1; index <= this.meta.stepCount; index++) yield this.readStepSync(index);
-  }
-
-  readCallRecordSync(index: number): CallRecord {
+  readCallRecord(index: number): CallRecord {
     if (!Number.isInteger(index) || index < 1 || index > this.meta.callCount)
       throw new TraceReadError({
         file: this.dir,
@@ -239,8 +235,8 @@ class PythonTrace implements RecordedTrace {
     return record;
   }
 
-  readCallSync(index: number): TraceCall {
-    const record = this.readCallRecordSync(index);
+  readCall(index: number): TraceCall {
+    const record = this.readCallRecord(index);
     const call: TraceCall = {
       index,
       step: record.request.step,
@@ -254,12 +250,8 @@ class PythonTrace implements RecordedTrace {
     return call;
   }
 
-  async readCall(index: number): Promise<TraceCall> {
-    return this.readCallSync(index);
-  }
-
-  async *calls(): AsyncGenerator<TraceCall> {
-    for (let index = 1; index <= this.meta.callCount; index++) yield this.readCallSync(index);
+  *calls(): Generator<TraceCall> {
+    for (let index = 1; index <= this.meta.callCount; index++) yield this.readCall(index);
   }
 
   /** Times and durations; a time no date can hold (`started_at: 1e300`) is a `TraceReadError`. */

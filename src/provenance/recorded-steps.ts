@@ -25,7 +25,7 @@ export class RecordedSteps {
   get(index: number): StepData {
     let step = this.#cache.get(index);
     if (step === undefined) {
-      step = this.#trace.readStepSync(index);
+      step = this.#trace.readStep(index);
       this.#cache.set(index, step);
       if (this.#cache.size > CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
     }

@@ -4,15 +4,15 @@ import type { LLMBackend, LLMRequest, LLMResponse, ToolSpec } from '../core/llm.
 import type { Message } from '../core/types.js';
 import { TextCallReader } from '../llm/text-tool-calls.js';
 import type { Hook } from '../loop/hooks.js';
-import { LoopletError } from '../util/errors.js';
 import {
   RecordedLLMError,
+  ReplayConfigError,
   type ReplayDivergence,
   ReplayDivergenceError,
   ReplayExhaustedError,
 } from './errors.js';
 import { callFile } from './layout.js';
-import { openTrace } from './read-trace.js';
+import { readTrace } from './read-trace.js';
 import { RecordedSteps } from './recorded-steps.js';
 import {
   type RecordedToolResult,
@@ -178,7 +178,7 @@ export class ReplayLLM implements LLMBackend {
    */
   static fromTrace(source: string | RecordedTrace, options: ReplayOptions = {}): ReplayLLM {
     const mode = options.mode ?? 'replay';
-    const config = (message: string) => new LoopletError({ message, code: 'REPLAY_CONFIG' });
+    const config = (message: string) => new ReplayConfigError({ message });
     if (!['replay', 'record', 'auto', 'live'].includes(mode))
       throw config(`unknown replay mode "${String(mode)}"; use replay, record, auto or live`);
     if (mode !== 'replay' && !options.fallback)
@@ -192,7 +192,7 @@ export class ReplayLLM implements LLMBackend {
       throw config(`unknown replay check "${String(check)}"; use request, tool-calls or none`);
     const dir = typeof source === 'string' ? path.resolve(source) : source.dir;
     const needsTrace = mode === 'replay' || (mode === 'auto' && existsSync(dir));
-    const trace = typeof source === 'string' ? (needsTrace ? openTrace(dir) : undefined) : source;
+    const trace = typeof source === 'string' ? (needsTrace ? readTrace(dir) : undefined) : source;
     return new ReplayLLM({ mode, trace, options, recordTo: options.recordTo ?? dir });
   }
 
@@ -323,12 +323,12 @@ export class ReplayLLM implements LLMBackend {
       this.#diverged ??= divergence;
       throw new ReplayExhaustedError({ ...divergence, recordedCalls: trace.meta.callCount });
     }
-    const record = trace.readCallRecordSync(callIndex);
+    const record = trace.readCallRecord(callIndex);
     if (this.#matcher) {
       const mismatch = this.#matcher.match({
         callIndex,
         record,
-        full: () => trace.readCallSync(callIndex),
+        full: () => trace.readCall(callIndex),
         request,
         label: `recorded ${callFile(callIndex, trace.meta.callCount)}`,
       });
@@ -381,7 +381,9 @@ export class ReplayLLM implements LLMBackend {
 
   #callFallback(request: LLMRequest): Promise<LLMResponse> {
     if (!this.#fallback)
-      throw new LoopletError({ message: 'no fallback backend to call', code: 'REPLAY_CONFIG' });
+      throw new ReplayConfigError({
+        message: 'no fallback backend to call: pass one as the fallback option',
+      });
     return this.#fallback.generate(request);
   }
 }

@@ -202,7 +202,7 @@ export function exhaustedDiff({
  * asked for (what the model answered next), and how many more there are.
  */
 export function unusedCallsDiff({ trace, from }: { trace: RecordedTrace; from: number }): string {
-  const record = trace.readCallRecordSync(from);
+  const record = trace.readCallRecord(from);
   const lines: string[] = [];
   if (record.error) lines.push('[error]', `${record.error.name}: ${record.error.message}`);
   else {

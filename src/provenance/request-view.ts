@@ -1,4 +1,4 @@
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
+import { createRequire } from 'node:module';
 import { canonicalJsonLine } from '../core/canonical-json.js';
 import type { ToolSpec } from '../core/llm.js';
 import type { Message } from '../core/types.js';
@@ -93,6 +93,10 @@ export function unifiedDiff({
   afterName: string;
 }): string {
   if (before === after) return '';
+  // diff is required when a diff is first rendered, not when looplet is imported.
+  const { createTwoFilesPatch, FILE_HEADERS_ONLY } = createRequire(import.meta.url)(
+    'diff',
+  ) as typeof import('diff');
   return createTwoFilesPatch(beforeName, afterName, before, after, undefined, undefined, {
     context: 3,
     headerOptions: FILE_HEADERS_ONLY,

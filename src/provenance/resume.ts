@@ -1,5 +1,5 @@
 import type { LLMBackend } from '../core/llm.js';
-import { openTrace } from './read-trace.js';
+import { readTrace } from './read-trace.js';
 import type { RedactSetting } from './redaction.js';
 import { ReplayLLM } from './replay.js';
 import type { RecordedTrace } from './types.js';
@@ -31,7 +31,7 @@ export interface ResumeOptions {
  */
 export function resumeFromTrace({ dir, llm, recordTo, redact }: ResumeOptions): ReplayLLM {
   // Opened here so a missing trace is an error, not a run that silently starts from scratch.
-  const trace = typeof dir === 'string' ? openTrace(dir) : dir;
+  const trace = typeof dir === 'string' ? readTrace(dir) : dir;
   const options = { mode: 'auto' as const, fallback: llm, onDivergence: 'throw' as const, redact };
   return ReplayLLM.fromTrace(trace, recordTo === undefined ? options : { ...options, recordTo });
 }

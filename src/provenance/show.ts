@@ -100,7 +100,7 @@ export async function showTraceJson({ trace, write, step, prompts = false }: Sho
           : cursor
               .takeRecords(data.index)
               .filter((record) => record.request.step === step)
-              .map(({ index }) => trace.readCallSync(index));
+              .map(({ index }) => trace.readCall(index));
     }
     await write(`${first ? '\n' : ',\n'}${JSON.stringify(entry)}`);
     first = false;
@@ -131,7 +131,7 @@ class CallCursor {
   takeRecords(step: number): Array<CallRecord & { index: number }> {
     const taken: Array<CallRecord & { index: number }> = [];
     while (this.#next <= this.#trace.meta.callCount) {
-      const record = this.#trace.readCallRecordSync(this.#next);
+      const record = this.#trace.readCallRecord(this.#next);
       if (record.request.step > step) break;
       taken.push({ ...record, index: this.#next });
       this.#next++;
@@ -171,7 +171,7 @@ class CallCursor {
     let heading: string;
     let lines: string[];
     if (full || request.messages) {
-      const call = this.#trace.readCallSync(index);
+      const call = this.#trace.readCall(index);
       heading = `model call ${index} · ${call.request.messages.length} messages`;
       lines = call.request.messages.flatMap((message) => renderMessage(message));
     } else {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 
 /** The files of a v1 trace, each validated by its own definition of `schema/trace-v1.schema.json`. */
 export type TraceRecordKind = 'trace' | 'step' | 'call' | 'volatile' | 'artifacts' | 'expected';
@@ -22,6 +23,10 @@ function validatorOf(kind: TraceRecordKind): ValidateFunction {
   if (!validate) {
     if (!ajv) {
       const schema = JSON.parse(readFileSync(TRACE_SCHEMA_URL, 'utf8')) as { $id: string };
+      // Required here, not imported: only writing or validating a trace needs ajv.
+      const { Ajv2020 } = createRequire(import.meta.url)(
+        'ajv/dist/2020.js',
+      ) as typeof import('ajv/dist/2020.js');
       const instance = new Ajv2020({ allErrors: false, strict: false, strictNumbers: true });
       instance.addSchema(schema);
       ajv = { instance, id: schema.$id };

@@ -4,7 +4,8 @@ import type { CallRecord, TraceCall, TraceMeta, VolatileRecord } from './records
 /**
  * A trace directory opened for reading. Metadata, artifacts and expected data are read eagerly
  * (they are small); steps are read lazily, one file at a time, so a 10,000-step trace costs one
- * step of memory to walk.
+ * step of memory to walk. Reads are synchronous: for many small files they are several times
+ * faster than `fs.promises` (`for await` over `steps()` works too).
  */
 export interface Trace {
   /** Absolute path of the trace directory. */
@@ -15,11 +16,9 @@ export interface Trace {
   /** Grader-only data (`expected.json`), never shown to the agent; `{}` when absent. */
   readonly expected: Record<string, unknown>;
   /** Reads one step (1-based). */
-  readStep(index: number): Promise<StepData>;
-  /** Reads one step synchronously (1-based): for lazy `EvalContext.steps`. */
-  readStepSync(index: number): StepData;
+  readStep(index: number): StepData;
   /** Walks the steps in order, one file at a time. */
-  steps(): AsyncIterable<StepData>;
+  steps(): Iterable<StepData>;
 }
 
 /**
@@ -28,13 +27,11 @@ export interface Trace {
  */
 export interface RecordedTrace extends Trace {
   /** Reads one model call (1-based) with its full request. */
-  readCall(index: number): Promise<TraceCall>;
-  /** Reads one model call (1-based) synchronously. */
-  readCallSync(index: number): TraceCall;
+  readCall(index: number): TraceCall;
   /** The call as stored (its request may hold only the messages appended since an earlier call). */
-  readCallRecordSync(index: number): CallRecord;
+  readCallRecord(index: number): CallRecord;
   /** Walks the model calls in order. */
-  calls(): AsyncIterable<TraceCall>;
+  calls(): Iterable<TraceCall>;
   /** The volatile data (run id, times, durations), or undefined when the trace has none. */
   readVolatile(): VolatileRecord | undefined;
 }

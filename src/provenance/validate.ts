@@ -3,7 +3,7 @@ import path from 'node:path';
 import { errorMessage } from '../util/errors.js';
 import { walkTraceDirs } from './find-traces.js';
 import { CALLS_DIR, callFile, STEPS_DIR, stepFile, VOLATILE_FILE } from './layout.js';
-import { openTrace } from './read-trace.js';
+import { readTrace } from './read-trace.js';
 import { TraceFiles, unsafeEntries } from './trace-files.js';
 import { checkRecord } from './trace-schema.js';
 import type { RecordedTrace } from './types.js';
@@ -46,7 +46,7 @@ export function validateTraceDir({
     for (const error of unsafeEntries(root)) add(error.message);
   let trace: RecordedTrace;
   try {
-    trace = openTrace({ dir: root, ...(maxFileBytes === undefined ? {} : { maxFileBytes }) });
+    trace = readTrace({ dir: root, ...(maxFileBytes === undefined ? {} : { maxFileBytes }) });
   } catch (error) {
     add(errorMessage(error));
     return { dir: root, format: 'unknown', valid: false, problems };
@@ -54,14 +54,14 @@ export function validateTraceDir({
   const full = () => problems.length > MAX_PROBLEMS;
   for (let index = 1; index <= trace.meta.stepCount && !full(); index++) {
     try {
-      trace.readStepSync(index);
+      trace.readStep(index);
     } catch (error) {
       add(errorMessage(error));
     }
   }
   for (let index = 1; index <= trace.meta.callCount && !full(); index++) {
     try {
-      trace.readCallSync(index);
+      trace.readCall(index);
     } catch (error) {
       add(errorMessage(error));
     }
@@ -138,7 +138,7 @@ function checkVolatile(files: TraceFiles, trace: RecordedTrace, add: (problem: s
  * it that looks like one (see `walkTraceDirs`). Hidden directories (such as the temporary
  * directories of a write in progress) and `node_modules` are skipped.
  */
-export async function findTraceDirs({ paths }: { paths: readonly string[] }): Promise<string[]> {
+export function findTraceDirs({ paths }: { paths: readonly string[] }): string[] {
   const found = new Set<string>();
   for (const given of paths) {
     const root = path.resolve(given);

@@ -56,7 +56,7 @@ export class BaselineError extends LoopletError {
 
 /** The baseline file does not exist (CI's first run, or a wrong path). */
 export class BaselineNotFoundError extends BaselineError {
-  constructor(file: string) {
+  constructor({ file }: { file: string }) {
     super({
       file,
       problem: 'not found; create it with `looplet-eval baseline update` (or saveBaseline())',
@@ -122,7 +122,7 @@ export async function readBaseline({ file }: { file: string }): Promise<Baseline
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BaselineNotFoundError(file);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BaselineNotFoundError({ file });
     throw new BaselineError({ file, problem: `cannot be read (${(error as Error).message})` });
   }
   let value: unknown;

@@ -55,9 +55,16 @@ export interface BaselineComparison {
   /** Metric means that moved, per eval. Reported only: metrics never pass or fail. */
   metricDeltas: MetricDelta[];
   evalsAdded: string[];
+  /** Evals the baseline has and a run of the whole suite no longer has (empty for a partial run: see `notRun`). */
   evalsRemoved: string[];
   contextsAdded: string[];
+  /** Runs (traces, cases) the baseline has and a run of the whole suite no longer has (empty for a partial run: see `notRun`). */
   contextsRemoved: string[];
+  /**
+   * The run scored part of the suite (`--shard`, `-t`, `--include`…): what the baseline has
+   * beyond it was not run — not removed — and is listed here instead.
+   */
+  notRun?: { selection: string; evals: string[]; contexts: string[] };
   /** `newFailures.length + scoreDrops.length`. */
   regressions: number;
 }
@@ -74,10 +81,16 @@ export function compareToBaseline({
   current,
   baseline,
   tolerance = DEFAULT_TOLERANCE,
+  partial,
 }: {
   current: RunSummary;
   baseline: Baseline;
   tolerance?: number;
+  /**
+   * What the run selected when it scored part of the suite, in words (`shard 1/2`, `-t greet`):
+   * evals and runs of the baseline outside it are then reported as not run, not as removed.
+   */
+  partial?: string;
 }): BaselineComparison {
   if (!Number.isFinite(tolerance) || tolerance < 0)
     throw new RangeError(`tolerance must be a number ≥ 0, got ${String(tolerance)}`);
@@ -151,6 +164,8 @@ export function compareToBaseline({
   );
   const byEvalContext = (a: ResultChange, b: ResultChange) =>
     compareText(a.eval, b.eval) || compareText(a.context, b.context);
+  const evalsMissing = difference(baselineEvals, currentEvals);
+  const contextsMissing = difference(baselineContexts, currentContexts);
   return {
     tolerance,
     newFailures: newFailures.sort(byEvalContext),
@@ -159,9 +174,12 @@ export function compareToBaseline({
     scores: scores.sort((a, b) => compareText(a.eval, b.eval)),
     metricDeltas: metricDeltas.sort((a, b) => compareText(a.eval, b.eval) || compareText(a.metric, b.metric)),
     evalsAdded: difference(currentEvals, baselineEvals),
-    evalsRemoved: difference(baselineEvals, currentEvals),
+    evalsRemoved: partial === undefined ? evalsMissing : [],
     contextsAdded: difference(currentContexts, baselineContexts),
-    contextsRemoved: difference(baselineContexts, currentContexts),
+    contextsRemoved: partial === undefined ? contextsMissing : [],
+    ...(partial !== undefined
+      ? { notRun: { selection: partial, evals: evalsMissing, contexts: contextsMissing } }
+      : {}),
     regressions: newFailures.length + scoreDrops.length,
   };
 }

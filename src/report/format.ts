@@ -28,12 +28,19 @@ export function formatDelta(delta: number | null | undefined): string {
   return delta > 0 ? `+${delta.toFixed(2)}` : `−${Math.abs(delta).toFixed(2)}`;
 }
 
-/** Up to `limit` metric means of an eval, e.g. `steps 3.5 · tokens 1200`, or `''` when it has none. */
-export function formatMetrics(metrics: Readonly<Record<string, { mean: number }>>, limit = 3): string {
-  const entries = Object.entries(metrics);
-  const shown = entries.slice(0, limit).map(([key, value]) => `${key} ${formatNumber(value.mean)}`);
-  if (entries.length > limit) shown.push(`+${entries.length - limit}`);
-  return shown.join(' · ');
+/**
+ * Every metric mean of an eval, e.g. `steps 3.5 · tokens 1200`, or `''` when it has none. With
+ * `perLine`, a line break after every `perLine` metrics (for a table cell), so none is hidden.
+ */
+export function formatMetrics(
+  metrics: Readonly<Record<string, { mean: number }>>,
+  perLine = Number.POSITIVE_INFINITY,
+): string {
+  const shown = Object.entries(metrics).map(([key, value]) => `${key} ${formatNumber(value.mean)}`);
+  const lines: string[] = [];
+  for (let start = 0; start < shown.length; start += perLine)
+    lines.push(shown.slice(start, start + perLine).join(' · '));
+  return lines.join('\n');
 }
 
 /** A number as written in reports: integers as they are, others with up to 3 significant decimals. */

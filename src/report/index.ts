@@ -8,48 +8,27 @@ export {
   BaselineNotFoundError,
   type BaselineResult,
   BaselineVersionError,
-  baselineFromSummary,
-  checkBaseline,
   readBaseline,
   saveBaseline,
 } from './baseline.js';
 export {
   type BaselineComparison,
   compareToBaseline,
-  DEFAULT_TOLERANCE,
   type MetricDelta,
   type ResultChange,
   type ScoreChange,
 } from './compare.js';
-export { writeFileAtomic } from './files.js';
-export {
-  describeOutcome,
-  formatDelta,
-  formatOutcome,
-  formatRate,
-  formatScore,
-  STATUS_SYMBOLS,
-} from './format.js';
-export { renderJUnit } from './junit.js';
-export { renderMarkdown } from './markdown.js';
+export { formatOutcome } from './format.js';
 export type { ReplayInfo, ReplayStrictness, RunError, RunRecord, RunUpdate } from './run-record.js';
 export {
   type EvalSummary,
   type InfrastructureError,
   type MetricSummary,
   mergeSummaries,
-  REPORT_SCHEMA_VERSION,
   type RunSummary,
   type RunTotals,
-  summarize,
+  summarizeRun,
 } from './summary.js';
 export { renderTable } from './table.js';
-export {
-  decideVerdict,
-  EXIT_CODES,
-  exitCodeForError,
-  FAIL_ON_VALUES,
-  type FailOn,
-  type Verdict,
-} from './verdict.js';
-export { buildJsonReport, type JsonReport, REPORT_FILES, writeReports } from './write.js';
+export { decideVerdict, type FailOn, type Verdict } from './verdict.js';
+export { buildJsonReport, type JsonReport, writeReports } from './write.js';

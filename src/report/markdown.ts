@@ -1,5 +1,5 @@
 import type { EvalOutcome } from '../evals/types.js';
-import { oneLine } from '../util/text.js';
+import { oneLine, plural } from '../util/text.js';
 import type { BaselineComparison } from './compare.js';
 import {
   describeOutcome,
@@ -17,6 +17,7 @@ import {
   divergenceWhere,
   type RunRecord,
 } from './run-record.js';
+import { describeSetChanges } from './set-changes.js';
 import type { RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';
 
@@ -74,7 +75,7 @@ export function renderMarkdown({
       ),
       ...comparison.scoreDrops.map(
         (drop) =>
-          `- 📉 ${code(drop.eval)} mean score ${formatScore(drop.before)} → ${formatScore(drop.after)} (${formatDelta(drop.delta)} over ${drop.contexts} runs)`,
+          `- 📉 ${code(drop.eval)} mean score ${formatScore(drop.before)} → ${formatScore(drop.after)} (${formatDelta(drop.delta)} over ${plural(drop.contexts, 'run')})`,
       ),
     ];
     out.push(...limit(lines));
@@ -205,11 +206,7 @@ function longestBacktickRun(text: string): number {
 }
 
 function changes(comparison: BaselineComparison): string {
-  const parts: string[] = [];
-  if (comparison.evalsAdded.length > 0) parts.push(`${comparison.evalsAdded.length} evals added`);
-  if (comparison.evalsRemoved.length > 0) parts.push(`${comparison.evalsRemoved.length} evals removed`);
-  if (comparison.contextsAdded.length > 0) parts.push(`${comparison.contextsAdded.length} runs added`);
-  if (comparison.contextsRemoved.length > 0) parts.push(`${comparison.contextsRemoved.length} runs removed`);
+  const parts = describeSetChanges(comparison);
   return parts.length > 0 ? ` · ${parts.join(' · ')}` : '';
 }
 

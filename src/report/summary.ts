@@ -89,9 +89,9 @@ export interface RunSummary {
  * the same summary as one run).
  *
  * @example
- * const summary = summarize({ outcomes: await runEvals({ evals, contexts }) });
+ * const summary = summarizeRun({ outcomes: await runEvals({ evals, contexts }) });
  */
-export function summarize({
+export function summarizeRun({
   outcomes,
   infrastructureErrors = [],
   contexts = [],
@@ -154,7 +154,7 @@ export function summarize({
 
 /** Joins summaries of shards (or of separate runs over different traces) into one. */
 export function mergeSummaries({ summaries }: { summaries: readonly RunSummary[] }): RunSummary {
-  return summarize({
+  return summarizeRun({
     outcomes: summaries.flatMap((summary) => summary.outcomes),
     infrastructureErrors: summaries.flatMap((summary) => summary.infrastructureErrors),
     contexts: summaries.flatMap((summary) => summary.contexts),

@@ -2,10 +2,14 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { BaselineComparison } from './compare.js';
 import { formatDelta, formatMetrics, formatRate, formatScore } from './format.js';
+import { describeSetChanges } from './set-changes.js';
 import type { RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
+
+/** Metrics per line of the table's metrics cell: more wrap onto further lines of the row. */
+const METRICS_PER_LINE = 3;
 
 /**
  * The terminal table printed at the end of a run: per eval, pass rate, mean score, delta against
@@ -87,7 +91,7 @@ export function renderTable({
     );
     if (withDiverged) row.push(item.diverged > 0 ? c.red(String(item.diverged)) : '0');
     row.push(item.skipped > 0 ? c.dim(String(item.skipped)) : '0');
-    if (withMetrics) row.push(formatMetrics(item.metrics));
+    if (withMetrics) row.push(formatMetrics(item.metrics, METRICS_PER_LINE));
     table.push(row);
   }
   const lines = [table.toString()];
@@ -97,11 +101,7 @@ export function renderTable({
       `${comparison.fixed.length} fixed`,
       `${comparison.scoreDrops.length} score drops (tolerance ${comparison.tolerance})`,
     ];
-    if (comparison.evalsAdded.length > 0) parts.push(`${comparison.evalsAdded.length} evals added`);
-    if (comparison.evalsRemoved.length > 0) parts.push(`${comparison.evalsRemoved.length} evals removed`);
-    if (comparison.contextsAdded.length > 0) parts.push(`${comparison.contextsAdded.length} runs added`);
-    if (comparison.contextsRemoved.length > 0)
-      parts.push(`${comparison.contextsRemoved.length} runs removed`);
+    parts.push(...describeSetChanges(comparison));
     lines.push(`baseline: ${parts.join(', ')}`);
   }
   if (verdict) {

@@ -111,6 +111,7 @@ export const USAGE_ERROR_KINDS: ReadonlySet<string> = new Set([
 const USAGE_CODES: ReadonlySet<string> = new Set([
   'USAGE',
   'PLAN',
+  'PEER_DEPENDENCY',
   'EVAL_DUPLICATE',
   'EVAL_PATH',
   'EVAL_DEFINITION',

@@ -62,7 +62,7 @@ export interface LawFailure {
 export class HookLawViolation extends LoopletError {
   readonly failures: readonly LawFailure[];
 
-  constructor(failures: readonly LawFailure[]) {
+  constructor({ failures }: { failures: readonly LawFailure[] }) {
     super({ message: failures.map(formatFailure).join('\n\n'), code: 'HOOK_LAW_VIOLATION' });
     this.failures = failures;
   }
@@ -205,7 +205,7 @@ export function hookLaws(options: HookLawsOptions): {
     run,
     async check() {
       const failures = await run();
-      if (failures.length > 0) throw new HookLawViolation(failures);
+      if (failures.length > 0) throw new HookLawViolation({ failures });
     },
   };
 }

@@ -1,7 +1,6 @@
 // `looplet/testing`: fast-check arbitraries and hook-composition laws. fast-check is a peer dependency.
 
 export { arbitraries } from './arbitraries.js';
-export { firstDifference } from './difference.js';
 export { associativityLaw, identityLaw } from './equivalence-laws.js';
 export type { HookGenOptions } from './hook-arbitraries.js';
 export {
@@ -13,8 +12,6 @@ export {
   lawProperty,
 } from './hook-laws.js';
 export {
-  describeSpec,
-  GENERATED_METHODS,
   type GeneratedMethod,
   type HookAnswer,
   type HookSpec,
@@ -24,7 +21,6 @@ export { SchemaArbitraryError } from './json-schema-arbitrary.js';
 export type { HookLaw, LawContext, LawName } from './law.js';
 export {
   type AbortPlan,
-  defaultLawTools,
   type ExitMode,
   type HookSource,
   type Observation,
@@ -40,17 +36,15 @@ export {
   loopEndOnceLaw,
   stopIsFinalLaw,
 } from './run-laws.js';
-export { describeScenario, type HookSlot, type LawScenario, type ScenarioOptions } from './scenario.js';
+export type { HookSlot, LawScenario, ScenarioOptions } from './scenario.js';
 export type { ScriptOptions, ScriptTurn } from './script-arbitraries.js';
-export { type CallValidity, type ToolShape, UNPARSEABLE_ARGS } from './tool-arbitraries.js';
+export type { CallValidity, ToolShape } from './tool-arbitraries.js';
 export {
   type CorruptedTraceSpec,
   corruptTrace,
   type OddValue,
   recordTrace,
-  TRACE_TASK,
   type TraceCorruption,
   type TraceRecipe,
-  traceFiles,
   writeCorruptedTrace,
 } from './trace-arbitraries.js';

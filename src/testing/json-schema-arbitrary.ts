@@ -5,7 +5,7 @@ import { LoopletError } from '../util/errors.js';
 
 /** A schema the arbitraries cannot generate values for. */
 export class SchemaArbitraryError extends LoopletError {
-  constructor(message: string) {
+  constructor({ message }: { message: string }) {
     super({ message, code: 'SCHEMA_ARBITRARY' });
   }
 }
@@ -66,7 +66,7 @@ function valuesOfType(schema: JsonSchema, type: string, depth: number): fc.Arbit
     case 'object':
       return objects(schema, depth);
     default:
-      throw new SchemaArbitraryError(`JSON Schema type "${type}" is not a JSON Schema type`);
+      throw new SchemaArbitraryError({ message: `JSON Schema type "${type}" is not a JSON Schema type` });
   }
 }
 
@@ -80,7 +80,8 @@ function bounds(schema: JsonSchema, integer: boolean): { min: number; max: numbe
     min = Math.ceil(min);
     max = Math.floor(max);
   }
-  if (min > max) throw new SchemaArbitraryError(`no number lies between minimum ${min} and maximum ${max}`);
+  if (min > max)
+    throw new SchemaArbitraryError({ message: `no number lies between minimum ${min} and maximum ${max}` });
   return { min, max };
 }
 
@@ -130,7 +131,7 @@ export function syncValidator(schema: JsonSchema): (args: unknown) => Validation
   return (args) => {
     const outcome = compiled.validate(args);
     if (outcome instanceof Promise)
-      throw new SchemaArbitraryError('a JSON Schema validator answered asynchronously');
+      throw new SchemaArbitraryError({ message: 'a JSON Schema validator answered asynchronously' });
     return outcome;
   };
 }

@@ -36,9 +36,10 @@ export function toolArgs({
   if (valid) return values;
   const ways = breakers(schema);
   if (ways.length === 0) {
-    throw new SchemaArbitraryError(
-      'every argument object is valid for this schema (no required, typed or closed properties); use toolCall({ validity: "invalid" }), which falls back to unparseable arguments',
-    );
+    throw new SchemaArbitraryError({
+      message:
+        'every argument object is valid for this schema (no required, typed or closed properties); use toolCall({ validity: "invalid" }), which falls back to unparseable arguments',
+    });
   }
   return fc
     .tuple(values, fc.oneof(...ways))
@@ -62,7 +63,7 @@ export function toolCall({
 }): fc.Arbitrary<ToolCall> {
   const list: readonly ToolShape[] = Array.isArray(tools) ? tools : [tools as ToolShape];
   if (list.length === 0 && validity !== 'unknown_tool')
-    throw new SchemaArbitraryError('toolCall needs at least one tool');
+    throw new SchemaArbitraryError({ message: 'toolCall needs at least one tool' });
   switch (validity) {
     case 'valid':
       return fc.oneof(

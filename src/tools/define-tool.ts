@@ -47,25 +47,25 @@ export function defineTool<Args extends Record<string, unknown> = Record<string,
   options: ToolOptions<Args, Output>,
 ): Tool<Args, Output> {
   if (!TOOL_NAME.test(options.name)) {
-    throw new ToolDefinitionError(
-      `tool name "${options.name}" is not allowed: use 1–64 letters, digits, "_" or "-" (providers reject other names)`,
-    );
+    throw new ToolDefinitionError({
+      message: `tool name "${options.name}" is not allowed: use 1–64 letters, digits, "_" or "-" (providers reject other names)`,
+    });
   }
   if (typeof options.run !== 'function')
-    throw new ToolDefinitionError(`tool "${options.name}": run must be a function`);
+    throw new ToolDefinitionError({ message: `tool "${options.name}": run must be a function` });
   const { timeoutMs, replay, terminal } = options;
   if (terminal !== undefined && typeof terminal !== 'boolean')
-    throw new ToolDefinitionError(
-      `tool "${options.name}": terminal must be true or false, got ${String(terminal)}`,
-    );
+    throw new ToolDefinitionError({
+      message: `tool "${options.name}": terminal must be true or false, got ${String(terminal)}`,
+    });
   if (replay !== undefined && replay !== 'run' && replay !== 'recorded')
-    throw new ToolDefinitionError(
-      `tool "${options.name}": replay must be 'run' or 'recorded', got ${String(replay)}`,
-    );
+    throw new ToolDefinitionError({
+      message: `tool "${options.name}": replay must be 'run' or 'recorded', got ${String(replay)}`,
+    });
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
-    throw new ToolDefinitionError(
-      `tool "${options.name}": timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`,
-    );
+    throw new ToolDefinitionError({
+      message: `tool "${options.name}": timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`,
+    });
   const schema = compileSchema({
     tool: options.name,
     schema: options.parameters,

@@ -1,26 +1,28 @@
+import { createRequire } from 'node:module';
 import type { StandardJSONSchemaV1, StandardSchemaV1 } from '@standard-schema/spec';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { FormatsPlugin } from 'ajv-formats';
-import addFormatsModule from 'ajv-formats';
 import type { CompiledSchema, JsonSchema, ParameterSchema } from '../core/schema.js';
 import { LoopletError } from '../util/errors.js';
 
 /** Thrown when a tool is defined with a schema looplet cannot use. */
 export class ToolDefinitionError extends LoopletError {
-  constructor(message: string) {
+  constructor({ message }: { message: string }) {
     super({ message, code: 'TOOL_DEFINITION' });
   }
 }
 
-// ajv-formats is published as CommonJS; under NodeNext its default import is the module object.
-const formatsExport = addFormatsModule as unknown as FormatsPlugin & { default?: FormatsPlugin };
-const addFormats: FormatsPlugin = formatsExport.default ?? formatsExport;
+// ajv and ajv-formats (CommonJS, ~90 files) are required the first time a JSON-Schema tool is
+// defined, not when looplet is imported: a program whose tools use Standard Schema never loads them.
+const require = createRequire(import.meta.url);
 
 let sharedAjv: Ajv | undefined;
 function ajv(): Ajv {
   if (!sharedAjv) {
+    const { Ajv } = require('ajv') as typeof import('ajv');
+    const formats = require('ajv-formats') as FormatsPlugin & { default?: FormatsPlugin };
     sharedAjv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });
-    addFormats(sharedAjv);
+    (formats.default ?? formats)(sharedAjv);
   }
   return sharedAjv;
 }
@@ -47,9 +49,9 @@ export function compileSchema({
   try {
     validateFn = ajv().compile(schema);
   } catch (error) {
-    throw new ToolDefinitionError(
-      `tool "${tool}": parameters is not a valid JSON Schema: ${(error as Error).message}`,
-    );
+    throw new ToolDefinitionError({
+      message: `tool "${tool}": parameters is not a valid JSON Schema: ${(error as Error).message}`,
+    });
   }
   // ajv's useDefaults writes defaults into its input: copy the model's arguments first so the
   // call stays as sent — but only for schemas that declare defaults, as copying costs per call.
@@ -75,9 +77,9 @@ function compileStandard({
 }): CompiledSchema {
   const shown = jsonSchema ?? standardJsonSchema(schema);
   if (!shown) {
-    throw new ToolDefinitionError(
-      `tool "${tool}": the Standard Schema from "${schema['~standard'].vendor}" cannot describe itself as JSON Schema; pass \`jsonSchema\` to defineTool so the model can be shown the parameters`,
-    );
+    throw new ToolDefinitionError({
+      message: `tool "${tool}": the Standard Schema from "${schema['~standard'].vendor}" cannot describe itself as JSON Schema; pass \`jsonSchema\` to defineTool so the model can be shown the parameters`,
+    });
   }
   return {
     jsonSchema: shown,

@@ -52,3 +52,8 @@ function matchedChars(a: string, b: string): number {
     matchedChars(a.slice(atA + length), b.slice(atB + length))
   );
 }
+
+/** A count with its noun, singular or plural: `1 run`, `2 runs`, `0 evals`. */
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}

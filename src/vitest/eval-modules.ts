@@ -44,6 +44,6 @@ export async function importEvalModules({
       failures.push({ file, message: errorMessage(error), error });
     }
   }
-  if (failures.length > 0) throw new EvalImportError(failures);
+  if (failures.length > 0) throw new EvalImportError({ failures });
   return { definitions: uniqueEvals(definitions), agents, collectors };
 }

@@ -90,9 +90,9 @@ export async function expectEvals(options: ExpectEvalsOptions): Promise<EvalOutc
   });
   // An assertion that checked nothing must not pass.
   if (outcomes.length === 0)
-    throw new EvalDefinitionError(
-      `expectEvals: no eval scored ${context.id}: pass eval_* functions (a module namespace, an object or a list), and check include/exclude and scope marks`,
-    );
+    throw new EvalDefinitionError({
+      message: `expectEvals: no eval scored ${context.id}: pass eval_* functions (a module namespace, an object or a list), and check include/exclude and scope marks`,
+    });
   const failures = outcomes.filter((outcome) => !FINE.has(outcome.status));
   if (failures.length > 0) throw new EvalsFailedError({ outcomes, failures, context: context.id });
   return outcomes;
@@ -101,7 +101,9 @@ export async function expectEvals(options: ExpectEvalsOptions): Promise<EvalOutc
 async function contextOf(options: ExpectEvalsOptions): Promise<EvalContext> {
   const { run, context } = options;
   if ((run === undefined) === (context === undefined))
-    throw new EvalDefinitionError('expectEvals: pass either `run` (an agentLoop run) or `context`, not both');
+    throw new EvalDefinitionError({
+      message: 'expectEvals: pass either `run` (an agentLoop run) or `context`, not both',
+    });
   if (context) return context;
   const result = await run!.result;
   const collected = await runCollectors({ collectors: options.collectors ?? [], state: run!.state, result });

@@ -1,17 +1,9 @@
-// `looplet/vitest`: run looplet evals through vitest — programmatically (what `looplet-eval` does)
-// or from a project's own vitest.config.ts.
+// `looplet/vitest`: what a project imports to run looplet evals through vitest: the project and
+// reporter for its own vitest.config.ts, and expectEvals for a test file. The runner vitest loads
+// (`looplet/vitest/runner`) is not API.
 export { type LoopletProjectOptions, loopletProject } from './config.js';
-export { MissingAgentError } from './errors.js';
 export { EvalsFailedError, type ExpectEvalsOptions, expectEvals } from './expect-evals.js';
-export { type LoopletTaskMeta, loopletMeta, testName } from './meta.js';
-export { CHUNK_SUFFIX, type ScoringOptions, type TraceRef } from './plan.js';
+export type { ScoringOptions, TraceRef } from './plan.js';
 export { PlanError } from './plan-run.js';
 export { type FinishedRun, LoopletReporter, type LoopletReporterOptions } from './reporter.js';
-export { type LoopletEvalOptions, type LoopletEvalRun, runLoopletEval } from './run-evals.js';
-export {
-  FROZEN_TIME,
-  installSandbox,
-  NetworkDisabledError,
-  type Sandbox,
-  type SandboxSubject,
-} from './sandbox.js';
+export { NetworkDisabledError } from './sandbox.js';

@@ -45,7 +45,7 @@ export function defaultWorkers(): number {
 
 /** The run cannot be planned as asked (clashing ids…): a configuration error. */
 export class PlanError extends LoopletError {
-  constructor(message: string) {
+  constructor({ message }: { message: string }) {
     super({ message, code: 'PLAN' });
   }
 }
@@ -103,9 +103,9 @@ export async function planRun(options: PlanRunOptions): Promise<PlannedRun> {
   const traceIds = new Set(traces.map((trace) => trace.id));
   const clash = cases.find((item) => traceIds.has(item.id));
   if (clash)
-    throw new PlanError(
-      `case id "${clash.id}" (${clash.file}) is also a trace id; rename one — ids are keys in reports and baselines`,
-    );
+    throw new PlanError({
+      message: `case id "${clash.id}" (${clash.file}) is also a trace id; rename one — ids are keys in reports and baselines`,
+    });
   const chunks = planChunks({ traces, cases, minChunks: workers * Math.max(options.shardCount ?? 1, 1) });
   const scoring: ScoringOptions = { include: [], exclude: [], timeoutMs: 60_000, ...options.scoring };
   const written = await writeChunkFiles({

@@ -6,8 +6,9 @@ import { type Baseline, readBaseline } from '../report/baseline.js';
 import { type BaselineComparison, compareToBaseline } from '../report/compare.js';
 import { formatOutcome } from '../report/format.js';
 import { renderRunNotes } from '../report/runs-text.js';
-import { type InfrastructureError, type RunSummary, summarize } from '../report/summary.js';
+import { type InfrastructureError, type RunSummary, summarizeRun } from '../report/summary.js';
 import { renderTable } from '../report/table.js';
+import { thrownAt } from '../report/thrown-at.js';
 import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
 import { buildJsonReport, writeReports } from '../report/write.js';
 import { oneLine } from '../util/text.js';
@@ -30,6 +31,12 @@ export interface LoopletReporterOptions {
   outDir?: string;
   /** Print the JSON report to stdout instead of the table (for scripts). */
   json?: boolean;
+  /**
+   * The run scores part of the suite, in words (`shard 1/2`, `-t greet`, `--include smoke`): what
+   * the baseline has beyond it is reported as not run, not as removed. Default: vitest's own
+   * `--shard` and `-t`, when set.
+   */
+  partial?: string;
   /** Where text goes (default: stdout). */
   write?: (text: string) => void;
   /** Called with the finished run, e.g. by `baseline update`. */
@@ -52,6 +59,7 @@ export interface FinishedRun {
 export class LoopletReporter implements Reporter {
   readonly #options: LoopletReporterOptions;
   #root = process.cwd();
+  #partial: string | undefined;
   #baselineNote: string | undefined;
   #baseline: Baseline | undefined;
   #progress: { files: number; done: number; tests: number; started: number; shown?: boolean } | undefined;
@@ -66,6 +74,13 @@ export class LoopletReporter implements Reporter {
 
   onInit(vitest: Vitest): void {
     this.#root = this.#options.cwd ?? vitest.config.root;
+    const { shard, testNamePattern } = vitest.config;
+    const selected = [
+      ...(shard ? [`shard ${shard.index}/${shard.count}`] : []),
+      // A RegExp's source escapes `/`: show the pattern as it was typed.
+      ...(testNamePattern ? [`-t ${testNamePattern.source.replaceAll('\\/', '/')}`] : []),
+    ];
+    this.#partial = this.#options.partial ?? (selected.length > 0 ? selected.join(', ') : undefined);
   }
 
   onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
@@ -128,7 +143,7 @@ export class LoopletReporter implements Reporter {
         ...traceChanges({ snapshot: this.#traces, outcomes: collected.outcomes, runs: collected.runs }),
       );
     this.#traces = undefined;
-    const summary = summarize({
+    const summary = summarizeRun({
       outcomes,
       infrastructureErrors,
       runs: collected.runs,
@@ -185,6 +200,7 @@ export class LoopletReporter implements Reporter {
       current: summary,
       baseline,
       ...(this.#options.tolerance !== undefined ? { tolerance: this.#options.tolerance } : {}),
+      ...(this.#partial !== undefined ? { partial: this.#partial } : {}),
     });
   }
 }
@@ -200,7 +216,11 @@ function problemLines(summary: RunSummary): string {
     // Outcomes of a diverged run are not listed: the divergence is shown once, for the run.
     ...summary.outcomes
       .filter((outcome) => outcome.status === 'failed' || outcome.status === 'error')
-      .map(formatOutcome),
+      .map((outcome) => {
+        // The JSON report has the stack; the terminal names the line that threw.
+        const at = outcome.error ? thrownAt(outcome.error) : undefined;
+        return `${formatOutcome(outcome)}${at ? `  at ${at}` : ''}`;
+      }),
   ];
   if (lines.length > PROBLEM_LIMIT)
     lines.splice(

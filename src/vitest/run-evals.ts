@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Reporter } from 'vitest/node';
+import { checkVitest } from './peer.js';
 import { type ChunkPlan, parseChunkFile, type ScoringOptions } from './plan.js';
 import {
   defaultWorkers,
@@ -70,6 +71,7 @@ export interface LoopletEvalRun {
  */
 export async function runLoopletEval(options: LoopletEvalOptions): Promise<LoopletEvalRun> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
+  checkVitest({ ui: options.ui === true, cwd });
   const { createVitest } = await import('vitest/node');
   const reporters = [...options.loopletReporters, ...(options.reporters ?? [])];
 

@@ -79,7 +79,7 @@ export default class LoopletRunner extends TestRunner {
       // An eval file ended a thread while it was imported: every chunk imports it, none is run again.
       const evalFile = plan.evalFiles[failed.evalFile] ?? plan.evalFiles.join(', ');
       const message = `${failed.message} while it was imported`;
-      throw new EvalImportError([{ file: evalFile, message, error: new Error(message) }]);
+      throw new EvalImportError({ failures: [{ file: evalFile, message, error: new Error(message) }] });
     }
     // Importing may be slow the first time (vite transforms TypeScript): never less than a minute.
     const timeoutMs = Math.max(plan.options.timeoutMs, IMPORT_TIMEOUT_MS);

@@ -8,7 +8,7 @@ import type { Judge } from '../evals/judge.js';
 import type { SelectedEval } from '../evals/marks.js';
 import { effectiveThreshold, runEval } from '../evals/run.js';
 import type { EvalDefinition, EvalErrorInfo, EvalOutcome } from '../evals/types.js';
-import { openTrace } from '../provenance/read-trace.js';
+import { readTrace } from '../provenance/read-trace.js';
 import type { RecordedTrace } from '../provenance/types.js';
 import type { ReplayStrictness, RunRecord } from '../report/run-record.js';
 import type { InfrastructureError } from '../report/summary.js';
@@ -136,9 +136,9 @@ interface OpenedTrace {
 }
 
 function openWhole(dir: string): OpenedTrace {
-  const trace = openTrace(dir);
+  const trace = readTrace(dir);
   const steps: StepData[] = new Array(trace.meta.stepCount);
-  for (let index = 1; index <= trace.meta.stepCount; index++) steps[index - 1] = trace.readStepSync(index);
+  for (let index = 1; index <= trace.meta.stepCount; index++) steps[index - 1] = trace.readStep(index);
   return { trace, steps };
 }
 

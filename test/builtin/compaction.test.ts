@@ -4,8 +4,6 @@ import {
   CompactionError,
   type CompactionInput,
   compaction,
-  DEFAULT_SUMMARY_PROMPT,
-  DEFAULT_SYSTEM_PROMPT,
   defineTool,
   estimateTokens,
   HookConfigError,
@@ -14,10 +12,11 @@ import {
   type Message,
   pruneToolResults,
   ScriptedLLM,
-  SUMMARY_HEADER,
   summarize,
   truncate,
 } from '../../src/index.js';
+import { DEFAULT_SUMMARY_PROMPT, SUMMARY_HEADER } from '../../src/loop/builtin/compaction-strategies.js';
+import { DEFAULT_SYSTEM_PROMPT } from '../../src/loop/prompt.js';
 import { recordRequests, textOf, usage } from './tools.js';
 
 const PAD = 2000;

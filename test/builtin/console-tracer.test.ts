@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   agentLoop,
   consoleTracer,
+  decide,
   defineTool,
   fixedClock,
-  inject,
   ScriptedLLM,
   sequentialIds,
   stepBudget,
@@ -99,7 +99,7 @@ describe('consoleTracer', () => {
       tools: [greet],
       task: 'Greet Alice',
       hooks: [
-        { postDispatch: () => inject('remember: be polite') },
+        { postDispatch: () => decide.inject('remember: be polite') },
         consoleTracer({ write: (line) => lines.push(line), verbose: true }),
       ],
     }).result;

@@ -9,17 +9,15 @@ import {
   type CompactionStrategyFn,
   compaction,
   consoleTracer,
+  decide,
   defineTool,
-  deny,
   fixedClock,
   type Hook,
-  inject,
   permissionHook,
   pruneToolResults,
   ScriptedLLM,
   splitConversation,
   stepBudget,
-  stop,
   summarize,
   tokenBudget,
   truncate,
@@ -110,10 +108,12 @@ describe('docs/hooks.md examples', () => {
   it('a hook written by hand', async () => {
     const audit: Hook = {
       name: 'audit',
-      preDispatch: ({ call }) => (call.name === 'shell' ? deny('no shell in this environment') : undefined),
+      preDispatch: ({ call }) =>
+        call.name === 'shell' ? decide.deny('no shell in this environment') : undefined,
       postDispatch: ({ result }) =>
-        result.error ? inject(`${result.name} failed: check its arguments`) : undefined,
-      shouldStop: ({ state }) => (state.usage.totalTokens > 100_000 ? stop('over 100k tokens') : undefined),
+        result.error ? decide.inject(`${result.name} failed: check its arguments`) : undefined,
+      shouldStop: ({ state }) =>
+        state.usage.totalTokens > 100_000 ? decide.stop('over 100k tokens') : undefined,
       onLoopEnd: ({ result }) => {
         console.error(`run ended: ${result.endReason}`);
       },
@@ -237,7 +237,7 @@ describe('docs/hooks.md examples', () => {
       llm,
       tools: [fetchPage.tool],
       task: 't',
-      hooks: [{ postDispatch: () => inject('note: keep going') }, context],
+      hooks: [{ postDispatch: () => decide.inject('note: keep going') }, context],
     }).result;
     expect(result.endReason).toBe('done');
     // Before call 3 (two results of ~1000 tokens each) the chain ran: no old notes yet, so pruning

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentLoop, composeHooks, type Hook, ScriptedLLM, updateArgs } from '../../src/index.js';
+import { agentLoop, composeHooks, decide, type Hook, ScriptedLLM } from '../../src/index.js';
 import { recordingTool, recordRequests } from './tools.js';
 
 // Bugs in src/loop found while building the built-in hooks, each shown by the run a user would make.
@@ -10,7 +10,9 @@ describe('loop fixes', () => {
     // "Approve with edits": the reviewer allows the write, but only inside the sandbox.
     const sandbox: Hook = {
       checkPermission: ({ call }) =>
-        call.name === 'write_file' ? updateArgs({ value: `/sandbox/${String(call.args.value)}` }) : undefined,
+        call.name === 'write_file'
+          ? decide.updateArgs({ value: `/sandbox/${String(call.args.value)}` })
+          : undefined,
     };
     const audit: Hook = {
       checkPermission: ({ call }) => {

@@ -2,15 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   agentLoop,
-  block,
+  decide,
   defineTool,
   doneTool,
   type Hook,
   ScriptedLLM,
-  stop,
   type ToolCall,
-  updateArgs,
-  updateResult,
 } from '../../src/index.js';
 import { recordingTool, recordRequests, textOf } from './tools.js';
 
@@ -29,7 +26,7 @@ function redact(value: unknown): unknown {
 /** Masks e-mail addresses and phone numbers before the model, the step or a trace sees them. */
 const redactPII: Hook = {
   name: 'redactPII',
-  postDispatch: ({ result }) => (result.error ? undefined : updateResult(redact(result.data))),
+  postDispatch: ({ result }) => (result.error ? undefined : decide.updateResult(redact(result.data))),
 };
 
 // Recipe: cache tool calls
@@ -40,7 +37,7 @@ function cacheCalls({ tools }: { tools: readonly string[] }): Hook {
   return {
     name: 'cacheCalls',
     preDispatch: ({ call }) => {
-      if (tools.includes(call.name) && cache.has(key(call))) return updateResult(cache.get(key(call)));
+      if (tools.includes(call.name) && cache.has(key(call))) return decide.updateResult(cache.get(key(call)));
     },
     postDispatch: ({ call, result }) => {
       if (tools.includes(call.name) && !result.error) cache.set(key(call), result.data);
@@ -55,7 +52,7 @@ const requireSources: Hook = {
   checkDone: ({ output }) => {
     const sources = (output as { sources?: unknown }).sources;
     if (!Array.isArray(sources) || sources.length === 0)
-      return block('cite at least one source in `sources` before finishing');
+      return decide.block('cite at least one source in `sources` before finishing');
   },
 };
 
@@ -66,7 +63,7 @@ const fixSearchArgs: Hook = {
   preDispatch: ({ call }) => {
     if (call.name !== 'search' || typeof call.args.query === 'string') return;
     const { q, ...rest } = call.args;
-    if (typeof q === 'string') return updateArgs({ ...rest, query: q.trim() });
+    if (typeof q === 'string') return decide.updateArgs({ ...rest, query: q.trim() });
   },
 };
 
@@ -80,7 +77,7 @@ function stopWhenRepeating({ times = 3 }: { times?: number } = {}): Hook {
         .slice(-times)
         .map((step) => JSON.stringify(step.toolCalls.map((call) => [call.name, call.args])));
       if (recent.length === times && new Set(recent).size === 1)
-        return stop(`the same calls ${times} steps in a row: ${recent[0]}`);
+        return decide.stop(`the same calls ${times} steps in a row: ${recent[0]}`);
     },
   };
 }

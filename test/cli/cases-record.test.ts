@@ -1,7 +1,7 @@
 // `looplet cases` and `looplet record`, run from the built CLI in a fresh project: a case is
 // validated, recorded (scripted, so no network) with the project's own TypeScript agent, then
 // replayed by `looplet-eval` — the record → replay loop a user follows.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createProject, type Project } from '../vitest/support.js';
 
 const AGENT = `
@@ -32,27 +32,32 @@ script:
   - toolCalls: [{ name: done, args: { summary: published } }]
 `;
 
-describe('looplet cases and looplet record', () => {
-  let project: Project;
-  beforeAll(() => {
-    project = createProject({ files: { 'evals/eval_report.ts': AGENT, 'cases/profit.yaml': CASE } });
-  });
+/** A project with the agent and one scripted case: each test gets its own, so each stands alone (`-t`). */
+function reportProject(): Project {
+  return createProject({ files: { 'evals/eval_report.ts': AGENT, 'cases/profit.yaml': CASE } });
+}
 
+describe('looplet cases and looplet record', () => {
   it('lists valid cases with how they run', async () => {
+    const project = reportProject();
     const result = await project.run(['cases']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^profit {2}scripted {2}\[smoke\] {2}cases\/profit\.yaml:1$/m);
   });
 
-  it('rejects an invalid case file with its line and field (exit 1)', async () => {
+  it('rejects an invalid case file with its line and field (exit 2, as looplet-eval does)', async () => {
+    const project = reportProject();
     project.write('bad/broken.yaml', 'id: broken\ntask: { goal: x }\nmarks: not-a-list\n');
     const result = await project.run(['cases', 'bad']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/broken\.yaml:3: field "marks"/);
-    project.remove('bad/broken.yaml');
+    const run = await project.run(['--cases', 'bad']);
+    expect(run.code, run.output).toBe(2);
+    expect(run.stderr).toMatch(/broken\.yaml:3: field "marks"/);
   });
 
   it('records a case with the TypeScript agent, then looplet-eval replays the recording', async () => {
+    const project = reportProject();
     const recorded = await project.run(['record', 'profit', '--scripted', '--out', 'traces/report/profit']);
     expect(recorded.code).toBe(0);
     expect(recorded.stdout).toContain('recorded profit: done, 2 steps → traces/report/profit');
@@ -80,7 +85,10 @@ describe('looplet cases and looplet record', () => {
   });
 
   it('refuses to overwrite a trace without --force, and names a missing case', async () => {
-    const again = await project.run(['record', 'profit', '--scripted', '--out', 'traces/report/profit']);
+    const project = reportProject();
+    const recorded = await project.run(['record', 'profit', '--scripted', '--out', 'traces/refused/profit']);
+    expect(recorded.code, recorded.output).toBe(0);
+    const again = await project.run(['record', 'profit', '--scripted', '--out', 'traces/refused/profit']);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('exists; pass --force');
     const missing = await project.run(['record', 'nope', '--scripted']);

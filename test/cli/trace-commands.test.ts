@@ -77,13 +77,16 @@ describe('looplet show', () => {
     expect(json.steps[1]!.calls).toHaveLength(1);
   });
 
-  it('exits 2 for a bad flag and 3 for an unreadable trace, with the reason', async () => {
+  it('exits 2 for a bad flag or a missing path and 3 for an unreadable trace, with the reason', async () => {
     const flag = await looplet(['show', GOLDEN, '--step', '0']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/--step must be a whole number/);
     const missing = await looplet(['show', 'nowhere']);
-    expect(missing.code).toBe(3);
-    expect(missing.stderr).toMatch(/nowhere: does not exist/);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nowhere: no such trace directory/);
+    const notTrace = await looplet(['show', tempDir()]);
+    expect(notTrace.code).toBe(3);
+    expect(notTrace.stderr).toMatch(/this is not a trace directory/);
     const range = await looplet(['show', GOLDEN, '--step', '9']);
     expect(range.code).toBe(3);
     expect(range.stderr).toMatch(/there is no step 9: the trace has 2 step/);
@@ -144,7 +147,7 @@ describe('looplet diff', () => {
     expect(stdout).toContain('-        "greeting": "Hello, Alice!"');
     expect(stdout).toContain('model call 2 (step 2): the messages added since call 1 differ');
     expect(stdout).toContain('+{"greeting":"Hi, Alice!"}');
-    expect(stdout).toContain('2 difference(s)');
+    expect(stdout).toContain('2 differences');
 
     const json = await looplet(['diff', a, b, '--json']);
     expect(json.code).toBe(1);
@@ -160,7 +163,7 @@ describe('looplet validate', () => {
     expect(code).toBe(0);
     expect(stdout).toContain(`✓ ${GOLDEN}`);
     expect(stdout).toContain('(Python looplet)');
-    expect(stdout).toMatch(/\d+ trace\(s\), all valid/);
+    expect(stdout).toMatch(/\d+ traces, all valid/);
   });
 
   it('exits 1 and gives a reason per invalid trace', async () => {
@@ -169,7 +172,7 @@ describe('looplet validate', () => {
     expect(stdout).toContain(`✓ ${GOLDEN}`);
     expect(stdout).toMatch(/✗ .*truncated-step\n {4}.*steps\/0002\.json: is truncated/);
     expect(stdout).toMatch(/✗ .*future-version\n {4}.*upgrade looplet/);
-    expect(stdout).toContain('11 of 12 trace(s) invalid');
+    expect(stdout).toContain('11 of 12 traces invalid');
     const json = JSON.parse(
       (await looplet(['validate', path.resolve('fixtures/traces'), '--json'])).stdout,
     ) as {

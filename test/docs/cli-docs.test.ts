@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 
 const CLI = new URL('../../bin/looplet.js', import.meta.url).pathname;
 const DOC = new URL('../../docs/cli.md', import.meta.url);
-const COMMANDS = ['baseline', 'show', 'diff', 'validate', 'cases', 'record'];
 
 function help(args: string[]): string {
   return execFileSync(process.execPath, [CLI, ...args], {
@@ -17,7 +16,17 @@ function help(args: string[]): string {
     .trim();
 }
 
+/** The commands `--help` lists (all but the default one), so a new command is documented without a list to keep. */
+function commands(mainHelp: string): string[] {
+  const block = /\nCommands:\n([\s\S]*?)\n\n/.exec(mainHelp)?.[1] ?? '';
+  return block
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0] ?? '')
+    .filter((name) => /^[a-z]/.test(name));
+}
+
 function render(): string {
+  const mainHelp = help(['--help']);
   const sections = [
     '# CLI reference',
     '',
@@ -33,10 +42,10 @@ function render(): string {
     '## looplet-eval [paths…] (run evals)',
     '',
     '```text',
-    help(['--help']),
+    mainHelp,
     '```',
   ];
-  for (const command of COMMANDS)
+  for (const command of commands(mainHelp))
     sections.push('', `## looplet ${command}`, '', '```text', help([command, '--help']), '```');
   return `${sections.join('\n')}\n`;
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseCases } from '../../src/evals/cases.js';
 import {
   type AgentFactory,
   CaseRunError,
@@ -7,7 +8,6 @@ import {
   type EvalCase,
   type EvalContext,
   mark,
-  parseCases,
   runCase,
 } from '../../src/evals/index.js';
 import {

@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CaseFileError, EvalPathError, loadCaseFile, loadCases, parseCases } from '../../src/evals/index.js';
+import { loadCaseFile, parseCases } from '../../src/evals/cases.js';
+import { CaseFileError, EvalPathError, loadCases } from '../../src/evals/index.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const temp = useTempDir('looplet-cases-');

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  contextFromRun,
-  contextFromTrace,
-  type EvalContext,
-  runEval,
-  toEvalDefinitions,
-} from '../../src/evals/index.js';
+import { toEvalDefinitions } from '../../src/evals/definitions.js';
+import { contextFromRun, contextFromTrace, type EvalContext, runEval } from '../../src/evals/index.js';
 import { agentLoop, ScriptedLLM } from '../../src/index.js';
 import { greet, greeterRun, memoryTrace } from './support.js';
 

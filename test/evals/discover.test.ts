@@ -7,9 +7,9 @@ import {
   EvalImportError,
   EvalPathError,
   findEvalFiles,
-  marksOf,
   runEvals,
 } from '../../src/evals/index.js';
+import { marksOf } from '../../src/evals/marks.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { memoryTrace } from './support.js';
 

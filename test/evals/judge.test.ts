@@ -4,12 +4,11 @@ import {
   createJudge,
   type EvalContext,
   type EvalTools,
-  JUDGE_SYSTEM_PROMPT,
   JudgeAnswerError,
   mark,
-  parseJudgeAnswer,
   runEvals,
 } from '../../src/evals/index.js';
+import { JUDGE_SYSTEM_PROMPT, parseJudgeAnswer } from '../../src/evals/judge.js';
 import { type LLMRequest, ScriptedLLM } from '../../src/index.js';
 import { memoryTrace } from './support.js';
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { toEvalDefinitions } from '../../src/evals/definitions.js';
 import {
   contextFromTrace,
   type EvalContext,
   EvalDefinitionError,
   mark,
-  marksOf,
   runEvals,
   selectEvals,
-  toEvalDefinitions,
 } from '../../src/evals/index.js';
+import { marksOf } from '../../src/evals/marks.js';
 import { memoryTrace } from './support.js';
 
 const contexts = [contextFromTrace({ trace: memoryTrace() })];

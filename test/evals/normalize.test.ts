@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { toEvalDefinitions } from '../../src/evals/definitions.js';
 import {
   contextFromTrace,
   type EvalFunction,
   type EvalOutcome,
   mark,
   runEval,
-  toEvalDefinitions,
 } from '../../src/evals/index.js';
 import { memoryTrace } from './support.js';
 

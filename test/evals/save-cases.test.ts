@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { loadCaseFile } from '../../src/evals/cases.js';
 import {
   type CaseData,
   CaseFileError,
   type CaseFormat,
   type EvalCase,
-  loadCaseFile,
   loadCases,
   saveCase,
   saveCases,

@@ -109,9 +109,8 @@ export function memoryTrace({
     artifacts,
     expected,
     reads,
-    readStepSync,
-    readStep: async (index: number) => readStepSync(index),
-    async *steps() {
+    readStep: readStepSync,
+    *steps() {
       for (let index = 1; index <= steps.length; index++) yield readStepSync(index);
     },
   };

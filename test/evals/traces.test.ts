@@ -8,7 +8,7 @@ import {
   evalHook,
   mark,
   runEvals,
-  summarize,
+  summarizeRun,
 } from '../../src/evals/index.js';
 import {
   agentLoop,
@@ -156,6 +156,6 @@ describe('contexts from trace directories', () => {
     });
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['passed', 'passed', 'error']);
     expect(outcomes[2]?.error?.message).toMatch(/step/);
-    expect(summarize({ outcomes }).totals).toMatchObject({ passed: 2, errors: 1 });
+    expect(summarizeRun({ outcomes }).totals).toMatchObject({ passed: 2, errors: 1 });
   });
 });

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { contextFromRun, contextFromTrace, formatTranscript } from '../../src/evals/index.js';
 import {
   agentLoop,
+  decide,
   defineTool,
-  deny,
   fixedClock,
   type Hook,
   readTrace,
@@ -23,7 +23,7 @@ const lookup = defineTool({
 const teaOnly: Hook = {
   checkPermission: ({ call }) =>
     call.name === 'lookup_price' && call.args.product !== 'tea'
-      ? deny('only tea prices are public')
+      ? decide.deny('only tea prices are public')
       : undefined,
 };
 

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { END_REASONS } from '../../src/core/types.js';
 import {
   agentLoop,
   defineTool,
-  END_REASONS,
   type EndReason,
   type Hook,
   type RunResult,

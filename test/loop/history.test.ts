@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentLoop, defineTool, type LLMRequest, ScriptedLLM, updateArgs } from '../../src/index.js';
+import { agentLoop, decide, defineTool, type LLMRequest, ScriptedLLM } from '../../src/index.js';
 
 describe('the conversation the model sees', () => {
   it('keeps each tool call as the model sent it, while the step records the arguments the tool ran with', async () => {
@@ -23,7 +23,7 @@ describe('the conversation the model sees', () => {
     ]);
     const lowercase = {
       preDispatch: ({ call }: { call: { name: string; args: Record<string, unknown> } }) =>
-        call.name === 'search' ? updateArgs({ q: 'CATS' }) : undefined,
+        call.name === 'search' ? decide.updateArgs({ q: 'CATS' }) : undefined,
     };
     const result = await agentLoop({ llm, tools: [search], task: 'find cats', hooks: [lowercase] }).result;
 

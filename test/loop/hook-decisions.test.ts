@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   agentLoop,
-  block,
   consoleTracer,
-  deny,
+  decide,
   fixedClock,
-  HOOK_METHODS,
   type Hook,
-  inject,
   type ScriptedTurn,
   type ToolResult,
-  updateArgs,
-  updateResult,
 } from '../../src/index.js';
+import { HOOK_METHODS } from '../../src/loop/hooks.js';
 import { call, done, echoTool, RecordingLLM, toolMessage, userMessages } from './support.js';
 
 type Log = Array<{ name: string; args: Record<string, unknown> }>;
@@ -26,7 +22,9 @@ async function runWith(hooks: Hook[], turns: ScriptedTurn[] = [call('echo', { te
 
 describe('deny and block', () => {
   it('deny() in checkPermission: the tool never runs, the model is told not to retry', async () => {
-    const { llm, log, result } = await runWith([{ checkPermission: () => deny('echo is not allowed here') }]);
+    const { llm, log, result } = await runWith([
+      { checkPermission: () => decide.deny('echo is not allowed here') },
+    ]);
     expect(log).toEqual([]);
     expect(result.steps[0]?.results[0]?.error).toEqual({
       kind: 'denied',
@@ -38,7 +36,7 @@ describe('deny and block', () => {
   });
 
   it('block() with retry in preDispatch: the tool never runs, the model is invited to fix the call', async () => {
-    const { llm, log, result } = await runWith([{ preDispatch: () => block('text must be shorter') }]);
+    const { llm, log, result } = await runWith([{ preDispatch: () => decide.block('text must be shorter') }]);
     expect(log).toEqual([]);
     expect(result.steps[0]?.results[0]?.error?.kind).toBe('blocked');
     expect(toolMessage(llm.request(2), 'echo')).toBe(
@@ -47,7 +45,7 @@ describe('deny and block', () => {
   });
 
   it('block without retry in preDispatch is a denial', async () => {
-    const { llm, log } = await runWith([{ preDispatch: () => block('never', { retry: false }) }]);
+    const { llm, log } = await runWith([{ preDispatch: () => decide.block('never', { retry: false }) }]);
     expect(log).toEqual([]);
     expect(toolMessage(llm.request(2), 'echo')).toBe('Error (denied): never. Do not retry this call.');
   });
@@ -63,7 +61,9 @@ describe('deny and block', () => {
   it('a blocked call retried by the model with fixed arguments then runs', async () => {
     const guard: Hook = {
       preDispatch: ({ call }) =>
-        call.name === 'echo' && String(call.args.text).length > 3 ? block('at most 3 characters') : undefined,
+        call.name === 'echo' && String(call.args.text).length > 3
+          ? decide.block('at most 3 characters')
+          : undefined,
     };
     const { log, result } = await runWith(
       [guard],
@@ -80,13 +80,13 @@ describe('deny and block', () => {
       {
         preDispatch: ({ call }) => {
           asked.push(`second ${call.name}`);
-          return call.name === 'echo' ? block('second says no') : undefined;
+          return call.name === 'echo' ? decide.block('second says no') : undefined;
         },
       },
       {
         preDispatch: ({ call }) => {
           asked.push(`third ${call.name}`);
-          return call.name === 'echo' ? block('third says no') : undefined;
+          return call.name === 'echo' ? decide.block('third says no') : undefined;
         },
       },
       {
@@ -112,7 +112,7 @@ describe('deny and block', () => {
   it('postDispatch still sees a blocked call, with its error result', async () => {
     const seen: ToolResult[] = [];
     await runWith([
-      { preDispatch: () => deny('no') },
+      { preDispatch: () => decide.deny('no') },
       { postDispatch: ({ result }) => void seen.push(result) },
     ]);
     expect(seen[0]?.error).toEqual({ kind: 'denied', message: 'no' });
@@ -123,7 +123,7 @@ describe('updatedArgs', () => {
   it('reaches the tool, later preDispatch hooks, permission and postDispatch hooks, and the step', async () => {
     const seen: Array<[string, Record<string, unknown>]> = [];
     const hooks: Hook[] = [
-      { preDispatch: () => updateArgs({ text: 'rewritten' }) },
+      { preDispatch: () => decide.updateArgs({ text: 'rewritten' }) },
       { preDispatch: ({ call }) => void seen.push(['preDispatch', call.args]) },
       { checkPermission: ({ call }) => void seen.push(['checkPermission', call.args]) },
       {
@@ -145,14 +145,14 @@ describe('updatedArgs', () => {
 
   it('later updates replace earlier ones', async () => {
     const { log } = await runWith([
-      { preDispatch: () => updateArgs({ text: 'first' }) },
-      { preDispatch: () => updateArgs({ text: 'second' }) },
+      { preDispatch: () => decide.updateArgs({ text: 'first' }) },
+      { preDispatch: () => decide.updateArgs({ text: 'second' }) },
     ]);
     expect(log).toEqual([{ name: 'echo', args: { text: 'second' } }]);
   });
 
   it('updated arguments are validated like the model’s own', async () => {
-    const { log, result } = await runWith([{ preDispatch: () => updateArgs({ text: 42 }) }]);
+    const { log, result } = await runWith([{ preDispatch: () => decide.updateArgs({ text: 42 }) }]);
     expect(log).toEqual([]);
     expect(result.steps[0]?.results[0]?.error?.kind).toBe('invalid_args');
   });
@@ -160,7 +160,9 @@ describe('updatedArgs', () => {
 
 describe('updatedResult', () => {
   it('in preDispatch: the tool is skipped and the model sees the supplied result', async () => {
-    const { llm, log, result } = await runWith([{ preDispatch: () => updateResult({ cached: true }) }]);
+    const { llm, log, result } = await runWith([
+      { preDispatch: () => decide.updateResult({ cached: true }) },
+    ]);
     expect(log).toEqual([]);
     expect(result.steps[0]?.results[0]).toMatchObject({ name: 'echo', data: { cached: true } });
     expect(result.steps[0]?.results[0]?.error).toBeUndefined();
@@ -168,13 +170,13 @@ describe('updatedResult', () => {
   });
 
   it('in postDispatch: the tool runs and its result is replaced (an error too)', async () => {
-    const { llm, log, result } = await runWith([{ postDispatch: () => updateResult('redacted') }]);
+    const { llm, log, result } = await runWith([{ postDispatch: () => decide.updateResult('redacted') }]);
     expect(log).toHaveLength(1);
     expect(result.steps[0]?.results[0]?.data).toBe('redacted');
     expect(toolMessage(llm.request(2), 'echo')).toBe('redacted');
 
     const replacedError = await runWith(
-      [{ postDispatch: () => updateResult('fallback') }],
+      [{ postDispatch: () => decide.updateResult('fallback') }],
       [call('nope'), done()],
     );
     expect(replacedError.result.steps[0]?.results[0]).toMatchObject({ data: 'fallback' });
@@ -185,7 +187,7 @@ describe('updatedResult', () => {
     const seen: unknown[] = [];
     await runWith(
       [
-        { postDispatch: () => updateResult({ replaced: 1 }) },
+        { postDispatch: () => decide.updateResult({ replaced: 1 }) },
         { postDispatch: ({ result }) => void seen.push(result.data) },
       ],
       [call('echo', { text: 'hi' }), { text: 'answered' }],
@@ -258,19 +260,19 @@ describe('additional context', () => {
   it('appears in the next model request, in hook order and hook-point order', async () => {
     const hooks: Hook[] = [
       {
-        preLoop: () => inject('a:preLoop'),
-        prePrompt: ({ step }) => inject(`a:prePrompt${step}`),
-        preDispatch: () => inject('a:preDispatch'),
-        postDispatch: () => inject('a:postDispatch'),
-        onStep: () => inject('a:onStep'),
-        shouldStop: () => inject('a:shouldStop'),
+        preLoop: () => decide.inject('a:preLoop'),
+        prePrompt: ({ step }) => decide.inject(`a:prePrompt${step}`),
+        preDispatch: () => decide.inject('a:preDispatch'),
+        postDispatch: () => decide.inject('a:postDispatch'),
+        onStep: () => decide.inject('a:onStep'),
+        shouldStop: () => decide.inject('a:shouldStop'),
       },
       {
-        preLoop: () => inject('b:preLoop'),
-        prePrompt: ({ step }) => inject(`b:prePrompt${step}`),
-        checkPermission: () => inject('b:checkPermission'),
-        postDispatch: () => inject('b:postDispatch'),
-        onStep: () => inject('b:onStep'),
+        preLoop: () => decide.inject('b:preLoop'),
+        prePrompt: ({ step }) => decide.inject(`b:prePrompt${step}`),
+        checkPermission: () => decide.inject('b:checkPermission'),
+        postDispatch: () => decide.inject('b:postDispatch'),
+        onStep: () => decide.inject('b:onStep'),
       },
     ];
     const { llm, result } = await runWith(hooks);
@@ -295,7 +297,7 @@ describe('additional context', () => {
 
   it('context of several calls comes after all their tool results (providers require it)', async () => {
     const { llm } = await runWith(
-      [{ postDispatch: ({ call }) => inject(`after ${String(call.args.text)}`) }],
+      [{ postDispatch: ({ call }) => decide.inject(`after ${String(call.args.text)}`) }],
       [{ toolCalls: [1, 2].map((n) => ({ name: 'echo', args: { text: String(n) } })) }, done()],
     );
     const roles = llm.request(2).map((m) => m.role);
@@ -319,7 +321,9 @@ describe('checkDone', () => {
     const grader: Hook = {
       checkDone: ({ output }) => {
         asked++;
-        return (output as { summary: string }).summary === 'lazy' ? block('no tests were run') : undefined;
+        return (output as { summary: string }).summary === 'lazy'
+          ? decide.block('no tests were run')
+          : undefined;
       },
     };
     const { llm, result } = await runWith(
@@ -347,7 +351,9 @@ describe('checkDone', () => {
       name: 'grader',
       checkDone: ({ output }) => {
         seen.push('checkDone');
-        return (output as { summary: string }).summary === 'lazy' ? block('no tests were run') : undefined;
+        return (output as { summary: string }).summary === 'lazy'
+          ? decide.block('no tests were run')
+          : undefined;
       },
       onStep: ({ current }) => {
         seen.push(`onStep ${current.index}: ${current.doneRejected ?? 'accepted'}`);
@@ -382,8 +388,8 @@ describe('checkDone', () => {
     const { llm, result } = await runWith(
       [
         {
-          checkDone: () => (++asked === 1 ? block('show your work') : undefined),
-          onStep: () => inject('noted'),
+          checkDone: () => (++asked === 1 ? decide.block('show your work') : undefined),
+          onStep: () => decide.inject('noted'),
         },
       ],
       [{ text: '42' }, { text: '6 * 7 = 42' }],
@@ -397,7 +403,7 @@ describe('checkDone', () => {
     const grader: Hook = {
       checkDone: ({ output }) => {
         outputs.push(output);
-        return outputs.length === 1 ? block('show your work') : undefined;
+        return outputs.length === 1 ? decide.block('show your work') : undefined;
       },
     };
     const { result } = await runWith([grader], [{ text: '42' }, { text: '6 * 7 = 42' }]);

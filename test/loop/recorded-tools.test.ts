@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import {
   agentLoop,
   canonicalJson,
+  decide,
   defineTool,
-  deny,
   type LLMBackend,
   type LLMRequest,
   type LLMResponse,
@@ -110,7 +110,10 @@ describe("defineTool({ replay: 'recorded' })", () => {
       tools: [sendEmail([])],
       task: 't',
       hooks: [
-        { checkPermission: ({ call }) => (call.name === 'send_email' ? deny('no mail today') : undefined) },
+        {
+          checkPermission: ({ call }) =>
+            call.name === 'send_email' ? decide.deny('no mail today') : undefined,
+        },
       ],
     }).result;
     expect(llm.asked).toEqual([]);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   agentLoop,
+  decide,
   defineTool,
   fixedClock,
   type Hook,
@@ -12,9 +13,8 @@ import {
   readTrace,
   ScriptedLLM,
   sequentialIds,
-  updateResult,
-  validateTraceDir,
 } from '../../src/index.js';
+import { validateTraceDir } from '../../src/provenance/validate.js';
 import { tempDir } from '../provenance/helpers.js';
 import { toolMessage } from './support.js';
 
@@ -176,7 +176,7 @@ describe('tool results JSON cannot hold', () => {
       await sink.flush();
       expect(validateTraceDir({ dir })).toMatchObject({ valid: true, problems: [] });
       const trace = await readTrace(dir);
-      expect(trace.readStepSync(1).results[0]!.error).toEqual(error);
+      expect(trace.readStep(1).results[0]!.error).toEqual(error);
     },
   );
 
@@ -194,7 +194,7 @@ describe('tool results JSON cannot hold', () => {
     await agentLoop({ llm, tools: [hang], task: 't', hooks: [sink.hook()], clock: fixedClock() }).result;
     await sink.flush();
     expect(validateTraceDir({ dir })).toMatchObject({ valid: true, problems: [] });
-    expect((await readTrace(dir)).readStepSync(1).results[0]!.error?.kind).toBe('timeout');
+    expect((await readTrace(dir)).readStep(1).results[0]!.error?.kind).toBe('timeout');
   });
 
   it('a hook supplying such a result gets the same error', async () => {
@@ -208,7 +208,7 @@ describe('tool results JSON cannot hold', () => {
       llm: new ScriptedLLM([{ toolCalls: [{ name: 'fine', args: {} }] }, { text: 'end' }]),
       tools: [fine],
       task: 't',
-      hooks: [{ postDispatch: () => updateResult({ big: 1n }) }],
+      hooks: [{ postDispatch: () => decide.updateResult({ big: 1n }) }],
     }).result;
     expect(result.steps[0]!.results[0]!.error).toEqual({
       kind: 'invalid_result',

@@ -1,13 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { agentLoop, defineTool, type JsonSchema, ScriptedLLM, type Tool } from '../../src/index.js';
-import {
-  arbitraries as arb,
-  defaultLawTools,
-  GENERATED_METHODS,
-  hookFromSpec,
-  SchemaArbitraryError,
-} from '../../src/testing/index.js';
+import { GENERATED_METHODS } from '../../src/testing/hook-spec.js';
+import { arbitraries as arb, hookFromSpec, SchemaArbitraryError } from '../../src/testing/index.js';
+import { defaultLawTools } from '../../src/testing/observe.js';
 import { params, TIMEOUT } from './settings.js';
 
 const schemas: Record<string, JsonSchema> = {

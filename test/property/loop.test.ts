@@ -11,7 +11,8 @@ import {
   sequentialIds,
   type Tool,
 } from '../../src/index.js';
-import { arbitraries as arb, defaultLawTools, hookFromSpec } from '../../src/testing/index.js';
+import { arbitraries as arb, hookFromSpec } from '../../src/testing/index.js';
+import { defaultLawTools } from '../../src/testing/observe.js';
 import { params, TIMEOUT } from './settings.js';
 
 describe('tool calls of one response', () => {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DECISION_METHODS,
+  decide,
   type Hook,
   type HookDecision,
   type LoopState,
   type RunResult,
-  stop,
   type ToolCall,
   type ToolResult,
 } from '../../src/index.js';
+import { DECISION_METHODS } from '../../src/loop/hooks.js';
 import { HookLawViolation, hookLaws, type LawName } from '../../src/testing/index.js';
 import { TIMEOUT } from './settings.js';
 
@@ -18,7 +18,7 @@ import { TIMEOUT } from './settings.js';
 /** A step budget whose counter lives in the closure and is never reset: a second run starts where the first stopped. */
 function leakyBudget(): Hook {
   let steps = 0;
-  return { name: 'leakyBudget', shouldStop: () => (++steps >= 3 ? stop('budget spent') : undefined) };
+  return { name: 'leakyBudget', shouldStop: () => (++steps >= 3 ? decide.stop('budget spent') : undefined) };
 }
 
 /** A hook combinator that merges decisions with object spread: the last block wins, context is overwritten. */
@@ -55,7 +55,7 @@ const prefetch: Hook = {
 /** Pauses the run with a stop, then "finishes the job" in onLoopEnd by asking the model again. */
 const autoResume: Hook = {
   name: 'autoResume',
-  shouldStop: ({ step }) => (step >= 1 ? stop('pausing') : undefined),
+  shouldStop: ({ step }) => (step >= 1 ? decide.stop('pausing') : undefined),
   async onLoopEnd({ state, result }) {
     if (result.endReason !== 'hook_stop') return;
     try {
@@ -82,7 +82,7 @@ const earlyFlush = {
     if (step < 1) return undefined;
     const result = { endReason: 'hook_stop', steps: [...state.steps], usage: state.usage } as RunResult;
     void this.onLoopEnd?.({ state, result });
-    return stop('flushed');
+    return decide.stop('flushed');
   },
   onLoopEnd() {
     // Writes the buffer somewhere.

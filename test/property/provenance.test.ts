@@ -4,7 +4,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LoopletError, ReplayLLM, readTrace, TraceReadError, TraceVersionError } from '../../src/index.js';
-import { arbitraries as arb, recordTrace, traceFiles, writeCorruptedTrace } from '../../src/testing/index.js';
+import { arbitraries as arb, recordTrace, writeCorruptedTrace } from '../../src/testing/index.js';
+import { traceFiles } from '../../src/testing/trace-arbitraries.js';
 import { params, TIMEOUT } from './settings.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'looplet-property-'));
@@ -62,7 +63,7 @@ async function readEverything(dir: string): Promise<void> {
   trace.readVolatile();
   for await (const _ of trace.steps());
   for await (const _ of trace.calls());
-  for (let index = 1; index <= Math.min(trace.meta.stepCount, 3); index++) trace.readStepSync(index);
+  for (let index = 1; index <= Math.min(trace.meta.stepCount, 3); index++) trace.readStep(index);
 }
 
 describe('the trace reader on corrupted directories', () => {

@@ -23,13 +23,9 @@ import {
   TraceWriteError,
 } from '../../src/index.js';
 import { interruptedReplaceCopy } from '../../src/provenance/atomic-dir.js';
-import {
-  arbitraries as arb,
-  defaultLawTools,
-  hookFromSpec,
-  type TraceRecipe,
-  traceFiles,
-} from '../../src/testing/index.js';
+import { arbitraries as arb, hookFromSpec, type TraceRecipe } from '../../src/testing/index.js';
+import { defaultLawTools } from '../../src/testing/observe.js';
+import { traceFiles } from '../../src/testing/trace-arbitraries.js';
 import { params, TIMEOUT } from './settings.js';
 
 // A crash is simulated by making every file-system write fail from the n-th one on, as if the

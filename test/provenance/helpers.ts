@@ -113,3 +113,13 @@ export function dirFiles(
 export function readJson(dir: string, file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>;
 }
+
+/** What `run` throws (the test fails when it returns). */
+export function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw, but it returned');
+}

@@ -9,7 +9,7 @@ import { showTrace, showTraceJson } from '../../src/provenance/show.js';
 import { colorsFor } from '../../src/provenance/text-output.js';
 import type { RecordedTrace } from '../../src/provenance/types.js';
 import { findTraceDirs, validateTraceDir } from '../../src/provenance/validate.js';
-import { tempDir } from './helpers.js';
+import { tempDir, thrownBy } from './helpers.js';
 
 // A trace arrives in a pull request: whatever it holds, every reader answers with a typed error
 // naming the file — it never follows a link out of the trace, opens a FIFO, reads a file without
@@ -83,7 +83,7 @@ describe('symbolic links and special files inside a trace', () => {
     writeFileSync(secret, '{"password": "hunter2"}');
     rmSync(path.join(dir, 'artifacts.json'), { force: true });
     symlinkSync(secret, path.join(dir, 'artifacts.json'));
-    await expect(readTrace(dir)).rejects.toThrow(/artifacts\.json: is a symbolic link/);
+    expect(() => readTrace(dir)).toThrow(/artifacts\.json: is a symbolic link/);
     const validation = validateTraceDir({ dir });
     expect(validation.valid).toBe(false);
     expect(validation.problems.join('\n')).not.toContain('hunter2');
@@ -119,8 +119,8 @@ describe('symbolic links and special files inside a trace', () => {
     const dir = copyOf(GOLDEN);
     rmSync(path.join(dir, 'trace.json'));
     mkdirSync(path.join(dir, 'trace.json'));
-    await expect(readTrace(dir)).rejects.toThrow(/trace\.json: is a directory, not a regular file/);
-    expect(await findTraceDirs({ paths: [path.dirname(dir)] })).toEqual([dir]);
+    expect(() => readTrace(dir)).toThrow(/trace\.json: is a directory, not a regular file/);
+    expect(findTraceDirs({ paths: [path.dirname(dir)] })).toEqual([dir]);
   });
 
   it('a Python trace whose trajectory.json is a link is refused too', async () => {
@@ -129,7 +129,7 @@ describe('symbolic links and special files inside a trace', () => {
     cpSync(path.join(PYTHON, 'trajectory.json'), outside);
     rmSync(path.join(dir, 'trajectory.json'));
     symlinkSync(outside, path.join(dir, 'trajectory.json'));
-    await expect(readTrace(dir)).rejects.toThrow(/trajectory\.json: is a symbolic link/);
+    expect(() => readTrace(dir)).toThrow(/trajectory\.json: is a symbolic link/);
   });
 
   it('the trace directory itself may be a symbolic link: it is the path the user gave', async () => {
@@ -161,7 +161,7 @@ describe('the size cap on one trace file', () => {
   it('refuses a file over the cap with the size, the cap and how to raise it', async () => {
     const dir = copyOf(GOLDEN);
     const size = readFileSync(path.join(dir, 'steps/0001.json')).length;
-    const trace = await readTrace({ dir, maxFileBytes: size - 1 }).catch((error: unknown) => error);
+    const trace = thrownBy(() => readTrace({ dir, maxFileBytes: size - 1 }));
     // trace.json is larger than step 1: the reader stops there.
     expect(trace).toBeInstanceOf(TraceReadError);
     expect(trace).toMatchObject({ code: 'TRACE_FILE_TOO_LARGE' });
@@ -178,9 +178,9 @@ describe('the size cap on one trace file', () => {
     const dir = copyOf(GOLDEN);
     writeFileSync(path.join(dir, 'artifacts.json'), JSON.stringify({ big: 'x'.repeat(5_000) }));
     process.env.LOOPLET_MAX_FILE_BYTES = '4096';
-    await expect(readTrace(dir)).rejects.toThrow(/artifacts\.json: is over the 4096-byte cap/);
+    expect(() => readTrace(dir)).toThrow(/artifacts\.json: is over the 4096-byte cap/);
     process.env.LOOPLET_MAX_FILE_BYTES = '1MB';
-    const error = await readTrace(dir).catch((caught: unknown) => caught);
+    const error = thrownBy(() => readTrace(dir));
     expect(error).toBeInstanceOf(LoopletError);
     expect(error).toMatchObject({ code: 'TRACE_LIMIT' });
     expect((error as Error).message).toMatch(/LOOPLET_MAX_FILE_BYTES=1MB: .* positive whole number of bytes/);
@@ -206,7 +206,7 @@ describe('values that crash naive readers', () => {
   it('deep nesting in artifacts.json stops show and evals before anything renders it', async () => {
     const dir = copyOf(GOLDEN);
     writeFileSync(path.join(dir, 'artifacts.json'), `{"a":${deep(50_000)}}`);
-    const error = await readTrace(dir).catch((caught: unknown) => caught);
+    const error = thrownBy(() => readTrace(dir));
     expect(error).toMatchObject({ code: 'TRACE_TOO_DEEP' });
   });
 
@@ -226,7 +226,7 @@ describe('values that crash naive readers', () => {
       path.join(dir, 'trace.json'),
       JSON.stringify({ ...meta, schemaVersion: 'v'.repeat(5_000_000) }),
     );
-    const error = await readTrace(dir).catch((caught: unknown) => caught);
+    const error = thrownBy(() => readTrace(dir));
     expect(error).toBeInstanceOf(TraceReadError);
     expect((error as Error).message).toMatch(
       /trace\.json \(field schemaVersion\): must be a non-negative integer, got "vvv/,

@@ -69,7 +69,7 @@ describe('readTrace (Python looplet traces)', () => {
 
   it('maps the 0-based call files to 1-based calls with system and user messages', async () => {
     const trace = await readTrace(PYTHON_TRACE);
-    const first = trace.readCallSync(1);
+    const first = trace.readCall(1);
     expect(first.step).toBe(1);
     expect(first.request.messages.map((message) => message.role)).toEqual(['system', 'user']);
     expect(first.request.messages[0]!.role === 'system' && first.request.messages[0]!.content).toMatch(
@@ -115,7 +115,7 @@ describe('readTrace (Python looplet traces)', () => {
         error_kind: 'permission_denied',
       };
     });
-    const result = (await readTrace(dir)).readStepSync(1).results[0]!;
+    const result = (await readTrace(dir)).readStep(1).results[0]!;
     expect(result.error).toEqual({ kind: 'denied', message: 'not allowed' });
     expect(result).not.toHaveProperty('data');
     expect(result.durationMs).toBe(1.5);
@@ -128,12 +128,12 @@ describe('readTrace (Python looplet traces)', () => {
       trajectory.steps[0] = { step_num: 1, tool_call: { tool: 3 } };
     });
     const trace = await readTrace(dir);
-    expect(() => trace.readStepSync(1)).toThrow(TraceReadError);
-    expect(() => trace.readStepSync(1)).toThrow(
+    expect(() => trace.readStep(1)).toThrow(TraceReadError);
+    expect(() => trace.readStep(1)).toThrow(
       /trajectory\.json \(field steps\[0\]\.tool_call\.tool\): must be a string/,
     );
     writeFileSync(path.join(dir, 'trajectory.json'), '{"steps": [');
-    await expect(readTrace(dir)).rejects.toThrow(/trajectory\.json: is truncated/);
+    expect(() => readTrace(dir)).toThrow(/trajectory\.json: is truncated/);
   });
 });
 
@@ -164,7 +164,7 @@ describe('Python traces read as Python reads them', () => {
     expect(ctx.expected).toEqual({ profit: 40 });
     // The tool list needs the first prompt: asked for, it reports the unreadable file as absent.
     expect(trace.meta.tools).toEqual([]);
-    expect(() => trace.readCallSync(1)).toThrow(/call_00_prompt\.txt: is a directory, not a regular file/);
+    expect(() => trace.readCall(1)).toThrow(/call_00_prompt\.txt: is a directory, not a regular file/);
   });
 
   it('takes steps from trajectory.json, not from step files numbered another way (save_eval_run)', async () => {
@@ -183,7 +183,7 @@ describe('Python traces read as Python reads them', () => {
     });
     const trace = await readTrace(dir);
     expect(trace.meta.stepCount).toBe(2);
-    expect(trace.readStepSync(1).toolCalls[0]!.name).toBe('publish_report');
+    expect(trace.readStep(1).toolCalls[0]!.name).toBe('publish_report');
     expect(trace.meta.finalOutput).toEqual({ summary: 'published report.json' });
   });
 
@@ -244,7 +244,7 @@ describe('Python traces read as Python reads them', () => {
     });
     expect((await readTrace(dir)).expected).toEqual({ profit: 40, source: 'inline' });
     writeFileSync(path.join(dir, 'expected.json'), '{"profit": 41}');
-    await expect(readTrace(dir)).rejects.toThrow(
+    expect(() => readTrace(dir)).toThrow(
       /expected\.json: conflicts with the `expected` stored in trajectory\.json/,
     );
   });

@@ -9,7 +9,7 @@ import {
   TraceReadError,
   TraceVersionError,
 } from '../../src/index.js';
-import { GREETER_SCRIPT, greet, recordGreeter, recordRun, tempDir } from './helpers.js';
+import { GREETER_SCRIPT, greet, recordGreeter, recordRun, tempDir, thrownBy } from './helpers.js';
 
 function edit(dir: string, file: string, change: (json: Record<string, unknown>) => void): void {
   const full = path.join(dir, file);
@@ -37,7 +37,7 @@ describe('readTrace (format v1)', () => {
     for await (const step of trace.steps()) steps.push(step);
     // Durations come back from volatile.json.
     expect(steps).toEqual(result.steps.map((step) => step.toJSON()));
-    expect(await trace.readStep(2)).toEqual(trace.readStepSync(2));
+    expect(await trace.readStep(2)).toEqual(trace.readStep(2));
   });
 
   it('reconstructs the full request of every call, equal to what the model was sent', async () => {
@@ -57,27 +57,25 @@ describe('readTrace (format v1)', () => {
     expect(calls[1]!.step).toBe(2);
     // Random access follows the base links back to the full request.
     const fresh = await readTrace(dir);
-    expect(fresh.readCallSync(2).request.messages).toEqual(sent[1]);
+    expect(fresh.readCall(2).request.messages).toEqual(sent[1]);
   });
 
   it('reads steps lazily: a damaged step file fails only when that step is read', async () => {
     const dir = await recordGreeter();
     rmSync(path.join(dir, 'steps/0002.json'));
     const trace = await readTrace(dir);
-    expect(trace.readStepSync(1).index).toBe(1);
-    expect(() => trace.readStepSync(2)).toThrow(TraceReadError);
-    expect(() => trace.readStepSync(2)).toThrow(/steps\/0002\.json: is missing/);
-    expect(() => trace.readStepSync(3)).toThrow(/there is no step 3: the trace has 2 step/);
+    expect(trace.readStep(1).index).toBe(1);
+    expect(() => trace.readStep(2)).toThrow(TraceReadError);
+    expect(() => trace.readStep(2)).toThrow(/steps\/0002\.json: is missing/);
+    expect(() => trace.readStep(3)).toThrow(/there is no step 3: the trace has 2 step/);
   });
 
   it('rejects a directory without trace.json, naming what is missing', async () => {
     const dir = await recordGreeter();
     rmSync(path.join(dir, 'trace.json'));
-    await expect(readTrace(dir)).rejects.toThrow(
-      /trace\.json: is missing: the directory holds part of a trace/,
-    );
-    await expect(readTrace(path.join(dir, 'nowhere'))).rejects.toThrow(/does not exist/);
-    await expect(readTrace(tempDir())).rejects.toThrow(/not a trace directory/);
+    expect(() => readTrace(dir)).toThrow(/trace\.json: is missing: the directory holds part of a trace/);
+    expect(() => readTrace(path.join(dir, 'nowhere'))).toThrow(/does not exist/);
+    expect(() => readTrace(tempDir())).toThrow(/not a trace directory/);
   });
 
   it('tells a truncated file from a corrupt one', async () => {
@@ -85,11 +83,11 @@ describe('readTrace (format v1)', () => {
     const file = path.join(dir, 'trace.json');
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, text.slice(0, text.length / 2));
-    await expect(readTrace(dir)).rejects.toThrow(/trace\.json: is truncated/);
+    expect(() => readTrace(dir)).toThrow(/trace\.json: is truncated/);
     writeFileSync(file, `${text}}`);
-    await expect(readTrace(dir)).rejects.toThrow(/trace\.json: is not valid JSON/);
+    expect(() => readTrace(dir)).toThrow(/trace\.json: is not valid JSON/);
     writeFileSync(file, '');
-    await expect(readTrace(dir)).rejects.toThrow(/trace\.json: is empty/);
+    expect(() => readTrace(dir)).toThrow(/trace\.json: is empty/);
   });
 
   it('names the file and the field of a value of the wrong type', async () => {
@@ -100,7 +98,7 @@ describe('readTrace (format v1)', () => {
     const trace = await readTrace(dir);
     const error = (() => {
       try {
-        trace.readStepSync(1);
+        trace.readStep(1);
       } catch (caught) {
         return caught as TraceReadError;
       }
@@ -113,14 +111,14 @@ describe('readTrace (format v1)', () => {
     edit(dir, 'trace.json', (meta) => {
       meta.endReason = 'finished';
     });
-    await expect(readTrace(dir)).rejects.toThrow(/field endReason.*must be one of done, max_steps/);
+    expect(() => readTrace(dir)).toThrow(/field endReason.*must be one of done, max_steps/);
   });
 
   it('rejects counts that are not finite integers (1e999 parses as Infinity)', async () => {
     const dir = await recordGreeter();
     const file = path.join(dir, 'trace.json');
     writeFileSync(file, readFileSync(file, 'utf8').replace('"callCount": 2', '"callCount": 1e999'));
-    await expect(readTrace(dir)).rejects.toThrow(/field callCount\): must be integer/);
+    expect(() => readTrace(dir)).toThrow(/field callCount\): must be integer/);
   });
 
   it('rejects a trace written by a newer looplet with an upgrade hint', async () => {
@@ -128,7 +126,7 @@ describe('readTrace (format v1)', () => {
     edit(dir, 'trace.json', (meta) => {
       meta.schemaVersion = 2;
     });
-    const error = await readTrace(dir).catch((caught: unknown) => caught);
+    const error = thrownBy(() => readTrace(dir));
     expect(error).toBeInstanceOf(TraceVersionError);
     expect((error as TraceVersionError).message).toMatch(/written by a newer looplet.*upgrade/);
   });
@@ -143,7 +141,7 @@ describe('readTrace (format v1)', () => {
       step.number = step.index;
       delete step.index;
     });
-    await expect(readTrace(dir)).rejects.toThrow(/no migration from it is registered/);
+    expect(() => readTrace(dir)).toThrow(/no migration from it is registered/);
     const migrations = [
       {
         from: 0,
@@ -153,7 +151,7 @@ describe('readTrace (format v1)', () => {
     ];
     const trace = await readTrace({ dir, migrations });
     expect(trace.meta.schemaVersion).toBe(1);
-    expect(trace.readStepSync(1).index).toBe(1);
+    expect(trace.readStep(1).index).toBe(1);
   });
 
   it('rejects a step whose index does not match its file', async () => {
@@ -162,7 +160,7 @@ describe('readTrace (format v1)', () => {
       step.index = 7;
     });
     const trace = await readTrace(dir);
-    expect(() => trace.readStepSync(2)).toThrow(/field index\): is 7, but the file is step 2/);
+    expect(() => trace.readStep(2)).toThrow(/field index\): is 7, but the file is step 2/);
   });
 
   it('numbers files with more digits when a trace has 10,000 steps or more', async () => {

@@ -245,15 +245,13 @@ function countingReads(trace: RecordedTrace): { trace: RecordedTrace; reads: Map
     meta: trace.meta,
     artifacts: trace.artifacts,
     expected: trace.expected,
-    readStep: (index) => trace.readStep(index),
-    readStepSync: (index) => {
+    readStep: (index) => {
       reads.set(index, (reads.get(index) ?? 0) + 1);
-      return trace.readStepSync(index);
+      return trace.readStep(index);
     },
     steps: () => trace.steps(),
     readCall: (index) => trace.readCall(index),
-    readCallSync: (index) => trace.readCallSync(index),
-    readCallRecordSync: (index) => trace.readCallRecordSync(index),
+    readCallRecord: (index) => trace.readCallRecord(index),
     calls: () => trace.calls(),
     readVolatile: () => trace.readVolatile(),
   };

@@ -6,6 +6,7 @@ import {
   type LLMBackend,
   type LLMRequest,
   LoopletError,
+  ReplayConfigError,
   ReplayDivergenceError,
   ReplayExhaustedError,
   ReplayLLM,
@@ -100,7 +101,7 @@ describe('ReplayLLM (strict replay)', () => {
     expect((bySystem.error as ReplayDivergenceError).diff).toContain('+Be brief.');
 
     const replay = ReplayLLM.fromTrace(dir);
-    const first = (await readTrace(dir)).readCallSync(1).request;
+    const first = (await readTrace(dir)).readCall(1).request;
     const request = { messages: first.messages, tools: first.tools, step: 1, temperature: 0.9 } as LLMRequest;
     await expect(replay.generate(request)).rejects.toThrow(ReplayDivergenceError);
   });
@@ -175,6 +176,9 @@ describe('ReplayLLM (strict replay)', () => {
       /unknown replay mode "fast"/,
     );
     expect(() => ReplayLLM.fromTrace('x', { mode: 'auto' })).toThrow(/needs a fallback/);
+    // Its own class, so a caller can tell a setup mistake from a trace that cannot be read.
+    expect(() => ReplayLLM.fromTrace('x', { mode: 'live' })).toThrow(ReplayConfigError);
+    expect(() => ReplayLLM.fromTrace('x', { mode: 'live' })).toThrow(LoopletError);
   });
 
   it('fails at construction when the trace to replay does not exist', () => {

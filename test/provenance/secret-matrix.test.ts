@@ -328,7 +328,7 @@ describe('no secret reaches disk from a failing backend (real OpenAI SDK, local 
     const dir = await recordThrough(llm);
     const trace = await readTrace(dir);
     expect(trace.meta.endReason).toBe('llm_error');
-    expect(trace.readCallSync(1).error?.message).toContain('deploy:[REDACTED]@127.0.0.1');
+    expect(trace.readCall(1).error?.message).toContain('deploy:[REDACTED]@127.0.0.1');
     expect(leaks(dir, all)).toEqual([]);
   });
 

@@ -3,14 +3,8 @@
 // JSON (as JSON.stringify would write them) or markers, and the trace reads back and validates.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  agentLoop,
-  defineTool,
-  ProvenanceSink,
-  readTrace,
-  ScriptedLLM,
-  validateTraceDir,
-} from '../../src/index.js';
+import { agentLoop, defineTool, ProvenanceSink, readTrace, ScriptedLLM } from '../../src/index.js';
+import { validateTraceDir } from '../../src/provenance/validate.js';
 import { tempDir } from './helpers.js';
 
 /** One value of each kind JSON cannot hold (each built fresh: some are consumed by a run). */
@@ -97,9 +91,9 @@ describe('ProvenanceSink: values JSON cannot hold', () => {
     const trace = await readTrace(dir);
     expect(validateTraceDir({ dir }).problems).toEqual([]);
     expect(trace.artifacts).toEqual(EXPECTED);
-    expect(trace.readStepSync(1).metadata).toEqual(EXPECTED);
+    expect(trace.readStep(1).metadata).toEqual(EXPECTED);
     // Each value is read once, so what is written is what was redacted.
-    expect(trace.readStepSync(1).results[0]?.data).toEqual({ fickle: { value: 'first' } });
+    expect(trace.readStep(1).results[0]?.data).toEqual({ fickle: { value: 'first' } });
   });
 
   it('writes a tool that threw undefined or a non-string message as a string error message', async () => {
@@ -126,7 +120,7 @@ describe('ProvenanceSink: values JSON cannot hold', () => {
     });
     await run.result;
     await sink.flush();
-    const error = (await readTrace(dir)).readStepSync(1).results[0]?.error;
+    const error = (await readTrace(dir)).readStep(1).results[0]?.error;
     expect(error?.kind).toBe('tool_threw');
     expect(typeof error?.message).toBe('string');
   });

@@ -8,9 +8,9 @@ import {
   ProvenanceSink,
   readTrace,
   ScriptedLLM,
-  TRACE_SCHEMA_VERSION,
   TraceWriteError,
 } from '../../src/index.js';
+import { TRACE_SCHEMA_VERSION } from '../../src/provenance/records.js';
 import {
   dirFiles,
   GREETER_SCRIPT,
@@ -130,7 +130,7 @@ describe('ProvenanceSink: the trace directory', () => {
     expect(requests.some((request, index) => index > 0 && 'messages' in request)).toBe(true);
     // Whatever was stored, the reader gives back exactly what the model saw.
     const trace = await readTrace(dir);
-    for (let n = 1; n <= 4; n++) expect(trace.readCallSync(n).request.messages.length).toBeGreaterThan(0);
+    for (let n = 1; n <= 4; n++) expect(trace.readCall(n).request.messages.length).toBeGreaterThan(0);
   });
 
   it('gives byte-identical files (except volatile.json) when the same scripted run is recorded twice', async () => {
@@ -193,7 +193,7 @@ describe('ProvenanceSink: the trace directory', () => {
     expect(readJson(dir, 'calls/0001.json').response).toEqual({
       toolCalls: [{ id: '', name: 'done', args: { summary: 'ok' } }],
     });
-    expect((await readTrace(dir)).readCallSync(1).response?.toolCalls?.[0]?.name).toBe('done');
+    expect((await readTrace(dir)).readCall(1).response?.toolCalls?.[0]?.name).toBe('done');
   });
 
   it('refuses to write a trace whose steps have no recorded model call, and says how to fix it', async () => {

@@ -5,19 +5,19 @@ import {
   BaselineError,
   BaselineNotFoundError,
   BaselineVersionError,
-  baselineFromSummary,
   compareToBaseline,
-  exitCodeForError,
   readBaseline,
   saveBaseline,
-  summarize,
+  summarizeRun,
 } from '../../src/evals/index.js';
+import { baselineFromSummary } from '../../src/report/baseline.js';
+import { exitCodeForError } from '../../src/report/verdict.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { outcome, outcomes } from './support.js';
 
 const temp = useTempDir('looplet-baseline-');
 
-const baseRun = summarize({
+const baseRun = summarizeRun({
   outcomes: [
     ...outcomes({ eval_quality: { t1: 0.9, t2: 0.8, t3: 0.3 }, eval_done: { t1: 1, t2: 1, t3: 1 } }),
     ...outcomes({ eval_cost: { t1: { metrics: { steps: 4 } }, t2: { metrics: { steps: 6 } } } }),
@@ -41,7 +41,7 @@ describe('saving and reading baselines', () => {
     });
 
     const bytes = await readFile(file, 'utf8');
-    const slower = summarize({
+    const slower = summarizeRun({
       outcomes: baseRun.outcomes.map((item) => ({ ...item, durationMs: 999 })).reverse(),
     });
     await saveBaseline({ summary: slower, file });
@@ -102,7 +102,7 @@ describe('compareToBaseline', () => {
   const baseline = baselineFromSummary({ summary: baseRun });
 
   it('finds new failures, fixes, score drops beyond the tolerance, metric deltas and added/removed evals and traces', () => {
-    const current = summarize({
+    const current = summarizeRun({
       outcomes: [
         ...outcomes({
           eval_quality: { t1: 0.6, t2: 0.3, t3: 0.9, t4: 0.2 },
@@ -154,7 +154,7 @@ describe('compareToBaseline', () => {
   });
 
   it('does not call a known failure, a stable score or added traces a regression', () => {
-    const current = summarize({
+    const current = summarizeRun({
       outcomes: [
         ...outcomes({
           eval_quality: { t1: 0.9, t2: 0.8, t3: 0.3, t9: 1 },
@@ -171,10 +171,12 @@ describe('compareToBaseline', () => {
   });
 
   it('a drop of exactly the tolerance is not a regression; a bigger one is', () => {
-    const base = baselineFromSummary({ summary: summarize({ outcomes: outcomes({ eval_s: { t1: 0.8 } }) }) });
+    const base = baselineFromSummary({
+      summary: summarizeRun({ outcomes: outcomes({ eval_s: { t1: 0.8 } }) }),
+    });
     const at = (score: number, tolerance: number) =>
       compareToBaseline({
-        current: summarize({ outcomes: outcomes({ eval_s: { t1: score } }) }),
+        current: summarizeRun({ outcomes: outcomes({ eval_s: { t1: score } }) }),
         baseline: base,
         tolerance,
       }).scoreDrops.length;
@@ -185,7 +187,7 @@ describe('compareToBaseline', () => {
   });
 
   it('errors are not compared as scores: an error now is not a score drop to zero', () => {
-    const current = summarize({ outcomes: outcomes({ eval_quality: { t1: 'error', t2: 0.8, t3: 0.3 } }) });
+    const current = summarizeRun({ outcomes: outcomes({ eval_quality: { t1: 'error', t2: 0.8, t3: 0.3 } }) });
     const comparison = compareToBaseline({ current, baseline });
     expect(comparison.scoreDrops).toEqual([]);
     expect(comparison.newFailures).toEqual([]);
@@ -195,14 +197,14 @@ describe('compareToBaseline', () => {
 
   it('a failure after an error in the baseline counts as new; a still-required failure is listed', () => {
     const base = baselineFromSummary({
-      summary: summarize({
+      summary: summarizeRun({
         outcomes: [
           outcome({ name: 'eval_r', context: 't1', status: 'error', error: { kind: 'threw', message: 'x' } }),
         ],
       }),
     });
     const comparison = compareToBaseline({
-      current: summarize({
+      current: summarizeRun({
         outcomes: [outcome({ name: 'eval_r', context: 't1', status: 'failed', score: 0, required: true })],
       }),
       baseline: base,

@@ -12,7 +12,7 @@ import { renderHtmlReport } from '../../src/report/html/report-page.js';
 import { cutStrings } from '../../src/report/html/run-data.js';
 import { renderRunHtml } from '../../src/report/html/run-page.js';
 import { renderTraceHtml } from '../../src/report/html/trace-page.js';
-import { decideVerdict, summarize } from '../../src/report/index.js';
+import { decideVerdict, summarizeRun } from '../../src/report/index.js';
 import type { RunRecord } from '../../src/report/run-record.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { recordRun } from '../provenance/helpers.js';
@@ -86,7 +86,7 @@ describe('renderHtmlReport', () => {
   it('reads each run from its trace; without run records, a trace id is found under traces/', async () => {
     await recordTrace(path.join(temp.path, 'traces', 'a'), 'alpha');
     await recordTrace(path.join(temp.path, 'outside'), 'not under traces/');
-    const summary = summarize({
+    const summary = summarizeRun({
       outcomes: [outcome('a', 1), outcome('case-without-trace', 0), outcome('../outside', 1)],
     });
     const html = renderHtmlReport({ summary, verdict: decideVerdict({ summary }), root: temp.path });
@@ -106,8 +106,8 @@ describe('renderHtmlReport', () => {
   });
 
   it("gives each cell the baseline's verdict and score on that run, when the baseline has it", () => {
-    const before = summarize({ outcomes: [outcome('a', 1), outcome('b', 0.75)] });
-    const summary = summarize({ outcomes: [outcome('a', 0.5), outcome('b', 0.75), outcome('c', 1)] });
+    const before = summarizeRun({ outcomes: [outcome('a', 1), outcome('b', 0.75)] });
+    const summary = summarizeRun({ outcomes: [outcome('a', 0.5), outcome('b', 0.75), outcome('c', 1)] });
     const baseline = baselineFromSummary({ summary: before });
     const comparison = compareToBaseline({ current: summary, baseline });
     const html = renderHtmlReport({
@@ -140,7 +140,7 @@ describe('renderHtmlReport', () => {
   it('says why a run has no steps when its trace cannot be read, and still writes the page', async () => {
     await mkdir(path.join(temp.path, 'traces', 'broken'), { recursive: true });
     await writeFile(path.join(temp.path, 'traces', 'broken', 'trace.json'), '{"schemaVersion": 1, "task":');
-    const summary = summarize({ outcomes: [outcome('broken', 1)] });
+    const summary = summarizeRun({ outcomes: [outcome('broken', 1)] });
     const page = embedded<PageData>(
       renderHtmlReport({ summary, verdict: decideVerdict({ summary }), root: temp.path }),
       PAGE_DATA_ID,
@@ -153,7 +153,7 @@ describe('renderHtmlReport', () => {
     const big = 'x'.repeat(4_000); // under the string limit: nothing is cut, the budget does the bounding
     const ids = Array.from({ length: 12 }, (_, index) => `run-${String(index).padStart(2, '0')}`);
     for (const id of ids) await recordTrace(path.join(temp.path, 'traces', id), { big });
-    const summary = summarize({ outcomes: ids.map((id) => outcome(id, 1)) });
+    const summary = summarizeRun({ outcomes: ids.map((id) => outcome(id, 1)) });
     const budget = 40_000;
     const html = renderHtmlReport({
       summary,

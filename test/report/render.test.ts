@@ -3,20 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  baselineFromSummary,
   compareToBaseline,
   decideVerdict,
-  REPORT_FILES,
-  renderJUnit,
-  renderMarkdown,
   renderTable,
-  summarize,
+  summarizeRun,
   writeReports,
 } from '../../src/evals/index.js';
+import { baselineFromSummary } from '../../src/report/baseline.js';
+import { renderJUnit } from '../../src/report/junit.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { REPORT_FILES } from '../../src/report/write.js';
 import { outcome, outcomes } from './support.js';
 
 const baseline = baselineFromSummary({
-  summary: summarize({
+  summary: summarizeRun({
     outcomes: outcomes({
       eval_quality: { t1: 0.9, t2: 0.8 },
       eval_done: { t1: 1, t2: 1 },
@@ -24,7 +24,7 @@ const baseline = baselineFromSummary({
     }),
   }),
 });
-const current = summarize({
+const current = summarizeRun({
   outcomes: [
     ...outcomes({
       eval_quality: { t1: 0.9, t2: 0.2 },
@@ -91,7 +91,7 @@ describe('Markdown report', () => {
   });
 
   it('stays short enough for a PR comment with thousands of failures', () => {
-    const many = summarize({
+    const many = summarizeRun({
       outcomes: Array.from({ length: 3000 }, (_, index) =>
         outcome({ name: `eval_${index % 5}`, context: `trace_${index}`, status: 'failed', score: 0.1 }),
       ),
@@ -102,7 +102,7 @@ describe('Markdown report', () => {
   });
 
   it('escapes names that would break the table or open HTML', () => {
-    const odd = summarize({
+    const odd = summarizeRun({
       outcomes: [
         outcome({
           name: 'eval_a|b',
@@ -136,7 +136,7 @@ describe('JUnit XML', () => {
   });
 
   it('escapes markup, quotes and newlines, and replaces characters XML cannot hold', () => {
-    const nasty = summarize({
+    const nasty = summarizeRun({
       outcomes: [
         outcome({
           name: 'eval_<&>"\'',
@@ -191,7 +191,7 @@ describe('terminal table', () => {
 
 describe('metric-only evals', () => {
   it('show their metric means in the Markdown and terminal tables', () => {
-    const summary = summarize({
+    const summary = summarizeRun({
       outcomes: [
         outcome({ name: 'eval_cost', context: 'a', status: 'reported', metrics: { steps: 4, tokens: 1000 } }),
         outcome({

@@ -2,15 +2,10 @@
 // against a baseline where the run passed, and every report carries it whole — the terminal shows
 // the start of the diff and says where the rest is.
 import { describe, expect, it } from 'vitest';
-import {
-  baselineFromSummary,
-  compareToBaseline,
-  decideVerdict,
-  type RunRecord,
-  renderJUnit,
-  renderMarkdown,
-  summarize,
-} from '../../src/evals/index.js';
+import { compareToBaseline, decideVerdict, type RunRecord, summarizeRun } from '../../src/evals/index.js';
+import { baselineFromSummary } from '../../src/report/baseline.js';
+import { renderJUnit } from '../../src/report/junit.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
 import { diffExcerpt, renderRunNotes } from '../../src/report/runs-text.js';
 import { outcome, outcomes } from './support.js';
 
@@ -64,7 +59,7 @@ const divergedOutcomes = ['eval_a', 'eval_b'].map((name) =>
     reason: 'the result of `greet` at step 1 changed',
   }),
 );
-const summary = summarize({
+const summary = summarizeRun({
   outcomes: [
     ...outcomes({ eval_a: { 'greet/alice': 1, legacy: 1 }, eval_b: { 'greet/alice': 1 } }),
     ...divergedOutcomes,
@@ -86,7 +81,7 @@ describe('diverged runs in the summary and the verdict', () => {
 
   it('a diverged outcome is a new failure where the baseline passed, and fixed once it passes again', () => {
     const before = baselineFromSummary({
-      summary: summarize({
+      summary: summarizeRun({
         outcomes: outcomes({ eval_a: { 'greet/carol': 1 }, eval_b: { 'greet/carol': 1 } }),
       }),
     });
@@ -98,7 +93,7 @@ describe('diverged runs in the summary and the verdict', () => {
     expect(decideVerdict({ summary, comparison, failOn: 'regression' }).exitCode).toBe(1);
     const stale = baselineFromSummary({ summary });
     const again = compareToBaseline({
-      current: summarize({ outcomes: outcomes({ eval_a: { 'greet/carol': 1 } }) }),
+      current: summarizeRun({ outcomes: outcomes({ eval_a: { 'greet/carol': 1 } }) }),
       baseline: stale,
     });
     expect(again.fixed.map((change) => [change.eval, change.before])).toEqual([['eval_a', 'diverged']]);
@@ -107,7 +102,7 @@ describe('diverged runs in the summary and the verdict', () => {
   it('agents whose scopes overlap and traces from a newer looplet are configuration errors (exit 2)', () => {
     for (const kind of ['agent-config', 'trace-version']) {
       const verdict = decideVerdict({
-        summary: summarize({
+        summary: summarizeRun({
           outcomes: outcomes({ eval_a: { t1: 1 } }),
           infrastructureErrors: [{ source: 't1', kind, message: 'x' }],
         }),
@@ -170,8 +165,8 @@ describe('divergences in the reports', () => {
       replay: { ...divergedRun.replay!, diverged: { callIndex: 1, summary: ['x'], diff: '-```\n+````\n' } },
     };
     const markdown = renderMarkdown({
-      summary: summarize({ outcomes: [], runs: [tricky] }),
-      verdict: decideVerdict({ summary: summarize({ outcomes: [], runs: [tricky] }) }),
+      summary: summarizeRun({ outcomes: [], runs: [tricky] }),
+      verdict: decideVerdict({ summary: summarizeRun({ outcomes: [], runs: [tricky] }) }),
     });
     expect(markdown).toContain('`````diff\n-```\n+````\n`````');
   });
@@ -212,7 +207,7 @@ describe('divergences in the reports', () => {
         changedEvals: ['eval_a'],
       },
     };
-    const withBoth = summarize({
+    const withBoth = summarizeRun({
       outcomes: outcomes({ eval_a: { 'greet/alice': 1 } }),
       runs: [warned, updated],
     });

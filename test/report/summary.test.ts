@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mergeSummaries, REPORT_SCHEMA_VERSION, summarize } from '../../src/evals/index.js';
+import { mergeSummaries, summarizeRun } from '../../src/evals/index.js';
+import { REPORT_SCHEMA_VERSION } from '../../src/report/summary.js';
 import { outcome, outcomes } from './support.js';
 
 describe('summarize', () => {
   it('aggregates per eval: counts, pass rate over verdicts, mean/min/max score, metric means', () => {
-    const summary = summarize({
+    const summary = summarizeRun({
       outcomes: [
         ...outcomes({ eval_quality: { t1: 0.9, t2: 0.4, t3: 'error', t4: 'skipped' } }),
         ...outcomes({
@@ -47,7 +48,7 @@ describe('summarize', () => {
   });
 
   it('counts required failures and keeps infrastructure errors apart from eval outcomes', () => {
-    const summary = summarize({
+    const summary = summarizeRun({
       outcomes: outcomes({ eval_gate: { t1: 0, t2: 1 } }, { required: true }),
       infrastructureErrors: [{ source: 'traces/broken', message: 'trace.json is truncated', kind: 'trace' }],
       contexts: ['t1', 't2', 'traces/broken'],
@@ -63,12 +64,12 @@ describe('summarize', () => {
 
   it('is independent of outcome order, so shards merge into the summary of the whole run', () => {
     const all = outcomes({ eval_a: { t1: 1, t2: 0, t3: 0.7 }, eval_b: { t1: 0.2, t2: 'error', t3: 1 } });
-    const whole = summarize({ outcomes: all });
-    expect(summarize({ outcomes: [...all].reverse() })).toEqual(whole);
+    const whole = summarizeRun({ outcomes: all });
+    expect(summarizeRun({ outcomes: [...all].reverse() })).toEqual(whole);
     const shards = [
-      summarize({ outcomes: all.slice(0, 2) }),
-      summarize({ outcomes: all.slice(2, 4) }),
-      summarize({ outcomes: all.slice(4) }),
+      summarizeRun({ outcomes: all.slice(0, 2) }),
+      summarizeRun({ outcomes: all.slice(2, 4) }),
+      summarizeRun({ outcomes: all.slice(4) }),
     ];
     expect(mergeSummaries({ summaries: shards })).toEqual(whole);
     expect(whole.outcomes.map((item) => `${item.name}/${item.context}`)).toEqual([
@@ -82,7 +83,7 @@ describe('summarize', () => {
   });
 
   it('scores of failed outcomes count in the mean; scores of errors do not', () => {
-    const summary = summarize({
+    const summary = summarizeRun({
       outcomes: [
         outcome({ name: 'eval_x', context: 'a', status: 'failed', score: 0.2 }),
         outcome({ name: 'eval_x', context: 'b', status: 'passed', score: 1 }),

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
-  baselineFromSummary,
   CaseFileError,
   compareToBaseline,
   DuplicateEvalError,
   decideVerdict,
   EvalImportError,
-  exitCodeForError,
   type FailOn,
-  summarize,
+  summarizeRun,
 } from '../../src/evals/index.js';
+import { baselineFromSummary } from '../../src/report/baseline.js';
+import { exitCodeForError } from '../../src/report/verdict.js';
 import { outcomes } from './support.js';
 
 const baseline = baselineFromSummary({
-  summary: summarize({ outcomes: outcomes({ eval_a: { t1: 1, t2: 0 }, eval_b: { t1: 0.9 } }) }),
+  summary: summarizeRun({ outcomes: outcomes({ eval_a: { t1: 1, t2: 0 }, eval_b: { t1: 0.9 } }) }),
 });
 
 function verdictFor({
@@ -29,7 +29,7 @@ function verdictFor({
   required?: boolean;
   infra?: boolean;
 }) {
-  const summary = summarize({
+  const summary = summarizeRun({
     outcomes: outcomes(table, { required }),
     infrastructureErrors: infra ? [{ source: 'traces/x', message: 'unreadable', kind: 'trace' }] : [],
   });
@@ -101,7 +101,7 @@ describe('decideVerdict', () => {
   });
 
   it('a run that scored nothing is a configuration error (2), not a pass', () => {
-    const verdict = decideVerdict({ summary: summarize({ outcomes: [] }) });
+    const verdict = decideVerdict({ summary: summarizeRun({ outcomes: [] }) });
     expect(verdict).toMatchObject({ exitCode: 2, status: 'empty' });
   });
 });
@@ -112,7 +112,7 @@ describe('exitCodeForError', () => {
     expect(exitCodeForError(new CaseFileError({ file: 'c.yaml', line: 1, problem: 'bad' }))).toBe(2);
     expect(
       exitCodeForError(
-        new EvalImportError([{ file: 'eval_x.ts', message: 'boom', error: new Error('boom') }]),
+        new EvalImportError({ failures: [{ file: 'eval_x.ts', message: 'boom', error: new Error('boom') }] }),
       ),
     ).toBe(3);
     expect(exitCodeForError(new TypeError('bug'))).toBe(3);

@@ -153,7 +153,7 @@ describe('diverged runs against a baseline', { timeout: E2E_TIMEOUT }, () => {
     );
     const refused = await project.run(['baseline', 'update']);
     expect(refused.code, refused.output).toBe(1);
-    expect(refused.stderr).toContain('not saved: 3 replay(s) diverged from their recording');
+    expect(refused.stderr).toContain('not saved: 3 replays diverged from their recording');
   });
 });
 

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type CliResult,
   createProject,
   GREETER_EVALS_MJS,
   type Project,
@@ -45,6 +46,8 @@ describe('the replay sandbox', () => {
   let server: http.Server;
   let url: string;
   let project: Project;
+  let blocked: CliResult;
+  let report: ReportJson;
 
   beforeAll(async () => {
     server = http.createServer((request, response) => {
@@ -55,6 +58,9 @@ describe('the replay sandbox', () => {
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     project = createProject({ files: networkEvals(url) });
     await recordGreeterTrace({ dir: path.join(project.dir, 'traces', 'carol'), names: ['Carol'] });
+    // The run without --allow-network, whose results the first two tests read.
+    blocked = await project.run([]);
+    report = project.json<ReportJson>(REPORT_JSON);
   });
 
   afterAll(async () => {
@@ -64,10 +70,8 @@ describe('the replay sandbox', () => {
   });
 
   it('blocks fetch and node:http with an error naming the eval and the trace', async () => {
-    const blocked = await project.run([]);
     expect(blocked.code, blocked.output).toBe(3);
     expect(requests).toEqual([]);
-    const report = project.json<ReportJson>(REPORT_JSON);
     const fetches = report.outcomes.find((outcome) => outcome.name === 'eval_fetches');
     expect(fetches).toMatchObject({
       status: 'error',
@@ -85,9 +89,7 @@ describe('the replay sandbox', () => {
   });
 
   it('freezes the clock evals see at 2025-01-01T00:00:00Z', () => {
-    const clock = project
-      .json<ReportJson>(REPORT_JSON)
-      .outcomes.find((outcome) => outcome.name === 'eval_clock');
+    const clock = report.outcomes.find((outcome) => outcome.name === 'eval_clock');
     expect(clock).toMatchObject({ status: 'reported' });
     expect(clock?.metrics).toEqual({ now: Date.UTC(2025, 0, 1), constructed: Date.UTC(2025, 0, 1) });
   });

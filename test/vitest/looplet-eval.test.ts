@@ -32,11 +32,16 @@ describe('looplet-eval on a passing suite', () => {
   let project: Project;
   let run: CliResult;
   let report: ReportJson;
+  let markdown: string;
+  let junit: string;
 
+  // One run whose outputs the first tests read; the tests that run again write only what they read.
   beforeAll(async () => {
     project = await greeterProject();
     run = await project.run([]);
     report = project.json<ReportJson>(REPORT_JSON);
+    markdown = project.read(REPORT_MD);
+    junit = project.read(REPORT_JUNIT);
   });
 
   it('exits 0 and prints the table and the verdict', () => {
@@ -70,16 +75,14 @@ describe('looplet-eval on a passing suite', () => {
   });
 
   it('writes a Markdown report that starts with the verdict', () => {
-    const markdown = project.read(REPORT_MD);
     expect(markdown.split('\n')[0]).toBe(`## ✅ looplet-eval: ${report.verdict.headline}`);
     expect(markdown).toContain('`eval_no_tool_errors` (required)');
   });
 
   it('writes well-formed JUnit XML with a test case per eval × trace', () => {
-    const xml = project.read(REPORT_JUNIT);
-    expect(xmlProblems(xml)).toEqual([]);
-    expect(xml.match(/<testcase /g)).toHaveLength(15);
-    expect(xml).toContain('<testcase name="greet/carol" classname="eval_greet_success"');
+    expect(xmlProblems(junit)).toEqual([]);
+    expect(junit.match(/<testcase /g)).toHaveLength(15);
+    expect(junit).toContain('<testcase name="greet/carol" classname="eval_greet_success"');
   });
 
   it('--json prints the JSON report on stdout', async () => {
@@ -223,7 +226,10 @@ describe('looplet-eval exit codes on failures and errors', () => {
     expect(threw.code, threw.output).toBe(3);
     const report = project.json<ReportJson>(REPORT_JSON);
     expect(report.verdict.headline).toMatch(/^ERROR: 3 eval errors/);
-    expect(threw.stdout).toContain('! eval_explodes › greet/carol  threw: kaboom inside the eval');
+    // The terminal names the line that threw (the JSON report has the whole stack).
+    expect(threw.stdout).toContain(
+      '! eval_explodes › greet/carol  threw: kaboom inside the eval  at evals/eval_throws.ts:2:9',
+    );
     const errors = report.outcomes.filter((outcome) => outcome.status === 'error');
     expect(errors.map((outcome) => outcome.context).sort()).toEqual(TRACES);
     expect(errors[0]?.error).toMatchObject({
@@ -278,6 +284,25 @@ describe('looplet-eval exit codes on failures and errors', () => {
     const none = await empty.run([]);
     expect(none.code, none.output).toBe(2);
     expect(none.stdout).toMatch(/no eval results/);
+  });
+});
+
+describe('the terminal table', () => {
+  it('shows every metric of an eval, wrapping the cell instead of hiding some behind "+N"', async () => {
+    const project = createProject({
+      files: {
+        'evals/eval_metrics.mjs': `export const eval_many_metrics = (ctx) => ({
+  steps: ctx.stepCount, calls: ctx.toolCalls.length, errors: ctx.toolErrors.length, chars: 120, tokens: 9000,
+});
+`,
+      },
+    });
+    await recordGreeterTrace({ dir: path.join(project.dir, 'traces', 'carol'), names: ['Carol'] });
+    const result = await project.run([]);
+    expect(result.code, result.output).toBe(0);
+    for (const metric of ['steps 2', 'calls 2', 'errors 0', 'chars 120', 'tokens 9000'])
+      expect(result.stdout).toContain(metric);
+    expect(result.stdout).not.toMatch(/· \+\d/);
   });
 });
 

@@ -6,7 +6,7 @@ export const casesCommand: CommandModule = {
     cli
       .command(
         'cases [...paths]',
-        'List and validate case files (YAML/JSON; default: cases/); exit 1 when one is invalid',
+        'List and validate case files (YAML/JSON; default: cases/); exit 2 when one is invalid',
       )
       .option('--json', 'Print the cases as JSON')
       .example('looplet cases')

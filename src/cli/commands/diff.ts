@@ -1,4 +1,6 @@
+import { plural } from '../../util/text.js';
 import { EXIT } from '../exit-codes.js';
+import { requirePaths } from '../flags.js';
 import { type HtmlFlags, writeDiffHtml } from '../html-command.js';
 import type { CommandModule } from './types.js';
 
@@ -18,15 +20,16 @@ export const diffCommand: CommandModule = {
       .example('looplet diff --html traces/greeter/alice /tmp/alice-after-change --out diff.html')
       .action((a: string, b: string, flags: { includeVolatile?: boolean; json?: boolean } & HtmlFlags) =>
         run(async () => {
+          requirePaths({ paths: [a, b], what: 'trace directory' });
           if (flags.html)
             return writeDiffHtml({ a, b, out: flags.out, includeVolatile: flags.includeVolatile });
-          const [{ openTrace }, { diffTraces }, output] = await Promise.all([
+          const [{ readTrace }, { diffTraces }, output] = await Promise.all([
             import('../../provenance/read-trace.js'),
             import('../../provenance/diff.js'),
             import('../../provenance/text-output.js'),
           ]);
-          const left = openTrace(a);
-          const right = openTrace(b);
+          const left = readTrace(a);
+          const right = readTrace(b);
           const out = output.streamWriter(process.stdout);
           const colors = output.colorsFor(process.stdout);
           const differences = diffTraces({
@@ -67,7 +70,7 @@ export const diffCommand: CommandModule = {
               await out.write(`\n${colors.bold(difference.summary)}\n${body}\n`);
             }
             if (flags.json) await out.write(`\n],"same":${count === 0}}\n`);
-            else await out.write(count === 0 ? 'no differences\n' : `\n${count} difference(s)\n`);
+            else await out.write(count === 0 ? 'no differences\n' : `\n${plural(count, 'difference')}\n`);
             await out.end();
           } catch (error) {
             // `looplet diff … | head`: stop reading; the exit code still says whether they differ.

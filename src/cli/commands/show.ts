@@ -1,5 +1,5 @@
 import { EXIT } from '../exit-codes.js';
-import { numberFlag } from '../flags.js';
+import { numberFlag, requirePaths } from '../flags.js';
 import { type HtmlFlags, writeTraceHtml } from '../html-command.js';
 import type { CommandModule } from './types.js';
 
@@ -21,14 +21,15 @@ export const showCommand: CommandModule = {
       .example('looplet show --html traces/greeter/alice --out alice.html')
       .action((dir: string, flags: { step?: unknown; prompts?: boolean; json?: boolean } & HtmlFlags) =>
         run(async () => {
+          requirePaths({ paths: [dir], what: 'trace directory' });
           if (flags.html) return writeTraceHtml({ dir, out: flags.out });
           const step = numberFlag({ name: 'step', value: flags.step, min: 1, integer: true });
-          const [{ openTrace }, show, output] = await Promise.all([
+          const [{ readTrace }, show, output] = await Promise.all([
             import('../../provenance/read-trace.js'),
             import('../../provenance/show.js'),
             import('../../provenance/text-output.js'),
           ]);
-          const trace = openTrace(dir);
+          const trace = readTrace(dir);
           const out = output.streamWriter(process.stdout);
           const options = {
             trace,

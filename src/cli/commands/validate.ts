@@ -1,4 +1,6 @@
+import { plural } from '../../util/text.js';
 import { EXIT } from '../exit-codes.js';
+import { requirePaths } from '../flags.js';
 import type { CommandModule } from './types.js';
 
 /** `looplet validate <path…>`: checks every trace under the paths; exit 1 with reasons when one is invalid. */
@@ -13,11 +15,12 @@ export const validateCommand: CommandModule = {
       .example('looplet validate traces/')
       .action((paths: string[], flags: { json?: boolean }) =>
         run(async () => {
+          requirePaths({ paths, what: 'file or directory' });
           const [{ findTraceDirs, validateTraceDir }, output] = await Promise.all([
             import('../../provenance/validate.js'),
             import('../../provenance/text-output.js'),
           ]);
-          const dirs = await findTraceDirs({ paths });
+          const dirs = findTraceDirs({ paths });
           const stream = output.streamWriter(process.stdout);
           // Once the reader has gone (`| head`), keep validating for the exit code, print nothing.
           let closed = false;
@@ -53,8 +56,8 @@ export const validateCommand: CommandModule = {
           else
             await out.write(
               invalid === 0
-                ? `\n${dirs.length} trace(s), all valid\n`
-                : `\n${invalid} of ${dirs.length} trace(s) invalid\n`,
+                ? `\n${plural(dirs.length, 'trace')}, all valid\n`
+                : `\n${invalid} of ${plural(dirs.length, 'trace')} invalid\n`,
             );
           await out.end();
           return invalid === 0 && dirs.length > 0 ? EXIT.ok : EXIT.failed;

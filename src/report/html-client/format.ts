@@ -1,6 +1,7 @@
 // Words and numbers as the page shows them; scores, rates and deltas as every other report does.
 import type { OutcomeStatus } from '../html/page-data.js';
 
+export { plural } from '../../util/text.js';
 export { formatDelta, formatNumber, formatRate, formatScore } from '../format.js';
 
 import { STATUS_SYMBOLS } from '../format.js';
@@ -15,10 +16,6 @@ export const STATUS_ORDER: readonly OutcomeStatus[] = [
   'reported',
   'skipped',
 ];
-
-export function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
 
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;

@@ -1,4 +1,4 @@
-import { openTrace } from '../../provenance/read-trace.js';
+import { readTrace } from '../../provenance/read-trace.js';
 import { errorMessage } from '../../util/errors.js';
 import { type EmbeddedRun, type EmbedLimits, embedRun } from './run-data.js';
 
@@ -43,7 +43,7 @@ export class RunEmbedder {
           Math.max(this.#remaining / Math.max(runsLeft, 1), this.#minShare),
         ),
       };
-      run = embedRun({ trace: openTrace(dir), limits });
+      run = embedRun({ trace: readTrace(dir), limits });
     } catch (error) {
       return { missing: `the trace could not be read: ${errorMessage(error)}` };
     }

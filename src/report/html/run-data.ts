@@ -48,7 +48,7 @@ export function embedRun({ trace, limits }: { trace: RecordedTrace; limits: Embe
   const steps: string[] = [];
   let bytes = 0;
   for (let index = 1; index <= meta.stepCount; index++) {
-    const step = JSON.stringify(keep(stepViewOf(trace.readStepSync(index))));
+    const step = JSON.stringify(keep(stepViewOf(trace.readStep(index))));
     const size = Buffer.byteLength(step) + 1;
     if (bytes + size > limits.maxBytes) {
       head.stepsLeftOut = meta.stepCount - index + 1;

@@ -1,6 +1,6 @@
 import type { EvalOutcome } from '../../evals/types.js';
 import type { RunRecord } from '../run-record.js';
-import { summarize } from '../summary.js';
+import { summarizeRun } from '../summary.js';
 import { decideVerdict } from '../verdict.js';
 import { renderPage } from './page.js';
 import { reportPageData } from './report-page.js';
@@ -26,7 +26,7 @@ export function renderRunHtml({
   root?: string;
   now?: Date;
 }): string {
-  const summary = summarize({ outcomes, runs: [record], contexts: [record.id] });
+  const summary = summarizeRun({ outcomes, runs: [record], contexts: [record.id] });
   const { data, blobs } = reportPageData({
     summary,
     verdict: decideVerdict({ summary }),

@@ -1,5 +1,5 @@
 import { diffTraces } from '../../provenance/diff.js';
-import { openTrace } from '../../provenance/read-trace.js';
+import { readTrace } from '../../provenance/read-trace.js';
 import type { RecordedTrace } from '../../provenance/types.js';
 import { renderPage } from './page.js';
 import type { PageData, RunEntry, TraceDiffView } from './page-data.js';
@@ -18,7 +18,7 @@ const limits = { maxString: TRACE_MAX_STRING, maxBytes: TRACE_STEP_BUDGET };
  * Throws `TraceReadError` for a directory that is not a readable trace.
  */
 export function renderTraceHtml({ dir, now = new Date() }: { dir: string; now?: Date }): string {
-  const trace = openTrace(dir);
+  const trace = readTrace(dir);
   const { json } = embedRun({ trace, limits });
   const page: PageData = {
     kind: 'trace',
@@ -45,8 +45,8 @@ export async function renderTraceDiffHtml({
   includeVolatile?: boolean;
   now?: Date;
 }): Promise<{ html: string; differences: number }> {
-  const left = openTrace(a);
-  const right = openTrace(b);
+  const left = readTrace(a);
+  const right = readTrace(b);
   const diff: TraceDiffView = { differences: [] };
   for await (const difference of diffTraces({ a: left, b: right, includeVolatile }))
     diff.differences.push(difference);
