@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Reporter } from 'vitest/node';
+import { choosePool, inlinePool, type PoolChoice } from './inline-pool.js';
 import type { ScoringOptions } from './plan.js';
 import { defaultWorkers, escapeRegExp, LOOPLET_DIST, planRun, RUNNER_PATH } from './plan-run.js';
 
@@ -34,8 +35,19 @@ export interface LoopletEvalOptions {
   watch?: boolean;
   /** Directory of blob reports to merge instead of running (`--merge-reports`). */
   mergeReports?: string;
-  /** Worker threads (default: vitest's, from the number of cores). */
+  /**
+   * Worker threads (default: one per core). `1` scores in the main process, without a worker
+   * thread (see {@link LoopletEvalOptions.pool}).
+   */
   workers?: number;
+  /**
+   * Where chunks are scored: `inline`, in the main process (no worker thread to start: the
+   * faster choice for runs that fit one core), or `threads`, in worker threads. Default: from
+   * `workers` when given, else the `LOOPLET_POOL` environment variable, else `inline` on
+   * machines with two cores or fewer and for runs of up to 2,000 traces and cases, `threads`
+   * otherwise; `--ui` always uses threads.
+   */
+  pool?: PoolChoice;
   /** Where the generated chunk files go (default `<cwd>/.looplet/cache/run`). */
   cacheDir?: string;
 }
@@ -88,6 +100,10 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
     shardCount: options.shard ? Number(options.shard.split('/')[1]) : 1,
   });
   const { entries, evalFiles, traces, traceRoots } = plan;
+  const pool = choosePool({
+    ...pick(options, ['pool', 'workers', 'ui']),
+    contexts: traces.length + plan.cases.length,
+  });
   const watchedRoots = [...plan.evalRoots, ...traceRoots, ...plan.caseRoots].map((root) =>
     path.resolve(cwd, root).split(path.sep).join('/'),
   );
@@ -100,10 +116,11 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
       exclude: [],
       runner: RUNNER_PATH,
       server: { deps: { external: [LOOPLET_DIST] } },
-      pool: 'threads',
+      pool: pool === 'inline' ? inlinePool() : 'threads',
       // Eval files are imported once per worker and shared by its chunks: isolation would re-import them per chunk.
       isolate: false,
-      maxWorkers: options.workers ?? defaultWorkers(),
+      // The in-process pool has one runtime: its chunks run one after the other.
+      maxWorkers: pool === 'inline' ? 1 : (options.workers ?? defaultWorkers()),
       reporters,
       watch: options.watch === true || options.ui === true,
       ui: options.ui === true,
