@@ -176,7 +176,8 @@ describe('marks live on the function', () => {
   it('are read by another copy of looplet loaded in the same process', async () => {
     // A second module instance of marks.ts (as when an eval file's `looplet/evals` is transformed
     // by vite while the runner loads looplet natively): it has none of the first copy's state.
-    const copy = (await import('../../src/evals/marks.ts?copy')) as typeof import('../../src/evals/marks.js');
+    // @ts-expect-error -- the query string (vite's way to load a module twice) has no declarations
+    const copy: typeof import('../../src/evals/marks.js') = await import('../../src/evals/marks.ts?copy');
     expect(copy.marksOf).not.toBe(marksOf);
     const marked = mark({ tags: ['slow'], threshold: 0.7 }, (ctx: EvalContext) => ctx.completed);
     expect(copy.marksOf(marked)).toMatchObject({ tags: ['slow'], threshold: 0.7, required: false });
