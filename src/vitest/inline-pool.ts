@@ -20,6 +20,7 @@ export function choosePool({
   pool,
   workers,
   ui,
+  watch,
   contexts,
   env = process.env,
   cores = os.availableParallelism(),
@@ -27,6 +28,8 @@ export function choosePool({
   pool?: PoolChoice;
   workers?: number;
   ui?: boolean;
+  /** A watch session: re-runs are cheapest in the process that keeps the traces read (see trace-cache.ts). */
+  watch?: boolean;
   contexts: number;
   env?: NodeJS.ProcessEnv;
   cores?: number;
@@ -36,7 +39,7 @@ export function choosePool({
   if (workers !== undefined) return workers === 1 ? 'inline' : 'threads';
   const fromEnv = env.LOOPLET_POOL;
   if (fromEnv === 'inline' || fromEnv === 'threads') return fromEnv;
-  return cores <= 2 || contexts <= INLINE_MAX_CONTEXTS ? 'inline' : 'threads';
+  return watch || cores <= 2 || contexts <= INLINE_MAX_CONTEXTS ? 'inline' : 'threads';
 }
 
 /**

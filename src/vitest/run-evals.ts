@@ -4,6 +4,7 @@ import type { Reporter } from 'vitest/node';
 import { choosePool, inlinePool, type PoolChoice } from './inline-pool.js';
 import type { ScoringOptions } from './plan.js';
 import { defaultWorkers, escapeRegExp, LOOPLET_DIST, planRun, RUNNER_PATH } from './plan-run.js';
+import { noteChangedFile } from './trace-cache.js';
 
 /** The options of {@link runLoopletEval}: what `looplet-eval` passes after parsing its command line. */
 export interface LoopletEvalOptions {
@@ -93,17 +94,17 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
   }
 
   const interactive = options.watch === true || options.ui === true;
+  const choice = pick(options, ['pool', 'workers', 'ui', 'watch']);
+  // A watch session in the main process keeps the traces it read for its next runs.
+  const reuseTraces = options.watch === true && choosePool({ ...choice, contexts: 0 }) === 'inline';
   const plan = await planRun({
     cwd,
     ...pick(options, ['evals', 'traces', 'cases', 'workers', 'cacheDir']),
-    scoring: { ...options.scoring, annotate: interactive },
+    scoring: { ...options.scoring, annotate: interactive, ...(reuseTraces ? { reuseTraces } : {}) },
     shardCount: options.shard ? Number(options.shard.split('/')[1]) : 1,
   });
   const { entries, evalFiles, traces, traceRoots } = plan;
-  const pool = choosePool({
-    ...pick(options, ['pool', 'workers', 'ui']),
-    contexts: traces.length + plan.cases.length,
-  });
+  const pool = choosePool({ ...choice, contexts: traces.length + plan.cases.length });
   const watchedRoots = [...plan.evalRoots, ...traceRoots, ...plan.caseRoots].map((root) =>
     path.resolve(cwd, root).split(path.sep).join('/'),
   );
@@ -142,7 +143,11 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
         {
           pattern: new RegExp(`^(?:${watchedRoots.map(escapeRegExp).join('|')})/`),
           // Writes in progress happen in hidden temporary directories: wait for the final rename.
-          testsToRun: (file) => (file.includes('/.') ? undefined : entries),
+          testsToRun: (file) => {
+            if (file.includes('/.')) return undefined;
+            noteChangedFile(file);
+            return entries;
+          },
         },
       ],
     },

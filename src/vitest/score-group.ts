@@ -1,7 +1,7 @@
+import path from 'node:path';
 import type { CaseInfo, ScopedAgent } from '../evals/agent.js';
 import type { RunScoring } from '../evals/agent-run.js';
-import { runCase } from '../evals/case-runner.js';
-import { type EvalCase, loadCaseFile } from '../evals/cases.js';
+import type { EvalCase } from '../evals/cases.js';
 import { contextFromTrace } from '../evals/context.js';
 import type { Judge } from '../evals/judge.js';
 import { runEval } from '../evals/run.js';
@@ -15,9 +15,12 @@ import { type ContextSource, type PlannedTest, sourceErrorOutcome, type TestGrou
 import { MissingAgentError } from './errors.js';
 import type { EvalModules } from './eval-modules.js';
 import type { ChunkPlan } from './plan.js';
-import { type ReplayTarget, relativePath, replayThroughAgent } from './replay-run.js';
+import type { ReplayTarget } from './replay-run.js';
 import type { Sandbox } from './sandbox.js';
-import { rerecordTrace } from './update.js';
+import { openCachedTrace } from './trace-cache.js';
+
+// Replays, re-recording and cases load the loop, the recorder, the YAML parser and the schema
+// compiler: imported when a chunk first needs them, so scoring recorded traces loads none of it.
 
 /** What scoring one trace or case gave: an outcome per eval test, the run, and errors that belong to no eval. */
 export interface GroupResult {
@@ -67,7 +70,7 @@ export async function scoreGroup({
   if (source.kind === 'trace') {
     let trace: RecordedTrace;
     try {
-      trace = openTrace(source.dir);
+      trace = context.plan.options.reuseTraces ? openCachedTrace(source.dir) : openTrace(source.dir);
     } catch (error) {
       return unreadableTrace({ group, source, error });
     }
@@ -146,6 +149,7 @@ async function scoreCase({
   }
   const mode = testCase.script ? 'scripted' : 'live';
   context.sandbox.subject = { eval: 'agent', trace: source.id };
+  const { runCase } = await import('../evals/case-runner.js');
   const run = await runCase({
     case: testCase,
     agent: agent.definition.create,
@@ -190,6 +194,7 @@ async function replay({
   const options = context.plan.options;
   const runScoring = scoring({ runnable, context });
   context.sandbox.subject = { eval: 'agent', trace: target.id };
+  const { replayThroughAgent } = await import('./replay-run.js');
   const replayed = await replayThroughAgent({
     target,
     agent,
@@ -202,6 +207,7 @@ async function replay({
   const update = options.update;
   if (!update || replayed.run.error || (update === 'diverged' && !replayed.run.replay?.diverged))
     return result;
+  const { rerecordTrace } = await import('./update.js');
   const updated = await rerecordTrace({
     target,
     agent,
@@ -265,7 +271,7 @@ function recordedRun({
   return {
     id,
     origin: 'recorded',
-    trace: relativePath({ root: context.plan.root, file: trace.dir }),
+    trace: path.relative(context.plan.root, trace.dir).split(path.sep).join('/'),
     endReason: trace.meta.endReason,
     steps: trace.meta.stepCount,
   };
@@ -346,7 +352,7 @@ export async function loadCase({
 }): Promise<EvalCase> {
   let cases = context.caseFiles.get(source.file);
   if (!cases) {
-    cases = loadCaseFile({ file: source.file });
+    cases = import('../evals/cases.js').then(({ loadCaseFile }) => loadCaseFile({ file: source.file }));
     context.caseFiles.set(source.file, cases);
   }
   const found = (await cases).find((item) => item.id === source.id);

@@ -1,0 +1,86 @@
+import { lstatSync } from 'node:fs';
+import path from 'node:path';
+import type { StepData } from '../core/step.js';
+import { openTrace } from '../provenance/read-trace.js';
+import type { RecordedTrace } from '../provenance/types.js';
+
+// A watch session re-runs every chunk when anything changes. With the in-process pool the runner
+// lives as long as the session, so traces read by one run are kept for the next: a re-run reads
+// again only the traces whose files the watcher reported (or whose directory was replaced), and
+// scores the others from memory. Shared through `globalThis` because the watcher's callback (in
+// vitest's main side) and the runner may hold different instances of this module.
+
+interface CachedTrace {
+  /** The directory's identity when it was read: a trace re-recorded in place is a new directory. */
+  ino: number;
+  mtimeMs: number;
+  trace: RecordedTrace;
+}
+
+interface TraceCacheState {
+  entries: Map<string, CachedTrace>;
+  /** Files the watcher reported since the last run looked. */
+  changed: Set<string>;
+}
+
+const STATE = Symbol.for('looplet.traceCache');
+
+function state(): TraceCacheState {
+  const global = globalThis as { [STATE]?: TraceCacheState };
+  global[STATE] ??= { entries: new Map(), changed: new Set() };
+  return global[STATE];
+}
+
+/** Tells the cache a file changed (the watcher calls this for every event under a watched root). */
+export function noteChangedFile(file: string): void {
+  state().changed.add(path.resolve(file));
+}
+
+/**
+ * Opens a trace, or returns the one read by an earlier run of this process when neither its
+ * directory nor a file the watcher reported under it changed since. Steps read once are kept too.
+ */
+export function openCachedTrace(dir: string): RecordedTrace {
+  const { entries, changed } = state();
+  if (changed.size > 0) {
+    for (const file of changed)
+      for (let at = file; at !== path.dirname(at); at = path.dirname(at)) entries.delete(at);
+    changed.clear();
+  }
+  const root = path.resolve(dir);
+  const identity = lstatSync(root, { throwIfNoEntry: false });
+  const cached = entries.get(root);
+  if (cached && identity && cached.ino === identity.ino && cached.mtimeMs === identity.mtimeMs)
+    return cached.trace;
+  entries.delete(root);
+  const trace = rememberSteps(openTrace(root));
+  if (identity) entries.set(root, { ino: identity.ino, mtimeMs: identity.mtimeMs, trace });
+  return trace;
+}
+
+/** Forgets every trace (a watch session's end; tests). */
+export function clearTraceCache(): void {
+  state().entries.clear();
+  state().changed.clear();
+}
+
+/** The trace with each step kept once read (steps of a v1 trace are files of their own). */
+function rememberSteps(trace: RecordedTrace): RecordedTrace {
+  const steps = new Map<number, StepData>();
+  const readStepSync = trace.readStepSync.bind(trace);
+  return new Proxy(trace, {
+    get(target, key) {
+      if (key === 'readStepSync')
+        return (index: number) => {
+          let step = steps.get(index);
+          if (!step) {
+            step = readStepSync(index);
+            steps.set(index, step);
+          }
+          return step;
+        };
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
