@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import type { PoolRunnerInitializer, PoolWorker, WorkerRequest } from 'vitest/node';
+import type { PoolRunnerInitializer, PoolWorker, TestProject, WorkerRequest } from 'vitest/node';
+import { takeModuleChange } from './watch-changes.js';
 
 /** The name vitest knows looplet's in-process pool by (its `pool` option takes the initializer). */
 export const INLINE_POOL = 'looplet-inline';
@@ -51,7 +52,7 @@ export function choosePool({
  * shares the process (and its heap) with vitest itself, and nothing runs in parallel.
  */
 export function inlinePool(): PoolRunnerInitializer {
-  return { name: INLINE_POOL, createPoolWorker: () => new InlinePoolWorker() };
+  return { name: INLINE_POOL, createPoolWorker: ({ project }) => new InlinePoolWorker(project) };
 }
 
 /**
@@ -65,6 +66,12 @@ class InlinePoolWorker implements PoolWorker {
   readonly #toMain = new EventEmitter();
   readonly #toWorker = new EventEmitter();
   #started = false;
+  #saved: { console: Console; exit: typeof process.exit } | undefined;
+  readonly #project: TestProject;
+
+  constructor(project: TestProject) {
+    this.#project = project;
+  }
 
   on(event: string, callback: (arg: unknown) => void): void {
     this.#toMain.on(event, callback);
@@ -75,7 +82,54 @@ class InlinePoolWorker implements PoolWorker {
   }
 
   send(message: WorkerRequest): void {
+    if (message.type === 'run' || message.type === 'collect') {
+      this.#guardGlobals();
+      if (takeModuleChange()) {
+        const invalidates = new Set([...(message.context.invalidates ?? []), ...this.#userModules()]);
+        message.context.invalidates = [...invalidates];
+      }
+    }
     setImmediate(() => this.#toWorker.emit('message', message));
+  }
+
+  /**
+   * vitest's runtime takes over process globals as a worker may: `console` (each run: logs go to
+   * reporters as test output) and `process.exit` (made to throw, so an eval cannot end the run).
+   * Here they belong to looplet-eval and vitest's main side too: taken for the length of a task
+   * and given back when it finishes, so the CLI's own output and exit (Ctrl-C in watch mode) work.
+   */
+  #guardGlobals(): void {
+    this.#saved ??= { console: globalThis.console, exit: process.exit };
+    process.exit = (code?: number | string | null) => {
+      throw new Error(`process.exit unexpectedly called with "${code ?? ''}" while evals ran`);
+    };
+  }
+
+  /**
+   * The eval files and the modules they import, as vitest's module graph knows them. vitest sends
+   * no invalidations for a change its watch trigger handled (a worker thread starts afresh each
+   * run and needs none); this runtime outlives the run, so after a script changed every user
+   * module is evaluated again — a handful of files, not worth tracing importers for.
+   */
+  #userModules(): string[] {
+    const files = new Set<string>();
+    for (const environment of Object.values(this.#project.vite.environments))
+      for (const file of environment.moduleGraph.fileToModulesMap.keys())
+        if (!file.includes('/node_modules/')) files.add(file);
+    return [...files];
+  }
+
+  #restoreGlobals(): void {
+    if (!this.#saved) return;
+    globalThis.console = this.#saved.console;
+    process.exit = this.#saved.exit;
+    this.#saved = undefined;
+  }
+
+  #fromWorker(message: unknown): void {
+    const response = message as { __vitest_worker_response__?: boolean; type?: string } | null;
+    if (response?.__vitest_worker_response__ && response.type !== 'started') this.#restoreGlobals();
+    this.#toMain.emit('message', detach(message));
   }
 
   deserialize(data: unknown): unknown {
@@ -92,7 +146,7 @@ class InlinePoolWorker implements PoolWorker {
     this.#started = true;
     const { init, runBaseTests, setupEnvironment } = await import('vitest/worker');
     init({
-      post: (message: unknown) => setImmediate(() => this.#toMain.emit('message', detach(message))),
+      post: (message: unknown) => setImmediate(() => this.#fromWorker(message)),
       on: (callback: (message: unknown) => void) => this.#toWorker.on('message', callback),
       off: (callback: (message: unknown) => void) => this.#toWorker.off('message', callback),
       teardown: () => this.#toWorker.removeAllListeners('message'),
@@ -103,6 +157,7 @@ class InlinePoolWorker implements PoolWorker {
   }
 
   async stop(): Promise<void> {
+    this.#restoreGlobals();
     this.#toWorker.removeAllListeners();
   }
 }

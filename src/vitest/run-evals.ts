@@ -4,7 +4,7 @@ import type { Reporter } from 'vitest/node';
 import { choosePool, inlinePool, type PoolChoice } from './inline-pool.js';
 import type { ScoringOptions } from './plan.js';
 import { defaultWorkers, escapeRegExp, LOOPLET_DIST, planRun, RUNNER_PATH } from './plan-run.js';
-import { noteChangedFile } from './trace-cache.js';
+import { noteChangedFile } from './watch-changes.js';
 
 /** The options of {@link runLoopletEval}: what `looplet-eval` passes after parsing its command line. */
 export interface LoopletEvalOptions {

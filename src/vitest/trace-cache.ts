@@ -3,12 +3,12 @@ import path from 'node:path';
 import type { StepData } from '../core/step.js';
 import { openTrace } from '../provenance/read-trace.js';
 import type { RecordedTrace } from '../provenance/types.js';
+import { takeChangedFiles } from './watch-changes.js';
 
 // A watch session re-runs every chunk when anything changes. With the in-process pool the runner
 // lives as long as the session, so traces read by one run are kept for the next: a re-run reads
 // again only the traces whose files the watcher reported (or whose directory was replaced), and
-// scores the others from memory. Shared through `globalThis` because the watcher's callback (in
-// vitest's main side) and the runner may hold different instances of this module.
+// scores the others from memory. Kept on `globalThis`, as the changes are (watch-changes.ts).
 
 interface CachedTrace {
   /** The directory's identity when it was read: a trace re-recorded in place is a new directory. */
@@ -17,23 +17,12 @@ interface CachedTrace {
   trace: RecordedTrace;
 }
 
-interface TraceCacheState {
-  entries: Map<string, CachedTrace>;
-  /** Files the watcher reported since the last run looked. */
-  changed: Set<string>;
-}
-
 const STATE = Symbol.for('looplet.traceCache');
 
-function state(): TraceCacheState {
-  const global = globalThis as { [STATE]?: TraceCacheState };
-  global[STATE] ??= { entries: new Map(), changed: new Set() };
+function cache(): Map<string, CachedTrace> {
+  const global = globalThis as { [STATE]?: Map<string, CachedTrace> };
+  global[STATE] ??= new Map();
   return global[STATE];
-}
-
-/** Tells the cache a file changed (the watcher calls this for every event under a watched root). */
-export function noteChangedFile(file: string): void {
-  state().changed.add(path.resolve(file));
 }
 
 /**
@@ -41,12 +30,9 @@ export function noteChangedFile(file: string): void {
  * directory nor a file the watcher reported under it changed since. Steps read once are kept too.
  */
 export function openCachedTrace(dir: string): RecordedTrace {
-  const { entries, changed } = state();
-  if (changed.size > 0) {
-    for (const file of changed)
-      for (let at = file; at !== path.dirname(at); at = path.dirname(at)) entries.delete(at);
-    changed.clear();
-  }
+  const entries = cache();
+  for (const file of takeChangedFiles())
+    for (let at = file; at !== path.dirname(at); at = path.dirname(at)) entries.delete(at);
   const root = path.resolve(dir);
   const identity = lstatSync(root, { throwIfNoEntry: false });
   const cached = entries.get(root);
@@ -58,10 +44,10 @@ export function openCachedTrace(dir: string): RecordedTrace {
   return trace;
 }
 
-/** Forgets every trace (a watch session's end; tests). */
+/** Forgets every trace (tests). */
 export function clearTraceCache(): void {
-  state().entries.clear();
-  state().changed.clear();
+  cache().clear();
+  takeChangedFiles();
 }
 
 /** The trace with each step kept once read (steps of a v1 trace are files of their own). */

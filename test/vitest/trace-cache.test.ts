@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clearTraceCache, noteChangedFile, openCachedTrace } from '../../src/vitest/trace-cache.js';
+import { clearTraceCache, openCachedTrace } from '../../src/vitest/trace-cache.js';
+import { noteChangedFile } from '../../src/vitest/watch-changes.js';
 import { recordGreeterTrace } from './support.js';
 
 describe('openCachedTrace', () => {
