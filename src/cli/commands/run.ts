@@ -90,7 +90,10 @@ export const runCommand: CommandModule = {
         'Re-record diverged traces against the live model (OPENAI_* or the agent’s llm) and replace them atomically; --update all re-records every replayed trace',
       )
       .option('--allow-network', 'Let evaluated code reach the network (blocked by default while replaying)')
-      .option('--workers <n>', 'Worker threads (default: one per core)')
+      .option(
+        '--workers <n>',
+        'Worker threads; 1 scores in this process (the default up to 2,000 traces or on 2 cores)',
+      )
       .option('--timeout <ms>', 'Timeout per eval in ms (default: 60000)')
       .example('looplet-eval')
       .example('looplet-eval evals/ --traces traces/golden --baseline .looplet/baseline.json')
