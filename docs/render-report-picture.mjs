@@ -2,9 +2,9 @@
 // traces. Run from the repository root after `npm run build`:
 //   node docs/render-report-picture.mjs
 // Writes docs/report.png (the README's picture: the report's overview), docs/report-run.png (a
-// run step by step) and docs/report-diff.png (`looplet diff --html`). The diverged-replay view,
-// docs/report-diverged.png, is the screenshot test/report/html-report.e2e.test.ts leaves in
-// test-results/html-report/diverged.png. Needs Debian's Chromium (/usr/bin/chromium).
+// run step by step) and docs/report-diff.png (`looplet diff --html`). The diverged-replay view
+// (docs/report-diverged.png) and the overview against a baseline (docs/report-baseline.png) are
+// screenshots test/report/html-report.e2e.test.ts leaves in test-results/html-report/. Needs Debian's Chromium (/usr/bin/chromium).
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

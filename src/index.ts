@@ -34,7 +34,12 @@ export {
   type ScriptedTurn,
   ScriptIncompleteError,
 } from './llm/scripted.js';
-export { parseTextToolCalls, type TextToolCall, textToolCalls } from './llm/text-tool-calls.js';
+export {
+  parseTextToolCalls,
+  type TextToolCall,
+  type TextToolCallsOptions,
+  textToolCalls,
+} from './llm/text-tool-calls.js';
 export { type AgentRun, agentLoop, LoopConfigError } from './loop/agent-loop.js';
 export {
   type BudgetStatus,

@@ -37,6 +37,13 @@ export interface LLMResponse {
   raw?: unknown;
 }
 
+/**
+ * The name of the call a backend returns for a text answer in which it could read no tool call
+ * (with `argsError` saying what was read): the loop answers it with an `invalid_args` error the
+ * model sees, and the run goes on. Python looplet records such a step under the same name.
+ */
+export const PARSE_ERROR_CALL = '__parse_error__';
+
 /** Anything that answers model calls: OpenAI-compatible servers, scripts, recorded traces. */
 export interface LLMBackend {
   /** Model name, recorded in traces. */

@@ -46,6 +46,8 @@ export interface Tool<Args extends Record<string, unknown> = Record<string, unkn
    * `run` (default): the tool runs, in replays too.
    */
   readonly replay?: 'run' | 'recorded';
+  /** True when a successful call ends the run as `done` (the built-in `done` tool is terminal). */
+  readonly terminal?: boolean;
   /** The JSON Schema the model is shown. */
   readonly jsonSchema: JsonSchema;
   /** Validates model-supplied arguments. */

@@ -1,5 +1,11 @@
-import type { LLMBackend, LLMRequest, LLMResponse, ToolSpec } from '../core/llm.js';
-import type { ToolCall } from '../core/types.js';
+import {
+  type LLMBackend,
+  type LLMRequest,
+  type LLMResponse,
+  PARSE_ERROR_CALL,
+  type ToolSpec,
+} from '../core/llm.js';
+import { addUsage, emptyUsage, type ToolCall } from '../core/types.js';
 
 /** A tool call found in plain text. */
 export interface TextToolCall {
@@ -79,21 +85,119 @@ export function withToolCallsFromText(response: LLMResponse, tools: readonly Too
   };
 }
 
+/** The options of {@link textToolCalls}. */
+export interface TextToolCallsOptions {
+  /**
+   * How many answers in a row with no readable tool call get a recovery call (the model is asked
+   * once more, for one JSON tool call) before the answer becomes a parse error the model sees.
+   * Default 2, as Python looplet; 0 makes no recovery calls.
+   */
+  recoveries?: number;
+  /**
+   * `true`: an answer with no tool call in it ends the run with its text as the final output (the
+   * habit of native tool calling). Default `false`: as in Python looplet, the run ends only through
+   * `done`, and prose is a parse error.
+   */
+  proseAnswers?: boolean;
+}
+
+const MAX_SHOWN = 200;
+
+/**
+ * Reads tool calls from text answers for one backend, as Python looplet's loop does: an answer
+ * with no readable call gets a recovery call (the conversation, the answer, and a request for one
+ * JSON tool call); when that fails too, the answer becomes a `__parse_error__` call the loop
+ * answers with an error, and the run goes on. Recovery calls are made while no more than
+ * `recoveries` answers in a row failed (a recovered answer does not reset the count, an answer
+ * that parses does — Python's rule, so Python traces replay call for call).
+ */
+export class TextCallReader {
+  readonly #recoveries: number;
+  readonly #proseAnswers: boolean;
+  #failures = 0;
+
+  constructor({ recoveries = 2, proseAnswers = false }: TextToolCallsOptions = {}) {
+    if (!Number.isInteger(recoveries) || recoveries < 0)
+      throw new RangeError(`recoveries must be a whole number ≥ 0, got ${String(recoveries)}`);
+    this.#recoveries = recoveries;
+    this.#proseAnswers = proseAnswers;
+  }
+
+  /** One model call through `generate`, with the calls read from its text. */
+  async read(
+    request: LLMRequest,
+    generate: (request: LLMRequest) => Promise<LLMResponse>,
+  ): Promise<LLMResponse> {
+    const answer = withToolCallsFromText(await generate(request), request.tools);
+    if (hasToolCalls(answer)) {
+      this.#failures = 0;
+      return answer;
+    }
+    if (this.#proseAnswers) return answer;
+    const text = answer.text ?? '';
+    let usage = answer.usage;
+    if (++this.#failures <= this.#recoveries) {
+      const retry = withToolCallsFromText(
+        await generate({
+          ...request,
+          messages: [
+            ...request.messages,
+            { role: 'assistant', content: text },
+            { role: 'user', content: recoveryPrompt(text) },
+          ],
+        }),
+        request.tools,
+      );
+      usage = sumUsage(usage, retry.usage);
+      if (hasToolCalls(retry)) return usage ? { ...retry, usage } : retry;
+    }
+    const unreadable: ToolCall = {
+      id: '',
+      name: PARSE_ERROR_CALL,
+      args: {},
+      argsError: `Could not parse JSON: ${text.slice(0, MAX_SHOWN)}`,
+    };
+    return { ...answer, ...(usage ? { usage } : {}), toolCalls: [unreadable] };
+  }
+}
+
+function hasToolCalls(response: LLMResponse): boolean {
+  return (response.toolCalls?.length ?? 0) > 0;
+}
+
+function sumUsage(a: LLMResponse['usage'], b: LLMResponse['usage']): LLMResponse['usage'] {
+  if (!a && !b) return undefined;
+  const total = emptyUsage();
+  addUsage(total, a);
+  addUsage(total, b);
+  return total;
+}
+
+function recoveryPrompt(text: string): string {
+  return [
+    'Your last answer held no tool call I could read as JSON. Answer with exactly one JSON object and nothing else:',
+    '{"tool": "<tool name>", "args": {...}}',
+    'Your last answer was:',
+    text.slice(0, 300),
+  ].join('\n\n');
+}
+
 /**
  * Wraps a backend whose model writes tool calls as text (a local model without native tool
  * calling): each answer without native tool calls has its text read for calls, as Python looplet
- * does. The loop itself never reads calls from text.
+ * does (see {@link TextCallReader} for what happens to an answer with none). The loop itself
+ * never reads calls from text.
  *
  * @example
  * const llm = textToolCalls(new OpenAIBackend({ model: 'llama3', baseURL: 'http://localhost:11434/v1' }));
  */
-export function textToolCalls(backend: LLMBackend): LLMBackend {
+export function textToolCalls(backend: LLMBackend, options: TextToolCallsOptions = {}): LLMBackend {
+  const reader = new TextCallReader(options);
   const wrapped: LLMBackend = {
     get model() {
       return backend.model;
     },
-    generate: async (request: LLMRequest) =>
-      withToolCallsFromText(await backend.generate(request), request.tools),
+    generate: (request: LLMRequest) => reader.read(request, (r) => backend.generate(r)),
   };
   // A replaying backend keeps answering `replay: 'recorded'` tools through the wrapper.
   if (backend.recordedToolResult) wrapped.recordedToolResult = (call) => backend.recordedToolResult!(call);

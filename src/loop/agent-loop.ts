@@ -142,6 +142,7 @@ function toolMap(list: readonly Tool[]): Map<string, Tool> {
       );
     map.set(tool.name, tool);
   }
-  if (!map.has(DONE_TOOL_NAME)) map.set(DONE_TOOL_NAME, doneTool());
+  // A loop finishes through its terminal tools: the default done tool only when it has none.
+  if (!map.has(DONE_TOOL_NAME) && !list.some((tool) => tool.terminal)) map.set(DONE_TOOL_NAME, doneTool());
   return map;
 }

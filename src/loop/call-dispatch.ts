@@ -1,5 +1,5 @@
 import { findJsonProblem } from '../core/json-safe.js';
-import type { LLMBackend } from '../core/llm.js';
+import { type LLMBackend, PARSE_ERROR_CALL } from '../core/llm.js';
 import type { ValidationOutcome } from '../core/schema.js';
 import type { LoopState, Tool, ToolContext } from '../core/state.js';
 import type { ToolCall, ToolError, ToolResult } from '../core/types.js';
@@ -184,7 +184,12 @@ export class CallDispatch implements DispatchOutcome {
   #execute(): Promise<void> | undefined {
     const call = this.call;
     const tool = this.ctx.tools.get(call.name);
-    if (!tool) return this.#fail(unknownTool(call.name, this.ctx.tools.keys()));
+    if (!tool) {
+      // A text answer the backend could read no call from: the model is told why (Python's parse-error step).
+      if (call.name === PARSE_ERROR_CALL && call.argsError !== undefined)
+        return this.#fail({ kind: 'invalid_args', message: call.argsError });
+      return this.#fail(unknownTool(call.name, this.ctx.tools.keys()));
+    }
     if (call.argsError !== undefined)
       return this.#fail({
         kind: 'invalid_args',

@@ -38,6 +38,10 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
   // Only a signal from outside can fire during a call (a consumer's `break` happens between steps):
   // without one, nothing needs racing.
   const raceAbort = run.options.signal !== undefined;
+  // A user's own tool named done finishes the run as the built-in one does.
+  const terminal = new Set(
+    [...run.tools.values()].filter((t) => t.terminal || t.name === DONE_TOOL_NAME).map((t) => t.name),
+  );
   const llm = run.options.llm;
   const beforeHooks = hooks.shouldCompact.length + hooks.buildBriefing.length + hooks.prePrompt.length > 0;
   const dispatch: DispatchContext = {
@@ -184,7 +188,7 @@ export async function* runSteps(run: RunContext): AsyncGenerator<Step> {
           if (outcome.metadata) stepMetadata = { ...stepMetadata, ...outcome.metadata };
           pendingStop ??= outcome.stop;
           if (result.error) errors++;
-          else if (result.name === DONE_TOOL_NAME && doneOutput === undefined) {
+          else if (doneOutput === undefined && terminal.has(result.name)) {
             doneOutput = { value: result.args };
             doneMessage = message;
             doneIndex = index;

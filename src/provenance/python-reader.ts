@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ToolSpec } from '../core/llm.js';
+import { PARSE_ERROR_CALL, type ToolSpec } from '../core/llm.js';
 import type { StepData } from '../core/step.js';
 import { type EndReason, emptyUsage, type Task, type ToolError } from '../core/types.js';
 import { TraceReadError } from './errors.js';
@@ -110,6 +110,12 @@ class PythonTrace implements RecordedTrace {
       const { endReason, stopReason } = endReasonOf(termination);
       this.meta.endReason = endReason;
       if (stopReason !== undefined) this.meta.stopReason = stopReason;
+      // Python ends a run whose model call failed as budget_exhausted after an `__llm_error__` step.
+      if (endReason === 'max_steps' && toolOf(last) === PYTHON_LLM_ERROR_STEP) {
+        this.meta.endReason = 'llm_error';
+        const error = isObject(last) && isObject(last.tool_result) ? last.tool_result.error : undefined;
+        if (typeof error === 'string' && error !== '') this.meta.stopReason = error;
+      }
       if (termination === 'done') terminal = last;
     }
     const args = isObject(terminal) && isObject(terminal.tool_call) ? terminal.tool_call.args : undefined;
@@ -336,6 +342,9 @@ function endReasonOf(termination: string): { endReason: EndReason; stopReason?: 
   return { endReason: 'hook_stop', stopReason: termination };
 }
 
+/** The step Python looplet records when a model call failed after its retries. */
+const PYTHON_LLM_ERROR_STEP = '__llm_error__';
+
 const ERROR_KINDS: Record<string, ToolError['kind']> = {
   permission_denied: 'denied',
   validation: 'invalid_args',
@@ -376,7 +385,9 @@ function stepOf({
   };
   if (typeof result.error === 'string' && result.error !== '') {
     const kind = typeof result.error_kind === 'string' ? result.error_kind : '';
-    toolResult.error = { kind: ERROR_KINDS[kind] ?? 'tool_threw', message: result.error };
+    // A parse-error step is the answer to a call no tool was found in: as our loop answers it.
+    const fallback = call.tool === PARSE_ERROR_CALL ? 'invalid_args' : 'tool_threw';
+    toolResult.error = { kind: ERROR_KINDS[kind] ?? fallback, message: result.error };
   } else if ('data' in result) toolResult.data = result.data;
   return {
     index: typeof raw.step_num === 'number' ? raw.step_num : index,

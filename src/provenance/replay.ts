@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LLMBackend, LLMRequest, LLMResponse, ToolSpec } from '../core/llm.js';
 import type { Message } from '../core/types.js';
-import { withToolCallsFromText } from '../llm/text-tool-calls.js';
+import { TextCallReader } from '../llm/text-tool-calls.js';
 import type { Hook } from '../loop/hooks.js';
 import { LoopletError } from '../util/errors.js';
 import {
@@ -157,9 +157,14 @@ export class ReplayLLM implements LLMBackend {
         return found;
       };
     }
+    // Python looplet's models wrote their tool calls as text, which its loop read (recovery calls
+    // and parse errors included): so does the replay, call for call.
+    const reader = trace?.meta.source === 'python-looplet' ? new TextCallReader() : undefined;
     const server: LLMBackend = {
       model: this.model,
-      generate: (request) => this.#serve(request),
+      generate: reader
+        ? (request) => reader.read(request, (call) => this.#serve(call))
+        : (request) => this.#serve(request),
     };
     if ((mode === 'record' || mode === 'auto') && recordTo) {
       this.#sink = new ProvenanceSink({ dir: recordTo, redact: options.redact });
@@ -342,9 +347,7 @@ export class ReplayLLM implements LLMBackend {
     }
     this.#replayed++;
     if (request.step > 0) this.#lastStep = request.step;
-    const response = record.response ?? {};
-    // Python looplet's models wrote their tool calls as text, which its loop parsed: so does the replay.
-    return trace.meta.source === 'python-looplet' ? withToolCallsFromText(response, request.tools) : response;
+    return record.response ?? {};
   }
 
   /** A difference from the recording: ends the run (strict) or becomes a warning (lenient). */

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Baseline } from './baseline.js';
 import type { BaselineComparison } from './compare.js';
 import { writeFileAtomic } from './files.js';
 import { renderHtmlReport } from './html/report-page.js';
@@ -57,6 +58,7 @@ export async function writeReports({
   summary,
   verdict,
   comparison,
+  baseline,
   formats = ['json', 'markdown', 'junit', 'html'],
   root,
 }: {
@@ -64,6 +66,8 @@ export async function writeReports({
   summary: RunSummary;
   verdict: Verdict;
   comparison?: BaselineComparison;
+  /** The baseline compared with: the HTML report shows each score's change against it. */
+  baseline?: Baseline;
   formats?: readonly (keyof typeof REPORT_FILES)[];
   /** Project root the runs' trace paths are relative to, for the HTML report (default: the current directory). */
   root?: string;
@@ -73,7 +77,7 @@ export async function writeReports({
     json: () => `${JSON.stringify(buildJsonReport({ summary, verdict, comparison }), null, 2)}\n`,
     markdown: () => renderMarkdown({ summary, verdict, comparison }),
     junit: () => renderJUnit({ summary }),
-    html: () => renderHtmlReport({ summary, verdict, comparison, root }),
+    html: () => renderHtmlReport({ summary, verdict, comparison, root, ...(baseline ? { baseline } : {}) }),
   };
   for (const format of formats) {
     const file = join(dir, REPORT_FILES[format]);

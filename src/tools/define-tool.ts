@@ -28,6 +28,13 @@ export interface ToolOptions<Args extends Record<string, unknown>, Output> {
    * mail, paying, deploying). Outside a replay the tool always runs.
    */
   replay?: 'run' | 'recorded';
+  /**
+   * True for a tool that finishes the run, like `done`: a call of it that succeeds (and that no
+   * `checkDone` hook refuses) ends the run with `endReason: 'done'` and the call's arguments as
+   * `finalOutput`. A loop with a terminal tool gets no default `done` tool. Python looplet's
+   * `LoopConfig(done_tool="submit")`.
+   */
+  terminal?: boolean;
 }
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -46,7 +53,11 @@ export function defineTool<Args extends Record<string, unknown> = Record<string,
   }
   if (typeof options.run !== 'function')
     throw new ToolDefinitionError(`tool "${options.name}": run must be a function`);
-  const { timeoutMs, replay } = options;
+  const { timeoutMs, replay, terminal } = options;
+  if (terminal !== undefined && typeof terminal !== 'boolean')
+    throw new ToolDefinitionError(
+      `tool "${options.name}": terminal must be true or false, got ${String(terminal)}`,
+    );
   if (replay !== undefined && replay !== 'run' && replay !== 'recorded')
     throw new ToolDefinitionError(
       `tool "${options.name}": replay must be 'run' or 'recorded', got ${String(replay)}`,
@@ -69,5 +80,6 @@ export function defineTool<Args extends Record<string, unknown> = Record<string,
     run: options.run,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(replay === 'recorded' ? { replay } : {}),
+    ...(terminal ? { terminal } : {}),
   };
 }

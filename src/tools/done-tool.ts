@@ -14,7 +14,8 @@ const DEFAULT_DONE_PARAMETERS: ParameterSchema = {
 /**
  * The tool the model calls to finish. Its arguments become `RunResult.finalOutput`, so give it
  * the schema of the output you want (e.g. `{ greeted: string[] }`). A default one (a `summary`
- * string) is added to every loop that has no tool named `done`.
+ * string) is added to every loop that has no tool named `done` and no other terminal tool
+ * (`defineTool({ terminal: true })`).
  */
 export function doneTool({
   parameters = DEFAULT_DONE_PARAMETERS,
@@ -28,5 +29,6 @@ export function doneTool({
     description,
     parameters,
     run: (args) => ({ status: 'completed', ...args }),
+    terminal: true,
   });
 }

@@ -1,11 +1,11 @@
-import type { RunnerTestCase, RunnerTestFile, TestAnnotation } from 'vitest';
+import type { RunnerTestCase, TestAnnotation } from 'vitest';
 import type { ScopedAgent } from '../evals/agent.js';
 import type { EvalCase } from '../evals/cases.js';
 import type { SelectedEval } from '../evals/marks.js';
 import type { EvalDefinition, EvalOutcome } from '../evals/types.js';
 import { describeOutcome } from '../report/format.js';
 import { diffCommand, divergencePlace, divergenceWhere, type RunRecord } from '../report/run-record.js';
-import { replayTestName, setLoopletMeta, testName } from './meta.js';
+import { replayTestName, setLoopletMeta } from './meta.js';
 
 /** What a group of tests scores: one trace, or one case (run through the agent first). */
 export type ContextSource =
@@ -28,70 +28,6 @@ export interface TestGroup {
   testCase?: EvalCase;
   /** `replay › id`, for a trace (or a case with a trace) replayed through its agent. */
   replayTest?: RunnerTestCase;
-}
-
-/**
- * Creates a vitest test task directly. Vitest's `test()` captures a stack trace per call for the
- * test's location; at thousands of traces that, not scoring, would dominate the run — and eval ×
- * trace tests have no source location of their own anyway.
- */
-export function createTest({
-  file,
-  choice,
-  contextId,
-  timeout,
-}: {
-  file: RunnerTestFile;
-  choice: SelectedEval;
-  contextId: string;
-  timeout: number;
-}): RunnerTestCase {
-  const name = testName({ evalName: choice.eval.name, contextId });
-  const skip = choice.eval.marks.skip !== undefined && !choice.eval.marks.required;
-  return newTest({ file, name, skip, timeout });
-}
-
-/** Creates the `replay › id` test of a replayed run. */
-export function createReplayTest({
-  file,
-  contextId,
-  timeout,
-}: {
-  file: RunnerTestFile;
-  contextId: string;
-  timeout: number;
-}): RunnerTestCase {
-  return newTest({ file, name: replayTestName(contextId), skip: false, timeout });
-}
-
-function newTest({
-  file,
-  name,
-  skip,
-  timeout,
-}: {
-  file: RunnerTestFile;
-  name: string;
-  skip: boolean;
-  timeout: number;
-}): RunnerTestCase {
-  return {
-    id: '',
-    name,
-    fullName: `${file.name} > ${name}`,
-    fullTestName: name,
-    suite: file,
-    file,
-    type: 'test',
-    mode: skip ? 'skip' : 'run',
-    meta: Object.create(null),
-    annotations: [],
-    artifacts: [],
-    tags: [],
-    timeout,
-    retry: 0,
-    context: undefined,
-  } as unknown as RunnerTestCase;
 }
 
 /** The outcome of an eval that could not run because its trace or case could not be loaded or run. */
@@ -165,7 +101,8 @@ export function applyOutcome({
       break;
     }
   }
-  return { type: 'looplet', message: summary };
+  // Named by run: under --ui the Code tab lists every run's annotation beside the eval.
+  return { type: 'looplet', message: `${outcome.context}: ${summary}` };
 }
 
 /**

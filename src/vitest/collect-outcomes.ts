@@ -58,9 +58,10 @@ export function collectOutcomes({
   }
   return {
     outcomes,
-    runs,
-    obsolete,
-    runErrors,
+    // `--ui` scores each eval file on its own: every file that scored a run lists it.
+    runs: [...new Map(runs.map((run) => [run.id, run])).values()],
+    obsolete: [...new Set(obsolete)],
+    runErrors: [...new Map(runErrors.map((error) => [JSON.stringify(error), error])).values()],
     moduleFailures,
     unhandledErrors: unhandledErrors.map((error) => error.message),
   };

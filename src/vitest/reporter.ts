@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Reporter, SerializedError, TestModule, TestSpecification, Vitest } from 'vitest/node';
 import type { EvalOutcome } from '../evals/types.js';
-import { readBaseline } from '../report/baseline.js';
+import { type Baseline, readBaseline } from '../report/baseline.js';
 import { type BaselineComparison, compareToBaseline } from '../report/compare.js';
 import { formatOutcome } from '../report/format.js';
 import { renderRunNotes } from '../report/runs-text.js';
@@ -52,6 +52,7 @@ export class LoopletReporter implements Reporter {
   readonly #options: LoopletReporterOptions;
   #root = process.cwd();
   #baselineNote: string | undefined;
+  #baseline: Baseline | undefined;
   #progress: { files: number; done: number; tests: number; started: number; shown?: boolean } | undefined;
   /** The last finished run (watch mode runs many). */
   finished: FinishedRun | undefined;
@@ -135,6 +136,7 @@ export class LoopletReporter implements Reporter {
       summary,
       verdict,
       ...(comparison ? { comparison } : {}),
+      ...(this.#baseline ? { baseline: this.#baseline } : {}),
     });
     if (this.#options.json) {
       write(
@@ -157,6 +159,7 @@ export class LoopletReporter implements Reporter {
 
   async #compare(summary: RunSummary): Promise<BaselineComparison | undefined> {
     const file = this.#options.baseline;
+    this.#baseline = undefined;
     if (!file) return undefined;
     const absolute = path.resolve(this.#root, file);
     if (!existsSync(absolute)) {
@@ -165,6 +168,7 @@ export class LoopletReporter implements Reporter {
     }
     this.#baselineNote = undefined;
     const baseline = await readBaseline({ file: absolute });
+    this.#baseline = baseline;
     return compareToBaseline({
       current: summary,
       baseline,

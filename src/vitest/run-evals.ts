@@ -1,9 +1,18 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Reporter } from 'vitest/node';
 import { choosePool, inlinePool, type PoolChoice } from './inline-pool.js';
-import type { ScoringOptions } from './plan.js';
-import { defaultWorkers, escapeRegExp, LOOPLET_DIST, planRun, RUNNER_PATH } from './plan-run.js';
+import { type ChunkPlan, parseChunkFile, type ScoringOptions } from './plan.js';
+import {
+  defaultWorkers,
+  escapeRegExp,
+  LOOPLET_DIST,
+  type PlannedRun,
+  planRun,
+  RUNNER_PATH,
+} from './plan-run.js';
+import { provideUiPlan } from './ui-plan.js';
 import { noteChangedFile } from './watch-changes.js';
 
 /** The options of {@link runLoopletEval}: what `looplet-eval` passes after parsing its command line. */
@@ -100,11 +109,16 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
   const plan = await planRun({
     cwd,
     ...pick(options, ['evals', 'traces', 'cases', 'workers', 'cacheDir']),
+    // The UI runs the eval files themselves (see ui-plan.ts): one chunk carries the shared plan.
+    ...(options.ui ? { workers: 1 } : {}),
     scoring: { ...options.scoring, annotate: interactive, ...(reuseTraces ? { reuseTraces } : {}) },
     shardCount: options.shard ? Number(options.shard.split('/')[1]) : 1,
   });
-  const { entries, evalFiles, traces, traceRoots } = plan;
+  const { evalFiles, traces, traceRoots } = plan;
   const pool = choosePool({ ...choice, contexts: traces.length + plan.cases.length });
+  // `--ui` lists and runs the eval files, each scored against every trace and case.
+  const uiPlan = options.ui ? await wholePlan(plan) : undefined;
+  const entries = uiPlan ? evalFiles : plan.entries;
   const watchedRoots = [...plan.evalRoots, ...traceRoots, ...plan.caseRoots].map((root) =>
     path.resolve(cwd, root).split(path.sep).join('/'),
   );
@@ -123,6 +137,8 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
       // The in-process pool has one runtime: its chunks run one after the other.
       maxWorkers: pool === 'inline' ? 1 : (options.workers ?? defaultWorkers()),
       reporters,
+      // Annotations' attachments (each run's page) are copied here, not into the project root.
+      attachmentsDir: path.join(cwd, '.looplet', 'cache', 'attachments'),
       watch: options.watch === true || options.ui === true,
       ui: options.ui === true,
       // The UI can run tests and write files: serve it on loopback only.
@@ -131,6 +147,7 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
         : {}),
       open: options.ui === true && options.open !== false,
       passWithNoTests: true,
+      ...(uiPlan ? { provide: provideUiPlan(uiPlan) } : {}),
       ...(options.testNamePattern ? { testNamePattern: options.testNamePattern } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
       // Edits to evals, traces or cases change what the chunks score: re-run every chunk on any
@@ -177,4 +194,10 @@ function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[])
   const out = {} as Pick<T, K>;
   for (const key of keys) if (value[key] !== undefined) out[key] = value[key];
   return out;
+}
+
+/** One plan covering every trace and case of a run, with the scoring options its chunks carry. */
+async function wholePlan(plan: PlannedRun): Promise<ChunkPlan> {
+  const first = parseChunkFile(await readFile(plan.entries[0]!, 'utf8'));
+  return { ...first, index: 1, count: 1, traces: plan.traces, cases: plan.cases };
 }

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type {
+  RunnerTask,
   RunnerTaskEventPack,
   RunnerTaskResultPack,
   RunnerTestCase,
@@ -7,32 +9,29 @@ import type {
   RunnerTestSuite,
   TestAnnotation,
 } from 'vitest';
-import { TestRunner } from 'vitest';
+import { inject, TestRunner } from 'vitest';
 import { agentFor } from '../evals/agent.js';
 import type { EvalCase } from '../evals/cases.js';
 import { createJudge, type Judge } from '../evals/judge.js';
 import { inScope, selectEvals } from '../evals/marks.js';
 import type { RunRecord } from '../report/run-record.js';
 import type { InfrastructureError } from '../report/summary.js';
-import {
-  applyOutcome,
-  applyRun,
-  type ContextSource,
-  createReplayTest,
-  createTest,
-  type TestGroup,
-} from './chunk-tests.js';
+import { applyOutcome, applyRun, type ContextSource, type TestGroup } from './chunk-tests.js';
 import { type EvalModules, importEvalModules } from './eval-modules.js';
 import { setLoopletFileMeta } from './meta.js';
 import { CHUNK_SUFFIX, type ChunkPlan, parseChunkFile } from './plan.js';
+import { runPageAnnotation } from './run-page-annotation.js';
 import { installSandbox } from './sandbox.js';
 import { isReplayed, loadCase, scoreGroup } from './score-group.js';
+import { ChunkTree } from './test-tree.js';
+import { UI_PLAN_KEY } from './ui-plan.js';
 
 /** A chunk file after collection: its plan, what its eval files export, and its tests by context. */
 interface CollectedChunk {
   plan: ChunkPlan;
   modules: EvalModules;
   groups: TestGroup[];
+  tree: ChunkTree;
   /** Case files parsed so far: a file holding several cases is read once, not once per case. */
   caseFiles: Map<string, Promise<EvalCase[]>>;
   obsolete: string[];
@@ -73,13 +72,17 @@ export default class LoopletRunner extends TestRunner {
   }
 
   override async importFile(filepath: string, source: 'collect' | 'setup'): Promise<unknown> {
-    if (source !== 'collect' || !filepath.endsWith(CHUNK_SUFFIX)) return super.importFile(filepath, source);
+    if (source !== 'collect') return super.importFile(filepath, source);
+    // `--ui` runs the eval files themselves, each scoring its own evals on every trace and case.
+    const uiPlan = filepath.endsWith(CHUNK_SUFFIX) ? undefined : uiPlanFor(filepath);
+    if (!uiPlan && !filepath.endsWith(CHUNK_SUFFIX)) return super.importFile(filepath, source);
     // vitest sets the file being collected on the default suite before importing it (its
     // onCollectStart is not awaited and may run after this import has begun).
     const file = (TestRunner.getCurrentSuite() as { file?: RunnerTestFile }).file;
     if (!file || file.filepath !== filepath)
       throw new Error(`looplet runner: collecting ${filepath} without its file task`);
-    const plan = parseChunkFile(await readFile(filepath, 'utf8'));
+    const text = await readFile(filepath, 'utf8');
+    const plan = uiPlan ?? parseChunkFile(text);
     const modules = await importEvalModules({
       files: plan.evalFiles,
       root: plan.root,
@@ -89,12 +92,17 @@ export default class LoopletRunner extends TestRunner {
       evals: modules.definitions,
       include: plan.options.include,
       exclude: plan.options.exclude,
-    });
+    }).filter((choice) => !uiPlan || choice.eval.file === undefined || samePath(choice.eval.file, filepath));
     const sources: ContextSource[] = [
       ...plan.traces.map((trace): ContextSource => ({ kind: 'trace', id: trace.id, dir: trace.dir })),
       ...plan.cases.map((item): ContextSource => ({ kind: 'case', id: item.id, file: item.file })),
     ];
-    const timeout = this.config.testTimeout;
+    const tree = new ChunkTree({
+      file,
+      plan,
+      timeout: this.config.testTimeout,
+      ...(uiPlan ? { ownSource: text } : {}),
+    });
     const caseFiles = new Map<string, Promise<EvalCase[]>>();
     const groups: TestGroup[] = [];
     const obsolete: string[] = [];
@@ -105,10 +113,7 @@ export default class LoopletRunner extends TestRunner {
         source,
         tests: selected
           .filter((choice) => inScope({ marks: choice.eval.marks, contextId: source.id }))
-          .map((choice) => ({
-            selected: choice,
-            test: createTest({ file, choice, contextId: source.id, timeout }),
-          })),
+          .map((choice) => ({ selected: choice, test: tree.evalTest({ choice, contextId: source.id }) })),
       };
       if (agent) group.agent = agent;
       // A case that does not load is reported when it runs; whether it replays needs it now.
@@ -119,18 +124,19 @@ export default class LoopletRunner extends TestRunner {
           },
           () => undefined,
         );
-      if (isReplayed({ group, replay: plan.options.replay }))
-        group.replayTest = createReplayTest({ file, contextId: source.id, timeout });
+      // Under `--ui` a run's replay test belongs to the file that exports its agent.
+      const replayHere =
+        !uiPlan || (agent !== undefined && samePath(path.resolve(plan.root, agent.file), filepath));
+      if (agent && replayHere && isReplayed({ group, replay: plan.options.replay }))
+        group.replayTest = tree.replayTest({ contextId: source.id });
       const covered =
         agent !== undefined ||
         modules.definitions.some((definition) => inScope({ marks: definition.marks, contextId: source.id }));
       if (source.kind === 'trace' && !covered) obsolete.push(source.id);
-      if (group.replayTest) file.tasks.push(group.replayTest);
-      for (const planned of group.tests) file.tasks.push(planned.test);
       groups.push(group);
     }
     setLoopletFileMeta(file.meta, { runs: [], obsolete });
-    this.#chunks.set(filepath, { plan, modules, groups, caseFiles, obsolete });
+    this.#chunks.set(filepath, { plan, modules, groups, tree, caseFiles, obsolete });
     return {};
   }
 
@@ -150,7 +156,8 @@ export default class LoopletRunner extends TestRunner {
     const context = { plan: chunk.plan, modules: chunk.modules, sandbox, judge, caseFiles: chunk.caseFiles };
     const runs: RunRecord[] = [];
     const errors: InfrastructureError[] = [];
-    const pending: RunnerTestCase[] = [];
+    const pending: RunnerTask[] = [];
+    const started = wallClock();
     try {
       for (const group of chunk.groups) {
         const runnable = group.tests.filter(({ test }) => test.mode === 'run');
@@ -160,10 +167,24 @@ export default class LoopletRunner extends TestRunner {
         const scored = await scoreGroup({ group, runnable, context });
         if (scored.run) runs.push(scored.run);
         errors.push(...scored.errors);
+        const page =
+          options.annotate && scored.run
+            ? await runPageAnnotation({
+                root: chunk.plan.root,
+                file: suite.file.filepath,
+                run: scored.run,
+                outcomes: [...scored.outcomes.values()],
+              })
+            : undefined;
         for (const { test, selected } of runnable) {
           const outcome = scored.outcomes.get(selected.eval.name);
           if (!outcome) continue;
-          await this.#annotate(test, applyOutcome({ test, outcome, startTime }), options.annotate);
+          const annotation = applyOutcome({ test, outcome, startTime });
+          // Under --ui the Code tab shows the score beside the eval's definition.
+          const location = chunk.tree.locate(selected.eval.name);
+          if (location) annotation.location = { file: suite.file.filepath, ...location };
+          await this.#annotate(test, annotation, options.annotate);
+          if (page) await this.#annotate(test, page(), options.annotate);
           pending.push(test);
         }
         if (replayTest) {
@@ -172,6 +193,7 @@ export default class LoopletRunner extends TestRunner {
             ? applyRun({ test: replayTest, run: scored.run, startTime, duration })
             : failReplayTest({ test: replayTest, errors: scored.errors, startTime, duration });
           await this.#annotate(replayTest, annotation, options.annotate);
+          if (page) await this.#annotate(replayTest, page(), options.annotate);
           pending.push(replayTest);
         }
         if (pending.length >= UPDATE_BATCH) await this.#flush(pending);
@@ -180,6 +202,7 @@ export default class LoopletRunner extends TestRunner {
       sandbox.restore();
       // vitest sends the file's meta with its result once this returns.
       setLoopletFileMeta(suite.file.meta, { runs, obsolete: chunk.obsolete, errors });
+      pending.push(...chunk.tree.finish({ startTime: started }));
       await this.#flush(pending);
     }
   }
@@ -199,12 +222,16 @@ export default class LoopletRunner extends TestRunner {
     if (!test.annotations.includes(recorded)) test.annotations.push(recorded);
   }
 
-  async #flush(tests: RunnerTestCase[]): Promise<void> {
-    if (tests.length === 0) return;
-    const packs: RunnerTaskResultPack[] = tests.map((test) => [test.id, test.result, test.meta]);
+  async #flush(tasks: RunnerTask[]): Promise<void> {
+    if (tasks.length === 0) return;
+    const packs: RunnerTaskResultPack[] = tasks.map((task) => [task.id, task.result, task.meta]);
     // Reporters that print each test (verbose, dot, tap…) do it on its 'test-finished' event.
-    const events: RunnerTaskEventPack[] = tests.map((test) => [test.id, 'test-finished', undefined]);
-    tests.length = 0;
+    const events: RunnerTaskEventPack[] = tasks.map((task) => [
+      task.id,
+      task.type === 'test' ? 'test-finished' : 'suite-finished',
+      undefined,
+    ]);
+    tasks.length = 0;
     await this.onTaskUpdate?.(packs, events);
   }
 }
@@ -224,4 +251,15 @@ function failReplayTest({
   const message = errors.map((error) => error.message).join('\n') || 'the run could not be replayed';
   test.result = { startTime, duration, state: 'fail', errors: [{ name: 'ReplayError', message }] };
   return { type: 'looplet', message };
+}
+
+function samePath(a: string, b: string): boolean {
+  return path.resolve(a) === path.resolve(b);
+}
+
+/** `--ui`: the run's plan, when `filepath` is one of its eval files (else undefined). */
+function uiPlanFor(filepath: string): ChunkPlan | undefined {
+  // Not declared in vitest's ProvidedContext: augmenting it would reach users' types.
+  const plan = (inject as (key: string) => unknown)(UI_PLAN_KEY) as ChunkPlan | undefined;
+  return plan?.evalFiles.some((file) => samePath(file, filepath)) ? plan : undefined;
 }

@@ -8,6 +8,7 @@ import {
   agentLoop,
   defineTool,
   type LLMBackend,
+  type LLMRequest,
   type LLMResponse,
   parseTextToolCalls,
   ReplayLLM,
@@ -167,8 +168,92 @@ describe('text tool calls in a run', () => {
       '# call 00 - duration=0.0ms error=no\n\n## RESPONSE\n\n' +
         '{"tools": [{"tool": "add", "args": {"a": 1, "b": 1}}, {"tool": "add", "args": {"a": 2, "b": 2}}]}',
     );
-    const result = await agentLoop({ llm: ReplayLLM.fromTrace(dir), tools: [add], task: 't' }).result;
+    // The answer was edited, not the recorded steps: compare nothing, serve the answers in order.
+    const result = await agentLoop({
+      llm: ReplayLLM.fromTrace(dir, { check: 'none' }),
+      tools: [add],
+      task: 't',
+    }).result;
     expect(result.steps[0]!.results.map((r) => r.data)).toEqual([2, 4]);
     expect(result.endReason).toBe('done');
+  });
+});
+
+describe("textToolCalls: answers with no readable call (Python looplet's parse recovery)", () => {
+  /** A model answering the given texts in order, keeping each request's messages. */
+  function model(texts: string[]) {
+    const requests: LLMRequest['messages'][] = [];
+    const backend: LLMBackend = {
+      generate: async (request) => {
+        requests.push([...request.messages]);
+        return {
+          text: texts.shift() ?? DONE_TEXT,
+          usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
+        };
+      },
+    };
+    return { backend, requests };
+  }
+
+  it('prose gets a recovery call; prose again becomes a parse-error step the model sees; the run goes on', async () => {
+    const { backend, requests } = model(['The answer is 3.', 'still prose', 'more prose', DONE_TEXT]);
+    const result = await agentLoop({ llm: textToolCalls(backend), tools: [add], task: 't' }).result;
+    expect(requests).toHaveLength(4);
+    const recovery = requests[1]!;
+    expect(recovery.at(-2)).toEqual({ role: 'assistant', content: 'The answer is 3.' });
+    expect(recovery.at(-1)).toMatchObject({
+      role: 'user',
+      content: expect.stringContaining('The answer is 3.'),
+    });
+    expect(result.steps).toHaveLength(2);
+    expect(result.steps[0]!.toolCalls.map((call) => call.name)).toEqual(['__parse_error__']);
+    expect(result.steps[0]!.results[0]!.error).toEqual({
+      kind: 'invalid_args',
+      message: 'Could not parse JSON: The answer is 3.',
+    });
+    // The model reads why, in the conversation of its next call.
+    expect(JSON.stringify(requests[2])).toContain('Could not parse JSON: The answer is 3.');
+    // The second step's recovery call read `done`: the usage of both calls counts.
+    expect(result.steps[1]!.usage.totalTokens).toBe(4);
+    expect(result.endReason).toBe('done');
+  });
+
+  it("recovery calls stop after two answers in a row failed (Python's count), and a parsed answer resets it", async () => {
+    const { backend, requests } = model([
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+      '{"tool": "add", "args": {"a": 1, "b": 1}}',
+      'f',
+      'g',
+    ]);
+    const result = await agentLoop({ llm: textToolCalls(backend), tools: [add], task: 't', maxSteps: 5 })
+      .result;
+    // Steps 1–2: answer + recovery each; step 3: no recovery; step 4: parsed; step 5: recovery again.
+    expect(requests).toHaveLength(2 + 2 + 1 + 1 + 2);
+    expect(result.steps.map((step) => step.toolCalls[0]!.name)).toEqual([
+      '__parse_error__',
+      '__parse_error__',
+      '__parse_error__',
+      'add',
+      '__parse_error__',
+    ]);
+  });
+
+  it('recoveries: 0 makes none; proseAnswers: true takes prose as the final answer', async () => {
+    const none = model(['prose', DONE_TEXT]);
+    await agentLoop({ llm: textToolCalls(none.backend, { recoveries: 0 }), tools: [add], task: 't' }).result;
+    expect(none.requests).toHaveLength(2);
+    const prose = model(['The answer is 3.']);
+    const result = await agentLoop({
+      llm: textToolCalls(prose.backend, { proseAnswers: true }),
+      tools: [add],
+      task: 't',
+    }).result;
+    expect(result.finalOutput).toBe('The answer is 3.');
+    expect(prose.requests).toHaveLength(1);
+    expect(() => textToolCalls(prose.backend, { recoveries: -1 })).toThrow(RangeError);
   });
 });

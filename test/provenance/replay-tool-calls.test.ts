@@ -98,12 +98,14 @@ describe.each(PYTHON_TRACES)('tool-calls check on the Python trace %s', (dir) =>
   it('a tool the agent no longer has: diverged, naming the tool', async () => {
     const llm = ReplayLLM.fromTrace(dir);
     const run = replayThrough(llm, []);
-    // The recorded answer names a tool the agent lacks, so the loop reads it as a final text answer.
-    expect((await run.result).endReason).toBe('done');
+    // The recorded answer calls a tool the agent lacks: the model is told it is unknown (as Python
+    // looplet tells it), which the recording never said.
+    const result = await run.result;
+    expect(result.endReason).toBe('llm_error');
+    expect(result.error).toBeInstanceOf(ReplayDivergenceError);
     expect(llm.finish(run.state)?.summary).toEqual([
       "tool `publish_report` is not among the agent's tools",
-      'the call to `publish_report` at step 1 is missing',
-      'the agent made one fewer model call than recorded',
+      'the result of `publish_report` at step 1 is now an error: unknown_tool',
     ]);
   });
 
@@ -132,7 +134,10 @@ describe.each(PYTHON_TRACES)('tool-calls check on the Python trace %s', (dir) =>
       hooks: [{ checkDone: () => ({ block: 'check the report first' }) }],
     }).result;
     expect(result.error).toBeInstanceOf(ReplayExhaustedError);
-    expect(llm.warnings).toEqual([]);
+    // The refused done is an error in the conversation the model reads next (done_rejected).
+    expect(llm.warnings.map((warning) => warning.summary)).toEqual([
+      ['the result of `done` at step 2 is now an error: done_rejected'],
+    ]);
     expect(llm.diverged?.summary).toEqual(['the agent made one more model call than recorded']);
   });
 });

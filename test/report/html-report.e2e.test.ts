@@ -1,21 +1,15 @@
 // looplet-report.html in headless Chromium: written by a real `looplet-eval` run of the built
 // CLI, opened from file:// with every request other than the file itself aborted and recorded.
 // Screenshots of each view go to test-results/html-report/.
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvalOutcome } from '../../src/evals/types.js';
-import { diffTraces } from '../../src/provenance/diff.js';
-import { openTrace } from '../../src/provenance/read-trace.js';
-import { formatScore } from '../../src/report/format.js';
-import { renderHtmlReport } from '../../src/report/html/report-page.js';
-import type { RunRecord } from '../../src/report/html/run-record.js';
-import { decideVerdict, summarize } from '../../src/report/index.js';
+import { formatDelta, formatScore } from '../../src/report/format.js';
 import { launchChromium, type PageWatch, screenshot, watchPage } from '../helpers/browser.js';
 import {
-  createProject,
+  goldenGreeterProject,
+  greeterAgentModule,
   greeterProject,
   type Project,
   REPORT_JSON,
@@ -151,81 +145,79 @@ describe('looplet-report.html', () => {
     await page.close();
   }, 90_000);
 
-  it('shows a diverged replay: where it parted, why, and the recorded and current requests side by side', async () => {
-    const replay = createProject();
-    const recorded = 'traces/greet/alice';
-    const replayed = '.looplet/replayed/greet/alice';
-    await recordGreeterTrace({ dir: path.join(replay.dir, recorded), names: ['Alice', 'Bob'] });
-    await recordGreeterTrace({ dir: path.join(replay.dir, replayed), names: ['Alice', 'Carol'] });
-    let diff = '';
-    for await (const difference of diffTraces({
-      a: openTrace(path.join(replay.dir, recorded)),
-      b: openTrace(path.join(replay.dir, replayed)),
-    }))
-      if (difference.kind === 'request' && diff === '') diff = difference.diff;
-    expect(diff).toContain('Carol');
-    const record: RunRecord = {
-      id: 'greet/alice',
-      origin: 'replayed',
-      trace: recorded,
-      replayedTrace: replayed,
-      agentFile: 'evals/eval_greeter.ts',
-      replay: {
-        mode: 'strict',
-        check: 'request',
-        diverged: { callIndex: 1, summary: ['the user/task message changed'], diff },
-        warnings: [],
-      },
-      endReason: 'done',
-      steps: 2,
-    };
-    // What the runner reports for every eval on a run that diverged (golden design: status `diverged`).
-    const outcome = {
-      name: 'eval_greeted_everyone',
-      context: 'greet/alice',
-      status: 'diverged',
-      reason: 'the user/task message changed',
-      required: false,
-      tags: [],
-      threshold: 0.5,
-      durationMs: 0,
-      metrics: {},
-      details: {},
-    } as unknown as EvalOutcome;
-    const summary = { ...summarize({ outcomes: [outcome] }), runs: [record] };
-    const file = path.join(replay.dir, 'report.html');
-    await writeFile(
-      file,
-      renderHtmlReport({ summary, verdict: decideVerdict({ summary }), root: replay.dir }),
-    );
+  it('shows score changes against the baseline and sorts runs by them', async () => {
+    // A healthy baseline, then Erin's greeting breaks: eval_greet_success drops 1.00 → 0.50 on the
+    // last run by id.
+    const changed = await greeterProject();
+    expect((await changed.run(['baseline', 'update'])).code).toBe(0);
+    await recordGreeterTrace({
+      dir: path.join(changed.dir, 'traces', 'greet', 'dave-erin'),
+      names: ['Dave', 'Erin'],
+      broken: ['Erin'],
+    });
+    expect((await changed.run([])).code).toBe(1);
+    const report = changed.json<ReportJson>(REPORT_JSON);
+    expect(report.comparison?.scoreDrops.map((drop) => drop.eval)).toContain('eval_greet_success');
 
-    const { page, watch } = await open(file);
-    await page.locator('.count.status-diverged .count-n', { hasText: '1' }).waitFor();
+    const { page, watch } = await open(path.join(changed.dir, REPORT_HTML));
+    // What changed: the score drop and the new failure, named.
+    const changes = page.locator('section', { hasText: 'Against the baseline' }).first();
+    await changes.getByText('Score drops', { exact: false }).first().waitFor();
+    await changes.getByText('eval_greet_success', { exact: false }).first().waitFor();
+    const cell = page.locator('tr[data-run="greet/dave-erin"] td[data-eval="eval_greet_success"]');
+    await expect(cell.locator('.delta').textContent()).resolves.toBe(formatDelta(-0.5));
     await expect(
-      page.locator('tr[data-run="greet/alice"] td[data-eval="eval_greeted_everyone"]').textContent(),
-    ).resolves.toContain('diverged');
-    await page.getByRole('link', { name: 'greet/alice' }).first().click();
-    const divergence = page.locator('section.divergence');
-    await divergence.getByText('Diverged at model call 1').waitFor();
-    await divergence.getByText('the user/task message changed').waitFor();
-    // Side by side: the recorded line (left) and the current one (right) on the same row.
-    const changed = divergence
-      .locator('tr', { has: page.locator('td.line-del') })
-      .filter({ hasText: 'Carol' });
-    await expect(changed.locator('td.line-del').first().textContent()).resolves.toContain('Bob');
-    await expect(changed.locator('td.line-add').first().textContent()).resolves.toContain('Carol');
-    await screenshot(page, SHOTS, 'diverged');
-    await divergence.getByRole('button', { name: 'Unified' }).click();
-    await expect(divergence.locator('tr.line-del').first().textContent()).resolves.toContain('Bob');
-    await expect(divergence.locator('tr.line-add').first().textContent()).resolves.toContain('Carol');
-    // The steps are the replayed run's; the recorded trace is one click away.
-    await expect(page.locator('#step-1 .call-ok').allTextContents()).resolves.toEqual([
-      expect.stringContaining('Hello, Alice!'),
-      expect.stringContaining('Hello, Carol!'),
-    ]);
-    await page.getByRole('button', { name: 'Recorded trace' }).click();
-    await expect(page.locator('#step-1').textContent()).resolves.toContain('Hello, Bob!');
+      page.locator('tr[data-run="greet/carol"] td[data-eval="eval_greet_success"] .delta').textContent(),
+    ).resolves.toBe(formatDelta(0));
+    const order = () =>
+      page.locator('tr.matrix-row').evaluateAll((rows) => rows.map((row) => row.dataset.run));
+    // Sorted by score change, worst first: the run that dropped leads even when it is not first by id.
+    await page.locator('select', { has: page.locator('option[value="delta"]') }).selectOption('delta');
+    await expect(order()).resolves.toEqual(['greet/dave-erin', 'greet/alice-bob', 'greet/carol']);
+    await screenshot(page, SHOTS, 'overview-baseline', true);
+    await page.locator('select', { has: page.locator('option[value="delta"]') }).selectOption('id');
+    await expect(order()).resolves.toEqual(['greet/alice-bob', 'greet/carol', 'greet/dave-erin']);
     expectQuiet(watch);
     await page.close();
-  }, 90_000);
+  }, 120_000);
+
+  it('shows a diverged replay: where it parted, why, and the recorded and current requests side by side', async () => {
+    // Traces recorded through the project's agent, then its greet tool changed: the replay of
+    // each trace parts from its recording at the model call that reads the new tool result.
+    const golden = await goldenGreeterProject();
+    golden.write('agent.mjs', greeterAgentModule({ greeting: 'Hi' }));
+    expect((await golden.run([])).code).toBe(1);
+    const report = golden.json<ReportJson>(REPORT_JSON);
+    const carol = report.runs.find((run) => run.id === 'greet/carol');
+    expect(carol?.replay?.diverged?.callIndex).toBe(2);
+
+    const { page, watch } = await open(path.join(golden.dir, REPORT_HTML));
+    await page.locator('.count.status-diverged .count-n', { hasText: '3' }).waitFor();
+    await expect(
+      page.locator('tr[data-run="greet/carol"] td[data-eval="eval_finished"]').textContent(),
+    ).resolves.toContain('diverged');
+    await page.getByRole('link', { name: 'greet/carol', exact: true }).first().click();
+    const divergence = page.locator('section.divergence');
+    await divergence.getByText('Diverged at model call 2').waitFor();
+    for (const line of carol?.replay?.diverged?.summary ?? [])
+      await divergence.getByText(line).first().waitFor();
+    // Side by side: the recorded tool result (left) and the current one (right) on the same row.
+    const row = divergence.locator('tr', { has: page.locator('td.line-del') }).filter({ hasText: 'Carol' });
+    await expect(row.locator('td.line-del').first().textContent()).resolves.toContain('Hello, Carol!');
+    await expect(row.locator('td.line-add').first().textContent()).resolves.toContain('Hi, Carol!');
+    await screenshot(page, SHOTS, 'diverged');
+    await divergence.getByRole('button', { name: 'Unified' }).click();
+    await expect(
+      divergence.locator('tr.line-del').filter({ hasText: 'Carol' }).first().textContent(),
+    ).resolves.toContain('Hello, Carol!');
+    await expect(
+      divergence.locator('tr.line-add').filter({ hasText: 'Carol' }).first().textContent(),
+    ).resolves.toContain('Hi, Carol!');
+    // The steps are the replayed run's; the recorded trace is one click away.
+    await expect(page.locator('#step-1 .call-ok').textContent()).resolves.toContain('Hi, Carol!');
+    await page.getByRole('button', { name: 'Recorded trace' }).click();
+    await expect(page.locator('#step-1').textContent()).resolves.toContain('Hello, Carol!');
+    expectQuiet(watch);
+    await page.close();
+  }, 120_000);
 });

@@ -5,11 +5,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EvalOutcome } from '../../src/evals/types.js';
 import { defineTool, ScriptedLLM } from '../../src/index.js';
+import { baselineFromSummary } from '../../src/report/baseline.js';
+import { compareToBaseline } from '../../src/report/compare.js';
 import { PAGE_DATA_ID, type PageData, type RunData, runDataId } from '../../src/report/html/page-data.js';
 import { renderHtmlReport } from '../../src/report/html/report-page.js';
 import { cutStrings } from '../../src/report/html/run-data.js';
+import { renderRunHtml } from '../../src/report/html/run-page.js';
 import { renderTraceHtml } from '../../src/report/html/trace-page.js';
 import { decideVerdict, summarize } from '../../src/report/index.js';
+import type { RunRecord } from '../../src/report/run-record.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { recordRun } from '../provenance/helpers.js';
 
@@ -99,6 +103,38 @@ describe('renderHtmlReport', () => {
       [1, 'passed', 1],
       [2, 'failed', 0],
     ]);
+  });
+
+  it("gives each cell the baseline's verdict and score on that run, when the baseline has it", () => {
+    const before = summarize({ outcomes: [outcome('a', 1), outcome('b', 0.75)] });
+    const summary = summarize({ outcomes: [outcome('a', 0.5), outcome('b', 0.75), outcome('c', 1)] });
+    const baseline = baselineFromSummary({ summary: before });
+    const comparison = compareToBaseline({ current: summary, baseline });
+    const html = renderHtmlReport({
+      summary,
+      verdict: decideVerdict({ summary, comparison }),
+      comparison,
+      baseline,
+      root: temp.path,
+    });
+    const page = embedded<PageData>(html, PAGE_DATA_ID);
+    // A drop that still passes is no new failure: its cell still knows the score it had.
+    expect(page.report?.outcomes.map((item) => [page.runs[item.run]!.id, item.before])).toEqual([
+      ['a', { status: 'passed', score: 1 }],
+      ['b', { status: 'passed', score: 0.75 }],
+      ['c', undefined],
+    ]);
+  });
+
+  it('writes one run as a page of its own: its record, the evals on it, its steps', async () => {
+    await recordTrace(path.join(temp.path, 'traces', 'a'), 'alpha');
+    const record: RunRecord = { id: 'a', origin: 'recorded', trace: 'traces/a', endReason: 'done', steps: 2 };
+    const html = renderRunHtml({ record, outcomes: [outcome('a', 0.25)], root: temp.path });
+    const page = embedded<PageData>(html, PAGE_DATA_ID);
+    expect(page).toMatchObject({ kind: 'run', title: 'looplet run: a' });
+    expect(page.runs).toEqual([expect.objectContaining({ id: 'a', origin: 'recorded', blob: 0 })]);
+    expect(page.report?.outcomes).toEqual([expect.objectContaining({ status: 'failed', score: 0.25 })]);
+    expect(embedded<RunData>(html, runDataId(0)).steps[0]!.calls[0]!.data).toBe('alpha');
   });
 
   it('says why a run has no steps when its trace cannot be read, and still writes the page', async () => {

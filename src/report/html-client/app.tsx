@@ -60,6 +60,16 @@ export function App({ page }: { page: PageData }) {
   else if (page.kind === 'trace') {
     const entry = page.runs[0]!;
     body = <RunView entry={entry} step={route.view === 'run' ? route.step : undefined} isPage />;
+  } else if (page.kind === 'run' && page.report) {
+    body = (
+      <RunView
+        entry={page.runs[0]!}
+        outcomes={page.report.outcomes}
+        evals={page.report.evals}
+        step={route.view === 'run' ? route.step : undefined}
+        isPage
+      />
+    );
   } else if (route.view === 'run' && page.report) {
     const index = page.runs.findIndex((run) => run.id === route.id);
     const entry = page.runs[index];
@@ -87,9 +97,7 @@ export function App({ page }: { page: PageData }) {
         <a class="brand" href={OVERVIEW_HREF}>
           looplet
         </a>
-        <span class="topbar-title">
-          {page.kind === 'report' ? 'eval report' : page.kind === 'trace' ? 'trace' : 'trace diff'}
-        </span>
+        <span class="topbar-title">{PAGE_TITLES[page.kind]}</span>
         <span class="spacer" />
         <ThemeSwitch />
       </header>
@@ -97,3 +105,10 @@ export function App({ page }: { page: PageData }) {
     </>
   );
 }
+
+const PAGE_TITLES: Record<PageData['kind'], string> = {
+  report: 'eval report',
+  run: 'eval run',
+  trace: 'trace',
+  diff: 'trace diff',
+};

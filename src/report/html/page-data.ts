@@ -13,8 +13,11 @@ export function runDataId(blob: number): string {
   return `looplet-run-${blob}`;
 }
 
-/** What the page shows first: an eval report, one trace (`looplet show --html`), or two (`looplet diff --html`). */
-export type PageKind = 'report' | 'trace' | 'diff';
+/**
+ * What the page shows: an eval report, one run of a report (what @vitest/ui links each test to),
+ * one trace (`looplet show --html`), or two (`looplet diff --html`).
+ */
+export type PageKind = 'report' | 'run' | 'trace' | 'diff';
 
 /** Outcome statuses, `diverged` included (a strict replay that parted from its recording). */
 export type OutcomeStatus = 'passed' | 'failed' | 'reported' | 'skipped' | 'error' | 'diverged';
@@ -25,7 +28,7 @@ export interface PageData {
   title: string;
   /** When the page was written (ISO 8601). */
   createdAt: string;
-  /** The eval results (kind `report`). */
+  /** The eval results (kind `report`; for kind `run`, those of its one run). */
   report?: ReportView;
   /** Every run: the report's contexts in id order, the one trace, or the two traces compared. */
   runs: RunEntry[];

@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Baseline } from '../baseline.js';
 import type { BaselineComparison } from '../compare.js';
+import type { RunRecord } from '../run-record.js';
+import type { RunSummary } from '../summary.js';
 import type { Verdict } from '../verdict.js';
 import { RunEmbedder } from './embed.js';
 import { renderPage } from './page.js';
@@ -13,7 +16,6 @@ import type {
   RunEntry,
 } from './page-data.js';
 import { cutStrings } from './run-data.js';
-import type { RunRecord, SummaryWithRuns } from './run-record.js';
 
 /** Bytes of step data a report embeds in all (the page stays under 20 MB with its index). */
 export const REPORT_STEP_BUDGET = 16 * 2 ** 20;
@@ -24,9 +26,11 @@ const MIN_RUN_SHARE = 128 * 2 ** 10;
 
 /** The options of {@link renderHtmlReport}. */
 export interface HtmlReportOptions {
-  summary: SummaryWithRuns;
+  summary: RunSummary;
   verdict: Verdict;
   comparison?: BaselineComparison;
+  /** The baseline compared with: each cell shows its score change against it. */
+  baseline?: Baseline;
   /** Project root: run records' trace paths are relative to it (default: the current directory). */
   root?: string;
   now?: Date;
@@ -42,15 +46,21 @@ export interface HtmlReportOptions {
  * @example
  * await writeFile('report.html', renderHtmlReport({ summary, verdict, comparison }));
  */
-export function renderHtmlReport({
+export function renderHtmlReport(options: HtmlReportOptions): string {
+  return renderPage(reportPageData(options));
+}
+
+/** The data of a report page, and the runs it embeds. */
+export function reportPageData({
   summary,
   verdict,
   comparison,
+  baseline,
   root = process.cwd(),
   now = new Date(),
   stepBudget = REPORT_STEP_BUDGET,
-}: HtmlReportOptions): string {
-  const records = new Map((summary.runs ?? []).map((record) => [record.id, record]));
+}: HtmlReportOptions): { data: PageData; blobs: string[] } {
+  const records = new Map(summary.runs.map((record) => [record.id, record]));
   const ids = [...new Set([...summary.contexts, ...records.keys()])].sort((a, b) =>
     a < b ? -1 : a > b ? 1 : 0,
   );
@@ -94,9 +104,15 @@ export function renderHtmlReport({
       view.details = cutStrings(outcome.details, REPORT_MAX_STRING, cut);
     if (outcome.error) view.error = cutStrings(outcome.error, REPORT_MAX_STRING, cut);
     const known = before.get(`${outcome.name}\u0000${outcome.context}`);
+    const accepted = baseline?.results[outcome.name]?.[outcome.context];
     if (known) {
       view.change = known.change;
       view.before = { status: known.status, ...(known.score !== undefined ? { score: known.score } : {}) };
+    } else if (accepted) {
+      view.before = {
+        status: accepted.status,
+        ...(accepted.score !== undefined ? { score: accepted.score } : {}),
+      };
     }
     return view;
   });
@@ -158,7 +174,7 @@ export function renderHtmlReport({
       ...(comparison ? { comparison: comparisonView(comparison) } : {}),
     },
   };
-  return renderPage({ data, blobs: embedder.blobs });
+  return { data, blobs: embedder.blobs };
 }
 
 /** A run's entry: what its record says, and its steps read from the trace (and the replayed run). */
