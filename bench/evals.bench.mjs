@@ -1,7 +1,9 @@
 // looplet-eval end to end: N traces × 10 steps × 5 evals, through the built CLI (a fresh process,
-// as CI runs it), against plain vitest running the same five assertions as ordinary tests over the
-// same traces. Also the CLI's cold start (`--help`). Traces are generated in a temp dir.
-import { spawnSync } from 'node:child_process';
+// as CI runs it). Python looplet's own traces are scored by both runners in the same run (the Python
+// side through bench/python/python_eval_bench.py, when python3 and a Python looplet checkout are
+// available: LOOPLET_PY_SRC); looplet's v1 traces against plain vitest running the same five
+// assertions as ordinary tests. Also the CLI's cold start (`--help`). Traces go to a temp dir.
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,9 +20,6 @@ import {
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(repo, 'bin', 'looplet.js');
 const vitestBin = path.join(repo, 'node_modules', 'vitest', 'vitest.mjs');
-
-/** Python looplet 0.3's `looplet eval` on this machine (issue 6): 1,000 traces 0.6–0.76 s, 4,000 traces 1.6–2.3 s. */
-const PYTHON = { 1000: { low: 0.6, high: 0.76 }, 4000: { low: 1.6, high: 2.3 } };
 
 /** The agent the bench traces were recorded with, as an eval file exports it for replay. */
 const AGENT = `
@@ -114,21 +113,119 @@ export async function makeProject(traceCount) {
   return project;
 }
 
-function timeCommand(args, cwd, runs) {
-  const times = [];
-  for (let run = 0; run < runs; run++) {
+const TIME = '/usr/bin/time';
+const hasTime = spawnSync(TIME, ['-f', '%M', 'true']).status === 0;
+
+/**
+ * Runs `node args…` in `cwd` once to warm up (page cache, as the Python driver does), then `runs`
+ * times; returns the median wall time (s), CPU time (s) and peak RSS (MiB). CPU and memory come
+ * from /usr/bin/time when it is installed (undefined otherwise).
+ */
+function measure({ args, cwd, runs = 3, env = {}, warmUp = true }) {
+  const samples = [];
+  for (let run = warmUp ? -1 : 0; run < runs; run++) {
+    const command = hasTime ? TIME : process.execPath;
+    const commandArgs = hasTime ? ['-f', 'looplet-bench %M %U %S', process.execPath, ...args] : args;
     const started = performance.now();
-    const result = spawnSync(process.execPath, args, {
+    const result = spawnSync(command, commandArgs, {
       cwd,
       encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', CI: '1' },
+      maxBuffer: 1 << 30,
+      env: { ...process.env, NO_COLOR: '1', CI: '1', ...env },
     });
-    times.push((performance.now() - started) / 1000);
+    const seconds = (performance.now() - started) / 1000;
     if (result.status !== 0 && result.status !== 1)
       throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+    if (run < 0) continue;
+    const line = hasTime
+      ? result.stderr
+          .trim()
+          .split('\n')
+          .findLast((l) => l.startsWith('looplet-bench '))
+      : undefined;
+    const [kib, user, system] = line ? line.split(' ').slice(1).map(Number) : [];
+    samples.push({ seconds, cpu: line ? user + system : undefined, peakMiB: line ? kib / 1024 : undefined });
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const median = (key) => {
+    const values = samples.map((sample) => sample[key]).filter((value) => value !== undefined);
+    return values.length ? values.sort((a, b) => a - b)[Math.floor(values.length / 2)] : undefined;
+  };
+  return {
+    seconds: median('seconds'),
+    cpu: median('cpu'),
+    peakMiB: median('peakMiB'),
+    all: samples.map((s) => s.seconds),
+  };
+}
+
+function timeCommand(args, cwd, runs) {
+  return measure({ args, cwd, runs, warmUp: false }).seconds;
+}
+
+/** Prints a line when a run starts, so the bench can time a watch re-run from the outside. */
+const RUN_START_REPORTER = `export default class { onTestRunStart() { process.stdout.write('bench: run started\\n'); } }\n`;
+
+/**
+ * \`--watch\` on 1,000 traces: after the first run, one trace's expected.json changes; the re-run
+ * is timed from its start (vitest's) to looplet's report line, and from the write to that line
+ * (which adds the watcher's latency and vitest's 100 ms debounce).
+ */
+export async function watchBench({ record }) {
+  const project = await makeProject(1000);
+  writeFileSync(path.join(project, 'run-start.mjs'), RUN_START_REPORTER);
+  const child = spawn(
+    process.execPath,
+    [bin, '--watch', '--fail-on', 'never', '--reporter', './run-start.mjs'],
+    {
+      cwd: project,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  const events = [];
+  let buffered = '';
+  child.stdout.on('data', (chunk) => {
+    buffered += chunk;
+    for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+      if (line.startsWith('bench: run started')) events.push({ kind: 'start', at: performance.now() });
+      if (line.startsWith('reports: ')) events.push({ kind: 'end', at: performance.now() });
+    }
+  });
+  const waitForEnd = async (count) => {
+    const deadline = Date.now() + 120_000;
+    while (events.filter((event) => event.kind === 'end').length < count) {
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error('looplet-eval --watch did not finish a run');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  try {
+    await waitForEnd(1);
+    const reruns = [];
+    for (let round = 0; round < 5; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const changed = performance.now();
+      const file = path.join(project, 'traces', 't00007', 'expected.json');
+      writeFileSync(file, JSON.stringify({ total: round % 3 }));
+      await waitForEnd(round + 2);
+      const start = events.findLast((event) => event.kind === 'start').at;
+      const end = events.findLast((event) => event.kind === 'end').at;
+      reruns.push({ run: end - start, fromChange: end - changed });
+    }
+    const median = (key) => reruns.map((rerun) => rerun[key]).sort((a, b) => a - b)[2];
+    record({
+      name: `--watch, 1,000 traces: re-run after one trace changed (from the write: ${median('fromChange').toFixed(0)} ms)`,
+      value: median('run'),
+      unit: 'ms',
+      goal: '<= 100 ms',
+      met: median('run') <= 100,
+    });
+  } finally {
+    child.kill();
+    rmSync(project, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -159,6 +256,44 @@ export async function replayBench({ record }) {
   }
 }
 
+/** The interpreter whose Python looplet is measured, and the driver that runs it (bench/python/README.md). */
+const PY = process.env.LOOPLET_PYTHON ?? 'python3';
+const driver = path.join(repo, 'bench', 'python', 'python_eval_bench.py');
+
+/** Trace counts measured; 20,000 (linearity; ~3 GB of Python traces, minutes to write) with LOOPLET_BENCH_LINEAR=1. */
+const SIZES = process.env.LOOPLET_BENCH_LINEAR === '1' ? [1000, 4000, 20000] : [1000, 4000];
+
+/** Python looplet's version, or why it cannot be measured here (no python3, no checkout in LOOPLET_PY_SRC). */
+function pythonLooplet() {
+  const probe = spawnSync(PY, [driver, '--check'], { encoding: 'utf8' });
+  if (probe.error?.code === 'ENOENT') return { skip: `${PY} not found (set LOOPLET_PYTHON)` };
+  if (probe.status === 3) return { skip: probe.stderr.trim().replace(/^skip: /, '') };
+  if (probe.status !== 0)
+    throw new Error(`python_eval_bench.py --check exited ${probe.status}: ${probe.stderr}`);
+  return JSON.parse(probe.stdout);
+}
+
+function runPython(args) {
+  const result = spawnSync(PY, [driver, ...args], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 26 });
+  if (result.status !== 0)
+    throw new Error(`python_eval_bench.py ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** A project scoring the given traces directory with the bench's five evals (the same ones the Python side runs). */
+function evalsProject(prefix) {
+  const project = mkdtempSync(path.join(os.tmpdir(), prefix));
+  mkdirSync(path.join(project, 'evals'));
+  mkdirSync(path.join(project, 'node_modules'));
+  symlinkSync(repo, path.join(project, 'node_modules', 'looplet'));
+  writeFileSync(path.join(project, 'package.json'), '{ "type": "module" }\n');
+  writeFileSync(path.join(project, 'evals', 'eval_bench.mjs'), EVALS);
+  return project;
+}
+
+const load = () => os.loadavg()[0].toFixed(1);
+const mib = (value) => (value === undefined ? 'n/a' : `${value.toFixed(0)} MiB`);
+
 export default async function evalsBench({ record }) {
   const helpMs = timeCommand([bin, '--help'], repo, 9) * 1000;
   record({
@@ -168,40 +303,90 @@ export default async function evalsBench({ record }) {
     goal: '< 150 ms',
     met: helpMs < 150,
   });
-  const seconds = {};
+  if (!hasTime) console.log('  evals · /usr/bin/time not installed: no CPU or peak memory figures');
+
+  // Python looplet's own traces, scored by both runners in the same run.
+  const py = pythonLooplet();
+  const perTrace = {};
+  if (py.skip) console.log(`  evals · Python comparison skipped: ${py.skip}`);
+  else {
+    console.log(`  evals · Python looplet ${py.looplet} (Python ${py.python}, ${py.path})`);
+    for (const traces of SIZES) {
+      const project = evalsProject(`looplet-bench-py${traces}-`);
+      const dir = path.join(project, 'traces');
+      try {
+        runPython(['--generate', dir, '--count', String(traces)]);
+        const args = [bin, '--fail-on', 'never', '--traces', dir];
+        const startLoad = load();
+        const looplet = measure({ args, cwd: project });
+        const threads =
+          traces <= 4000 ? measure({ args, cwd: project, env: { LOOPLET_POOL: 'threads' } }) : undefined;
+        const python = JSON.parse(
+          runPython(['--traces', dir, '--runs', '3', '--json']).trim().split('\n').at(-1),
+        );
+        if (python.traces !== traces) throw new Error(`Python scored ${python.traces} of ${traces} traces`);
+        const loadNote = `load ${startLoad}→${load()}`;
+        perTrace[traces] = looplet.seconds / traces;
+        const goal = traces === 1000 ? 1 : 0.7;
+        record({
+          name: `looplet-eval, ${traces} Python-format traces × 10 steps × 5 evals (${loadNote})`,
+          value: looplet.seconds,
+          unit: 's',
+          baseline: { name: `python -m looplet eval (Python looplet ${py.looplet})`, value: python.median_s },
+          goal: traces === 1000 ? '<= Python' : traces === 4000 ? '<= 0.7× Python' : undefined,
+          met: traces <= 4000 ? looplet.seconds <= goal * python.median_s : undefined,
+          cpu: { looplet: looplet.cpu, python: python.cpu_s },
+          runs: { looplet: looplet.all, python: python.wall_s },
+        });
+        console.log(`    CPU: looplet-eval ${looplet.cpu?.toFixed(2) ?? 'n/a'} s, Python ${python.cpu_s} s`);
+        if (looplet.peakMiB !== undefined)
+          record({
+            name: `peak memory, ${traces} Python-format traces`,
+            value: looplet.peakMiB,
+            unit: 'MiB',
+            baseline: { name: 'Python looplet, peak RSS', value: python.peak_rss_mib },
+            goal: '<= 1.5× Python',
+            met: looplet.peakMiB <= 1.5 * python.peak_rss_mib,
+          });
+        if (threads)
+          record({
+            name: `… the same in worker threads (LOOPLET_POOL=threads; peak ${mib(threads.peakMiB)}, CPU ${threads.cpu?.toFixed(2) ?? 'n/a'} s)`,
+            value: threads.seconds,
+            unit: 's',
+            baseline: { name: 'in the main process (the default here)', value: looplet.seconds },
+          });
+      } finally {
+        rmSync(project, { recursive: true, force: true });
+      }
+    }
+    for (const traces of SIZES.slice(1))
+      record({
+        name: `time per trace at ${traces} vs 1,000 Python-format traces`,
+        value: perTrace[traces] / perTrace[1000],
+        unit: '×',
+        goal: '<= 1 (linear)',
+        met: perTrace[traces] <= perTrace[1000] * 1.1,
+      });
+  }
+
+  // looplet's own (v1) traces, against plain vitest running the same assertions.
   for (const traces of [1000, 4000]) {
     const project = await makeProject(traces);
     try {
-      const looplet = timeCommand([bin, '--fail-on', 'never'], project, 3);
-      const plain = timeCommand([vitestBin, 'run', 'plain', '--pool=threads'], project, 3);
-      seconds[traces] = looplet;
+      const looplet = measure({ args: [bin, '--fail-on', 'never'], cwd: project });
+      const plain = measure({ args: [vitestBin, 'run', 'plain', '--pool=threads'], cwd: project });
       record({
-        name: `looplet-eval, ${traces} traces × 10 steps × 5 evals`,
-        value: looplet,
+        name: `looplet-eval, ${traces} v1 traces × 10 steps × 5 evals (peak ${mib(looplet.peakMiB)}; plain vitest ${mib(plain.peakMiB)})`,
+        value: looplet.seconds,
         unit: 's',
-        baseline: { name: 'plain vitest, same assertions', value: plain },
+        baseline: { name: 'plain vitest, same assertions', value: plain.seconds },
         goal: '<= 1.3× plain vitest',
-        met: looplet <= 1.3 * plain,
-      });
-      const python = PYTHON[traces];
-      const pythonGoal = traces === 1000 ? python.low : 0.7 * python.low;
-      record({
-        name: `looplet-eval vs Python looplet (${python.low}–${python.high} s), ${traces} traces`,
-        value: looplet / python.low,
-        unit: '× Python (fastest)',
-        goal: traces === 1000 ? 'faster than Python' : '<= 0.7× Python',
-        met: looplet <= pythonGoal,
+        met: looplet.seconds <= 1.3 * plain.seconds,
       });
     } finally {
       rmSync(project, { recursive: true, force: true });
     }
   }
-  record({
-    name: 'growth 1,000 → 4,000 traces (4× the work)',
-    value: seconds[4000] / seconds[1000],
-    unit: '×',
-    goal: '<= 4× (linear)',
-    met: seconds[4000] / seconds[1000] <= 4,
-  });
+  await watchBench({ record });
   await replayBench({ record });
 }

@@ -23,9 +23,11 @@ const machine = {
   memoryGiB: Math.round(os.totalmem() / 2 ** 30),
   platform: `${os.platform()} ${os.release()}`,
   node: process.version,
+  // The machine may be shared: the 1-minute load average when the run started (and ended, below).
+  load: os.loadavg()[0].toFixed(1),
 };
 console.log(
-  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, node ${machine.node}\n`,
+  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, node ${machine.node}, load ${machine.load}\n`,
 );
 
 const figures = [];
@@ -79,6 +81,7 @@ if (only.length > 0) {
 const all = [...kept, ...figures.map((figure) => ({ date, ...figure }))].sort(
   (a, b) => rank(`${a.suite}.bench.mjs`) - rank(`${b.suite}.bench.mjs`),
 );
+machine.load = `${machine.load} at the start, ${os.loadavg()[0].toFixed(1)} at the end`;
 await writeFile(resultsFile, `${JSON.stringify({ date, machine, figures: all }, null, 2)}\n`);
 console.log('\nwrote bench/results.json');
 

@@ -190,7 +190,7 @@ export const EVAL_FLAGS = {
   }),
   workers: defineFlag({
     option: '--workers <n>',
-    help: 'Worker threads (default: one per core)',
+    help: 'Scoring threads, each supervised (default: one per core; LOOPLET_POOL=inline scores in this process instead)',
     parse: (value) => numberFlag({ name: 'workers', value, min: 1, integer: true }),
   }),
   timeout: defineFlag({

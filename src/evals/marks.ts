@@ -28,7 +28,19 @@ export interface MarkOptions {
   scope?: string | readonly string[];
 }
 
-const MARKS = new WeakMap<EvalFunction, Partial<EvalMarks>>();
+/**
+ * Where a marked function keeps its marks: a property under a registered symbol, not a registry
+ * in this module, so marks survive however many copies of looplet a process loads (an eval file's
+ * `looplet/evals` and the runner's may be two module instances: vite-transformed and native).
+ */
+const MARKS = Symbol.for('looplet.mark');
+
+type Marked = EvalFunction & { readonly [MARKS]?: Partial<EvalMarks> };
+
+function ownMarks(fn: EvalFunction): Partial<EvalMarks> | undefined {
+  const marks = (fn as Marked)[MARKS];
+  return typeof marks === 'object' && marks !== null ? marks : undefined;
+}
 
 /**
  * Marks an eval with tags and options. Returns a new function (the original is left unmarked);
@@ -47,7 +59,7 @@ export function mark<F extends EvalFunction>(marks: readonly string[] | MarkOpti
     ? { tags: marks as readonly string[] }
     : (marks as MarkOptions);
   const own = parseMarkOptions(options);
-  const inner = MARKS.get(fn);
+  const inner = ownMarks(fn);
   const merged: Partial<EvalMarks> = inner ? mergeMarks(inner, own) : own;
   const wrapped = function (this: unknown, ...args: Parameters<EvalFunction>) {
     return fn.apply(this, args);
@@ -55,13 +67,14 @@ export function mark<F extends EvalFunction>(marks: readonly string[] | MarkOpti
   // Keep name and arity: discovery names arrays of evals by `fn.name`, and arity says "wants a judge".
   Object.defineProperty(wrapped, 'name', { value: fn.name });
   Object.defineProperty(wrapped, 'length', { value: fn.length });
-  MARKS.set(wrapped, merged);
+  // Not enumerable, not writable: invisible to `Object.keys`/spreads, and an eval cannot change its own marks.
+  Object.defineProperty(wrapped, MARKS, { value: Object.freeze(merged) });
   return wrapped as unknown as F;
 }
 
 /** The marks of an eval function (unmarked functions have no tags and are not required). */
 export function marksOf(fn: EvalFunction): EvalMarks {
-  const own = MARKS.get(fn) ?? {};
+  const own = ownMarks(fn) ?? {};
   const marks: { -readonly [K in keyof EvalMarks]: EvalMarks[K] } = {
     tags: Object.freeze([...(own.tags ?? [])]),
     required: own.required ?? false,

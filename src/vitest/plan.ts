@@ -37,6 +37,11 @@ export interface ScoringOptions {
    */
   annotate?: boolean;
   /**
+   * Keep traces read by one run for the next (a `--watch` session scoring in the main process):
+   * a re-run reads again only the traces that changed.
+   */
+  reuseTraces?: boolean;
+  /**
    * How traces (and cases with a `trace`) in an agent's scope are run (default `strict`):
    * `strict` replays the recorded model answers through the agent and ends the run as diverged at
    * the first request that differs; `lenient` serves the answers in order whatever the requests

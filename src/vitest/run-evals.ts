@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Reporter } from 'vitest/node';
+import { choosePool, inlinePool, type PoolChoice } from './inline-pool.js';
 import { checkVitest } from './peer.js';
 import { type ChunkPlan, parseChunkFile, type ScoringOptions } from './plan.js';
 import {
@@ -14,6 +15,7 @@ import {
 } from './plan-run.js';
 import { loopletPool } from './pool.js';
 import { provideUiPlan } from './ui-plan.js';
+import { noteChangedFile } from './watch-changes.js';
 
 /** The options of {@link runLoopletEval}: what `looplet-eval` passes after parsing its command line. */
 export interface LoopletEvalOptions {
@@ -45,8 +47,16 @@ export interface LoopletEvalOptions {
   watch?: boolean;
   /** Directory of blob reports to merge instead of running (`--merge-reports`). */
   mergeReports?: string;
-  /** Worker threads (default: vitest's, from the number of cores). */
+  /** Scoring threads (default: one per core; see {@link LoopletEvalOptions.pool}). */
   workers?: number;
+  /**
+   * Where chunks are scored: `threads` (default), supervised worker threads, where an eval that
+   * runs out of memory or blocks costs that eval only; or `inline`, in the main process (no
+   * thread to start, ~20 % less CPU, no isolation: such an eval stops the whole run). Default:
+   * the `LOOPLET_POOL` environment variable, else `inline` for `--watch` sessions (they keep the
+   * traces read between runs) and `threads` otherwise; `--ui` always uses threads.
+   */
+  pool?: PoolChoice;
   /** Where the generated chunk files go (default `<cwd>/.looplet/cache/run`). */
   cacheDir?: string;
   /** Heap limit of each scoring thread in MB (default: a share of the machine's memory, 512–4096). */
@@ -95,15 +105,19 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
   }
 
   const interactive = options.watch === true || options.ui === true;
+  const choice = pick(options, ['pool', 'ui', 'watch']);
+  // A watch session in the main process keeps the traces it read for its next runs.
+  const reuseTraces = options.watch === true && choosePool(choice) === 'inline';
   const plan = await planRun({
     cwd,
     ...pick(options, ['evals', 'traces', 'cases', 'workers', 'cacheDir']),
     // The UI runs the eval files themselves (see ui-plan.ts): one chunk carries the shared plan.
     ...(options.ui ? { workers: 1 } : {}),
-    scoring: { ...options.scoring, annotate: interactive },
+    scoring: { ...options.scoring, annotate: interactive, ...(reuseTraces ? { reuseTraces } : {}) },
     shardCount: options.shard ? Number(options.shard.split('/')[1]) : 1,
   });
   const { evalFiles, traces, traceRoots } = plan;
+  const pool = choosePool(choice);
   // `--ui` lists and runs the eval files, each scored against every trace and case.
   const uiPlan = options.ui ? await wholePlan(plan) : undefined;
   const entries = uiPlan ? evalFiles : plan.entries;
@@ -120,13 +134,18 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
       exclude: [],
       runner: RUNNER_PATH,
       server: { deps: { external: [LOOPLET_DIST] } },
-      pool: loopletPool({
-        maxWorkers: workers,
-        ...(options.workerHeapMb !== undefined ? { heapLimitMb: options.workerHeapMb } : {}),
-      }),
+      // Threads by default: a supervised thread that runs out of memory or hangs costs one eval.
+      pool:
+        pool === 'inline'
+          ? inlinePool()
+          : loopletPool({
+              maxWorkers: workers,
+              ...(options.workerHeapMb !== undefined ? { heapLimitMb: options.workerHeapMb } : {}),
+            }),
       // Eval files are imported once per worker and shared by its chunks: isolation would re-import them per chunk.
       isolate: false,
-      maxWorkers: workers,
+      // The in-process pool has one runtime: its chunks run one after the other.
+      maxWorkers: pool === 'inline' ? 1 : workers,
       reporters,
       // Annotations' attachments (each run's page) are copied here, not into the project root.
       attachmentsDir: path.join(cwd, '.looplet', 'cache', 'attachments'),
@@ -151,7 +170,11 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
         {
           pattern: new RegExp(`^(?:${watchedRoots.map(escapeRegExp).join('|')})/`),
           // Writes in progress happen in hidden temporary directories: wait for the final rename.
-          testsToRun: (file) => (file.includes('/.') ? undefined : entries),
+          testsToRun: (file) => {
+            if (file.includes('/.')) return undefined;
+            noteChangedFile(file);
+            return entries;
+          },
         },
       ],
     },

@@ -222,14 +222,19 @@ export default class LoopletRunner extends TestRunner {
     }
   }
 
+  /**
+   * Sends an outcome's annotation to the main process (interactive runs). A worker's own task
+   * objects never reach reporters, so an annotation not sent is not kept; and in the in-process
+   * pool the main process holds this very task, which vitest's annotation handler already updated.
+   */
   async #annotate(
     test: RunnerTestCase,
     annotation: TestAnnotation,
     send: boolean | undefined,
   ): Promise<void> {
-    test.annotations.push(
-      send && this.onTestAnnotate ? await this.onTestAnnotate(test, annotation) : annotation,
-    );
+    if (!send || !this.onTestAnnotate) return;
+    const recorded = await this.onTestAnnotate(test, annotation);
+    if (!test.annotations.includes(recorded)) test.annotations.push(recorded);
   }
 
   /**

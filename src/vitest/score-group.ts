@@ -1,7 +1,7 @@
+import path from 'node:path';
 import type { StepData } from '../core/step.js';
 import type { CaseInfo, ScopedAgent } from '../evals/agent.js';
 import type { RunScoring } from '../evals/agent-run.js';
-import { runCase } from '../evals/case-runner.js';
 import type { EvalCase } from '../evals/cases.js';
 import { contextFromTrace } from '../evals/context.js';
 import type { Judge } from '../evals/judge.js';
@@ -18,9 +18,12 @@ import { MissingAgentError } from './errors.js';
 import type { EvalModules } from './eval-modules.js';
 import { Phase } from './heartbeat.js';
 import type { ChunkPlan } from './plan.js';
-import { type ReplayTarget, relativePath, replayThroughAgent } from './replay-run.js';
+import type { ReplayTarget } from './replay-run.js';
 import type { Sandbox } from './sandbox.js';
-import { rerecordTrace } from './update.js';
+import { openCachedTrace } from './trace-cache.js';
+
+// Replays, re-recording and cases load the loop, the recorder, the YAML parser and the schema
+// compiler: imported when a chunk first needs them, so scoring recorded traces loads none of it.
 
 /** One eval test of a group: which eval it runs, and the runner's handle on it. */
 export interface PlannedEval<T> {
@@ -98,7 +101,7 @@ export async function scoreGroup({
     context.track?.(Phase.read);
     let opened: OpenedTrace;
     try {
-      opened = openWhole(source.dir);
+      opened = openWhole(source.dir, context.plan.options.reuseTraces ? openCachedTrace : readTrace);
     } catch (error) {
       return unreadableTrace({ group, source, error, context });
     }
@@ -135,8 +138,8 @@ interface OpenedTrace {
   steps: StepData[];
 }
 
-function openWhole(dir: string): OpenedTrace {
-  const trace = readTrace(dir);
+function openWhole(dir: string, open: (dir: string) => RecordedTrace = readTrace): OpenedTrace {
+  const trace = open(dir);
   const steps: StepData[] = new Array(trace.meta.stepCount);
   for (let index = 1; index <= trace.meta.stepCount; index++) steps[index - 1] = trace.readStep(index);
   return { trace, steps };
@@ -200,6 +203,8 @@ async function scoreCase({
   }
   const mode = testCase.script ? 'scripted' : 'live';
   agentPhase({ context, id: source.id, live: mode === 'live' });
+  // Loaded only when a chunk has cases: the loop and the recorder are not needed to score traces.
+  const { runCase } = await import('../evals/case-runner.js');
   const run = await runCase({
     case: testCase,
     agent: agent.definition.create,
@@ -260,6 +265,7 @@ async function replay({
   const options = context.plan.options;
   const runScoring = scoring({ runnable, context, id: target.id });
   agentPhase({ context, id: target.id });
+  const { replayThroughAgent } = await import('./replay-run.js');
   const replayed = await replayThroughAgent({
     target,
     agent,
@@ -276,6 +282,7 @@ async function replay({
   const update = options.update;
   if (!update || replayed.run.error || (update === 'diverged' && !replayed.run.replay?.diverged))
     return result;
+  const { rerecordTrace } = await import('./update.js');
   const updated = await rerecordTrace({
     target,
     agent,
@@ -358,7 +365,7 @@ function recordedRun({
   return {
     id,
     origin: 'recorded',
-    trace: relativePath({ root: context.plan.root, file: trace.dir }),
+    trace: path.relative(context.plan.root, trace.dir).split(path.sep).join('/'),
     endReason: trace.meta.endReason,
     steps: trace.meta.stepCount,
   };

@@ -171,3 +171,27 @@ describe('selection, skip, required and thresholds', () => {
     expect(() => mark({ scope: [] }, () => true)).toThrow(/scope must be a glob pattern or a non-empty list/);
   });
 });
+
+describe('marks live on the function', () => {
+  it('are read by another copy of looplet loaded in the same process', async () => {
+    // A second module instance of marks.ts (as when an eval file's `looplet/evals` is transformed
+    // by vite while the runner loads looplet natively): it has none of the first copy's state.
+    // @ts-expect-error -- the query string (vite's way to load a module twice) has no declarations
+    const copy: typeof import('../../src/evals/marks.js') = await import('../../src/evals/marks.ts?copy');
+    expect(copy.marksOf).not.toBe(marksOf);
+    const marked = mark({ tags: ['slow'], threshold: 0.7 }, (ctx: EvalContext) => ctx.completed);
+    expect(copy.marksOf(marked)).toMatchObject({ tags: ['slow'], threshold: 0.7, required: false });
+    const stacked = copy.mark(['required'], marked);
+    expect(marksOf(stacked)).toMatchObject({ tags: ['slow', 'required'], required: true, threshold: 0.7 });
+  });
+
+  it('cannot be changed by the eval they mark', () => {
+    const marked = mark(['slow'], () => true) as unknown as Record<symbol, unknown>;
+    const key = Symbol.for('looplet.mark');
+    expect(Object.keys(marked)).toEqual([]);
+    expect(() => {
+      marked[key] = { tags: ['other'] };
+    }).toThrow(TypeError);
+    expect(marksOf(marked as never).tags).toEqual(['slow']);
+  });
+});
