@@ -59,10 +59,7 @@ export function describeOutcome(outcome: EvalOutcome): string {
   const metrics = Object.entries(outcome.metrics);
   if (metrics.length > 0)
     parts.push(metrics.map(([key, value]) => `${key}=${formatNumber(value)}`).join(' '));
-  if (outcome.error) {
-    const { kind, message, location } = outcome.error;
-    parts.push(`${kind}: ${message}${location === undefined ? '' : ` (at ${location})`}`);
-  }
+  if (outcome.error) parts.push(`${outcome.error.kind}: ${outcome.error.message}`);
   if (outcome.reason !== undefined) parts.push(outcome.reason);
   return oneLine(parts.join(' · '));
 }

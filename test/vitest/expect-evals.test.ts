@@ -78,9 +78,7 @@ describe('expectEvals', () => {
     const lines = failed.message.split('\n');
     expect(lines[0]).toBe('3 of 5 evals failed on prices:');
     expect(lines[1]).toBe('  ✗ eval_total › prices (required)  total 12, expected 13');
-    expect(lines[2]).toMatch(
-      /^ {2}! eval_crashes › prices {2}threw: kaboom \(at test\/vitest\/expect-evals\.test\.ts:\d+:\d+\)$/,
-    );
+    expect(lines[2]).toBe('  ! eval_crashes › prices  threw: kaboom');
     expect(lines[3]).toMatch(/^ {6}at .*expect-evals\.test\.ts:\d+:\d+/);
     expect(lines[4]).toMatch(
       /^ {2}✗ eval_required_metric › prices \(required\) .*required eval returned only metrics/,

@@ -275,7 +275,7 @@ export function eval_explodes(ctx: EvalContext): boolean {
     await recordGreeterTraces({ project });
     const run = await project.run([]);
     expect(run.code, run.output).toBe(3);
-    expect(run.stdout).toContain('! eval_explodes › greet/carol  threw: kaboom (at evals/eval_throws.ts:4:');
+    expect(run.stdout).toContain('! eval_explodes › greet/carol  threw: kaboom  at evals/eval_throws.ts:4:');
     const report = project.json<ReportJson>(REPORT_JSON);
     expect(report.outcomes.find((outcome) => outcome.status === 'error')?.error).toMatchObject({
       kind: 'threw',
