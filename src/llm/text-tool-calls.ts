@@ -6,6 +6,7 @@ import {
   type ToolSpec,
 } from '../core/llm.js';
 import { addUsage, emptyUsage, type ToolCall } from '../core/types.js';
+import { jsonBlockEnd } from '../util/json-block.js';
 
 /** A tool call found in plain text. */
 export interface TextToolCall {
@@ -257,18 +258,8 @@ function parseJsonLoosely(text: string): unknown {
 function embeddedObject(text: string): unknown {
   const start = text.indexOf('{');
   if (start < 0) return undefined;
-  let depth = 0;
-  let inString = false;
-  for (let index = start; index < text.length; index++) {
-    const char = text[index];
-    if (inString) {
-      if (char === '\\') index++;
-      else if (char === '"') inString = false;
-    } else if (char === '"') inString = true;
-    else if (char === '{') depth++;
-    else if (char === '}' && --depth === 0) return parseJsonLoosely(text.slice(start, index + 1));
-  }
-  return undefined;
+  const end = jsonBlockEnd(text, start);
+  return end === undefined ? undefined : parseJsonLoosely(text.slice(start, end));
 }
 
 function escapeRawControlsInStrings(text: string): string {

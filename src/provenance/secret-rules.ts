@@ -1,6 +1,8 @@
 // The built-in secret rules of the redactor (redaction.ts): which text spans and which object
 // keys hold secrets, and a cheap scan that tells the (rare) strings worth running the rules on.
 
+import { jsonBlockEnd } from '../util/json-block.js';
+
 /** A text rule: its matches are secrets (group 1, when the pattern has one, is kept as a prefix). */
 export interface SecretPattern {
   readonly pattern: RegExp;
@@ -84,28 +86,13 @@ export function redactBlocks(
   for (let match = BLOCK_ASSIGNMENT.exec(text); match !== null; match = BLOCK_ASSIGNMENT.exec(text)) {
     if (!isSensitive(match[1]!)) continue;
     const start = match.index + match[0].length;
-    const end = blockEnd(text, start);
+    const end = jsonBlockEnd(text, start) ?? text.length;
     const quote = match[2] ?? '';
     out += `${text.slice(copied, start)}${quote}${replacement}${quote}`;
     copied = end;
     BLOCK_ASSIGNMENT.lastIndex = end;
   }
   return copied === 0 ? text : out + text.slice(copied);
-}
-
-function blockEnd(text: string, start: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let index = start; index < text.length; index++) {
-    const char = text[index];
-    if (inString) {
-      if (char === '\\') index++;
-      else if (char === '"') inString = false;
-    } else if (char === '"') inString = true;
-    else if (char === '{' || char === '[') depth++;
-    else if ((char === '}' || char === ']') && --depth === 0) return index + 1;
-  }
-  return text.length;
 }
 
 /** Words that make any field holding them sensitive (`db_password`, `clientSecret`, `Set-Cookie`). */
