@@ -77,6 +77,8 @@ describe('looplet-eval --ui', () => {
       // CodeMirror splits lines into tokens: its text is read whole.
       const code = async () => (await page.locator('.CodeMirror').textContent()) ?? '';
       await expect.poll(code, { timeout: 15_000 }).toContain('export function eval_greet_success(');
+      // The scores are widgets CodeMirror adds once the file is shown: wait for them too.
+      await expect.poll(code, { timeout: 15_000 }).toContain('greet/alice-bob: passed: score 0.50');
       const text = await code();
       expect(text).toContain('greet/alice-bob: passed: score 0.50');
       expect(text).toContain('greet/alice-bob: failed (required): score 0.00 < 0.50');
