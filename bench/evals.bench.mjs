@@ -178,7 +178,8 @@ export async function watchBench({ record }) {
     [bin, '--watch', '--fail-on', 'never', '--reporter', './run-start.mjs'],
     {
       cwd: project,
-      env: { ...process.env, NO_COLOR: '1' },
+      // The in-process pool keeps the traces read between runs (threads are the default).
+      env: { ...process.env, NO_COLOR: '1', LOOPLET_POOL: 'inline' },
       stdio: ['pipe', 'pipe', 'pipe'],
     },
   );

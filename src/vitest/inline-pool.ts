@@ -16,13 +16,10 @@ export type PoolChoice = 'inline' | 'threads';
 export function choosePool({
   pool,
   ui,
-  watch,
   env = process.env,
 }: {
   pool?: PoolChoice;
   ui?: boolean;
-  /** A watch session: re-runs are cheapest in the process that keeps the traces read (see trace-cache.ts). */
-  watch?: boolean;
   env?: NodeJS.ProcessEnv;
 }): PoolChoice {
   if (ui) return 'threads';
@@ -30,9 +27,10 @@ export function choosePool({
   const fromEnv = env.LOOPLET_POOL;
   if (fromEnv === 'inline' || fromEnv === 'threads') return fromEnv;
   // Supervised threads unless asked: in the main process an eval that runs out of memory or
-  // blocks would stop the whole run (issue: one bad eval costs one result). A watch session is
-  // interactive and keeps the traces it read between runs, so it scores in the main process.
-  return watch ? 'inline' : 'threads';
+  // blocks would stop the whole run (one bad eval must cost one result). Watch sessions too:
+  // the in-process pool's trace cache is kept for LOOPLET_POOL=inline until its re-runs are as
+  // well proven as the threads'.
+  return 'threads';
 }
 
 /**

@@ -52,9 +52,9 @@ export interface LoopletEvalOptions {
   /**
    * Where chunks are scored: `threads` (default), supervised worker threads, where an eval that
    * runs out of memory or blocks costs that eval only; or `inline`, in the main process (no
-   * thread to start, ~20 % less CPU, no isolation: such an eval stops the whole run). Default:
-   * the `LOOPLET_POOL` environment variable, else `inline` for `--watch` sessions (they keep the
-   * traces read between runs) and `threads` otherwise; `--ui` always uses threads.
+   * thread to start, ~20 % less CPU, no isolation: such an eval stops the whole run; in watch
+   * mode it keeps the traces read between runs). Default: the `LOOPLET_POOL` environment
+   * variable, else `threads`; `--ui` always uses threads.
    */
   pool?: PoolChoice;
   /** Where the generated chunk files go (default `<cwd>/.looplet/cache/run`). */
@@ -105,7 +105,7 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
   }
 
   const interactive = options.watch === true || options.ui === true;
-  const choice = pick(options, ['pool', 'ui', 'watch']);
+  const choice = pick(options, ['pool', 'ui']);
   // A watch session in the main process keeps the traces it read for its next runs.
   const reuseTraces = options.watch === true && choosePool(choice) === 'inline';
   const plan = await planRun({

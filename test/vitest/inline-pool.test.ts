@@ -7,10 +7,8 @@ describe('choosePool', () => {
     expect(choosePool({ env: {} })).toBe('threads');
   });
 
-  it('follows LOOPLET_POOL; watch sessions stay in the process unless told otherwise', () => {
+  it('follows LOOPLET_POOL', () => {
     expect(choosePool({ env: { LOOPLET_POOL: 'inline' } })).toBe('inline');
-    expect(choosePool({ env: { LOOPLET_POOL: 'threads' }, watch: true })).toBe('threads');
-    expect(choosePool({ env: {}, watch: true })).toBe('inline');
     expect(choosePool({ env: {}, pool: 'inline' })).toBe('inline');
   });
 
