@@ -12,7 +12,7 @@ import * as codingAgent from '../../examples/coding-agent.js';
 import * as dataAgent from '../../examples/data-agent.js';
 import * as helloWorld from '../../examples/hello-world.js';
 import * as regressionStory from '../../examples/regression-story.js';
-import { startOpenAIServer } from '../helpers/openai-server.js';
+import { startOpenAIServer, toolCallsAnswer } from '../helpers/openai-server.js';
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -138,7 +138,7 @@ describe('regression-story', () => {
       const turns = regressionStory.scriptedModel().turns;
       turns.forEach((turn, index) => {
         if (typeof turn === 'function' || !turn.toolCalls) throw new Error('expected tool-call turns');
-        server.enqueue({ body: chatCompletion({ index, calls: turn.toolCalls }) });
+        server.enqueue(toolCallsAnswer({ index, calls: turn.toolCalls }));
       });
       vi.stubEnv('OPENAI_BASE_URL', server.baseURL);
       vi.stubEnv('OPENAI_MODEL', 'test-model');
@@ -193,35 +193,3 @@ describe('as scripts (npx tsx examples/<file> --scripted)', () => {
     }, 60_000);
   }
 });
-
-/** A chat-completions response body calling the given tools, as an OpenAI-compatible server sends it. */
-function chatCompletion({
-  index,
-  calls,
-}: {
-  index: number;
-  calls: ReadonlyArray<{ name: string; args?: Record<string, unknown> }>;
-}): string {
-  return JSON.stringify({
-    id: `chatcmpl-${index}`,
-    object: 'chat.completion',
-    created: 0,
-    model: 'test-model',
-    choices: [
-      {
-        index: 0,
-        finish_reason: 'tool_calls',
-        message: {
-          role: 'assistant',
-          content: null,
-          tool_calls: calls.map((call, n) => ({
-            id: `call_${index}_${n}`,
-            type: 'function',
-            function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) },
-          })),
-        },
-      },
-    ],
-    usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
-  });
-}
