@@ -3,11 +3,12 @@ import { type CAC, cac } from 'cac';
 import pc from 'picocolors';
 import { exitCodeForError } from '../report/verdict.js';
 import { errorMessage, LoopletError } from '../util/errors.js';
+import { packageFile } from '../util/package-files.js';
 import { closestMatch } from '../util/text.js';
 import { commands } from './commands/index.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+const pkg = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as {
   version: string;
 };
 

@@ -1,10 +1,18 @@
 import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { glob } from 'tinyglobby';
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Document, Node } from 'yaml';
 import type { Task, Usage } from '../core/types.js';
 import { describeCaseError, validateCase } from './case-schema.js';
 import { CaseFileError, EvalPathError } from './errors.js';
+
+/**
+ * The `yaml` package, loaded with the first YAML case file rather than by `import 'looplet/evals'`
+ * (it is 72 files).
+ */
+function yaml(): typeof import('yaml') {
+  return createRequire(import.meta.url)('yaml') as typeof import('yaml');
+}
 
 /** One scripted model turn in a case file: text, tool calls, or both. */
 export interface CaseTurn {
@@ -67,6 +75,7 @@ export async function loadCases({
   const root = resolve(cwd, dir);
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new EvalPathError({ path: dir, what: 'cases' });
+  const { glob } = await import('tinyglobby');
   const files = info.isFile()
     ? [root]
     : (
@@ -114,6 +123,7 @@ export async function loadCaseFile({ file }: { file: string }): Promise<EvalCase
  */
 export function parseCases({ text, file }: { text: string; file: string }): EvalCase[] {
   if (file.endsWith('.jsonl')) return parseJsonLines(text, file);
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const syntax = doc.errors[0];
@@ -247,6 +257,7 @@ function taskOf(task: RawCase['task']): Task {
 
 /** The node an error points at: the key of a field (`expect:`), or the list item; else its nearest parent. */
 function nodeAt(doc: Document, path: readonly (string | number)[]): Node | undefined {
+  const { isMap, isScalar, isSeq } = yaml();
   let node: unknown = doc.contents;
   let found = node as Node | undefined;
   for (const segment of path) {

@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { glob } from 'tinyglobby';
 import { errorMessage } from '../util/errors.js';
 import { toEvalDefinitions, uniqueEvals } from './definitions.js';
 import { EvalImportError, EvalPathError, type ImportFailure } from './errors.js';
@@ -48,6 +47,7 @@ export async function findEvalFiles({
       files.add(absolute);
       continue;
     }
+    const { glob } = await import('tinyglobby');
     const found = await glob([...EVAL_FILE_PATTERNS], {
       cwd: absolute,
       absolute: true,

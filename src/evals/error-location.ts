@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CODE_DIR } from '../util/package-files.js';
 
 /** looplet's own code (built or not): its frames are never the eval's. */
-const LOOPLET_CODE = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const LOOPLET_CODE = CODE_DIR;
 
 /** A stack frame's place: `at fn (file:line:col)` or `at file:line:col`. */
 const FRAME = /^\s*at (?:.*? \()?(.+?):(\d+):(\d+)\)?$/;

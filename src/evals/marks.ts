@@ -1,4 +1,5 @@
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
+import type picomatch from 'picomatch';
 import { EvalDefinitionError } from './errors.js';
 import type { EvalDefinition, EvalFunction, EvalMarks } from './types.js';
 
@@ -99,7 +100,8 @@ export function scopeCovers({ scope, id }: { scope: readonly string[] | undefine
   if (scope === undefined) return true;
   let matcher = scopeMatchers.get(scope);
   if (!matcher) {
-    matcher = picomatch([...scope], { dot: true });
+    // Loaded with the first scope rather than by `import 'looplet/evals'`.
+    matcher = (createRequire(import.meta.url)('picomatch') as typeof picomatch)([...scope], { dot: true });
     scopeMatchers.set(scope, matcher);
   }
   return matcher(id);

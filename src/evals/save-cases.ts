@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { stringify } from 'yaml';
 import type { Task } from '../core/types.js';
 import { describeCaseError, validateCase } from './case-schema.js';
 import type { CaseTurn } from './cases.js';
@@ -88,7 +87,10 @@ export async function saveCase({
         problem: `case "${item.id}" is already saved as ${sibling}; save it with format '${other === '.json' ? 'json' : 'yaml'}', or remove that file (two files would hold the same id)`,
       });
   }
-  const text = format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : stringify(data, { lineWidth: 100 });
+  const text =
+    format === 'json'
+      ? `${JSON.stringify(data, null, 2)}\n`
+      : (await import('yaml')).stringify(data, { lineWidth: 100 });
   await mkdir(root, { recursive: true });
   // Written aside and renamed: a reader never sees half a case.
   const temporary = `${file}.${process.pid}.tmp`;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Clock, IdGenerator } from '../core/types.js';
 
 // Read once: `performance.timeOrigin` is a getter as slow as `performance.now()` itself.
@@ -24,7 +23,9 @@ export function fixedClock({ at = 0, stepMs = 0 }: { at?: number; stepMs?: numbe
 /** Random run ids, sequential call ids (`call_1`, `call_2`…). */
 export function randomIds(): IdGenerator {
   let calls = 0;
-  return (kind) => (kind === 'run' ? randomUUID().replaceAll('-', '').slice(0, 16) : `call_${++calls}`);
+  // node:crypto is loaded on first use: importing it cost `import 'looplet'` a tenth of its time.
+  const runId = () => process.getBuiltinModule('node:crypto').randomUUID().replaceAll('-', '').slice(0, 16);
+  return (kind) => (kind === 'run' ? runId() : `call_${++calls}`);
 }
 
 /** Fully deterministic ids: `run_1`, `call_1`, `call_2`… Use with `fixedClock()` for reproducible traces. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Message, ToolCall } from '../core/types.js';
 import {
   type Field,
@@ -121,7 +120,13 @@ const redactors = new WeakMap<RedactOptions, Redactor>();
 
 /** `[REDACTED:1a2b3c4d]`: the marker of a machine-issued token, with 32 bits of its SHA-256. */
 function fingerprintOf(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex').slice(0, 8);
+  // node:crypto is loaded on first use, off `import 'looplet'`'s cold path.
+  return process
+    .getBuiltinModule('node:crypto')
+    .createHash('sha256')
+    .update(secret)
+    .digest('hex')
+    .slice(0, 8);
 }
 
 function buildRedactor(options: RedactOptions): Redactor {

@@ -9,6 +9,7 @@ import type { Hook } from '../loop/hooks.js';
 import type { RunResult } from '../loop/result.js';
 import { defaultClock } from '../loop/runtime.js';
 import { LoopletError } from '../util/errors.js';
+import { packageFile } from '../util/package-files.js';
 import { type DirFile, writeDirAtomic } from './atomic-dir.js';
 import { TraceWriteError } from './errors.js';
 import { ARTIFACTS_FILE, callFile, EXPECTED_FILE, stepFile, TRACE_FILE, VOLATILE_FILE } from './layout.js';
@@ -260,7 +261,7 @@ let version: string | undefined;
 function loopletVersion(): string {
   if (version === undefined) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      const pkg = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as {
         version?: string;
       };
       version = pkg.version ?? 'unknown';

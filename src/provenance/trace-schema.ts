@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { packageFile } from '../util/package-files.js';
 
 /** The files of a v1 trace, each validated by its own definition of `schema/trace-v1.schema.json`. */
 export type TraceRecordKind = 'trace' | 'step' | 'call' | 'volatile' | 'artifacts' | 'expected';
@@ -12,7 +14,7 @@ export interface SchemaIssue {
 }
 
 /** Where the JSON Schema ships: `schema/` at the package root (beside `src/` and `dist/`). */
-export const TRACE_SCHEMA_URL = new URL('../../schema/trace-v1.schema.json', import.meta.url);
+export const TRACE_SCHEMA_URL = pathToFileURL(packageFile('schema/trace-v1.schema.json'));
 
 let ajv: { instance: Ajv2020; id: string } | undefined;
 const compiled = new Map<TraceRecordKind, ValidateFunction>();

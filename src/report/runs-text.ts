@@ -1,4 +1,4 @@
-import pc from 'picocolors';
+import { type Colors, picocolors } from '../util/colors.js';
 import {
   describeOrigins,
   diffCommand,
@@ -8,8 +8,6 @@ import {
   type RunRecord,
 } from './run-record.js';
 import type { RunSummary } from './summary.js';
-
-type Colors = ReturnType<typeof pc.createColors>;
 
 /** Changed lines of a divergence's diff the terminal shows; the rest is one command (or file) away. */
 export const DIFF_EXCERPT_LINES = 20;
@@ -27,6 +25,7 @@ const OBSOLETE_LIMIT = 10;
  * picocolors (off for `NO_COLOR` and non-TTY output); `colors: false` forces plain text.
  */
 export function renderRunNotes({ summary, colors }: { summary: RunSummary; colors?: boolean }): string {
+  const pc = picocolors();
   const c: Colors = colors === undefined ? pc : pc.createColors(colors);
   const runs = summary.runs ?? [];
   const lines: string[] = [];

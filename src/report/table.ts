@@ -1,12 +1,11 @@
-import Table from 'cli-table3';
-import pc from 'picocolors';
+import { createRequire } from 'node:module';
+import type Table from 'cli-table3';
+import { type Colors, picocolors } from '../util/colors.js';
 import type { BaselineComparison } from './compare.js';
 import { formatDelta, formatMetrics, formatRate, formatScore } from './format.js';
 import { describeSetChanges } from './set-changes.js';
 import type { RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';
-
-type Colors = ReturnType<typeof pc.createColors>;
 
 /** Metrics per line of the table's metrics cell: more wrap onto further lines of the row. */
 const METRICS_PER_LINE = 3;
@@ -27,6 +26,7 @@ export function renderTable({
   verdict?: Verdict;
   colors?: boolean;
 }): string {
+  const pc = picocolors();
   const c: Colors = colors === undefined ? pc : pc.createColors(colors);
   const deltas = new Map(comparison?.scores.map((change) => [change.eval, change.delta]));
   const withMetrics = summary.evals.some((item) => Object.keys(item.metrics).length > 0);
@@ -44,7 +44,9 @@ export function renderTable({
     'skip',
     ...(withMetrics ? ['metrics'] : []),
   ];
-  const table = new Table({
+  // Loaded here, not by `import 'looplet/evals'`: it and its dependencies are 11 files.
+  const CliTable = createRequire(import.meta.url)('cli-table3') as typeof Table;
+  const table = new CliTable({
     head: head.map((title) => c.bold(title)),
     colAligns: [
       'left',

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EvalErrorInfo } from '../evals/types.js';
+import { CODE_DIR } from '../util/package-files.js';
 
 /** looplet's own compiled files: frames in them are the harness calling the eval, not the eval. */
-const LOOPLET_DIST = fileURLToPath(new URL('../', import.meta.url));
+const LOOPLET_DIST = CODE_DIR + path.sep;
 
 /**
  * Where an eval threw, as `file:line:column` (relative to the working directory when inside it):

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { findEvalFiles } from '../evals/discover.js';
 import { LoopletError } from '../util/errors.js';
+import { CODE_DIR } from '../util/package-files.js';
 import {
   type CaseRef,
   type ChunkPlan,
@@ -17,7 +17,7 @@ import {
 } from './plan.js';
 
 /** Where `runner.js` lives once built: the runner vitest loads into each worker. */
-export const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url));
+export const RUNNER_PATH = path.join(CODE_DIR, 'vitest', 'runner.js');
 
 /**
  * looplet's own compiled files, for vitest's `server.deps.external`. Installed from npm they sit
@@ -26,9 +26,7 @@ export const RUNNER_PATH = fileURLToPath(new URL('./runner.js', import.meta.url)
  * on the eval function), so this is for speed only: at 1,000 traces from a linked checkout the
  * transform cost 0.4 s of CPU and 30 MB more (measured beside the bench, 2026-11-30).
  */
-export const LOOPLET_DIST = new RegExp(
-  `^${escapeRegExp(path.dirname(path.dirname(RUNNER_PATH)) + path.sep)}`,
-);
+export const LOOPLET_DIST = new RegExp(`^${escapeRegExp(CODE_DIR + path.sep)}`);
 
 /** A text as a regular expression that matches it literally. */
 export function escapeRegExp(text: string): string {

@@ -30,7 +30,7 @@ function looplet(
 }
 
 beforeAll(() => {
-  if (!existsSync(path.resolve('dist/cli/commands/show.js')))
+  if (!existsSync(path.resolve('dist/cli/bin.js')))
     throw new Error('the CLI is not built: run `npm run build` first (npm test does)');
 });
 

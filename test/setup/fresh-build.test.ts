@@ -3,9 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { staleBuild } from './fresh-build.js';
+import { OUTPUTS, staleBuild } from './fresh-build.js';
 
-const OUTPUTS = ['dist/index.js', 'dist/cli/main.js', 'dist/report/html/page-client.js'];
 const roots: string[] = [];
 
 afterEach(() => {

@@ -12,14 +12,16 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 /** What the build reads: a change to any of these makes `dist/` stale. */
 const INPUTS = [
   'src',
+  'scripts/build.mjs',
+  'scripts/bundle.mjs',
   'scripts/build-html-client.mjs',
   'tsconfig.json',
   'tsconfig.build.json',
   'tsconfig.client.json',
 ];
 
-/** Written by every build (tsc rewrites all its outputs; esbuild writes the page script last). */
-const OUTPUTS = ['dist/index.js', 'dist/cli/main.js', 'dist/report/html/page-client.js'];
+/** Written by every build (into a dist/ emptied first; esbuild writes the page script last). */
+export const OUTPUTS = ['dist/index.js', 'dist/cli/bin.js', 'dist/report/html/page-client.js'];
 
 function newestMtime(file: string): number {
   const info = statSync(file);

@@ -1,6 +1,6 @@
-import pc from 'picocolors';
 import type { Step } from '../../core/step.js';
 import type { EndReason } from '../../core/types.js';
+import { type Colors, picocolors } from '../../util/colors.js';
 import type { Hook } from '../hooks.js';
 import { toolResultContent } from '../prompt.js';
 import type { RunResult } from '../result.js';
@@ -34,7 +34,9 @@ export interface ConsoleTracerOptions {
  */
 export function consoleTracer(options: ConsoleTracerOptions = {}): Hook {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const colors = pc.createColors(options.color ?? (options.write === undefined && stderrWantsColor()));
+  const colors = picocolors().createColors(
+    options.color ?? (options.write === undefined && stderrWantsColor()),
+  );
   const maxChars = options.maxChars ?? 500;
   const verbose = options.verbose === true;
 
@@ -65,7 +67,7 @@ export function consoleTracer(options: ConsoleTracerOptions = {}): Hook {
   };
 }
 
-function endLine(result: RunResult, colors: ReturnType<typeof pc.createColors>): string {
+function endLine(result: RunResult, colors: Colors): string {
   const reason =
     result.stopReason === undefined ? result.endReason : `${result.endReason} (${result.stopReason})`;
   const steps = `${result.steps.length} step${result.steps.length === 1 ? '' : 's'}`;
@@ -90,7 +92,7 @@ function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 
-function endColor(reason: EndReason, colors: ReturnType<typeof pc.createColors>): (text: string) => string {
+function endColor(reason: EndReason, colors: Colors): (text: string) => string {
   switch (reason) {
     case 'done':
       return colors.green;
@@ -114,6 +116,6 @@ function clip(text: string, maxChars: number): string {
  * a terminal but stderr is redirected (`2> log.txt`) colours are turned off too.
  */
 function stderrWantsColor(): boolean {
-  if (!pc.isColorSupported) return false;
+  if (!picocolors().isColorSupported) return false;
   return !(process.stdout.isTTY === true && process.stderr.isTTY !== true);
 }

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LoopletError } from '../../util/errors.js';
+import { CODE_DIR, packageFile } from '../../util/package-files.js';
 import { PAGE_DATA_ID, type PageData, runDataId } from './page-data.js';
 
 /** The page script and style `npm run build` bundles (scripts/build-html-client.mjs). */
@@ -17,8 +19,8 @@ function loadAssets(): { script: string; style: string } {
   if (assets) return assets;
   const read = (name: string): string => {
     const candidates = [
-      new URL(name, import.meta.url),
-      new URL(`../../../dist/report/html/${name}`, import.meta.url),
+      pathToFileURL(path.join(CODE_DIR, 'report', 'html', name)),
+      pathToFileURL(packageFile(path.join('dist', 'report', 'html', name))),
     ];
     for (const url of candidates) {
       try {
