@@ -8,6 +8,7 @@ const RUNS = 10;
 const entries = {
   looplet: new URL('../dist/index.js', import.meta.url).href,
   'looplet/evals': new URL('../dist/evals/index.js', import.meta.url).href,
+  'looplet/vitest': new URL('../dist/vitest/index.js', import.meta.url).href,
   'looplet/testing': new URL('../dist/testing/index.js', import.meta.url).href,
 };
 const counter = fileURLToPath(new URL('./support/count-modules.mjs', import.meta.url));

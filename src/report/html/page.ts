@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -58,6 +57,8 @@ export function renderPage({ data, blobs }: { data: PageData; blobs: readonly st
   const { script, style } = loadAssets();
   // The bundle is inlined in a classic script element: it must not hold a closing tag.
   const safeScript = script.replaceAll('</script', '<\\/script');
+  // node:crypto is loaded here, when a page is written, not by `import 'looplet/evals'`.
+  const { createHash } = process.getBuiltinModule('node:crypto');
   const hash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
   const policy = [
     "default-src 'none'",
