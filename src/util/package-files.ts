@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LoopletError } from './errors.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -22,6 +23,10 @@ export function packageFile(relative: string): string {
 function packageRootAbove(start: string): string {
   for (let dir = start; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`looplet: no package.json above ${start}`);
+    if (path.dirname(dir) === dir)
+      throw new LoopletError({
+        message: `looplet's package.json was not found above ${start}: reinstall looplet`,
+        code: 'PACKAGE_ROOT',
+      });
   }
 }
