@@ -13,7 +13,13 @@ import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
 import { buildJsonReport, writeReports } from '../report/write.js';
 import { oneLine } from '../util/text.js';
 import { collectOutcomes } from './collect-outcomes.js';
-import { snapshotTraces, type TraceSnapshot, traceChanges, tracesOfChunks } from './trace-changes.js';
+import {
+  closeSnapshot,
+  snapshotTraces,
+  type TraceSnapshot,
+  traceChanges,
+  tracesOfChunks,
+} from './trace-changes.js';
 
 /** Runs shorter than this show no progress line: it would only flicker. */
 const PROGRESS_AFTER_MS = 1000;
@@ -84,6 +90,7 @@ export class LoopletReporter implements Reporter {
   }
 
   onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
+    if (this.#traces) closeSnapshot(this.#traces); // A watch-mode run cancelled before its end.
     this.#traces = snapshotTraces({
       root: this.#root,
       traces: tracesOfChunks(specifications.map((specification) => specification.moduleId)),
@@ -140,7 +147,11 @@ export class LoopletReporter implements Reporter {
       infrastructureErrors.push({ source: 'vitest', message, kind: 'unhandled' });
     if (this.#traces)
       infrastructureErrors.push(
-        ...traceChanges({ snapshot: this.#traces, outcomes: collected.outcomes, runs: collected.runs }),
+        ...(await traceChanges({
+          snapshot: this.#traces,
+          outcomes: collected.outcomes,
+          runs: collected.runs,
+        })),
       );
     this.#traces = undefined;
     const summary = summarizeRun({
