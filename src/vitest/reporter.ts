@@ -13,6 +13,7 @@ import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
 import { buildJsonReport, writeReports } from '../report/write.js';
 import { oneLine } from '../util/text.js';
 import { collectOutcomes } from './collect-outcomes.js';
+import { ReportRunCollector } from './report-runs.js';
 import {
   closeSnapshot,
   snapshotTraces,
@@ -71,6 +72,8 @@ export class LoopletReporter implements Reporter {
   #progress: { files: number; done: number; tests: number; started: number; shown?: boolean } | undefined;
   /** The files of the traces this run scores, as they were before it: evals must not change them. */
   #traces: TraceSnapshot | undefined;
+  /** Runs the scoring threads embedded for the HTML report, so it need not read their traces again (kept across watch runs). */
+  #reportRuns: ReportRunCollector | undefined;
   /** The last finished run (watch mode runs many). */
   finished: FinishedRun | undefined;
 
@@ -91,10 +94,11 @@ export class LoopletReporter implements Reporter {
 
   onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
     if (this.#traces) closeSnapshot(this.#traces); // A watch-mode run cancelled before its end.
-    this.#traces = snapshotTraces({
-      root: this.#root,
-      traces: tracesOfChunks(specifications.map((specification) => specification.moduleId)),
-    });
+    const traces = tracesOfChunks(specifications.map((specification) => specification.moduleId));
+    this.#reportRuns ??= new ReportRunCollector();
+    // What this run scores is embedded again (or read again, should a thread not send it).
+    this.#reportRuns.forget(traces.map((trace) => trace.dir));
+    this.#traces = snapshotTraces({ root: this.#root, traces });
     this.#progress = this.#showProgress()
       ? { files: specifications.length, done: 0, tests: 0, started: performance.now() }
       : undefined;
@@ -175,6 +179,7 @@ export class LoopletReporter implements Reporter {
       verdict,
       ...(comparison ? { comparison } : {}),
       ...(this.#baseline ? { baseline: this.#baseline } : {}),
+      ...(this.#reportRuns ? { preparedRuns: this.#reportRuns.runs } : {}),
     });
     if (this.#options.json) {
       write(
