@@ -74,6 +74,7 @@ export class LoopletReporter implements Reporter {
   #traces: TraceSnapshot | undefined;
   /** Runs the scoring threads embedded for the HTML report, so it need not read their traces again (kept across watch runs). */
   #reportRuns: ReportRunCollector | undefined;
+  #vitest: Vitest | undefined;
   /** The last finished run (watch mode runs many). */
   finished: FinishedRun | undefined;
 
@@ -83,6 +84,7 @@ export class LoopletReporter implements Reporter {
 
   onInit(vitest: Vitest): void {
     this.#root = this.#options.cwd ?? vitest.config.root;
+    this.#vitest = vitest;
     const { shard, testNamePattern } = vitest.config;
     const selected = [
       ...(shard ? [`shard ${shard.index}/${shard.count}`] : []),
@@ -127,7 +129,10 @@ export class LoopletReporter implements Reporter {
   ): Promise<void> {
     if (this.#progress?.shown) process.stdout.write('\r\x1b[2K');
     this.#progress = undefined;
-    const collected = collectOutcomes({ testModules, unhandledErrors });
+    // A watch re-run runs the chunks that hold what changed; the report is of every chunk, the
+    // others as their last run left them.
+    const modules = this.#vitest?.config.watch ? this.#vitest.state.getTestModules() : testModules;
+    const collected = collectOutcomes({ testModules: modules, unhandledErrors });
     const { outcomes, infrastructureErrors } = foldRunErrors({
       outcomes: collected.outcomes,
       errors: [
