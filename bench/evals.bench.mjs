@@ -170,7 +170,7 @@ const RUN_START_REPORTER = `export default class { onTestRunStart() { process.st
  * is timed from its start (vitest's) to looplet's report line, and from the write to that line
  * (which adds the watcher's latency and vitest's 100 ms debounce).
  */
-export async function watchBench({ record }) {
+export async function watchBench({ record, pool }) {
   const project = await makeProject(1000);
   writeFileSync(path.join(project, 'run-start.mjs'), RUN_START_REPORTER);
   const child = spawn(
@@ -178,8 +178,8 @@ export async function watchBench({ record }) {
     [bin, '--watch', '--fail-on', 'never', '--reporter', './run-start.mjs'],
     {
       cwd: project,
-      // The in-process pool keeps the traces read between runs (threads are the default).
-      env: { ...process.env, NO_COLOR: '1', LOOPLET_POOL: 'inline' },
+      // Threads are the default; the in-process pool keeps the traces it read between runs.
+      env: { ...process.env, NO_COLOR: '1', ...(pool ? { LOOPLET_POOL: pool } : {}) },
       stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
@@ -217,14 +217,19 @@ export async function watchBench({ record }) {
     }
     const median = (key) => reruns.map((rerun) => rerun[key]).sort((a, b) => a - b)[2];
     record({
-      name: `--watch, 1,000 traces: re-run after one trace changed (from the write: ${median('fromChange').toFixed(0)} ms)`,
+      name: `--watch${pool ? ` (LOOPLET_POOL=${pool})` : ''}, 1,000 traces: re-run after one trace changed (from the write: ${median('fromChange').toFixed(0)} ms)`,
       value: median('run'),
       unit: 'ms',
       goal: '<= 100 ms',
       met: median('run') <= 100,
     });
   } finally {
-    child.kill();
+    // Removing the project while the watcher still writes its report would fail.
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill();
+      await exited;
+    }
     rmSync(project, { recursive: true, force: true });
   }
 }
@@ -255,6 +260,19 @@ export async function replayBench({ record }) {
   } finally {
     rmSync(project, { recursive: true, force: true });
   }
+}
+
+/**
+ * vitest with as many empty tests as looplet-eval reports (one per eval × trace) and nothing else:
+ * what any runner that gives each eval × trace its own vitest test pays at least.
+ */
+function vitestFloor({ project, tests }) {
+  mkdirSync(path.join(project, 'floor'), { recursive: true });
+  writeFileSync(
+    path.join(project, 'floor', 'floor.test.mjs'),
+    `import { test } from 'vitest';\nfor (let i = 0; i < ${tests}; i++) test(\`eval › t\${i}\`, () => {});\n`,
+  );
+  return measure({ args: [vitestBin, 'run', 'floor', '--pool=threads'], cwd: project });
 }
 
 /** The interpreter whose Python looplet is measured, and the driver that runs it (bench/python/README.md). */
@@ -320,8 +338,9 @@ export default async function evalsBench({ record }) {
         const args = [bin, '--fail-on', 'never', '--traces', dir];
         const startLoad = load();
         const looplet = measure({ args, cwd: project });
-        const threads =
-          traces <= 4000 ? measure({ args, cwd: project, env: { LOOPLET_POOL: 'threads' } }) : undefined;
+        const inline =
+          traces <= 4000 ? measure({ args, cwd: project, env: { LOOPLET_POOL: 'inline' } }) : undefined;
+        const floor = vitestFloor({ project, tests: traces * 5 });
         const python = JSON.parse(
           runPython(['--traces', dir, '--runs', '3', '--json']).trim().split('\n').at(-1),
         );
@@ -349,13 +368,19 @@ export default async function evalsBench({ record }) {
             goal: '<= 1.5× Python',
             met: looplet.peakMiB <= 1.5 * python.peak_rss_mib,
           });
-        if (threads)
+        if (inline)
           record({
-            name: `… the same in worker threads (LOOPLET_POOL=threads; peak ${mib(threads.peakMiB)}, CPU ${threads.cpu?.toFixed(2) ?? 'n/a'} s)`,
-            value: threads.seconds,
+            name: `… the same in the main process (LOOPLET_POOL=inline; peak ${mib(inline.peakMiB)}, CPU ${inline.cpu?.toFixed(2) ?? 'n/a'} s)`,
+            value: inline.seconds,
             unit: 's',
-            baseline: { name: 'in the main process (the default here)', value: looplet.seconds },
+            baseline: { name: 'in worker threads (the default)', value: looplet.seconds },
           });
+        record({
+          name: `vitest's floor: ${traces * 5} empty tests, no file read (peak ${mib(floor.peakMiB)}, CPU ${floor.cpu?.toFixed(2) ?? 'n/a'} s)`,
+          value: floor.seconds,
+          unit: 's',
+          baseline: { name: `python -m looplet eval, ${traces} traces`, value: python.median_s },
+        });
       } finally {
         rmSync(project, { recursive: true, force: true });
       }
@@ -389,5 +414,6 @@ export default async function evalsBench({ record }) {
     }
   }
   await watchBench({ record });
+  await watchBench({ record, pool: 'inline' });
   await replayBench({ record });
 }

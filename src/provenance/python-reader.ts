@@ -170,15 +170,20 @@ class PythonTrace implements RecordedTrace {
   }
 
   #tools(): ToolSpec[] {
-    let first: CallRecord['request'];
+    let first: ReturnType<typeof parsePrompt>;
     try {
-      first = this.readCallRecord(1).request;
+      first = this.#prompt(1); // The prompt alone: the response and the manifest say nothing of tools.
     } catch {
       return []; // A missing call file is reported when the call is read (and by `validate`).
     }
     if (first.tools && first.tools.length > 0) return first.tools;
     const user = first.messages?.find((message) => message.role === 'user');
     return user ? toolsFromPythonPrompt(user.content) : [];
+  }
+
+  /** The prompt file of model call `index` (from 1), parsed. */
+  #prompt(index: number): ReturnType<typeof parsePrompt> {
+    return parsePrompt(this.#files.readText(`call_${String(index - 1).padStart(2, '0')}_prompt.txt`)!);
   }
 
   #checkStep(index: number): void {
@@ -220,10 +225,8 @@ class PythonTrace implements RecordedTrace {
         file: this.dir,
         problem: `there is no model call ${index}: the trace has ${this.meta.callCount} call(s), numbered from 1`,
       });
-    const number = String(index - 1).padStart(2, '0');
-    const promptName = `call_${number}_prompt.txt`;
-    const responseName = `call_${number}_response.txt`;
-    const prompt = parsePrompt(this.#files.readText(promptName)!);
+    const responseName = `call_${String(index - 1).padStart(2, '0')}_response.txt`;
+    const prompt = this.#prompt(index);
     const entry = this.#callEntries()[index - 1];
     const step = typeof entry?.step_num === 'number' ? entry.step_num : prompt.step;
     const record: CallRecord = { request: { step, messages: prompt.messages } };

@@ -181,12 +181,18 @@ const TEXT_SPECIALS = /[&<>]/g;
 // Newlines and tabs in attributes are escaped so parsers keep them instead of normalising them to spaces.
 const ATTR_SPECIALS = /[&<>"'\n\r\t]/g;
 
+// Printable ASCII with nothing to escape — most names and messages: returned as they are.
+const PLAIN_TEXT = /^[\x20-\x25\x27-\x3b\x3d\x3f-\x7e]*$/;
+const PLAIN_ATTR = /^[\x20\x21\x23-\x25\x28-\x3b\x3d\x3f-\x7e]*$/;
+
 /** Escapes element text. */
 function text(value: string): string {
+  if (PLAIN_TEXT.test(value)) return value;
   return clean(value).replace(TEXT_SPECIALS, (char) => ENTITIES[char]!);
 }
 
 /** Escapes an attribute value. */
 function attr(value: string): string {
+  if (PLAIN_ATTR.test(value)) return value;
   return clean(value).replace(ATTR_SPECIALS, (char) => ENTITIES[char]!);
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Baseline } from './baseline.js';
 import type { BaselineComparison } from './compare.js';
 import { writeFileAtomic } from './files.js';
+import type { PreparedRuns } from './html/embed.js';
 import { renderHtmlReport } from './html/report-page.js';
 import { renderJUnit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
@@ -61,6 +62,7 @@ export async function writeReports({
   baseline,
   formats = ['json', 'markdown', 'junit', 'html'],
   root,
+  preparedRuns,
 }: {
   dir: string;
   summary: RunSummary;
@@ -71,13 +73,23 @@ export async function writeReports({
   formats?: readonly (keyof typeof REPORT_FILES)[];
   /** Project root the runs' trace paths are relative to, for the HTML report (default: the current directory). */
   root?: string;
+  /** Runs the HTML report need not read again (embedded where they were scored). */
+  preparedRuns?: PreparedRuns;
 }): Promise<Partial<Record<keyof typeof REPORT_FILES, string>>> {
   const written: Partial<Record<keyof typeof REPORT_FILES, string>> = {};
   const render: Record<keyof typeof REPORT_FILES, () => string> = {
     json: () => `${JSON.stringify(buildJsonReport({ summary, verdict, comparison }), null, 2)}\n`,
     markdown: () => renderMarkdown({ summary, verdict, comparison }),
     junit: () => renderJUnit({ summary }),
-    html: () => renderHtmlReport({ summary, verdict, comparison, root, ...(baseline ? { baseline } : {}) }),
+    html: () =>
+      renderHtmlReport({
+        summary,
+        verdict,
+        comparison,
+        root,
+        ...(baseline ? { baseline } : {}),
+        ...(preparedRuns ? { prepared: preparedRuns } : {}),
+      }),
   };
   for (const format of formats) {
     const file = join(dir, REPORT_FILES[format]);

@@ -7,6 +7,7 @@ import type { ContextSource } from './chunk-tests.js';
 import type { EvalModules } from './eval-modules.js';
 import { type Heartbeat, Phase, wallClock } from './heartbeat.js';
 import type { ChunkPlan } from './plan.js';
+import { sendReportRuns } from './report-runs.js';
 import {
   errorOutcome,
   failAll,
@@ -196,6 +197,7 @@ export async function scoreChunk<T>({
       if (scored) batch.push(scored);
       if (batch.length >= BATCH_GROUPS || index === chunk.groups.length - 1) {
         heartbeat?.idle();
+        sendReportRuns();
         await deliver(batch);
         batch = [];
       }

@@ -65,6 +65,8 @@ export interface PlanRunOptions {
   shardCount?: number;
   /** Where chunk files go (default `<cwd>/.looplet/cache/run`). */
   cacheDir?: string;
+  /** Traces per chunk, about (default 400; a watch session takes fewer, so a re-run re-scores few). */
+  tracesPerChunk?: number;
 }
 
 /** A planned run: the generated chunk files vitest will run, and what they cover. */
@@ -104,7 +106,12 @@ export async function planRun(options: PlanRunOptions): Promise<PlannedRun> {
     throw new PlanError({
       message: `case id "${clash.id}" (${clash.file}) is also a trace id; rename one — ids are keys in reports and baselines`,
     });
-  const chunks = planChunks({ traces, cases, minChunks: workers * Math.max(options.shardCount ?? 1, 1) });
+  const chunks = planChunks({
+    traces,
+    cases,
+    minChunks: workers * Math.max(options.shardCount ?? 1, 1),
+    ...(options.tracesPerChunk ? { tracesPerChunk: options.tracesPerChunk } : {}),
+  });
   const scoring: ScoringOptions = { include: [], exclude: [], timeoutMs: 60_000, ...options.scoring };
   const written = await writeChunkFiles({
     dir: options.cacheDir ?? (await runDir({ cwd, evalFiles, chunks, scoring })),

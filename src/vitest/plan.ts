@@ -110,15 +110,17 @@ export function planChunks({
   traces,
   cases,
   minChunks,
+  tracesPerChunk = TARGET_TRACES_PER_CHUNK,
 }: {
   traces: readonly TraceRef[];
   cases: readonly CaseRef[];
   minChunks: number;
+  tracesPerChunk?: number;
 }): Array<{ traces: TraceRef[]; cases: CaseRef[] }> {
   const chunks: Array<{ traces: TraceRef[]; cases: CaseRef[] }> = [];
   // A multiple of `minChunks` (the workers × shards), so each gets the same number of chunks.
   const per = Math.max(1, minChunks);
-  const rounds = Math.max(1, Math.ceil(traces.length / (per * TARGET_TRACES_PER_CHUNK)));
+  const rounds = Math.max(1, Math.ceil(traces.length / (per * tracesPerChunk)));
   for (const slice of split(traces, per * rounds)) chunks.push({ traces: slice, cases: [] });
   for (const slice of split(cases, Math.ceil(cases.length / TARGET_CASES_PER_CHUNK)))
     chunks.push({ traces: [], cases: slice });

@@ -13,7 +13,14 @@ import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
 import { buildJsonReport, writeReports } from '../report/write.js';
 import { oneLine } from '../util/text.js';
 import { collectOutcomes } from './collect-outcomes.js';
-import { snapshotTraces, type TraceSnapshot, traceChanges, tracesOfChunks } from './trace-changes.js';
+import { ReportRunCollector } from './report-runs.js';
+import {
+  closeSnapshot,
+  snapshotTraces,
+  type TraceSnapshot,
+  traceChanges,
+  tracesOfChunks,
+} from './trace-changes.js';
 
 /** Runs shorter than this show no progress line: it would only flicker. */
 const PROGRESS_AFTER_MS = 1000;
@@ -65,6 +72,9 @@ export class LoopletReporter implements Reporter {
   #progress: { files: number; done: number; tests: number; started: number; shown?: boolean } | undefined;
   /** The files of the traces this run scores, as they were before it: evals must not change them. */
   #traces: TraceSnapshot | undefined;
+  /** Runs the scoring threads embedded for the HTML report, so it need not read their traces again (kept across watch runs). */
+  #reportRuns: ReportRunCollector | undefined;
+  #vitest: Vitest | undefined;
   /** The last finished run (watch mode runs many). */
   finished: FinishedRun | undefined;
 
@@ -74,6 +84,7 @@ export class LoopletReporter implements Reporter {
 
   onInit(vitest: Vitest): void {
     this.#root = this.#options.cwd ?? vitest.config.root;
+    this.#vitest = vitest;
     const { shard, testNamePattern } = vitest.config;
     const selected = [
       ...(shard ? [`shard ${shard.index}/${shard.count}`] : []),
@@ -84,10 +95,12 @@ export class LoopletReporter implements Reporter {
   }
 
   onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
-    this.#traces = snapshotTraces({
-      root: this.#root,
-      traces: tracesOfChunks(specifications.map((specification) => specification.moduleId)),
-    });
+    if (this.#traces) closeSnapshot(this.#traces); // A watch-mode run cancelled before its end.
+    const traces = tracesOfChunks(specifications.map((specification) => specification.moduleId));
+    this.#reportRuns ??= new ReportRunCollector();
+    // What this run scores is embedded again (or read again, should a thread not send it).
+    this.#reportRuns.forget(traces.map((trace) => trace.dir));
+    this.#traces = snapshotTraces({ root: this.#root, traces });
     this.#progress = this.#showProgress()
       ? { files: specifications.length, done: 0, tests: 0, started: performance.now() }
       : undefined;
@@ -116,7 +129,10 @@ export class LoopletReporter implements Reporter {
   ): Promise<void> {
     if (this.#progress?.shown) process.stdout.write('\r\x1b[2K');
     this.#progress = undefined;
-    const collected = collectOutcomes({ testModules, unhandledErrors });
+    // A watch re-run runs the chunks that hold what changed; the report is of every chunk, the
+    // others as their last run left them.
+    const modules = this.#vitest?.config.watch ? this.#vitest.state.getTestModules() : testModules;
+    const collected = collectOutcomes({ testModules: modules, unhandledErrors });
     const { outcomes, infrastructureErrors } = foldRunErrors({
       outcomes: collected.outcomes,
       errors: [
@@ -140,7 +156,11 @@ export class LoopletReporter implements Reporter {
       infrastructureErrors.push({ source: 'vitest', message, kind: 'unhandled' });
     if (this.#traces)
       infrastructureErrors.push(
-        ...traceChanges({ snapshot: this.#traces, outcomes: collected.outcomes, runs: collected.runs }),
+        ...(await traceChanges({
+          snapshot: this.#traces,
+          outcomes: collected.outcomes,
+          runs: collected.runs,
+        })),
       );
     this.#traces = undefined;
     const summary = summarizeRun({
@@ -164,6 +184,7 @@ export class LoopletReporter implements Reporter {
       verdict,
       ...(comparison ? { comparison } : {}),
       ...(this.#baseline ? { baseline: this.#baseline } : {}),
+      ...(this.#reportRuns ? { preparedRuns: this.#reportRuns.runs } : {}),
     });
     if (this.#options.json) {
       write(

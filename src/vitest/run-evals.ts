@@ -104,7 +104,6 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
     return { evalFiles: 0, traces: 0, closed: Promise.resolve() };
   }
 
-  const interactive = options.watch === true || options.ui === true;
   const choice = pick(options, ['pool', 'ui']);
   // A watch session in the main process keeps the traces it read for its next runs.
   const reuseTraces = options.watch === true && choosePool(choice) === 'inline';
@@ -113,8 +112,12 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
     ...pick(options, ['evals', 'traces', 'cases', 'workers', 'cacheDir']),
     // The UI runs the eval files themselves (see ui-plan.ts): one chunk carries the shared plan.
     ...(options.ui ? { workers: 1 } : {}),
-    scoring: { ...options.scoring, annotate: interactive, ...(reuseTraces ? { reuseTraces } : {}) },
+    // Annotations (and each run's page, attached to its tests) are for the UI to show: a terminal
+    // watch session shows neither, and writing a page per run would cost more than the scoring.
+    scoring: { ...options.scoring, annotate: options.ui === true, ...(reuseTraces ? { reuseTraces } : {}) },
     shardCount: options.shard ? Number(options.shard.split('/')[1]) : 1,
+    // A re-run re-scores the chunk that holds a changed trace: small chunks keep it quick.
+    ...(options.watch ? { tracesPerChunk: WATCH_TRACES_PER_CHUNK } : {}),
   });
   const { evalFiles, traces, traceRoots } = plan;
   const pool = choosePool(choice);
@@ -124,6 +127,7 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
   const watchedRoots = [...plan.evalRoots, ...traceRoots, ...plan.caseRoots].map((root) =>
     path.resolve(cwd, root).split(path.sep).join('/'),
   );
+  const chunkOfTrace = uiPlan ? () => undefined : chunkHoldingTrace({ plan, cwd });
   const workers = options.workers ?? defaultWorkers();
   const vitest = await createVitest(
     'test',
@@ -173,12 +177,17 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
           testsToRun: (file) => {
             if (file.includes('/.')) return undefined;
             noteChangedFile(file);
-            return entries;
+            return chunkOfTrace(file) ?? entries;
           },
         },
       ],
     },
-    { logLevel: 'error', cacheDir: path.join(cwd, '.looplet', 'cache', 'vite') },
+    {
+      logLevel: 'error',
+      cacheDir: path.join(cwd, '.looplet', 'cache', 'vite'),
+      // The watcher skips .looplet/: the reports and chunk files each run writes there are no change to react to.
+      server: { watch: { ignored: ['**/.looplet/**'] } },
+    },
     options.stdout ? { stdout: options.stdout } : {},
   );
   if (options.watch || options.ui) {
@@ -210,4 +219,35 @@ function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[])
 async function wholePlan(plan: PlannedRun): Promise<ChunkPlan> {
   const first = parseChunkFile(await readFile(plan.entries[0]!, 'utf8'));
   return { ...first, index: 1, count: 1, traces: plan.traces, cases: plan.cases };
+}
+
+/** Traces per chunk in a watch session (CI runs take 400: fewer, larger chunks start faster). */
+const WATCH_TRACES_PER_CHUNK = 50;
+
+/**
+ * For a file inside a trace, the chunk that scores that trace (as the one entry to re-run), or
+ * undefined for any other file (an eval file, a case, a trace the plan does not know) and in a
+ * project with cases: everything re-runs then.
+ */
+function chunkHoldingTrace({
+  plan,
+  cwd,
+}: {
+  plan: PlannedRun;
+  cwd: string;
+}): (file: string) => string[] | undefined {
+  // A case may replay any trace: with cases, a trace change re-runs everything.
+  if (plan.cases.length > 0) return () => undefined;
+  const chunkOf = new Map<string, string>();
+  plan.plans.forEach((chunk, index) => {
+    for (const trace of chunk.traces) chunkOf.set(path.resolve(cwd, trace.dir), plan.entries[index]!);
+  });
+  const roots = new Set(plan.traceRoots.map((root) => path.resolve(cwd, root)));
+  return (file) => {
+    for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
+      const entry = chunkOf.get(dir);
+      if (entry) return [entry];
+      if (roots.has(dir) || path.dirname(dir) === dir) return undefined;
+    }
+  };
 }

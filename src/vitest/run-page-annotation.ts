@@ -9,8 +9,9 @@ import { errorMessage } from '../util/errors.js';
 /**
  * Writes one run's own HTML page (its steps, how it was obtained, every eval's verdict on it)
  * under `<root>/.looplet/cache/runs/` and returns the annotation that attaches it to a test:
- * @vitest/ui shows it on each test of the run with a link to the page. Interactive runs only
- * (`--ui`, `--watch`): the page re-reads the run's trace, which a CI run has no use for.
+ * @vitest/ui shows it on each test of the run with a link to the page. `--ui` (and vitest run
+ * through the config helper, for IDE plugins) only: the page re-reads the run's trace, which a CI
+ * run or a terminal watch session has no use for.
  */
 export async function runPageAnnotation({
   root,

@@ -19,6 +19,7 @@ import type { EvalModules } from './eval-modules.js';
 import { Phase } from './heartbeat.js';
 import type { ChunkPlan } from './plan.js';
 import type { ReplayTarget } from './replay-run.js';
+import { shareReportRun } from './report-runs.js';
 import type { Sandbox } from './sandbox.js';
 import { openCachedTrace } from './trace-cache.js';
 
@@ -107,11 +108,9 @@ export async function scoreGroup({
     }
     const { trace } = opened;
     if (!isReplayed({ group, replay: context.plan.options.replay })) {
-      return {
-        outcomes: await scoreRecorded({ opened, id: source.id, runnable, context }),
-        run: recordedRun({ trace, id: source.id, context }),
-        errors: [],
-      };
+      const outcomes = await scoreRecorded({ opened, id: source.id, runnable, context });
+      shareReportRun(trace);
+      return { outcomes, run: recordedRun({ trace, id: source.id, context }), errors: [] };
     }
     const target: ReplayTarget = {
       id: source.id,

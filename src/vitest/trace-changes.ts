@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Dirent, existsSync, type FSWatcher, readdirSync, readFileSync, statSync, watch } from 'node:fs';
 import path from 'node:path';
 import type { EvalOutcome } from '../evals/types.js';
 import type { RunRecord } from '../report/run-record.js';
@@ -7,24 +7,37 @@ import { CHUNK_SUFFIX, parseChunkFile, type TraceRef } from './plan.js';
 
 /**
  * Detects evals (or agents, or anything they start) that change recorded traces while a run
- * scores them. Before the run, every file of every trace the run reads is noted (size, mtime,
- * inode); after it, each trace whose files differ — changed, added, removed — is an error of kind
- * `trace` naming the file and the eval files that ran on the trace. `-u` re-records traces on
- * purpose: the traces the run updated are left out. Stat-only, so a run over many traces pays a
- * stat per file, not a read.
+ * scores them. After the run, each trace whose files changed — written, added, removed, replaced —
+ * is an error of kind `trace` naming the file and the eval files that ran on the trace. `-u`
+ * re-records traces on purpose: the traces the run updated are left out.
+ *
+ * On Linux the kernel tells: one inotify watch per trace directory (a Python trace has 2 and 34
+ * files) reports any change to the files in it, so the run pays a directory listing per directory
+ * instead of a stat per file before and after it. Elsewhere — or when the system runs out of
+ * watches — each file's size, mtime and inode are noted before the run and compared after it.
  */
 
-/** A file's identity and state, as `stat` gives it. */
-interface FileState {
-  size: number;
-  mtimeMs: number;
-  ino: number;
+/** How a run notices changed traces: kernel watches (Linux) or a stat of every file before and after. */
+export type TraceCheckMethod = 'watch' | 'stat';
+
+/** What changed in a trace: the first file seen changing, and how. */
+interface TraceChange {
+  file: string;
+  how: 'changed' | 'added' | 'deleted' | 'replaced';
 }
 
-/** The files of the traces a run reads, noted before it scores them. */
+/** One trace, watched or noted, until the run ends. */
+interface TraceCheck {
+  ref: TraceRef;
+  /** The first change, once the run is over. */
+  change(): TraceChange | undefined;
+  close(): void;
+}
+
+/** The traces of a run, checked from before it scores them until {@link traceChanges}. */
 export interface TraceSnapshot {
   root: string;
-  traces: Array<{ ref: TraceRef; files: Map<string, FileState> }>;
+  checks: TraceCheck[];
 }
 
 /** The traces the chunk files of a run score (files that are not looplet chunks are ignored). */
@@ -43,22 +56,38 @@ export function tracesOfChunks(files: readonly string[]): TraceRef[] {
   return [...traces.values()];
 }
 
-/** Notes the files of each trace. */
+/** Starts checking each trace (`method` defaults to `watch` on Linux, `stat` elsewhere). */
 export function snapshotTraces({
   root,
   traces,
+  method = process.platform === 'linux' ? 'watch' : 'stat',
 }: {
   root: string;
   traces: readonly TraceRef[];
+  method?: TraceCheckMethod;
 }): TraceSnapshot {
-  return { root, traces: traces.map((ref) => ({ ref, files: filesOf(ref.dir) })) };
+  const checks: TraceCheck[] = [];
+  let watching = method === 'watch';
+  for (const ref of traces) {
+    if (watching) {
+      const check = watchTrace(ref);
+      if (check) {
+        checks.push(check);
+        continue;
+      }
+      watching = false; // Out of watches: the rest are noted file by file.
+    }
+    checks.push(statTrace(ref));
+  }
+  return { root, checks };
 }
 
 /**
  * The traces whose files changed since `snapshot`, as errors of kind `trace`: each names the
  * first changed file (relative to the project root) and the eval files that ran on the trace.
+ * Ends the checks.
  */
-export function traceChanges({
+export async function traceChanges({
   snapshot,
   outcomes,
   runs,
@@ -66,16 +95,18 @@ export function traceChanges({
   snapshot: TraceSnapshot;
   outcomes: readonly EvalOutcome[];
   runs: readonly RunRecord[];
-}): InfrastructureError[] {
+}): Promise<InfrastructureError[]> {
+  await kernelEventsDelivered();
   const { root } = snapshot;
   const updated = new Set(
     runs.flatMap((run) => (run.updated && run.trace !== undefined ? [path.resolve(root, run.trace)] : [])),
   );
   const errors: InfrastructureError[] = [];
-  for (const { ref, files } of snapshot.traces) {
-    if (updated.has(path.resolve(ref.dir))) continue;
-    const change = firstChange({ before: files, after: filesOf(ref.dir) });
+  for (const check of snapshot.checks) {
+    const change = updated.has(path.resolve(check.ref.dir)) ? undefined : check.change();
+    check.close();
     if (!change) continue;
+    const { ref } = check;
     const evalFiles = [
       ...new Set(
         outcomes.flatMap((outcome) =>
@@ -93,9 +124,107 @@ export function traceChanges({
   return errors;
 }
 
+/** Ends the checks without reporting (a run that stopped early). */
+export function closeSnapshot(snapshot: TraceSnapshot): void {
+  for (const check of snapshot.checks) check.close();
+}
+
+/**
+ * Lets the event loop read what the kernel queued: a write made before the run ended is queued
+ * by then, and one full turn of the loop (a timer, then the poll phase) hands it to the watchers.
+ */
+async function kernelEventsDelivered(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 function relative(root: string, file: string): string {
   const relativePath = path.relative(root, file);
   return relativePath.startsWith('..') || path.isAbsolute(relativePath) ? file : relativePath;
+}
+
+function listing(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+/** Events kept per trace: the first real change is among the first few in any run that makes one. */
+const MAX_EVENTS = 64;
+
+/**
+ * Watches every directory of a trace; undefined when the system has no watch left (the caller
+ * falls back to noting files). The names each directory held tell an added file from a replaced
+ * one, and a file created and removed again (a temporary file) from a change.
+ */
+function watchTrace(ref: TraceRef): TraceCheck | undefined {
+  const watchers: FSWatcher[] = [];
+  const before = new Map<string, Set<string>>();
+  const events: Array<{ dir: string; name: string | null; event: string }> = [];
+  const note = (dir: string, name: string | null, event: string) => {
+    if (events.length < MAX_EVENTS) events.push({ dir, name, event });
+  };
+  const close = () => {
+    for (const watcher of watchers) watcher.close();
+    watchers.length = 0;
+  };
+  const add = (dir: string): boolean => {
+    const entries = listing(dir);
+    before.set(dir, new Set(entries.map((entry) => entry.name)));
+    try {
+      const watcher = watch(dir, { persistent: false }, (event, name) => note(dir, name, event));
+      // A watch that fails later (its directory removed) is a change too.
+      watcher.on('error', () => note(dir, null, 'rename'));
+      watchers.push(watcher);
+    } catch {
+      return false;
+    }
+    for (const entry of entries) if (entry.isDirectory() && !add(path.join(dir, entry.name))) return false;
+    return true;
+  };
+  if (!add(ref.dir)) {
+    close();
+    return undefined;
+  }
+  const changeOf = ({ dir, name, event }: (typeof events)[number]): TraceChange | undefined => {
+    if (name === null) return existsSync(dir) ? undefined : { file: dir, how: 'deleted' };
+    const file = path.join(dir, name);
+    const existed = before.get(dir)?.has(name) ?? false;
+    const exists = existsSync(file);
+    if (event === 'change') return existed || exists ? { file, how: 'changed' } : undefined;
+    if (existed) return { file, how: exists ? 'replaced' : 'deleted' };
+    return exists ? { file, how: 'added' } : undefined;
+  };
+  return {
+    ref,
+    close,
+    change() {
+      for (const event of events) {
+        const change = changeOf(event);
+        if (change) return change;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** A file's identity and state, as `stat` gives it. */
+interface FileState {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+/** Notes every file of a trace now; compares when asked for the change. */
+function statTrace(ref: TraceRef): TraceCheck {
+  const before = filesOf(ref.dir);
+  return {
+    ref,
+    close() {},
+    change: () => firstChange({ before, after: filesOf(ref.dir) }),
+  };
 }
 
 function firstChange({
@@ -104,7 +233,7 @@ function firstChange({
 }: {
   before: Map<string, FileState>;
   after: Map<string, FileState>;
-}): { file: string; how: string } | undefined {
+}): TraceChange | undefined {
   for (const [file, state] of before) {
     const now = after.get(file);
     if (!now) return { file, how: 'deleted' };
@@ -119,13 +248,7 @@ function firstChange({
 function filesOf(dir: string): Map<string, FileState> {
   const files = new Map<string, FileState>();
   const walk = (at: string) => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = readdirSync(at, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
+    for (const entry of listing(at)) {
       const file = path.join(at, entry.name);
       if (entry.isDirectory()) walk(file);
       else {

@@ -5,10 +5,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EvalOutcome } from '../../src/evals/types.js';
 import { defineTool, ScriptedLLM } from '../../src/index.js';
+import { readTrace } from '../../src/provenance/read-trace.js';
 import { baselineFromSummary } from '../../src/report/baseline.js';
 import { compareToBaseline } from '../../src/report/compare.js';
 import { PAGE_DATA_ID, type PageData, type RunData, runDataId } from '../../src/report/html/page-data.js';
-import { renderHtmlReport } from '../../src/report/html/report-page.js';
+import { prepareReportRun, renderHtmlReport } from '../../src/report/html/report-page.js';
 import { cutStrings } from '../../src/report/html/run-data.js';
 import { renderRunHtml } from '../../src/report/html/run-page.js';
 import { renderTraceHtml } from '../../src/report/html/trace-page.js';
@@ -174,6 +175,58 @@ describe('renderHtmlReport', () => {
     );
     expect(leftOut.length).toBeGreaterThan(0);
     expect(leftOut.length).toBeLessThan(ids.length);
+  });
+});
+
+describe('runs embedded ahead (by the threads that scored them)', () => {
+  it('give the page byte for byte what reading the traces gives, and are used instead of reading', async () => {
+    const ids = ['a', 'b', 'c'];
+    for (const id of ids) await recordTrace(path.join(temp.path, 'traces', id), { id });
+    const summary = summarizeRun({ outcomes: ids.map((id) => outcome(id, 1)) });
+    const options = { summary, verdict: decideVerdict({ summary }), root: temp.path, now: new Date(0) };
+    const dirOf = (id: string) => path.join(temp.path, 'traces', id);
+    const prepared = new Map(ids.map((id) => [dirOf(id), prepareReportRun(readTrace(dirOf(id)))]));
+    expect(renderHtmlReport({ ...options, prepared })).toBe(renderHtmlReport(options));
+    // Proof they are used: a prepared run stands in for its trace (which is not read again).
+    const b = prepared.get(dirOf('b'))!;
+    prepared.set(dirOf('b'), { ...b, json: b.json.replace('"id":"b"', '"id":"prepared"') });
+    const html = renderHtmlReport({ ...options, prepared });
+    expect(embedded<RunData>(html, runDataId(1)).steps[0]!.calls[0]!.data).toEqual({ id: 'prepared' });
+  });
+
+  it('are not used when they left steps out or exceed the share the page gives the run: the trace is read', async () => {
+    const big = 'x'.repeat(4_000);
+    const ids = Array.from({ length: 6 }, (_, index) => `run-${index}`);
+    for (const id of ids) await recordTrace(path.join(temp.path, 'traces', id), { big });
+    const summary = summarizeRun({ outcomes: ids.map((id) => outcome(id, 1)) });
+    const options = {
+      summary,
+      verdict: decideVerdict({ summary }),
+      root: temp.path,
+      now: new Date(0),
+      stepBudget: 20_000,
+    };
+    const marked = new Map(
+      ids.map((id) => {
+        const run = prepareReportRun(readTrace(path.join(temp.path, 'traces', id)));
+        return [path.join(temp.path, 'traces', id), { ...run, json: run.json.replace(big, 'prepared') }];
+      }),
+    );
+    const read = renderHtmlReport(options);
+    const withPrepared = renderHtmlReport({ ...options, prepared: marked });
+    // Whole runs fit the first shares; once the budget runs low, a run's share is smaller than
+    // its prepared run: the trace is read (and cut) as without prepared runs.
+    const blobs = (html: string) =>
+      embedded<PageData>(html, PAGE_DATA_ID).runs.map((run) =>
+        run.blob === undefined ? undefined : JSON.stringify(embedded<RunData>(html, runDataId(run.blob))),
+      );
+    const readBlobs = blobs(read);
+    const used = blobs(withPrepared).map((blob, index) => blob !== readBlobs[index]);
+    expect(used).toContain(true);
+    expect(used).toContain(false);
+    expect(used.indexOf(false)).toBeGreaterThan(used.lastIndexOf(true));
+    const incomplete = new Map([...marked].map(([dir, run]) => [dir, { ...run, complete: false }]));
+    expect(renderHtmlReport({ ...options, prepared: incomplete })).toBe(renderHtmlReport(options));
   });
 });
 

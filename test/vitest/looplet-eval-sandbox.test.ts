@@ -112,6 +112,20 @@ describe('the replay sandbox', () => {
   });
 });
 
+/** The names of the greet tool calls that failed in greet/carol's run, as the HTML report embeds it. */
+function carolToolErrors(html: string): string[] {
+  const json = (id: string) =>
+    JSON.parse(new RegExp(`<script type="application/json" id="${id}">(.*?)</script>`, 's').exec(html)![1]!);
+  const page = json('looplet-page') as { runs: Array<{ id: string; blob?: number }> };
+  const blob = page.runs.find((run) => run.id === 'greet/carol')!.blob!;
+  const run = json(`looplet-run-${blob}`) as {
+    steps: Array<{ calls: Array<{ args: { name?: string }; error?: unknown }> }>;
+  };
+  return run.steps.flatMap((step) =>
+    step.calls.filter((call) => call.error).map((call) => call.args.name ?? ''),
+  );
+}
+
 describe('looplet-eval --watch', () => {
   it('re-runs when a trace or an eval file changes', async () => {
     const project = createProject({ files: { 'evals/eval_finish.mjs': GREETER_EVALS_MJS } });
@@ -132,6 +146,9 @@ describe('looplet-eval --watch', () => {
       });
       await watch.waitFor(/^FAIL: /m, { from });
       expect(watch.output().slice(from)).toContain('✗ eval_gate › greet/carol (required)');
+      // The HTML report shows the re-recorded run, not the one from the first run.
+      await watch.waitFor(/^reports: /m, { from });
+      expect(carolToolErrors(project.read('.looplet/report/looplet-report.html'))).toEqual(['Carol']);
       // An edit to an eval file re-runs with the new code.
       from = watch.output().length;
       project.write(

@@ -2,6 +2,9 @@ import { readTrace } from '../../provenance/read-trace.js';
 import { errorMessage } from '../../util/errors.js';
 import { type EmbeddedRun, type EmbedLimits, embedRun } from './run-data.js';
 
+/** Runs embedded ahead of the page (by the threads that scored them), by absolute trace directory. */
+export type PreparedRuns = ReadonlyMap<string, EmbeddedRun>;
+
 /**
  * Collects the runs a page embeds, within a byte budget shared fairly: each run may take its
  * share of what is left (at least `minShare`), so a few huge traces cannot crowd out the others
@@ -12,11 +15,24 @@ export class RunEmbedder {
   #remaining: number;
   readonly #maxString: number;
   readonly #minShare: number;
+  readonly #prepared: PreparedRuns | undefined;
 
-  constructor({ budget, maxString, minShare }: { budget: number; maxString: number; minShare: number }) {
+  constructor({
+    budget,
+    maxString,
+    minShare,
+    prepared,
+  }: {
+    budget: number;
+    maxString: number;
+    minShare: number;
+    /** Runs already embedded with `maxString` and `maxBytes: minShare`: used where the page would embed the same. */
+    prepared?: PreparedRuns;
+  }) {
     this.#remaining = budget;
     this.#maxString = maxString;
     this.#minShare = minShare;
+    this.#prepared = prepared;
   }
 
   /**
@@ -43,7 +59,12 @@ export class RunEmbedder {
           Math.max(this.#remaining / Math.max(runsLeft, 1), this.#minShare),
         ),
       };
-      run = embedRun({ trace: readTrace(dir), limits });
+      // A run embedded whole ahead of time, within this run's share, is what reading it now gives.
+      const prepared = this.#prepared?.get(dir);
+      run =
+        prepared?.complete && prepared.bytes <= limits.maxBytes
+          ? prepared
+          : embedRun({ trace: readTrace(dir), limits });
     } catch (error) {
       return { missing: `the trace could not be read: ${errorMessage(error)}` };
     }

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { RecordedTrace } from '../../provenance/types.js';
 import type { Baseline } from '../baseline.js';
 import type { BaselineComparison } from '../compare.js';
 import type { RunRecord } from '../run-record.js';
 import type { RunSummary } from '../summary.js';
 import type { Verdict } from '../verdict.js';
-import { RunEmbedder } from './embed.js';
+import { type PreparedRuns, RunEmbedder } from './embed.js';
 import { renderPage } from './page.js';
 import type {
   ComparisonView,
@@ -15,7 +16,7 @@ import type {
   PageData,
   RunEntry,
 } from './page-data.js';
-import { cutStrings } from './run-data.js';
+import { cutStrings, type EmbeddedRun, embedRun } from './run-data.js';
 
 /** Bytes of step data a report embeds in all (the page stays under 20 MB with its index). */
 export const REPORT_STEP_BUDGET = 16 * 2 ** 20;
@@ -23,6 +24,15 @@ export const REPORT_STEP_BUDGET = 16 * 2 ** 20;
 const REPORT_MAX_STRING = 10_000;
 /** Every run may take at least this much of the budget while budget is left. */
 const MIN_RUN_SHARE = 128 * 2 ** 10;
+
+/**
+ * A run embedded ahead of the report (where its trace is open anyway, e.g. by the thread that
+ * scored it), with the limits the report uses: {@link renderHtmlReport} takes it as it is where
+ * reading the trace again would give the same.
+ */
+export function prepareReportRun(trace: RecordedTrace): EmbeddedRun {
+  return embedRun({ trace, limits: { maxString: REPORT_MAX_STRING, maxBytes: MIN_RUN_SHARE } });
+}
 
 /** The options of {@link renderHtmlReport}. */
 export interface HtmlReportOptions {
@@ -36,6 +46,8 @@ export interface HtmlReportOptions {
   now?: Date;
   /** Bytes of step data to embed at most (default 16 MiB). */
   stepBudget?: number;
+  /** Runs embedded ahead ({@link prepareReportRun}), by absolute trace directory: not read again. */
+  prepared?: PreparedRuns;
 }
 
 /**
@@ -59,6 +71,7 @@ export function reportPageData({
   root = process.cwd(),
   now = new Date(),
   stepBudget = REPORT_STEP_BUDGET,
+  prepared,
 }: HtmlReportOptions): { data: PageData; blobs: string[] } {
   const records = new Map(summary.runs.map((record) => [record.id, record]));
   const ids = [...new Set([...summary.contexts, ...records.keys()])].sort((a, b) =>
@@ -68,6 +81,7 @@ export function reportPageData({
     budget: stepBudget,
     maxString: REPORT_MAX_STRING,
     minShare: MIN_RUN_SHARE,
+    ...(prepared ? { prepared } : {}),
   });
   const runs = ids.map((id, position) =>
     runEntry({ id, record: records.get(id), root, embedder, runsLeft: ids.length - position }),

@@ -16,6 +16,8 @@ export interface EmbeddedRun {
   endReason: string;
   stepCount: number;
   bytes: number;
+  /** True when every step fit: the same trace embedded with a larger `maxBytes` gives the same JSON. */
+  complete: boolean;
 }
 
 /**
@@ -59,7 +61,13 @@ export function embedRun({ trace, limits }: { trace: RecordedTrace; limits: Embe
   }
   if (state.cut) head.cut = true;
   const json = `${JSON.stringify(head).slice(0, -1)},"steps":[${steps.join(',')}]}`;
-  return { json, endReason: meta.endReason, stepCount: meta.stepCount, bytes: Buffer.byteLength(json) };
+  return {
+    json,
+    endReason: meta.endReason,
+    stepCount: meta.stepCount,
+    bytes: Buffer.byteLength(json),
+    complete: head.stepsLeftOut === undefined,
+  };
 }
 
 /** A step as the page shows it: each tool call with its result, empty fields dropped. */
