@@ -52,7 +52,8 @@ export class StepRunner {
 
   // The current step, reset when it starts. Fields rather than a per-step object: they pass from
   // phase to phase without argument lists or an allocation.
-  #startedAt = 0;
+  /** A fraction from the start, as the clock's readings are (see shape-keepers.ts). */
+  #startedAt = Number.NaN;
   #context: string[] = [];
   /** prePrompt context is sent before the model call; only what hooks add later is sent after it. */
   #contextSent = 0;
