@@ -4,7 +4,6 @@ import { Step, type StepData } from '../core/step.js';
 import {
   addUsage,
   emptyUsage,
-  type IdGenerator,
   type Message,
   type ToolCall,
   type ToolResult,
@@ -21,6 +20,7 @@ import { abortEnding, type Ending, llmErrorEnding } from './ending.js';
 import { runDecisionHooks } from './hooks.js';
 import { toolResultContent } from './prompt.js';
 import type { HooksByMethod, RunContext } from './run-context.js';
+import { assistantMessage, refuseDone, toolCallsOf } from './step-conversation.js';
 
 /**
  * The phases of a step, for the step loop (`runSteps`) to drive: before the model call
@@ -321,19 +321,8 @@ export class StepRunner {
     current.doneRejected = verdict.block;
     if (this.#doneIndex < 0) return;
     // The done call's result is the refusal, as for any blocked call (and as in Python looplet).
-    const done = this.#results[this.#doneIndex]!;
-    const refused: ToolResult = {
-      callId: done.callId,
-      name: done.name,
-      args: done.args,
-      error: { kind: 'done_rejected', message: verdict.block },
-      durationMs: done.durationMs,
-    };
-    this.#results[this.#doneIndex] = refused;
+    refuseDone(this.#state.messages, this.#results, this.#doneIndex, this.#doneMessage!, verdict.block);
     this.#errors++;
-    const messages = this.#state.messages;
-    const at = messages.lastIndexOf(this.#doneMessage!);
-    if (at >= 0) messages[at] = { ...this.#doneMessage!, content: toolResultContent(refused) } as Message;
   }
 
   #onStep(step: number, current: Step): MaybePromise<Step> {
@@ -413,20 +402,3 @@ export class StepRunner {
 
 const ZERO_USAGE: Usage = Object.freeze(emptyUsage());
 const NO_DECISION: HookDecision = Object.freeze({});
-
-/** The response's tool calls, numbered by the loop where the backend gave no id (copied only then). */
-function toolCallsOf(response: LLMResponse, ids: IdGenerator): ToolCall[] {
-  const calls = response.toolCalls;
-  // A fresh array: a step without calls must not share its (mutable) list with another.
-  if (!calls || calls.length === 0) return [];
-  for (const call of calls) if (!call.id) return calls.map((c) => (c.id ? c : { ...c, id: ids('call') }));
-  return calls;
-}
-
-function assistantMessage(text: string | undefined, calls: ToolCall[]): Message {
-  if (calls.length > 0)
-    return text
-      ? { role: 'assistant', content: text, toolCalls: calls }
-      : { role: 'assistant', toolCalls: calls };
-  return text ? { role: 'assistant', content: text } : { role: 'assistant' };
-}
