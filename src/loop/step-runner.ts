@@ -28,8 +28,9 @@ import { assistantMessage, refuseDone, toolCallsOf } from './step-conversation.j
  * after the step is yielded (`shouldStop`, the limits). Each phase finishes synchronously when
  * its hooks and tools do, and returns a promise only when it has to wait: the generator then
  * awaits once per model call and once per yield. Keeping the step's work out of the generator
- * also keeps it fast: V8 optimises these small methods within a few steps, while a generator is
- * optimised late and only on its next call (a 10,000-step run would run unoptimised throughout).
+ * also keeps it fast: V8 optimises these small methods as a run goes, while a large generator is
+ * optimised late (tens of milliseconds of compiling) and only from its next call on, so a long
+ * run (or a process's first) would run in the interpreter throughout.
  */
 export class StepRunner {
   /** How the run ends, once decided. */
