@@ -95,8 +95,8 @@ async function timeBareLoop(steps) {
  * timing; the garbage a run makes is collected during it, and counted. Not before every run: a
  * forced full GC makes V8 drop the optimised code of functions whose object shapes died with the
  * previous run (`--trace-deopt` says "weak objects"), so a 200-step run right after one mostly
- * measures the JIT recompiling it. The loop keeps its own shapes alive (src/loop/shape-keepers.ts);
- * the scripted model's responses and the hand-written loop's closures still lose theirs.
+ * measures the JIT recompiling it (each 10,000-step run starts right after one: its first steps
+ * run in the interpreter, for both loops).
  */
 async function measure(fns, steps, runs) {
   for (let warm = 0; warm < 5; warm++) for (const fn of fns) await fn(steps);

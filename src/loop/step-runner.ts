@@ -53,7 +53,7 @@ export class StepRunner {
 
   // The current step, reset when it starts. Fields rather than a per-step object: they pass from
   // phase to phase without argument lists or an allocation.
-  /** A fraction from the start, as the clock's readings are (see shape-keepers.ts). */
+  /** NaN until a step starts (a number field from the start, so the object keeps one shape). */
   #startedAt = Number.NaN;
   #context: string[] = [];
   /** prePrompt context is sent before the model call; only what hooks add later is sent after it. */
