@@ -3,14 +3,25 @@
 // doing the same model call and tool call, run by run in turns. Figures are medians of several runs
 // after warm-up, and the bytes each step allocates.
 import { Session } from 'node:inspector/promises';
-import { agentLoop, defineTool, ScriptedLLM } from '../dist/index.js';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as current from '../dist/index.js';
 
-const noopTool = defineTool({
+const { defineTool, ScriptedLLM } = current;
+
+// LOOPLET_BENCH_BEFORE=<another build's dist/index.js> adds that build to the run, taking turns
+// with the others, so a change is measured before and after in one machine state (e.g. a worktree
+// of main, after `npm ci && npm run build` there).
+const beforePath = process.env.LOOPLET_BENCH_BEFORE;
+const before = beforePath ? await import(pathToFileURL(resolve(beforePath)).href) : undefined;
+
+const noopToolOptions = {
   name: 'noop',
   description: 'does nothing',
   parameters: { type: 'object' },
   run: () => 1,
-});
+};
+const noopTool = defineTool(noopToolOptions);
 const everyMethodHook = {
   name: 'every-method',
   preLoop() {},
@@ -26,22 +37,35 @@ const everyMethodHook = {
   onLoopEnd() {},
 };
 
-function script(steps) {
-  return new ScriptedLLM(
-    Array.from({ length: steps }, () => ({ toolCalls: [{ id: 'c', name: 'noop', args: {} }] })),
-  );
+function turns(steps) {
+  return Array.from({ length: steps }, () => ({ toolCalls: [{ id: 'c', name: 'noop', args: {} }] }));
 }
 
-async function timeLooplet(steps) {
-  const llm = script(steps);
-  const started = performance.now();
-  const run = agentLoop({ llm, tools: [noopTool], task: 'bench', maxSteps: steps, hooks: [everyMethodHook] });
-  for await (const _step of run);
-  const result = await run.result;
-  if (result.endReason !== 'max_steps' || result.steps.length !== steps)
-    throw new Error(`unexpected run: ${result.endReason}`);
-  return (performance.now() - started) / steps;
+function script(steps) {
+  return new ScriptedLLM(turns(steps));
 }
+
+/** Times agentLoop runs of one build (this one, or LOOPLET_BENCH_BEFORE's), with its own tool and model. */
+function loopletTimer(build) {
+  const tool = build === current ? noopTool : build.defineTool({ ...noopToolOptions });
+  return async function timeLooplet(steps) {
+    const llm = new build.ScriptedLLM(turns(steps));
+    const started = performance.now();
+    const run = build.agentLoop({
+      llm,
+      tools: [tool],
+      task: 'bench',
+      maxSteps: steps,
+      hooks: [everyMethodHook],
+    });
+    for await (const _step of run);
+    const result = await run.result;
+    if (result.endReason !== 'max_steps' || result.steps.length !== steps)
+      throw new Error(`unexpected run: ${result.endReason}`);
+    return (performance.now() - started) / steps;
+  };
+}
+const timeLooplet = loopletTimer(current);
 
 async function timeBareLoop(steps) {
   const llm = script(steps);
@@ -71,7 +95,8 @@ async function timeBareLoop(steps) {
  * timing; the garbage a run makes is collected during it, and counted. Not before every run: a
  * forced full GC makes V8 drop the optimised code of functions whose object shapes died with the
  * previous run (`--trace-deopt` says "weak objects"), so a 200-step run right after one mostly
- * measures the JIT recompiling the loop.
+ * measures the JIT recompiling it (each 10,000-step run starts right after one: its first steps
+ * run in the interpreter, for both loops).
  */
 async function measure(fns, steps, runs) {
   for (let warm = 0; warm < 5; warm++) for (const fn of fns) await fn(steps);
@@ -123,6 +148,15 @@ async function allocatedPerStep(fn) {
 }
 
 export default async function loopBench({ record }) {
+  const timeBefore = before ? loopletTimer(before) : undefined;
+  // The previous build's figure, against the same baseline, right after this build's.
+  const recordBefore = (value, baseline, unit) =>
+    record({
+      name: '… previous build (LOOPLET_BENCH_BEFORE)',
+      value,
+      unit,
+      baseline: { name: 'hand-written loop', value: baseline },
+    });
   const bareBytes = await allocatedPerStep(timeBareLoop);
   const loopletBytes = await allocatedPerStep(timeLooplet);
   record({
@@ -131,11 +165,13 @@ export default async function loopBench({ record }) {
     unit: 'B/step',
     baseline: { name: 'hand-written loop', value: bareBytes },
   });
+  if (timeBefore) recordBefore(await allocatedPerStep(timeBefore), bareBytes, 'B/step');
   const results = {};
   const goal = 5;
   for (const steps of [200, 10_000]) {
     const runs = steps === 200 ? 300 : 15;
-    const [bare, looplet] = await measure([timeBareLoop, timeLooplet], steps, runs);
+    const timed = [timeBareLoop, timeLooplet, ...(timeBefore ? [timeBefore] : [])];
+    const [bare, looplet, previous] = await measure(timed, steps, runs);
     results[steps] = looplet;
     record({
       name: `loop overhead per step, ${steps} steps, every hook method (median of ${runs})`,
@@ -145,12 +181,14 @@ export default async function loopBench({ record }) {
       goal: `<= ${goal} µs/step`,
       met: looplet.median * 1000 <= goal,
     });
+    if (previous) recordBefore(previous.median * 1000, bare.median * 1000, 'µs/step');
     record({
       name: `… CPU time per step (median; the process's, GC threads included)`,
       value: looplet.cpuMedian * 1000,
       unit: 'µs/step',
       baseline: { name: 'hand-written loop', value: bare.cpuMedian * 1000 },
     });
+    if (previous) recordBefore(previous.cpuMedian * 1000, bare.cpuMedian * 1000, 'µs/step');
     record({
       name: `… fastest of ${runs}`,
       value: looplet.fastest * 1000,
@@ -159,6 +197,7 @@ export default async function loopBench({ record }) {
       goal: `<= ${goal} µs/step`,
       met: looplet.fastest * 1000 <= goal,
     });
+    if (previous) recordBefore(previous.fastest * 1000, bare.fastest * 1000, 'µs/step');
   }
   record({
     name: 'per-step cost at 10,000 vs 200 steps (medians)',

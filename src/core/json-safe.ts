@@ -29,12 +29,12 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 const DEFAULT_MAX_DEPTH = 256;
 
 /** The first thing in `value` JSON cannot hold, or undefined when all of it can be written. Copies nothing. */
-export function findJsonProblem(value: unknown, options: JsonSafeOptions = {}): JsonProblem | undefined {
-  // Most tool results are primitives: answer without setting anything up.
+export function findJsonProblem(value: unknown, options?: JsonSafeOptions): JsonProblem | undefined {
+  // Most tool results are primitives: answer without setting anything up (not even an options object).
   const type = typeof value;
   if (type === 'string' || type === 'number' || type === 'boolean' || value === null || value === undefined)
     return undefined;
-  const walker = new Walker(options.maxDepth ?? DEFAULT_MAX_DEPTH, false);
+  const walker = new Walker(options?.maxDepth ?? DEFAULT_MAX_DEPTH, false);
   walker.root(value);
   return walker.problems[0];
 }

@@ -10,6 +10,7 @@ import type { RunResult } from './result.js';
 import { groupHooks } from './run-context.js';
 import { runSteps } from './run-steps.js';
 import { defaultClock, randomIds } from './runtime.js';
+// Keeps the loop's compiled code across memory-reducing GCs (see the module).
 
 /**
  * A running loop: iterate it for steps, await `result` for the outcome. Iterating drives the run
@@ -144,6 +145,14 @@ function toolMap(list: readonly Tool[]): Map<string, Tool> {
     map.set(tool.name, tool);
   }
   // A loop finishes through its terminal tools: the default done tool only when it has none.
-  if (!map.has(DONE_TOOL_NAME) && !list.some((tool) => tool.terminal)) map.set(DONE_TOOL_NAME, doneTool());
+  if (!map.has(DONE_TOOL_NAME) && !list.some((tool) => tool.terminal))
+    map.set(DONE_TOOL_NAME, defaultDoneTool());
   return map;
+}
+
+let sharedDoneTool: Tool | undefined;
+/** The default done tool, made (and its schema compiled) once per process: a tool holds no run state. */
+function defaultDoneTool(): Tool {
+  sharedDoneTool ??= doneTool();
+  return sharedDoneTool;
 }

@@ -283,7 +283,9 @@ export function hooksWith(hooks: readonly Hook[], method: keyof Hook): Hook[] {
     subset.push(hook);
     positions.push(index);
   });
-  listPositions.set(subset, positions);
+  // Positions equal to the indices (the usual case) need no entry: `listIndex` falls back to the
+  // index. Every run groups its hooks, and a WeakMap entry is costly to make and to collect.
+  if (positions.some((position, index) => position !== index)) listPositions.set(subset, positions);
   return subset;
 }
 
