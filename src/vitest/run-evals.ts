@@ -16,6 +16,7 @@ import {
 import { loopletPool } from './pool.js';
 import { provideUiPlan } from './ui-plan.js';
 import { noteChangedFile } from './watch-changes.js';
+import { chunkHoldingTrace, WATCH_TRACES_PER_CHUNK } from './watch-reruns.js';
 
 /** The options of {@link runLoopletEval}: what `looplet-eval` passes after parsing its command line. */
 export interface LoopletEvalOptions {
@@ -219,35 +220,4 @@ function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[])
 async function wholePlan(plan: PlannedRun): Promise<ChunkPlan> {
   const first = parseChunkFile(await readFile(plan.entries[0]!, 'utf8'));
   return { ...first, index: 1, count: 1, traces: plan.traces, cases: plan.cases };
-}
-
-/** Traces per chunk in a watch session (CI runs take 400: fewer, larger chunks start faster). */
-const WATCH_TRACES_PER_CHUNK = 50;
-
-/**
- * For a file inside a trace, the chunk that scores that trace (as the one entry to re-run), or
- * undefined for any other file (an eval file, a case, a trace the plan does not know) and in a
- * project with cases: everything re-runs then.
- */
-function chunkHoldingTrace({
-  plan,
-  cwd,
-}: {
-  plan: PlannedRun;
-  cwd: string;
-}): (file: string) => string[] | undefined {
-  // A case may replay any trace: with cases, a trace change re-runs everything.
-  if (plan.cases.length > 0) return () => undefined;
-  const chunkOf = new Map<string, string>();
-  plan.plans.forEach((chunk, index) => {
-    for (const trace of chunk.traces) chunkOf.set(path.resolve(cwd, trace.dir), plan.entries[index]!);
-  });
-  const roots = new Set(plan.traceRoots.map((root) => path.resolve(cwd, root)));
-  return (file) => {
-    for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
-      const entry = chunkOf.get(dir);
-      if (entry) return [entry];
-      if (roots.has(dir) || path.dirname(dir) === dir) return undefined;
-    }
-  };
 }

@@ -134,7 +134,8 @@ describe('looplet-eval --watch', () => {
       "import { mark } from 'looplet/evals';\nexport const eval_gate = mark(['required'], (ctx) => ctx.toolErrors.length === 0);\n",
     );
     await recordGreeterTraces({ project });
-    const watch = project.start(['--watch']);
+    // Two workers: two chunks, so a trace change re-runs one of them and the report still covers both.
+    const watch = project.start(['--watch', '--workers', '2']);
     try {
       await watch.waitFor(/^PASS: 6 passed/m);
       // A tool regression re-recorded into one trace: the gate fails on it.
@@ -144,7 +145,7 @@ describe('looplet-eval --watch', () => {
         names: ['Carol'],
         broken: ['Carol'],
       });
-      await watch.waitFor(/^FAIL: /m, { from });
+      await watch.waitFor(/^FAIL: 1 failed \(1 required\) \(2 evals × 3 runs\)/m, { from });
       expect(watch.output().slice(from)).toContain('✗ eval_gate › greet/carol (required)');
       // The HTML report shows the re-recorded run, not the one from the first run.
       await watch.waitFor(/^reports: /m, { from });

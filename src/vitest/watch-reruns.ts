@@ -1,0 +1,35 @@
+import path from 'node:path';
+import type { PlannedRun } from './plan-run.js';
+
+// What a watch session re-runs when the watcher reports a file.
+
+/** Traces per chunk in a watch session (CI runs take 400: fewer, larger chunks start faster). */
+export const WATCH_TRACES_PER_CHUNK = 50;
+
+/**
+ * For a file inside a trace, the chunk that scores that trace (as the one entry to re-run), or
+ * undefined for any other file (an eval file, a case, a trace the plan does not know) and in a
+ * project with cases: everything re-runs then.
+ */
+export function chunkHoldingTrace({
+  plan,
+  cwd,
+}: {
+  plan: PlannedRun;
+  cwd: string;
+}): (file: string) => string[] | undefined {
+  // A case may replay any trace: with cases, a trace change re-runs everything.
+  if (plan.cases.length > 0) return () => undefined;
+  const chunkOf = new Map<string, string>();
+  plan.plans.forEach((chunk, index) => {
+    for (const trace of chunk.traces) chunkOf.set(path.resolve(cwd, trace.dir), plan.entries[index]!);
+  });
+  const roots = new Set(plan.traceRoots.map((root) => path.resolve(cwd, root)));
+  return (file) => {
+    for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
+      const entry = chunkOf.get(dir);
+      if (entry) return [entry];
+      if (roots.has(dir) || path.dirname(dir) === dir) return undefined;
+    }
+  };
+}

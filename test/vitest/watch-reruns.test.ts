@@ -1,0 +1,45 @@
+// What a watch session re-runs for a file the watcher reports, on a real plan (chunk files written).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { planRun } from '../../src/vitest/plan-run.js';
+import { chunkHoldingTrace } from '../../src/vitest/watch-reruns.js';
+import { recordGreeterTrace } from './support.js';
+
+describe('chunkHoldingTrace', () => {
+  let cwd: string;
+  beforeEach(async () => {
+    cwd = mkdtempSync(path.join(os.tmpdir(), 'looplet-watch-reruns-'));
+    mkdirSync(path.join(cwd, 'evals'));
+    writeFileSync(path.join(cwd, 'evals', 'eval_x.mjs'), 'export const eval_x = () => true;\n');
+    for (const name of ['alice', 'bob', 'carol', 'dave'])
+      await recordGreeterTrace({ dir: path.join(cwd, 'traces', 'greet', name), names: [name] });
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+  const plan = () => planRun({ cwd, workers: 2, tracesPerChunk: 1 });
+
+  it('re-runs only the chunk that scores the trace a changed file is in, at any depth', async () => {
+    const planned = await plan();
+    expect(planned.entries.length).toBeGreaterThan(1);
+    const rerun = chunkHoldingTrace({ plan: planned, cwd });
+    const carol = planned.plans.findIndex((chunk) =>
+      chunk.traces.some((trace) => trace.id === 'greet/carol'),
+    );
+    const expected = [planned.entries[carol]!];
+    expect(rerun(path.join(cwd, 'traces', 'greet', 'carol', 'trace.json'))).toEqual(expected);
+    expect(rerun(path.join(cwd, 'traces', 'greet', 'carol', 'steps', '0001.json'))).toEqual(expected);
+  });
+
+  it('re-runs everything for an eval file, a file outside every trace, or any change in a project with cases', async () => {
+    const rerun = chunkHoldingTrace({ plan: await plan(), cwd });
+    expect(rerun(path.join(cwd, 'evals', 'eval_x.mjs'))).toBeUndefined();
+    expect(rerun(path.join(cwd, 'traces', 'greet', 'notes.txt'))).toBeUndefined();
+    expect(rerun(path.join(cwd, 'traces', 'greet', 'erin', 'trace.json'))).toBeUndefined();
+    mkdirSync(path.join(cwd, 'cases'));
+    writeFileSync(path.join(cwd, 'cases', 'one.json'), JSON.stringify({ id: 'one', task: 'greet Ann' }));
+    const withCases = chunkHoldingTrace({ plan: await plan(), cwd });
+    expect(withCases(path.join(cwd, 'traces', 'greet', 'carol', 'trace.json'))).toBeUndefined();
+  });
+});
