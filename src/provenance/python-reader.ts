@@ -183,7 +183,7 @@ class PythonTrace implements RecordedTrace {
 
   /** The prompt file of model call `index` (from 1), parsed. */
   #prompt(index: number): ReturnType<typeof parsePrompt> {
-    return parsePrompt(this.#files.readText(`call_${String(index - 1).padStart(2, '0')}_prompt.txt`)!);
+    return parsePrompt(this.#files.readText(callFile(index, 'prompt'))!);
   }
 
   #checkStep(index: number): void {
@@ -225,7 +225,7 @@ class PythonTrace implements RecordedTrace {
         file: this.dir,
         problem: `there is no model call ${index}: the trace has ${this.meta.callCount} call(s), numbered from 1`,
       });
-    const responseName = `call_${String(index - 1).padStart(2, '0')}_response.txt`;
+    const responseName = callFile(index, 'response');
     const prompt = this.#prompt(index);
     const entry = this.#callEntries()[index - 1];
     const step = typeof entry?.step_num === 'number' ? entry.step_num : prompt.step;
@@ -394,4 +394,9 @@ function stepOf({
     startedAt: typeof raw.timestamp === 'number' ? raw.timestamp * 1000 : 0,
     durationMs: typeof raw.duration_ms === 'number' ? raw.duration_ms : 0,
   };
+}
+
+/** The name of model call `index`'s (from 1) prompt or response file: Python numbers them from 0. */
+function callFile(index: number, kind: 'prompt' | 'response'): string {
+  return `call_${String(index - 1).padStart(2, '0')}_${kind}.txt`;
 }
