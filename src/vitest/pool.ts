@@ -6,6 +6,7 @@ import type { PoolOptions, PoolRunnerInitializer, PoolWorker, WorkerRequest } fr
 import type { Culprit } from './chunk-scoring.js';
 import { Phase } from './heartbeat.js';
 import { defaultHeapLimitMb, ScoringThread, type ThreadEnd } from './scoring-thread.js';
+import type { ThreadReserve, ThreadSpec } from './thread-reserve.js';
 
 /**
  * looplet's vitest pool: vitest's own thread worker (the same entry, protocol and runner), in
@@ -48,6 +49,8 @@ export interface LoopletPoolOptions {
   heapLimitMb?: number;
   /** Threads vitest will run at most (sizes the default heap limit). */
   maxWorkers?: number;
+  /** Threads started ahead of need: a thread is taken from here when one fits (see `thread-reserve.ts`). */
+  reserve?: ThreadReserve;
 }
 
 /** looplet's pool for vitest's `pool` option. */
@@ -55,7 +58,12 @@ export function loopletPool(options: LoopletPoolOptions = {}): PoolRunnerInitial
   const heapLimitMb = options.heapLimitMb ?? defaultHeapLimitMb(options.maxWorkers ?? 1);
   return {
     name: POOL_NAME,
-    createPoolWorker: (poolOptions) => new LoopletPoolWorker({ poolOptions, heapLimitMb }),
+    createPoolWorker: (poolOptions) =>
+      new LoopletPoolWorker({
+        poolOptions,
+        heapLimitMb,
+        ...(options.reserve ? { reserve: options.reserve } : {}),
+      }),
   };
 }
 
@@ -74,6 +82,7 @@ class LoopletPoolWorker implements PoolWorker {
   readonly #entry: string;
   readonly #options: PoolOptions;
   readonly #heapLimitMb: number;
+  readonly #reserve: ThreadReserve | undefined;
   readonly #events = new EventEmitter();
   readonly #stdout: NodeJS.WriteStream | Writable;
   readonly #stderr: NodeJS.WriteStream | Writable;
@@ -92,9 +101,18 @@ class LoopletPoolWorker implements PoolWorker {
   /** The thread was started to go on with a run: its data is stale for the next one. */
   #resumed = false;
 
-  constructor({ poolOptions, heapLimitMb }: { poolOptions: PoolOptions; heapLimitMb: number }) {
+  constructor({
+    poolOptions,
+    heapLimitMb,
+    reserve,
+  }: {
+    poolOptions: PoolOptions;
+    heapLimitMb: number;
+    reserve?: ThreadReserve;
+  }) {
     this.#options = poolOptions;
     this.#heapLimitMb = heapLimitMb;
+    this.#reserve = reserve;
     this.#entry = path.resolve(poolOptions.distPath, 'workers/threads.js');
     this.#stdout = poolOptions.project.vitest.logger.outputStream;
     this.#stderr = poolOptions.project.vitest.logger.errorStream;
@@ -142,15 +160,23 @@ class LoopletPoolWorker implements PoolWorker {
 
   #spawn(data?: PoolThreadData): ScoringThread {
     this.#resumed = data !== undefined;
-    const thread: ScoringThread = new ScoringThread({
+    const spec: ThreadSpec = {
       entry: this.#entry,
       heapLimitMb: this.#heapLimitMb,
       env: this.#options.env,
       execArgv: this.#options.execArgv,
-      pipeOutput: true,
-      ...(data ? { data } : {}),
-      onEnd: (end) => this.#ended(thread, end),
-    });
+    };
+    const onEnd = (end: ThreadEnd) => this.#ended(thread, end);
+    // A thread that goes on with a chunk carries what to resume: only a fresh one can be a spare.
+    const thread: ScoringThread =
+      (data ? undefined : this.#reserve?.take({ spec, onEnd })) ??
+      new ScoringThread({
+        ...spec,
+        execArgv: [...spec.execArgv],
+        pipeOutput: true,
+        ...(data ? { data } : {}),
+        onEnd,
+      });
     thread.worker.stdout.pipe(this.#stdout, { end: false });
     thread.worker.stderr.pipe(this.#stderr, { end: false });
     thread.worker.on('message', (message: unknown) => this.#fromThread(message));

@@ -14,6 +14,8 @@ import {
   RUNNER_PATH,
 } from './plan-run.js';
 import { loopletPool } from './pool.js';
+import { defaultHeapLimitMb } from './scoring-thread.js';
+import { expectedThreadSpec, ThreadReserve, type ThreadSpec } from './thread-reserve.js';
 import { provideUiPlan } from './ui-plan.js';
 import { noteChangedFile } from './watch-changes.js';
 import { chunkHoldingTrace, WATCH_TRACES_PER_CHUNK } from './watch-reruns.js';
@@ -82,9 +84,53 @@ export interface LoopletEvalRun {
  */
 export async function runLoopletEval(options: LoopletEvalOptions): Promise<LoopletEvalRun> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
-  checkVitest({ ui: options.ui === true, cwd });
+  const vitestPackage = checkVitest({ ui: options.ui === true, cwd });
+  const choice = pick(options, ['pool', 'ui']);
+  const pool = choosePool(choice);
+  const workers = options.workers ?? defaultWorkers();
+  const heapLimitMb = options.workerHeapMb ?? defaultHeapLimitMb(workers);
+  // Scoring threads start loading now, on a core vitest's own start leaves idle (thread-reserve.ts).
+  const reserve =
+    pool === 'threads' && !options.ui && options.mergeReports === undefined ? new ThreadReserve() : undefined;
+  const spec = expectedThreadSpec({
+    vitestRoot: path.dirname(vitestPackage.packageJson),
+    watch: options.watch === true,
+    heapLimitMb,
+  });
+  reserve?.fill({ spec, count: 1 });
+  try {
+    return await startVitest({ options, cwd, pool, workers, heapLimitMb, reserve, spec });
+  } catch (error) {
+    await reserve?.close();
+    throw error;
+  }
+}
+
+/** {@link runLoopletEval} once the pool is chosen. */
+async function startVitest({
+  options,
+  cwd,
+  pool,
+  workers,
+  heapLimitMb,
+  reserve,
+  spec,
+}: {
+  options: LoopletEvalOptions;
+  cwd: string;
+  pool: PoolChoice;
+  workers: number;
+  heapLimitMb: number;
+  reserve: ThreadReserve | undefined;
+  spec: ThreadSpec;
+}): Promise<LoopletEvalRun> {
   const { createVitest } = await import('vitest/node');
-  const reporters = [...options.loopletReporters, ...(options.reporters ?? [])];
+  // A watch session readies the next run's threads once a run is reported (not while it is).
+  const refill = reserve && options.watch ? () => reserve.refill() : undefined;
+  const reporters = [
+    ...options.loopletReporters.map((reporter) => (refill ? afterRunEnd(reporter, refill) : reporter)),
+    ...(options.reporters ?? []),
+  ];
 
   if (options.mergeReports !== undefined) {
     const vitest = await createVitest(
@@ -105,9 +151,9 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
     return { evalFiles: 0, traces: 0, closed: Promise.resolve() };
   }
 
-  const choice = pick(options, ['pool', 'ui']);
+  const shards = options.shard ? Number(options.shard.split('/')[1]) : 1;
   // A watch session in the main process keeps the traces it read for its next runs.
-  const reuseTraces = options.watch === true && choosePool(choice) === 'inline';
+  const reuseTraces = options.watch === true && pool === 'inline';
   const plan = await planRun({
     cwd,
     ...pick(options, ['evals', 'traces', 'cases', 'workers', 'cacheDir']),
@@ -116,12 +162,12 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
     // Annotations (and each run's page, attached to its tests) are for the UI to show: a terminal
     // watch session shows neither, and writing a page per run would cost more than the scoring.
     scoring: { ...options.scoring, annotate: options.ui === true, ...(reuseTraces ? { reuseTraces } : {}) },
-    shardCount: options.shard ? Number(options.shard.split('/')[1]) : 1,
+    shardCount: shards,
     // A re-run re-scores the chunk that holds a changed trace: small chunks keep it quick.
     ...(options.watch ? { tracesPerChunk: WATCH_TRACES_PER_CHUNK } : {}),
   });
   const { evalFiles, traces, traceRoots } = plan;
-  const pool = choosePool(choice);
+  reserve?.fill({ spec, count: Math.min(workers, Math.ceil(plan.entries.length / shards)) });
   // `--ui` lists and runs the eval files, each scored against every trace and case.
   const uiPlan = options.ui ? await wholePlan(plan) : undefined;
   const entries = uiPlan ? evalFiles : plan.entries;
@@ -129,7 +175,6 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
     path.resolve(cwd, root).split(path.sep).join('/'),
   );
   const chunkOfTrace = uiPlan ? () => undefined : chunkHoldingTrace({ plan, cwd });
-  const workers = options.workers ?? defaultWorkers();
   const vitest = await createVitest(
     'test',
     {
@@ -143,10 +188,7 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
       pool:
         pool === 'inline'
           ? inlinePool()
-          : loopletPool({
-              maxWorkers: workers,
-              ...(options.workerHeapMb !== undefined ? { heapLimitMb: options.workerHeapMb } : {}),
-            }),
+          : loopletPool({ maxWorkers: workers, heapLimitMb, ...(reserve ? { reserve } : {}) }),
       // Eval files are imported once per worker and shared by its chunks: isolation would re-import them per chunk.
       isolate: false,
       // The in-process pool has one runtime: its chunks run one after the other.
@@ -193,7 +235,9 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
   );
   if (options.watch || options.ui) {
     await vitest.start();
-    const closed = new Promise<void>((resolve) => vitest.onClose(() => resolve()));
+    const closed = new Promise<void>((resolve) => vitest.onClose(() => resolve())).then(() =>
+      reserve?.close(),
+    );
     // The port actually bound: vite moves to the next free one when the configured port is taken.
     const address = vitest.vite.httpServer?.address();
     const uiUrl =
@@ -206,8 +250,30 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
     await vitest.start();
   } finally {
     await vitest.close();
+    await reserve?.close();
   }
   return { evalFiles: evalFiles.length, traces: traces.length, closed: Promise.resolve() };
+}
+
+/**
+ * `reporter`, calling `after` once its `onTestRunEnd` has finished: vitest calls every reporter's
+ * hook at once, so another reporter cannot wait for it.
+ */
+function afterRunEnd(reporter: Reporter, after: () => void): Reporter {
+  return new Proxy(reporter, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== 'function') return value;
+      if (key !== 'onTestRunEnd') return value.bind(target);
+      return async (...args: unknown[]) => {
+        try {
+          await value.apply(target, args);
+        } finally {
+          after();
+        }
+      };
+    },
+  });
 }
 
 function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {

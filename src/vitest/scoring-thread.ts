@@ -29,6 +29,8 @@ export interface ScoringThreadOptions {
   entry: string | URL;
   /** Passed to the thread as `workerData.looplet.data`. */
   data?: unknown;
+  /** Started ahead of need (`thread-reserve.ts`): `workerData.looplet.spare` is true in the thread. */
+  spare?: boolean;
   /** Heap limit of the thread in MB (see {@link defaultHeapLimitMb}). */
   heapLimitMb: number;
   env?: WorkerOptions['env'];
@@ -67,7 +69,7 @@ export class ScoringThread {
   readonly worker: Worker;
   readonly heartbeat: HeartbeatReader;
   readonly heapLimitMb: number;
-  readonly #onEnd: (end: ThreadEnd) => void;
+  #onEnd: (end: ThreadEnd) => void;
   #stopping = false;
   #ended = false;
   #timedOut: BeatSnapshot | undefined;
@@ -81,7 +83,7 @@ export class ScoringThread {
     this.heapLimitMb = options.heapLimitMb;
     this.#onEnd = options.onEnd;
     this.worker = new Worker(options.entry, {
-      workerData: { looplet: { heartbeat: buffer, data: options.data } },
+      workerData: { looplet: { heartbeat: buffer, data: options.data, spare: options.spare === true } },
       resourceLimits: { maxOldGenerationSizeMb: options.heapLimitMb },
       ...(options.env ? { env: options.env } : {}),
       ...(options.execArgv ? { execArgv: options.execArgv } : {}),
@@ -92,6 +94,15 @@ export class ScoringThread {
     });
     this.worker.on('exit', (code) => this.#exited(code));
     watchdog.add(this);
+  }
+
+  /**
+   * Gives a thread started ahead of need (a spare, see `thread-reserve.ts`) to its user: `onEnd`
+   * replaces the spare's, and the thread keeps the process alive again while it works.
+   */
+  handOver(onEnd: (end: ThreadEnd) => void): void {
+    this.#onEnd = onEnd;
+    this.worker.ref();
   }
 
   /** Ends the thread on purpose: `onEnd` is not called. */

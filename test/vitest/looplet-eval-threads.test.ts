@@ -1,0 +1,79 @@
+// Scoring threads started ahead of need (src/vitest/thread-reserve.ts), seen from the evals they
+// run: the built CLI in temporary projects. An eval reports whether its thread was a spare
+// (`workerData.looplet.spare`) and what the thread's environment holds.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createProject, type Project, recordGreeterTrace, recordGreeterTraces } from './support.js';
+
+const THREAD_EVAL = `import { workerData } from 'node:worker_threads';
+export const eval_thread = () => ({
+  score: 1,
+  metrics: {
+    spare: workerData?.looplet?.spare === true ? 1 : 0,
+    probe: process.env.VITE_LOOPLET_PROBE === 'from-dotenv' ? 1 : 0,
+    mode: process.env.VITEST_MODE === 'WATCH' ? 1 : 0,
+  },
+});
+`;
+
+interface ThreadMetrics {
+  spare: number;
+  probe: number;
+  mode: number;
+}
+
+/** Each trace's thread metrics, from looplet-report.json. */
+function threadMetrics(project: Project): Record<string, ThreadMetrics> {
+  const report = project.json<{ outcomes: Array<{ name: string; context: string; metrics: ThreadMetrics }> }>(
+    '.looplet/report/looplet-report.json',
+  );
+  return Object.fromEntries(
+    report.outcomes.filter((outcome) => outcome.name === 'eval_thread').map((o) => [o.context, o.metrics]),
+  );
+}
+
+async function threadProject(): Promise<Project> {
+  const project = createProject({ files: { 'evals/eval_thread.mjs': THREAD_EVAL } });
+  await recordGreeterTraces({ project });
+  return project;
+}
+
+describe('looplet-eval scoring threads', () => {
+  it('scores a run in threads started while vitest loads, with the options vitest gives its own', async () => {
+    const project = await threadProject();
+    const result = await project.run(['--workers', '2']);
+    expect(result.code, result.output).toBe(0);
+    const metrics = threadMetrics(project);
+    expect(Object.keys(metrics).sort()).toEqual(['greet/alice-bob', 'greet/carol', 'greet/dave-erin']);
+    for (const value of Object.values(metrics)) expect(value).toEqual({ spare: 1, probe: 0, mode: 0 });
+  });
+
+  it('starts a thread of its own when vitest asks for other options: the evals see vitest’s environment', async () => {
+    const project = await threadProject();
+    // vite reads .env into vitest's environment for its threads: the early guess cannot know it.
+    project.write('.env', 'VITE_LOOPLET_PROBE=from-dotenv\n');
+    const result = await project.run(['--workers', '2']);
+    expect(result.code, result.output).toBe(0);
+    for (const value of Object.values(threadMetrics(project)))
+      expect(value).toEqual({ spare: 0, probe: 1, mode: 0 });
+  });
+
+  it('readies the next run’s thread in a watch session before anything changes', async () => {
+    const project = await threadProject();
+    const watch = project.start(['--watch', '--workers', '2']);
+    try {
+      await watch.waitFor(/^reports: /m);
+      const from = watch.output().length;
+      await recordGreeterTrace({
+        dir: path.join(project.dir, 'traces', 'greet', 'carol'),
+        names: ['Carol', 'Dan'],
+      });
+      await watch.waitFor(/^reports: /m, { from });
+      const metrics = threadMetrics(project);
+      expect(metrics['greet/carol']).toEqual({ spare: 1, probe: 0, mode: 1 });
+      expect(Object.keys(metrics)).toHaveLength(3);
+    } finally {
+      await watch.stop();
+    }
+  });
+});
