@@ -10,7 +10,7 @@ import { baselineFromSummary } from '../../src/report/baseline.js';
 import { compareToBaseline } from '../../src/report/compare.js';
 import { PAGE_DATA_ID, type PageData, type RunData, runDataId } from '../../src/report/html/page-data.js';
 import { prepareReportRun, renderHtmlReport } from '../../src/report/html/report-page.js';
-import { cutStrings } from '../../src/report/html/run-data.js';
+import { cutStrings, embedRun } from '../../src/report/html/run-data.js';
 import { renderRunHtml } from '../../src/report/html/run-page.js';
 import { renderTraceHtml } from '../../src/report/html/trace-page.js';
 import { decideVerdict, summarizeRun } from '../../src/report/index.js';
@@ -243,5 +243,24 @@ describe('cutStrings', () => {
     const untouched = { cut: false };
     expect(cutStrings(small, 10, untouched)).toBe(small);
     expect(untouched.cut).toBe(false);
+  });
+});
+
+describe('embedRun', () => {
+  it('cuts a string past the limit in a step or in the run, and only such a string, wherever the step is long', async () => {
+    const dir = path.join(temp.path, 'trace');
+    // Step 1's result: a string one past the limit and one exactly at it, in a step far longer than the limit.
+    await recordTrace(dir, { over: 'o'.repeat(101), at: 'a'.repeat(100), many: Array(60).fill('short') });
+    const trace = readTrace(dir);
+    const run = JSON.parse(embedRun({ trace, limits: { maxString: 100, maxBytes: 1e6 } }).json) as RunData;
+    const data = run.steps[0]!.calls[0]!.data as { over: string; at: string; many: string[] };
+    expect(data.over).toBe(`${'o'.repeat(100)}… [cut: 1 more characters]`);
+    expect(data.at).toBe('a'.repeat(100));
+    expect(data.many).toEqual(Array(60).fill('short'));
+    expect(run.cut).toBe(true);
+    // Nothing past the limit: the run is embedded as it is, and not marked cut.
+    const whole = JSON.parse(embedRun({ trace, limits: { maxString: 101, maxBytes: 1e6 } }).json) as RunData;
+    expect((whole.steps[0]!.calls[0]!.data as { over: string }).over).toBe('o'.repeat(101));
+    expect(whole.cut).toBeUndefined();
   });
 });

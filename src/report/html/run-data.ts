@@ -27,30 +27,38 @@ export interface EmbeddedRun {
  */
 export function embedRun({ trace, limits }: { trace: RecordedTrace; limits: EmbedLimits }): EmbeddedRun {
   const state = { cut: false };
-  const keep = <T>(value: T): T => cutStrings(value, limits.maxString, state);
   const { meta } = trace;
   const volatile = trace.readVolatile();
-  const head: Omit<RunData, 'steps'> = {
-    dir: trace.dir,
-    format: meta.source,
-    task: keep(meta.task),
-    endReason: meta.endReason,
-    usage: meta.usage,
-    stepCount: meta.stepCount,
-    callCount: meta.callCount,
-    tools: meta.tools.map((tool) => ({ name: tool.name, description: keep(tool.description) })),
-    artifacts: keep(trace.artifacts),
-    expected: keep(trace.expected),
+  const headOf = (keep: <T>(value: T) => T): Omit<RunData, 'steps'> => {
+    const head: Omit<RunData, 'steps'> = {
+      dir: trace.dir,
+      format: meta.source,
+      task: keep(meta.task),
+      endReason: meta.endReason,
+      usage: meta.usage,
+      stepCount: meta.stepCount,
+      callCount: meta.callCount,
+      tools: meta.tools.map((tool) => ({ name: tool.name, description: keep(tool.description) })),
+      artifacts: keep(trace.artifacts),
+      expected: keep(trace.expected),
+    };
+    if (meta.model !== undefined) head.model = meta.model;
+    if (meta.stopReason !== undefined) head.stopReason = keep(meta.stopReason);
+    if (meta.finalOutput !== undefined) head.finalOutput = keep(meta.finalOutput);
+    if (volatile?.startedAt !== undefined) head.startedAt = volatile.startedAt;
+    if (volatile?.endedAt !== undefined) head.endedAt = volatile.endedAt;
+    return head;
   };
-  if (meta.model !== undefined) head.model = meta.model;
-  if (meta.stopReason !== undefined) head.stopReason = keep(meta.stopReason);
-  if (meta.finalOutput !== undefined) head.finalOutput = keep(meta.finalOutput);
-  if (volatile?.startedAt !== undefined) head.startedAt = volatile.startedAt;
-  if (volatile?.endedAt !== undefined) head.endedAt = volatile.endedAt;
+  // No string can be longer than the JSON holding it: only a long text is walked to cut strings.
+  let head = headOf((value) => value);
+  if (JSON.stringify(head).length > limits.maxString)
+    head = headOf((value) => cutStrings(value, limits.maxString, state));
   const steps: string[] = [];
   let bytes = 0;
   for (let index = 1; index <= meta.stepCount; index++) {
-    const step = JSON.stringify(keep(stepViewOf(trace.readStep(index))));
+    const view = stepViewOf(trace.readStep(index));
+    let step = JSON.stringify(view);
+    if (step.length > limits.maxString) step = JSON.stringify(cutStrings(view, limits.maxString, state));
     const size = Buffer.byteLength(step) + 1;
     if (bytes + size > limits.maxBytes) {
       head.stepsLeftOut = meta.stepCount - index + 1;
