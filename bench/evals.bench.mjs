@@ -275,6 +275,39 @@ function vitestFloor({ project, tests }) {
   return measure({ args: [vitestBin, 'run', 'floor', '--pool=threads'], cwd: project });
 }
 
+/**
+ * What a run costs before its first trace, against Python looplet's whole 1,000-trace run: vitest
+ * with one empty test, and looplet-eval on one Python trace (wall, CPU, peak memory).
+ */
+export function fixedCosts({ record, python }) {
+  const project = evalsProject('looplet-bench-fixed-');
+  try {
+    runPython(['--generate', path.join(project, 'traces'), '--count', '1']);
+    const vitestOne = vitestFloor({ project, tests: 1 });
+    const loopletOne = measure({ args: [bin, '--fail-on', 'never'], cwd: project });
+    for (const [name, figure] of [
+      ['vitest, one empty test', vitestOne],
+      ['looplet-eval, one Python-format trace', loopletOne],
+    ]) {
+      record({
+        name: `fixed cost: ${name} (CPU ${figure.cpu?.toFixed(2) ?? 'n/a'} s)`,
+        value: figure.seconds,
+        unit: 's',
+        baseline: { name: 'python -m looplet eval, 1,000 traces', value: python.median_s },
+      });
+      if (figure.peakMiB !== undefined)
+        record({
+          name: `fixed cost: ${name}, peak memory`,
+          value: figure.peakMiB,
+          unit: 'MiB',
+          baseline: { name: 'Python looplet, 1,000 traces, peak RSS', value: python.peak_rss_mib },
+        });
+    }
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+}
+
 /** The interpreter whose Python looplet is measured, and the driver that runs it (bench/python/README.md). */
 const PY = process.env.LOOPLET_PYTHON ?? 'python3';
 const driver = path.join(repo, 'bench', 'python', 'python_eval_bench.py');
@@ -327,6 +360,7 @@ export default async function evalsBench({ record }) {
   // Python looplet's own traces, scored by both runners in the same run.
   const py = pythonLooplet();
   const perTrace = {};
+  const pythonRuns = {};
   if (py.skip) console.log(`  evals · Python comparison skipped: ${py.skip}`);
   else {
     console.log(`  evals · Python looplet ${py.looplet} (Python ${py.python}, ${py.path})`);
@@ -347,6 +381,7 @@ export default async function evalsBench({ record }) {
         if (python.traces !== traces) throw new Error(`Python scored ${python.traces} of ${traces} traces`);
         const loadNote = `load ${startLoad}→${load()}`;
         perTrace[traces] = looplet.seconds / traces;
+        pythonRuns[traces] = python;
         const goal = traces === 1000 ? 1 : 0.7;
         record({
           name: `looplet-eval, ${traces} Python-format traces × 10 steps × 5 evals (${loadNote})`,
@@ -393,6 +428,7 @@ export default async function evalsBench({ record }) {
         goal: '<= 1 (linear)',
         met: perTrace[traces] <= perTrace[1000] * 1.1,
       });
+    fixedCosts({ record, python: pythonRuns[1000] });
   }
 
   // looplet's own (v1) traces, against plain vitest running the same assertions.
