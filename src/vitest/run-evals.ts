@@ -88,22 +88,41 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
   const choice = pick(options, ['pool', 'ui']);
   const pool = choosePool(choice);
   const workers = options.workers ?? defaultWorkers();
-  const heapLimitMb = options.workerHeapMb ?? defaultHeapLimitMb(workers);
-  // Scoring threads start loading now, on a core vitest's own start leaves idle (thread-reserve.ts).
-  const reserve =
-    pool === 'threads' && !options.ui && options.mergeReports === undefined ? new ThreadReserve() : undefined;
-  const spec = expectedThreadSpec({
-    vitestRoot: path.dirname(vitestPackage.packageJson),
-    watch: options.watch === true,
-    heapLimitMb,
-  });
-  reserve?.fill({ spec, count: 1 });
+  const threads =
+    pool === 'threads' && options.mergeReports === undefined
+      ? startThreads({ options, workers, vitestRoot: path.dirname(vitestPackage.packageJson) })
+      : undefined;
   try {
-    return await startVitest({ options, cwd, pool, workers, heapLimitMb, reserve, spec });
+    return await startVitest({ options, cwd, pool, workers, threads });
   } catch (error) {
-    await reserve?.close();
+    await threads?.reserve?.close();
     throw error;
   }
+}
+
+/** The scoring threads of a run: their heap limit, and (outside `--ui`) spares started now. */
+interface RunThreads {
+  heapLimitMb: number;
+  reserve?: ThreadReserve;
+  spec: ThreadSpec;
+}
+
+function startThreads({
+  options,
+  workers,
+  vitestRoot,
+}: {
+  options: LoopletEvalOptions;
+  workers: number;
+  vitestRoot: string;
+}): RunThreads {
+  const heapLimitMb = options.workerHeapMb ?? defaultHeapLimitMb(workers);
+  const spec = expectedThreadSpec({ vitestRoot, watch: options.watch === true, heapLimitMb });
+  if (options.ui) return { heapLimitMb, spec };
+  // Scoring threads start loading now, on a core vitest's own start leaves idle (thread-reserve.ts).
+  const reserve = new ThreadReserve();
+  reserve.fill({ spec, count: 1 });
+  return { heapLimitMb, reserve, spec };
 }
 
 /** {@link runLoopletEval} once the pool is chosen. */
@@ -112,19 +131,16 @@ async function startVitest({
   cwd,
   pool,
   workers,
-  heapLimitMb,
-  reserve,
-  spec,
+  threads,
 }: {
   options: LoopletEvalOptions;
   cwd: string;
   pool: PoolChoice;
   workers: number;
-  heapLimitMb: number;
-  reserve: ThreadReserve | undefined;
-  spec: ThreadSpec;
+  threads: RunThreads | undefined;
 }): Promise<LoopletEvalRun> {
   const { createVitest } = await import('vitest/node');
+  const reserve = threads?.reserve;
   // A watch session readies the next run's threads once a run is reported (not while it is).
   const refill = reserve && options.watch ? () => reserve.refill() : undefined;
   const reporters = [
@@ -167,7 +183,7 @@ async function startVitest({
     ...(options.watch ? { tracesPerChunk: WATCH_TRACES_PER_CHUNK } : {}),
   });
   const { evalFiles, traces, traceRoots } = plan;
-  reserve?.fill({ spec, count: Math.min(workers, Math.ceil(plan.entries.length / shards)) });
+  reserve?.fill({ spec: threads!.spec, count: Math.min(workers, Math.ceil(plan.entries.length / shards)) });
   // `--ui` lists and runs the eval files, each scored against every trace and case.
   const uiPlan = options.ui ? await wholePlan(plan) : undefined;
   const entries = uiPlan ? evalFiles : plan.entries;
@@ -185,10 +201,13 @@ async function startVitest({
       runner: RUNNER_PATH,
       server: { deps: { external: [LOOPLET_DIST] } },
       // Threads by default: a supervised thread that runs out of memory or hangs costs one eval.
-      pool:
-        pool === 'inline'
-          ? inlinePool()
-          : loopletPool({ maxWorkers: workers, heapLimitMb, ...(reserve ? { reserve } : {}) }),
+      pool: threads
+        ? loopletPool({
+            maxWorkers: workers,
+            heapLimitMb: threads.heapLimitMb,
+            ...(reserve ? { reserve } : {}),
+          })
+        : inlinePool(),
       // Eval files are imported once per worker and shared by its chunks: isolation would re-import them per chunk.
       isolate: false,
       // The in-process pool has one runtime: its chunks run one after the other.
