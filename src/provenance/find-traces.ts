@@ -58,8 +58,8 @@ function looksLikeTraceEntry(dir: string, entry: Dirent): boolean {
 
 function exists(file: string): boolean {
   try {
-    lstatSync(file);
-    return true;
+    // Most directories of a Python traces tree have no trace.json: no exception for that.
+    return lstatSync(file, { throwIfNoEntry: false }) !== undefined;
   } catch {
     return false;
   }
