@@ -1,5 +1,6 @@
 import type { EvalOutcome } from '../evals/types.js';
 import { describeOutcome } from './format.js';
+import { cachedText, type RenderCache } from './render-cache.js';
 import { divergencePlace, divergenceWhere, type RunRecord } from './run-record.js';
 import type { RunSummary } from './summary.js';
 
@@ -11,10 +12,16 @@ import type { RunSummary } from './summary.js';
  * each, whose `<failure>` holds the whole divergence when the replay diverged. Infrastructure
  * errors get a `looplet` suite of their own so CI shows them too.
  */
-export function renderJUnit({ summary }: { summary: RunSummary }): string {
+export function renderJUnit({
+  summary,
+  cache,
+}: {
+  summary: RunSummary;
+  /** Test cases rendered before, by outcome and run (watch sessions). */
+  cache?: RenderCache;
+}): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const { totals } = summary;
-  const seconds = (ms: number) => (ms / 1000).toFixed(3);
   const totalTime = summary.outcomes.reduce((sum, outcome) => sum + outcome.durationMs, 0);
   const replayed = (summary.runs ?? []).filter((run) => run.replay !== undefined);
   const divergedOutcomes = summary.outcomes.filter((outcome) => outcome.status === 'diverged').length;
@@ -27,7 +34,7 @@ export function renderJUnit({ summary }: { summary: RunSummary }): string {
     out.push(
       `  <testsuite name="replay" tests="${replayed.length}" failures="${diverged}" errors="0" skipped="0" time="0.000">`,
     );
-    for (const run of replayed) out.push(...replayTestcase(run));
+    for (const run of replayed) out.push(cachedText(cache, 'junit', run, replayTestcase));
     out.push('  </testsuite>');
   }
   const byEval = new Map<string, EvalOutcome[]>();
@@ -42,7 +49,7 @@ export function renderJUnit({ summary }: { summary: RunSummary }): string {
     out.push(
       `  <testsuite name="${attr(item.name)}" tests="${item.total}" failures="${item.failed + (item.diverged ?? 0)}" errors="${item.errors}" skipped="${item.skipped}" time="${seconds(item.durationMs)}"${file}>`,
     );
-    for (const outcome of outcomes) out.push(...testcase(outcome, seconds));
+    for (const outcome of outcomes) out.push(cachedText(cache, 'junit', outcome, testcase));
     out.push('  </testsuite>');
   }
   if (summary.infrastructureErrors.length > 0) {
@@ -65,7 +72,12 @@ export function renderJUnit({ summary }: { summary: RunSummary }): string {
   return `${out.join('\n')}\n`;
 }
 
-function testcase(outcome: EvalOutcome, seconds: (ms: number) => string): string[] {
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+/** One `<testcase>` element (its lines joined). */
+function testcase(outcome: EvalOutcome): string {
   const lines = [
     `    <testcase name="${attr(outcome.context)}" classname="${attr(outcome.name)}" time="${seconds(outcome.durationMs)}">`,
   ];
@@ -101,11 +113,11 @@ function testcase(outcome: EvalOutcome, seconds: (ms: number) => string): string
     lines.push(`      <system-out>${text(JSON.stringify(outcome.details, null, 2))}</system-out>`);
   }
   lines.push('    </testcase>');
-  return lines;
+  return lines.join('\n');
 }
 
 /** `replay › id`: passes when the replay matched its recording; a diverged replay fails with the whole divergence. */
-function replayTestcase(run: RunRecord): string[] {
+function replayTestcase(run: RunRecord): string {
   const replay = run.replay!;
   const lines = [`    <testcase name="${attr(`replay › ${run.id}`)}" classname="replay" time="0.000">`];
   const properties: Array<[string, string]> = [
@@ -133,7 +145,7 @@ function replayTestcase(run: RunRecord): string[] {
     lines.push(`      <system-out>${text(body.join('\n'))}</system-out>`);
   }
   lines.push('    </testcase>');
-  return lines;
+  return lines.join('\n');
 }
 
 function detailText(outcome: EvalOutcome): string {

@@ -4,8 +4,10 @@ import type { BaselineComparison } from './compare.js';
 import { writeFileAtomic } from './files.js';
 import type { PreparedRuns } from './html/embed.js';
 import { renderHtmlReport } from './html/report-page.js';
+import { jsonArrayText, jsonObjectText, jsonText } from './json-text.js';
 import { renderJUnit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
+import { cachedText, type RenderCache } from './render-cache.js';
 import { REPORT_SCHEMA_VERSION, type RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';
 
@@ -50,20 +52,26 @@ export function buildJsonReport({
 }
 
 /**
- * Writes `looplet-report.json`, `looplet-report.md`, `looplet-junit.xml` and `looplet-report.html`
- * into `dir` (created when missing). Each file is written whole (temporary name, then rename), so
- * a reader never sees half a report. Returns the paths written.
+ * The text of `looplet-report.json`: `JSON.stringify(buildJsonReport(…), null, 2)` and a newline,
+ * with the text of each outcome and run taken from `cache` when it has it.
  */
-export async function writeReports({
-  dir,
-  summary,
-  verdict,
-  comparison,
-  baseline,
-  formats = ['json', 'markdown', 'junit', 'html'],
-  root,
-  preparedRuns,
-}: {
+export function jsonReportText({
+  cache,
+  ...options
+}: Parameters<typeof buildJsonReport>[0] & { cache?: RenderCache }): string {
+  const report = buildJsonReport(options);
+  // Outcomes and runs are items of top-level arrays: two levels deep.
+  const item = (value: object) => cachedText(cache, 'json', value, () => jsonText(value, 'indented', 2)!);
+  const text = jsonObjectText(report, 'indented', 0, {
+    outcomes: jsonArrayText(report.outcomes.map(item), 'indented', 1),
+    // A summary read from a report older than run records has none.
+    ...(report.runs ? { runs: jsonArrayText(report.runs.map(item), 'indented', 1) } : {}),
+  });
+  return `${text}\n`;
+}
+
+/** The options of {@link writeReports}. */
+export interface WriteReportsOptions {
   dir: string;
   summary: RunSummary;
   verdict: Verdict;
@@ -75,12 +83,41 @@ export async function writeReports({
   root?: string;
   /** Runs the HTML report need not read again (embedded where they were scored). */
   preparedRuns?: PreparedRuns;
-}): Promise<Partial<Record<keyof typeof REPORT_FILES, string>>> {
+}
+
+/**
+ * Writes `looplet-report.json`, `looplet-report.md`, `looplet-junit.xml` and `looplet-report.html`
+ * into `dir` (created when missing). Each file is written whole (temporary name, then rename), so
+ * a reader never sees half a report. Returns the paths written.
+ */
+export async function writeReports(
+  options: WriteReportsOptions,
+): Promise<Partial<Record<keyof typeof REPORT_FILES, string>>> {
+  return writeReportFiles(options);
+}
+
+/**
+ * {@link writeReports}, rendering through `cache`: what it holds for an outcome or a run is not
+ * rendered again (the reporter's watch runs).
+ */
+export async function writeReportFiles({
+  dir,
+  summary,
+  verdict,
+  comparison,
+  baseline,
+  formats = ['json', 'markdown', 'junit', 'html'],
+  root,
+  preparedRuns,
+  cache,
+}: WriteReportsOptions & { cache?: RenderCache }): Promise<
+  Partial<Record<keyof typeof REPORT_FILES, string>>
+> {
   const written: Partial<Record<keyof typeof REPORT_FILES, string>> = {};
   const render: Record<keyof typeof REPORT_FILES, () => string> = {
-    json: () => `${JSON.stringify(buildJsonReport({ summary, verdict, comparison }), null, 2)}\n`,
+    json: () => jsonReportText({ summary, verdict, ...(comparison ? { comparison } : {}), cache }),
     markdown: () => renderMarkdown({ summary, verdict, comparison }),
-    junit: () => renderJUnit({ summary }),
+    junit: () => renderJUnit({ summary, cache }),
     html: () =>
       renderHtmlReport({
         summary,
@@ -89,6 +126,7 @@ export async function writeReports({
         root,
         ...(baseline ? { baseline } : {}),
         ...(preparedRuns ? { prepared: preparedRuns } : {}),
+        ...(cache ? { cache } : {}),
       }),
   };
   for (const format of formats) {

@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { EvalOutcome } from '../../evals/types.js';
 import type { RecordedTrace } from '../../provenance/types.js';
 import type { Baseline } from '../baseline.js';
 import type { BaselineComparison } from '../compare.js';
+import { jsonArrayText, jsonObjectText } from '../json-text.js';
+import { cachedText, type RenderCache } from '../render-cache.js';
 import type { RunRecord } from '../run-record.js';
 import type { RunSummary } from '../summary.js';
 import type { Verdict } from '../verdict.js';
 import { type PreparedRuns, RunEmbedder } from './embed.js';
-import { renderPage } from './page.js';
+import { renderPageText, scriptJson } from './page.js';
 import type {
   ComparisonView,
   EvalView,
@@ -48,6 +51,8 @@ export interface HtmlReportOptions {
   stepBudget?: number;
   /** Runs embedded ahead ({@link prepareReportRun}), by absolute trace directory: not read again. */
   prepared?: PreparedRuns;
+  /** Outcome and run texts rendered before (watch sessions). */
+  cache?: RenderCache;
 }
 
 /**
@@ -59,11 +64,66 @@ export interface HtmlReportOptions {
  * await writeFile('report.html', renderHtmlReport({ summary, verdict, comparison }));
  */
 export function renderHtmlReport(options: HtmlReportOptions): string {
-  return renderPage(reportPageData(options));
+  const { cache } = options;
+  const { data, outcomes, runs } = reportPageParts(options);
+  // The page data's JSON, put together from each outcome's text (kept in `cache` across watch runs).
+  const outcomeTexts = outcomes.map(({ outcome, place, change }) => {
+    const parts = [
+      place.eval === undefined ? '' : `"eval":${place.eval}`,
+      place.run === undefined ? '' : `"run":${place.run}`,
+      cachedText(cache, 'html-outcome', outcome, (key) => JSON.stringify(outcomeBody(key)).slice(1, -1)),
+      change ? JSON.stringify(change).slice(1, -1) : '',
+    ];
+    return `{${parts.filter((part) => part !== '').join(',')}}`;
+  });
+  const report = jsonObjectText(data.report!, 'compact', 1, {
+    outcomes: jsonArrayText(outcomeTexts, 'compact', 1),
+  });
+  return renderPageText({
+    title: data.title,
+    dataJson: jsonObjectText(data, 'compact', 0, { report }),
+    safeBlobs: runs.map((run) => cachedText(cache, 'html-run', run, (key) => scriptJson(key.json))),
+  });
 }
 
 /** The data of a report page, and the runs it embeds. */
-export function reportPageData({
+export function reportPageData(options: HtmlReportOptions): { data: PageData; blobs: string[] } {
+  const { data, outcomes, runs } = reportPageParts(options);
+  data.report!.outcomes = outcomes.map(({ outcome, place, change }) => ({
+    ...place,
+    ...outcomeBody(outcome),
+    ...change,
+  })) as OutcomeView[];
+  return { data, blobs: runs.map((run) => run.json) };
+}
+
+/** An outcome's place in the page (indexes into its evals and runs) and its change against the baseline. */
+interface OutcomeParts {
+  outcome: EvalOutcome;
+  place: { eval: number | undefined; run: number | undefined };
+  change: Pick<OutcomeView, 'change' | 'before'> | undefined;
+}
+
+/** What an outcome's view holds of the outcome itself: the same whatever else the page holds. */
+function outcomeBody(outcome: EvalOutcome): Omit<OutcomeView, 'eval' | 'run' | 'change' | 'before'> {
+  const cut = { cut: false };
+  const view: Omit<OutcomeView, 'eval' | 'run' | 'change' | 'before'> = {
+    status: outcome.status as OutcomeStatus,
+    threshold: outcome.threshold,
+    durationMs: outcome.durationMs,
+  };
+  if (outcome.score !== undefined) view.score = outcome.score;
+  if (outcome.label !== undefined) view.label = outcome.label;
+  if (outcome.reason !== undefined) view.reason = cutStrings(outcome.reason, REPORT_MAX_STRING, cut);
+  if (Object.keys(outcome.metrics).length > 0) view.metrics = outcome.metrics;
+  if (Object.keys(outcome.details).length > 0)
+    view.details = cutStrings(outcome.details, REPORT_MAX_STRING, cut);
+  if (outcome.error) view.error = cutStrings(outcome.error, REPORT_MAX_STRING, cut);
+  return view;
+}
+
+/** The page data with `report.outcomes` left empty, each outcome's parts, and the runs embedded. */
+function reportPageParts({
   summary,
   verdict,
   comparison,
@@ -72,7 +132,7 @@ export function reportPageData({
   now = new Date(),
   stepBudget = REPORT_STEP_BUDGET,
   prepared,
-}: HtmlReportOptions): { data: PageData; blobs: string[] } {
+}: HtmlReportOptions): { data: PageData; outcomes: OutcomeParts[]; runs: readonly EmbeddedRun[] } {
   const records = new Map(summary.runs.map((record) => [record.id, record]));
   const ids = [...new Set([...summary.contexts, ...records.keys()])].sort((a, b) =>
     a < b ? -1 : a > b ? 1 : 0,
@@ -101,40 +161,6 @@ export function reportPageData({
         change,
       });
 
-  const cut = { cut: false };
-  const outcomes: OutcomeView[] = summary.outcomes.map((outcome) => {
-    const view: OutcomeView = {
-      eval: evalIndex.get(outcome.name)!,
-      run: runIndex.get(outcome.context)!,
-      status: outcome.status as OutcomeStatus,
-      threshold: outcome.threshold,
-      durationMs: outcome.durationMs,
-    };
-    if (outcome.score !== undefined) view.score = outcome.score;
-    if (outcome.label !== undefined) view.label = outcome.label;
-    if (outcome.reason !== undefined) view.reason = cutStrings(outcome.reason, REPORT_MAX_STRING, cut);
-    if (Object.keys(outcome.metrics).length > 0) view.metrics = outcome.metrics;
-    if (Object.keys(outcome.details).length > 0)
-      view.details = cutStrings(outcome.details, REPORT_MAX_STRING, cut);
-    if (outcome.error) view.error = cutStrings(outcome.error, REPORT_MAX_STRING, cut);
-    const known = before.get(`${outcome.name}\u0000${outcome.context}`);
-    const accepted = baseline?.results[outcome.name]?.[outcome.context];
-    if (known) {
-      view.change = known.change;
-      view.before = { status: known.status, ...(known.score !== undefined ? { score: known.score } : {}) };
-    } else if (accepted) {
-      view.before = {
-        status: accepted.status,
-        ...(accepted.score !== undefined ? { score: accepted.score } : {}),
-      };
-    }
-    return view;
-  });
-
-  const statusCount = (status: OutcomeStatus) =>
-    outcomes.filter((outcome) => outcome.status === status).length;
-  const deltas = new Map((comparison?.scores ?? []).map((change) => [change.eval, change.delta]));
-  const drops = new Set((comparison?.scoreDrops ?? []).map((change) => change.eval));
   const counts = summary.evals.map(() => ({
     passed: 0,
     failed: 0,
@@ -143,7 +169,32 @@ export function reportPageData({
     error: 0,
     diverged: 0,
   }));
-  for (const outcome of outcomes) counts[outcome.eval]![outcome.status]++;
+  const outcomes: OutcomeParts[] = summary.outcomes.map((outcome) => {
+    const place = { eval: evalIndex.get(outcome.name), run: runIndex.get(outcome.context) };
+    if (place.eval !== undefined) counts[place.eval]![outcome.status as OutcomeStatus]++;
+    const known = before.size > 0 ? before.get(`${outcome.name}\u0000${outcome.context}`) : undefined;
+    const accepted = baseline?.results[outcome.name]?.[outcome.context];
+    let change: OutcomeParts['change'];
+    if (known) {
+      change = {
+        change: known.change,
+        before: { status: known.status, ...(known.score !== undefined ? { score: known.score } : {}) },
+      };
+    } else if (accepted) {
+      change = {
+        before: {
+          status: accepted.status,
+          ...(accepted.score !== undefined ? { score: accepted.score } : {}),
+        },
+      };
+    }
+    return { outcome, place, change };
+  });
+
+  const statusCount = (status: OutcomeStatus) =>
+    summary.outcomes.filter((outcome) => outcome.status === status).length;
+  const deltas = new Map((comparison?.scores ?? []).map((change) => [change.eval, change.delta]));
+  const drops = new Set((comparison?.scoreDrops ?? []).map((change) => change.eval));
   const evals: EvalView[] = summary.evals.map((item, index) => {
     const view: EvalView = {
       name: item.name,
@@ -160,6 +211,7 @@ export function reportPageData({
     return view;
   });
 
+  const cut = { cut: false };
   const data: PageData = {
     kind: 'report',
     title: `looplet-eval: ${verdict.headline}`,
@@ -170,7 +222,7 @@ export function reportPageData({
       totals: {
         evals: summary.totals.evals,
         runs: ids.length,
-        outcomes: outcomes.length,
+        outcomes: summary.outcomes.length,
         passed: statusCount('passed'),
         failed: statusCount('failed'),
         errors: statusCount('error'),
@@ -180,7 +232,7 @@ export function reportPageData({
         infrastructureErrors: summary.infrastructureErrors.length,
       },
       evals,
-      outcomes,
+      outcomes: [],
       infrastructureErrors: summary.infrastructureErrors.map((error) => ({
         ...error,
         message: cutStrings(error.message, REPORT_MAX_STRING, cut),
@@ -188,7 +240,7 @@ export function reportPageData({
       ...(comparison ? { comparison: comparisonView(comparison) } : {}),
     },
   };
-  return { data, blobs: embedder.blobs };
+  return { data, outcomes, runs: embedder.runs };
 }
 
 /** A run's entry: what its record says, and its steps read from the trace (and the replayed run). */
