@@ -14,9 +14,31 @@ const INDENT = '  ';
  * where `JSON.stringify` leaves the value out (undefined, a function).
  */
 export function jsonText(value: unknown, layout: JsonLayout, depth: number): string | undefined {
-  if (layout === 'compact') return JSON.stringify(value);
-  const text = JSON.stringify(value, null, INDENT.length);
-  return text === undefined || depth === 0 ? text : text.replaceAll('\n', `\n${INDENT.repeat(depth)}`);
+  if (layout === 'compact' || depth === 0) return JSON.stringify(value, null, layout === 'compact' ? 0 : 2);
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || hasToJson(value))
+    return reindent(JSON.stringify(value, null, INDENT.length), depth);
+  // Serialised inside `depth` arrays and cut out, it is indented as it will sit, in one flat
+  // string: a re-indented copy (replaceAll) is a rope that every later join flattens again.
+  let nested: unknown = value;
+  for (let level = 0; level < depth; level++) nested = [nested];
+  const text = JSON.stringify(nested, null, INDENT.length);
+  // Each level opens with `[`, a newline and its indent, and closes with a newline, the indent, `]`.
+  const open = depth * 2 + INDENT.length * ((depth * (depth + 1)) / 2);
+  const close = depth * 2 + INDENT.length * ((depth * (depth - 1)) / 2);
+  return text.slice(open, text.length - close);
+}
+
+function reindent(text: string | undefined, depth: number): string | undefined {
+  return text?.replaceAll('\n', `\n${INDENT.repeat(depth)}`);
+}
+
+/** A value whose `toJSON` may give anything, undefined included (then a property is left out, an array item is null). */
+function hasToJson(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  );
 }
 
 /** An array's text from its items' texts, each as {@link jsonText} gives it at `depth + 1`. */

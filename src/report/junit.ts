@@ -1,6 +1,6 @@
 import type { EvalOutcome } from '../evals/types.js';
 import { describeOutcome } from './format.js';
-import { cachedText, type RenderCache } from './render-cache.js';
+import { cached, type RenderCache } from './render-cache.js';
 import { divergencePlace, divergenceWhere, type RunRecord } from './run-record.js';
 import type { RunSummary } from './summary.js';
 
@@ -34,7 +34,7 @@ export function renderJUnit({
     out.push(
       `  <testsuite name="replay" tests="${replayed.length}" failures="${diverged}" errors="0" skipped="0" time="0.000">`,
     );
-    for (const run of replayed) out.push(cachedText(cache, 'junit', run, replayTestcase));
+    for (const run of replayed) out.push(cached(cache, 'junit', run, replayTestcase));
     out.push('  </testsuite>');
   }
   const byEval = new Map<string, EvalOutcome[]>();
@@ -49,7 +49,7 @@ export function renderJUnit({
     out.push(
       `  <testsuite name="${attr(item.name)}" tests="${item.total}" failures="${item.failed + (item.diverged ?? 0)}" errors="${item.errors}" skipped="${item.skipped}" time="${seconds(item.durationMs)}"${file}>`,
     );
-    for (const outcome of outcomes) out.push(cachedText(cache, 'junit', outcome, testcase));
+    for (const outcome of outcomes) out.push(cached(cache, 'junit', outcome, testcase));
     out.push('  </testsuite>');
   }
   if (summary.infrastructureErrors.length > 0) {

@@ -8,30 +8,33 @@
  * is not checked against its object again.
  */
 export class RenderCache {
-  readonly #kinds = new Map<string, WeakMap<object, string>>();
+  readonly #kinds = new Map<string, WeakMap<object, Rendered>>();
 
-  /** The text `render` gave for `key` under `kind`, rendering it on the first call. */
-  text<T extends object>(kind: string, key: T, render: (key: T) => string): string {
+  /** What `render` gave for `key` under `kind` (one kind, one type), rendering it on the first call. */
+  get<T extends object, V extends Rendered>(kind: string, key: T, render: (key: T) => V): V {
     let texts = this.#kinds.get(kind);
     if (!texts) {
       texts = new WeakMap();
       this.#kinds.set(kind, texts);
     }
-    let text = texts.get(key);
-    if (text === undefined) {
-      text = render(key);
-      texts.set(key, text);
+    let rendered = texts.get(key) as V | undefined;
+    if (rendered === undefined) {
+      rendered = render(key);
+      texts.set(key, rendered);
     }
-    return text;
+    return rendered;
   }
 }
 
+/** Text, or text encoded as UTF-8 (what is written as it is). */
+export type Rendered = string | Uint8Array;
+
 /** `render(key)`, through `cache` when there is one. */
-export function cachedText<T extends object>(
+export function cached<T extends object, V extends Rendered>(
   cache: RenderCache | undefined,
   kind: string,
   key: T,
-  render: (key: T) => string,
-): string {
-  return cache ? cache.text(kind, key, render) : render(key);
+  render: (key: T) => V,
+): V {
+  return cache ? cache.get(kind, key, render) : render(key);
 }

@@ -3,11 +3,11 @@ import type { Baseline } from './baseline.js';
 import type { BaselineComparison } from './compare.js';
 import { writeFileAtomic } from './files.js';
 import type { PreparedRuns } from './html/embed.js';
-import { renderHtmlReport } from './html/report-page.js';
+import { renderHtmlReportBytes } from './html/report-page.js';
 import { jsonArrayText, jsonObjectText, jsonText } from './json-text.js';
 import { renderJUnit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
-import { cachedText, type RenderCache } from './render-cache.js';
+import { cached, type RenderCache } from './render-cache.js';
 import { REPORT_SCHEMA_VERSION, type RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';
 
@@ -61,7 +61,7 @@ export function jsonReportText({
 }: Parameters<typeof buildJsonReport>[0] & { cache?: RenderCache }): string {
   const report = buildJsonReport(options);
   // Outcomes and runs are items of top-level arrays: two levels deep.
-  const item = (value: object) => cachedText(cache, 'json', value, () => jsonText(value, 'indented', 2)!);
+  const item = (value: object) => cached(cache, 'json', value, () => jsonText(value, 'indented', 2)!);
   const text = jsonObjectText(report, 'indented', 0, {
     outcomes: jsonArrayText(report.outcomes.map(item), 'indented', 1),
     // A summary read from a report older than run records has none.
@@ -114,12 +114,12 @@ export async function writeReportFiles({
   Partial<Record<keyof typeof REPORT_FILES, string>>
 > {
   const written: Partial<Record<keyof typeof REPORT_FILES, string>> = {};
-  const render: Record<keyof typeof REPORT_FILES, () => string> = {
+  const render: Record<keyof typeof REPORT_FILES, () => string | Uint8Array> = {
     json: () => jsonReportText({ summary, verdict, ...(comparison ? { comparison } : {}), cache }),
     markdown: () => renderMarkdown({ summary, verdict, comparison }),
     junit: () => renderJUnit({ summary, cache }),
     html: () =>
-      renderHtmlReport({
+      renderHtmlReportBytes({
         summary,
         verdict,
         comparison,

@@ -16,6 +16,7 @@ import {
   type HtmlReportOptions,
   prepareReportRun,
   renderHtmlReport,
+  renderHtmlReportBytes,
   reportPageData,
 } from '../../src/report/html/report-page.js';
 import { decideVerdict, type InfrastructureError, summarizeRun } from '../../src/report/index.js';
@@ -101,6 +102,8 @@ interface Reports {
   json: string;
   junit: string;
   html: string;
+  /** The HTML file's bytes, as the reporter writes them. */
+  htmlBytes: Buffer;
 }
 
 /** The three files rendered through `cache`, or from scratch the way they were before there was one. */
@@ -125,11 +128,14 @@ function render(
       json: jsonReportText({ summary, verdict, comparison, now, cache }),
       junit: renderJUnit({ summary, cache }),
       html: renderHtmlReport({ ...html, cache }),
+      htmlBytes: renderHtmlReportBytes({ ...html, cache }),
     };
+  const page = renderPage(reportPageData(html));
   return {
     json: `${JSON.stringify(buildJsonReport({ summary, verdict, comparison, now }), null, 2)}\n`,
     junit: renderJUnit({ summary }),
-    html: renderPage(reportPageData(html)),
+    html: page,
+    htmlBytes: Buffer.from(page),
   };
 }
 
@@ -195,7 +201,7 @@ describe('JSON text from parts', () => {
   const value = {
     name: 'x',
     skipped: undefined,
-    list: [{ a: 1, b: [HOSTILE, { c: {} }] }, [], {}],
+    list: [{ a: 1, b: [HOSTILE, { c: {} }] }, [], {}, [[1, [2, { d: [] }]]], new Date(0), 'text', 0, null],
     empty: [],
     nested: { deep: { deeper: [1, 2] }, none: undefined },
   };
@@ -209,7 +215,14 @@ describe('JSON text from parts', () => {
       });
       expect(text).toBe(layout === 'compact' ? JSON.stringify(value) : JSON.stringify(value, null, 2));
       expect(jsonObjectText({}, layout, 0)).toBe('{}');
+      expect(jsonText(undefined, layout, 2)).toBeUndefined();
       expect(jsonArrayText([], layout, 3)).toBe('[]');
     }
+    // Indented at any depth: each line moved right by two spaces a level.
+    for (let depth = 0; depth <= 4; depth++)
+      for (const item of [value, ...value.list, value.nested])
+        expect(jsonText(item, 'indented', depth)).toBe(
+          JSON.stringify(item, null, 2).replaceAll('\n', `\n${'  '.repeat(depth)}`),
+        );
   });
 });

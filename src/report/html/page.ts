@@ -13,6 +13,8 @@ interface PageAssets {
   script: string;
   style: string;
   policy: string;
+  /** The script and style as UTF-8, for pages written as bytes. */
+  bytes: { script: Uint8Array; style: Uint8Array };
 }
 
 let assets: PageAssets | undefined;
@@ -53,7 +55,7 @@ function loadAssets(): PageAssets {
     `style-src ${hash(style)}`,
     'img-src data:',
   ].join('; ');
-  assets = { script, style, policy };
+  assets = { script, style, policy, bytes: { script: Buffer.from(script), style: Buffer.from(style) } };
   return assets;
 }
 
@@ -82,7 +84,7 @@ export function renderPage({ data, blobs }: { data: PageData; blobs: readonly st
 
 /**
  * {@link renderPage} from the page data's JSON text and each embedded run's JSON already passed
- * through {@link scriptJson} (a report in watch mode keeps those between runs).
+ * through {@link scriptJson}.
  */
 export function renderPageText({
   title,
@@ -93,22 +95,60 @@ export function renderPageText({
   dataJson: string;
   safeBlobs: readonly string[];
 }): string {
-  const { script, style, policy } = loadAssets();
-  const parts = [
-    '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
-    `<meta http-equiv="Content-Security-Policy" content="${policy}">\n`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-    '<meta name="color-scheme" content="light dark">\n',
-    `<title>${escapeHtml(title)}</title>\n`,
-    `<style>${style}</style>\n</head>\n<body>\n`,
-    '<div id="app"><noscript>This report needs JavaScript to show its results.</noscript></div>\n',
-    `<script type="application/json" id="${PAGE_DATA_ID}">${scriptJson(dataJson)}</script>\n`,
+  const { script, style } = loadAssets();
+  return pagePieces({ title, dataJson, safeBlobs, script, style }).join('');
+}
+
+/**
+ * {@link renderPageText} as UTF-8, from each embedded run's {@link scriptJson} text already
+ * encoded: a report in watch mode keeps those between runs, and the megabytes of runs that did
+ * not change are neither joined into one string nor encoded again.
+ */
+export function renderPageBytes({
+  title,
+  dataJson,
+  safeBlobs,
+}: {
+  title: string;
+  dataJson: string;
+  safeBlobs: readonly Uint8Array[];
+}): Buffer {
+  const { script, style } = loadAssets().bytes;
+  const pieces = pagePieces({ title, dataJson, safeBlobs, script, style });
+  return Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
+}
+
+/** The page in order: markup, the data, each run (`T`: text or bytes), the style and script. */
+function pagePieces<T>({
+  title,
+  dataJson,
+  safeBlobs,
+  script,
+  style,
+}: {
+  title: string;
+  dataJson: string;
+  safeBlobs: readonly T[];
+  script: T;
+  style: T;
+}): Array<string | T> {
+  const { policy } = loadAssets();
+  const pieces: Array<string | T> = [
+    '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n' +
+      `<meta http-equiv="Content-Security-Policy" content="${policy}">\n` +
+      '<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
+      '<meta name="color-scheme" content="light dark">\n' +
+      `<title>${escapeHtml(title)}</title>\n<style>`,
+    style,
+    '</style>\n</head>\n<body>\n' +
+      '<div id="app"><noscript>This report needs JavaScript to show its results.</noscript></div>\n' +
+      `<script type="application/json" id="${PAGE_DATA_ID}">${scriptJson(dataJson)}`,
   ];
   safeBlobs.forEach((blob, index) => {
-    parts.push(`<script type="application/json" id="${runDataId(index)}">${blob}</script>\n`);
+    pieces.push(`</script>\n<script type="application/json" id="${runDataId(index)}">`, blob);
   });
-  parts.push(`<script>${script}</script>\n</body>\n</html>\n`);
-  return parts.join('');
+  pieces.push('</script>\n<script>', script, '</script>\n</body>\n</html>\n');
+  return pieces;
 }
 
 function escapeHtml(text: string): string {

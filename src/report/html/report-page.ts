@@ -5,12 +5,12 @@ import type { RecordedTrace } from '../../provenance/types.js';
 import type { Baseline } from '../baseline.js';
 import type { BaselineComparison } from '../compare.js';
 import { jsonArrayText, jsonObjectText } from '../json-text.js';
-import { cachedText, type RenderCache } from '../render-cache.js';
+import { cached, type RenderCache } from '../render-cache.js';
 import type { RunRecord } from '../run-record.js';
 import type { RunSummary } from '../summary.js';
 import type { Verdict } from '../verdict.js';
 import { type PreparedRuns, RunEmbedder } from './embed.js';
-import { renderPageText, scriptJson } from './page.js';
+import { renderPageBytes, renderPageText, scriptJson } from './page.js';
 import type {
   ComparisonView,
   EvalView,
@@ -64,44 +64,69 @@ export interface HtmlReportOptions {
  * await writeFile('report.html', renderHtmlReport({ summary, verdict, comparison }));
  */
 export function renderHtmlReport(options: HtmlReportOptions): string {
+  const { title, dataJson, runs } = reportPageJson(options);
+  const safeBlobs = runs.map((run) => cached(options.cache, 'html-run', run, (key) => scriptJson(key.json)));
+  return renderPageText({ title, dataJson, safeBlobs });
+}
+
+/**
+ * {@link renderHtmlReport} as the file's bytes (UTF-8). Through `cache`, each run's part is
+ * encoded once and copied as it is on every later watch run.
+ */
+export function renderHtmlReportBytes(options: HtmlReportOptions): Buffer {
+  const { title, dataJson, runs } = reportPageJson(options);
+  const safeBlobs = runs.map((run) =>
+    cached(options.cache, 'html-run-bytes', run, (key) => Buffer.from(scriptJson(key.json))),
+  );
+  return renderPageBytes({ title, dataJson, safeBlobs });
+}
+
+/** The page title, the page data's JSON (put together from each outcome's text), and the runs embedded. */
+function reportPageJson(options: HtmlReportOptions): {
+  title: string;
+  dataJson: string;
+  runs: readonly EmbeddedRun[];
+} {
   const { cache } = options;
-  const { data, outcomes, runs } = reportPageParts(options);
-  // The page data's JSON, put together from each outcome's text (kept in `cache` across watch runs).
-  const outcomeTexts = outcomes.map(({ outcome, place, change }) => {
-    const parts = [
-      place.eval === undefined ? '' : `"eval":${place.eval}`,
-      place.run === undefined ? '' : `"run":${place.run}`,
-      cachedText(cache, 'html-outcome', outcome, (key) => JSON.stringify(outcomeBody(key)).slice(1, -1)),
-      change ? JSON.stringify(change).slice(1, -1) : '',
-    ];
-    return `{${parts.filter((part) => part !== '').join(',')}}`;
+  const { data, outcomes, placeOf, changeOf, runs } = reportPageParts(options);
+  const outcomeTexts = outcomes.map((outcome) => {
+    const place = placeOf(outcome);
+    const change = changeOf(outcome);
+    let text = '{';
+    if (place.eval !== undefined) text += `"eval":${place.eval},`;
+    if (place.run !== undefined) text += `"run":${place.run},`;
+    // Never empty: a view always has a status, a threshold and a duration.
+    text += cached(cache, 'html-outcome', outcome, (key) => JSON.stringify(outcomeBody(key)).slice(1, -1));
+    if (change) text += `,${JSON.stringify(change).slice(1, -1)}`;
+    return `${text}}`;
   });
   const report = jsonObjectText(data.report!, 'compact', 1, {
     outcomes: jsonArrayText(outcomeTexts, 'compact', 1),
   });
-  return renderPageText({
-    title: data.title,
-    dataJson: jsonObjectText(data, 'compact', 0, { report }),
-    safeBlobs: runs.map((run) => cachedText(cache, 'html-run', run, (key) => scriptJson(key.json))),
-  });
+  return { title: data.title, dataJson: jsonObjectText(data, 'compact', 0, { report }), runs };
 }
 
 /** The data of a report page, and the runs it embeds. */
 export function reportPageData(options: HtmlReportOptions): { data: PageData; blobs: string[] } {
-  const { data, outcomes, runs } = reportPageParts(options);
-  data.report!.outcomes = outcomes.map(({ outcome, place, change }) => ({
-    ...place,
+  const { data, outcomes, placeOf, changeOf, runs } = reportPageParts(options);
+  data.report!.outcomes = outcomes.map((outcome) => ({
+    ...placeOf(outcome),
     ...outcomeBody(outcome),
-    ...change,
+    ...changeOf(outcome),
   })) as OutcomeView[];
   return { data, blobs: runs.map((run) => run.json) };
 }
 
-/** An outcome's place in the page (indexes into its evals and runs) and its change against the baseline. */
-interface OutcomeParts {
-  outcome: EvalOutcome;
-  place: { eval: number | undefined; run: number | undefined };
-  change: Pick<OutcomeView, 'change' | 'before'> | undefined;
+/** The page data with `report.outcomes` left empty, and what each outcome's view is made of. */
+interface ReportPageParts {
+  data: PageData;
+  outcomes: readonly EvalOutcome[];
+  /** The outcome's indexes into the page's evals and runs. */
+  placeOf: (outcome: EvalOutcome) => { eval: number | undefined; run: number | undefined };
+  /** The outcome's change against the baseline, if it has one. */
+  changeOf: (outcome: EvalOutcome) => Pick<OutcomeView, 'change' | 'before'> | undefined;
+  /** The runs embedded, in blob order. */
+  runs: readonly EmbeddedRun[];
 }
 
 /** What an outcome's view holds of the outcome itself: the same whatever else the page holds. */
@@ -122,7 +147,6 @@ function outcomeBody(outcome: EvalOutcome): Omit<OutcomeView, 'eval' | 'run' | '
   return view;
 }
 
-/** The page data with `report.outcomes` left empty, each outcome's parts, and the runs embedded. */
 function reportPageParts({
   summary,
   verdict,
@@ -132,7 +156,7 @@ function reportPageParts({
   now = new Date(),
   stepBudget = REPORT_STEP_BUDGET,
   prepared,
-}: HtmlReportOptions): { data: PageData; outcomes: OutcomeParts[]; runs: readonly EmbeddedRun[] } {
+}: HtmlReportOptions): ReportPageParts {
   const records = new Map(summary.runs.map((record) => [record.id, record]));
   const ids = [...new Set([...summary.contexts, ...records.keys()])].sort((a, b) =>
     a < b ? -1 : a > b ? 1 : 0,
@@ -169,30 +193,36 @@ function reportPageParts({
     error: 0,
     diverged: 0,
   }));
-  const outcomes: OutcomeParts[] = summary.outcomes.map((outcome) => {
-    const place = { eval: evalIndex.get(outcome.name), run: runIndex.get(outcome.context) };
-    if (place.eval !== undefined) counts[place.eval]![outcome.status as OutcomeStatus]++;
+  const totals = { passed: 0, failed: 0, reported: 0, skipped: 0, error: 0, diverged: 0 };
+  for (const outcome of summary.outcomes) {
+    const status = outcome.status as OutcomeStatus;
+    if (!Object.hasOwn(totals, status)) continue;
+    totals[status]++;
+    const index = evalIndex.get(outcome.name);
+    if (index !== undefined) counts[index]![status]++;
+  }
+  const placeOf = (outcome: EvalOutcome) => ({
+    eval: evalIndex.get(outcome.name),
+    run: runIndex.get(outcome.context),
+  });
+  const changeOf = (outcome: EvalOutcome): Pick<OutcomeView, 'change' | 'before'> | undefined => {
     const known = before.size > 0 ? before.get(`${outcome.name}\u0000${outcome.context}`) : undefined;
-    const accepted = baseline?.results[outcome.name]?.[outcome.context];
-    let change: OutcomeParts['change'];
-    if (known) {
-      change = {
+    if (known)
+      return {
         change: known.change,
         before: { status: known.status, ...(known.score !== undefined ? { score: known.score } : {}) },
       };
-    } else if (accepted) {
-      change = {
+    const accepted = baseline?.results[outcome.name]?.[outcome.context];
+    if (accepted)
+      return {
         before: {
           status: accepted.status,
           ...(accepted.score !== undefined ? { score: accepted.score } : {}),
         },
       };
-    }
-    return { outcome, place, change };
-  });
+    return undefined;
+  };
 
-  const statusCount = (status: OutcomeStatus) =>
-    summary.outcomes.filter((outcome) => outcome.status === status).length;
   const deltas = new Map((comparison?.scores ?? []).map((change) => [change.eval, change.delta]));
   const drops = new Set((comparison?.scoreDrops ?? []).map((change) => change.eval));
   const evals: EvalView[] = summary.evals.map((item, index) => {
@@ -223,12 +253,12 @@ function reportPageParts({
         evals: summary.totals.evals,
         runs: ids.length,
         outcomes: summary.outcomes.length,
-        passed: statusCount('passed'),
-        failed: statusCount('failed'),
-        errors: statusCount('error'),
+        passed: totals.passed,
+        failed: totals.failed,
+        errors: totals.error,
         diverged: runs.filter((run) => run.replay?.diverged).length,
-        skipped: statusCount('skipped'),
-        reported: statusCount('reported'),
+        skipped: totals.skipped,
+        reported: totals.reported,
         infrastructureErrors: summary.infrastructureErrors.length,
       },
       evals,
@@ -240,7 +270,7 @@ function reportPageParts({
       ...(comparison ? { comparison: comparisonView(comparison) } : {}),
     },
   };
-  return { data, outcomes, runs: embedder.runs };
+  return { data, outcomes: summary.outcomes, placeOf, changeOf, runs: embedder.runs };
 }
 
 /** A run's entry: what its record says, and its steps read from the trace (and the replayed run). */
