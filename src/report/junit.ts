@@ -1,6 +1,6 @@
 import type { EvalOutcome } from '../evals/types.js';
 import { describeOutcome } from './format.js';
-import { cached, type RenderCache } from './render-cache.js';
+import { cached, joinBytes, type RenderCache, type Rendered } from './render-cache.js';
 import { divergencePlace, divergenceWhere, type RunRecord } from './run-record.js';
 import type { RunSummary } from './summary.js';
 
@@ -12,15 +12,35 @@ import type { RunSummary } from './summary.js';
  * each, whose `<failure>` holds the whole divergence when the replay diverged. Infrastructure
  * errors get a `looplet` suite of their own so CI shows them too.
  */
-export function renderJUnit({
-  summary,
-  cache,
-}: {
+export function renderJUnit({ summary, cache }: JUnitOptions): string {
+  const lines = junitLines(summary, (kind, item, render) => cached(cache, kind, item, render));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * {@link renderJUnit} as the file's bytes (UTF-8). Through `cache`, each test case is encoded
+ * once and copied as it is on every later watch run.
+ */
+export function renderJUnitBytes({ summary, cache }: JUnitOptions): Buffer {
+  const lines = junitLines(summary, (kind, item, render) =>
+    cached(cache, `${kind}-bytes`, item, (key) => Buffer.from(render(key))),
+  );
+  return joinBytes([...lines, ''], '\n');
+}
+
+/** The options of {@link renderJUnit}. */
+interface JUnitOptions {
   summary: RunSummary;
   /** Test cases rendered before, by outcome and run (watch sessions). */
   cache?: RenderCache;
-}): string {
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+}
+
+/** Renders one test case, or takes it from where it was kept. */
+type CaseRenderer = <T extends object>(kind: string, item: T, render: (item: T) => string) => Rendered;
+
+/** The file's lines (a test case is one piece of several lines), to be joined with newlines. */
+function junitLines(summary: RunSummary, testCase: CaseRenderer): Rendered[] {
+  const out: Rendered[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const { totals } = summary;
   const totalTime = summary.outcomes.reduce((sum, outcome) => sum + outcome.durationMs, 0);
   const replayed = (summary.runs ?? []).filter((run) => run.replay !== undefined);
@@ -34,7 +54,7 @@ export function renderJUnit({
     out.push(
       `  <testsuite name="replay" tests="${replayed.length}" failures="${diverged}" errors="0" skipped="0" time="0.000">`,
     );
-    for (const run of replayed) out.push(cached(cache, 'junit', run, replayTestcase));
+    for (const run of replayed) out.push(testCase('junit', run, replayTestcase));
     out.push('  </testsuite>');
   }
   const byEval = new Map<string, EvalOutcome[]>();
@@ -49,7 +69,7 @@ export function renderJUnit({
     out.push(
       `  <testsuite name="${attr(item.name)}" tests="${item.total}" failures="${item.failed + (item.diverged ?? 0)}" errors="${item.errors}" skipped="${item.skipped}" time="${seconds(item.durationMs)}"${file}>`,
     );
-    for (const outcome of outcomes) out.push(cached(cache, 'junit', outcome, testcase));
+    for (const outcome of outcomes) out.push(testCase('junit', outcome, testcase));
     out.push('  </testsuite>');
   }
   if (summary.infrastructureErrors.length > 0) {
@@ -69,7 +89,7 @@ export function renderJUnit({
     out.push('  </testsuite>');
   }
   out.push('</testsuites>');
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 function seconds(ms: number): string {

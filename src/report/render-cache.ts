@@ -38,3 +38,28 @@ export function cached<T extends object, V extends Rendered>(
 ): V {
   return cache ? cache.get(kind, key, render) : render(key);
 }
+
+/**
+ * Pieces joined with `separator`, as UTF-8: text is encoded, bytes are copied as they are. A
+ * report of thousands of kept pieces is written without first joining it into one string.
+ */
+export function joinBytes(pieces: readonly Rendered[], separator = ''): Buffer {
+  // Short texts (separators, brackets) recur thousands of times: each is encoded once.
+  const short = new Map<string, Buffer>();
+  const encode = (text: string): Buffer => {
+    if (text.length > 32) return Buffer.from(text);
+    let bytes = short.get(text);
+    if (!bytes) {
+      bytes = Buffer.from(text);
+      short.set(text, bytes);
+    }
+    return bytes;
+  };
+  const parts: Uint8Array[] = [];
+  const between = separator === '' ? undefined : encode(separator);
+  for (const piece of pieces) {
+    if (between && parts.length > 0) parts.push(between);
+    parts.push(typeof piece === 'string' ? encode(piece) : piece);
+  }
+  return Buffer.concat(parts);
+}

@@ -110,9 +110,10 @@ export function summarizeRun({
   const byEval = groupByEval(outcomes);
   const sorted = [...byEval.values()].flat();
   const evals = [...byEval.entries()].map(([name, list]) => summarizeEval(name, list));
-  const contextIds = [
-    ...new Set([...contexts, ...runs.map((run) => run.id), ...sorted.map((outcome) => outcome.context)]),
-  ].sort(compareText);
+  const ids = new Set(contexts);
+  for (const run of runs) ids.add(run.id);
+  for (const outcome of sorted) ids.add(outcome.context);
+  const contextIds = [...ids].sort(compareText);
   const statuses = countStatuses(sorted);
   const infra = [...infrastructureErrors].sort(
     (a, b) => compareText(a.source, b.source) || compareText(a.message, b.message),

@@ -4,10 +4,10 @@ import type { BaselineComparison } from './compare.js';
 import { writeFileAtomic } from './files.js';
 import type { PreparedRuns } from './html/embed.js';
 import { renderHtmlReportBytes } from './html/report-page.js';
-import { jsonArrayText, jsonObjectText, jsonText } from './json-text.js';
-import { renderJUnit } from './junit.js';
+import { jsonObjectText, jsonText } from './json-text.js';
+import { renderJUnitBytes } from './junit.js';
 import { renderMarkdown } from './markdown.js';
-import { cached, type RenderCache } from './render-cache.js';
+import { cached, joinBytes, type RenderCache, type Rendered } from './render-cache.js';
 import { REPORT_SCHEMA_VERSION, type RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';
 
@@ -55,19 +55,55 @@ export function buildJsonReport({
  * The text of `looplet-report.json`: `JSON.stringify(buildJsonReport(…), null, 2)` and a newline,
  * with the text of each outcome and run taken from `cache` when it has it.
  */
-export function jsonReportText({
-  cache,
-  ...options
-}: Parameters<typeof buildJsonReport>[0] & { cache?: RenderCache }): string {
+export function jsonReportText({ cache, ...options }: JsonReportOptions): string {
+  return jsonReportPieces(options, (value) =>
+    cached(cache, 'json', value, () => jsonText(value, 'indented', 2)!),
+  ).join('');
+}
+
+/**
+ * {@link jsonReportText} as the file's bytes (UTF-8). Through `cache`, each outcome and run is
+ * encoded once and copied as it is on every later watch run.
+ */
+export function jsonReportBytes({ cache, ...options }: JsonReportOptions): Buffer {
+  return joinBytes(
+    jsonReportPieces(options, (value) =>
+      cached(cache, 'json-bytes', value, () => Buffer.from(jsonText(value, 'indented', 2)!)),
+    ),
+  );
+}
+
+type JsonReportOptions = Parameters<typeof buildJsonReport>[0] & { cache?: RenderCache };
+
+/** Where the outcomes and the runs go in the report's text: JSON text never holds a NUL character. */
+const SLOT = '\u0000';
+
+/** The report's text in pieces: the outcomes and runs (items of top-level arrays) one piece each. */
+function jsonReportPieces(
+  options: Parameters<typeof buildJsonReport>[0],
+  item: (value: object) => Rendered,
+): Rendered[] {
   const report = buildJsonReport(options);
-  // Outcomes and runs are items of top-level arrays: two levels deep.
-  const item = (value: object) => cached(cache, 'json', value, () => jsonText(value, 'indented', 2)!);
+  // A summary read from a report older than run records has none.
+  const arrays = [report.outcomes, ...(report.runs ? [report.runs] : [])];
   const text = jsonObjectText(report, 'indented', 0, {
-    outcomes: jsonArrayText(report.outcomes.map(item), 'indented', 1),
-    // A summary read from a report older than run records has none.
-    ...(report.runs ? { runs: jsonArrayText(report.runs.map(item), 'indented', 1) } : {}),
+    outcomes: SLOT,
+    ...(report.runs ? { runs: SLOT } : {}),
   });
-  return `${text}\n`;
+  // The slots come in the object's key order: outcomes, then runs.
+  const between = text.split(SLOT);
+  const pieces: Rendered[] = [between[0]!];
+  arrays.forEach((values, index) => {
+    if (values.length === 0) pieces.push('[]');
+    else
+      values.forEach((value, position) => {
+        pieces.push(position === 0 ? '[\n    ' : ',\n    ', item(value));
+      });
+    if (values.length > 0) pieces.push('\n  ]');
+    pieces.push(between[index + 1]!);
+  });
+  pieces.push('\n');
+  return pieces;
 }
 
 /** The options of {@link writeReports}. */
@@ -115,9 +151,9 @@ export async function writeReportFiles({
 > {
   const written: Partial<Record<keyof typeof REPORT_FILES, string>> = {};
   const render: Record<keyof typeof REPORT_FILES, () => string | Uint8Array> = {
-    json: () => jsonReportText({ summary, verdict, ...(comparison ? { comparison } : {}), cache }),
+    json: () => jsonReportBytes({ summary, verdict, ...(comparison ? { comparison } : {}), cache }),
     markdown: () => renderMarkdown({ summary, verdict, comparison }),
-    junit: () => renderJUnit({ summary, cache }),
+    junit: () => renderJUnitBytes({ summary, cache }),
     html: () =>
       renderHtmlReportBytes({
         summary,

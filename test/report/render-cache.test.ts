@@ -21,10 +21,10 @@ import {
 } from '../../src/report/html/report-page.js';
 import { decideVerdict, type InfrastructureError, summarizeRun } from '../../src/report/index.js';
 import { jsonArrayText, jsonObjectText, jsonText } from '../../src/report/json-text.js';
-import { renderJUnit } from '../../src/report/junit.js';
+import { renderJUnit, renderJUnitBytes } from '../../src/report/junit.js';
 import { RenderCache } from '../../src/report/render-cache.js';
 import type { RunRecord } from '../../src/report/run-record.js';
-import { buildJsonReport, jsonReportText } from '../../src/report/write.js';
+import { buildJsonReport, jsonReportBytes, jsonReportText } from '../../src/report/write.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { recordRun } from '../provenance/helpers.js';
 import { outcome } from './support.js';
@@ -102,8 +102,8 @@ interface Reports {
   json: string;
   junit: string;
   html: string;
-  /** The HTML file's bytes, as the reporter writes them. */
-  htmlBytes: Buffer;
+  /** The files' bytes, as the reporter writes them. */
+  bytes: { json: Buffer; junit: Buffer; html: Buffer };
 }
 
 /** The three files rendered through `cache`, or from scratch the way they were before there was one. */
@@ -128,14 +128,24 @@ function render(
       json: jsonReportText({ summary, verdict, comparison, now, cache }),
       junit: renderJUnit({ summary, cache }),
       html: renderHtmlReport({ ...html, cache }),
-      htmlBytes: renderHtmlReportBytes({ ...html, cache }),
+      bytes: {
+        json: jsonReportBytes({ summary, verdict, comparison, now, cache }),
+        junit: renderJUnitBytes({ summary, cache }),
+        html: renderHtmlReportBytes({ ...html, cache }),
+      },
     };
-  const page = renderPage(reportPageData(html));
-  return {
+  const scratch = {
     json: `${JSON.stringify(buildJsonReport({ summary, verdict, comparison, now }), null, 2)}\n`,
     junit: renderJUnit({ summary }),
-    html: page,
-    htmlBytes: Buffer.from(page),
+    html: renderPage(reportPageData(html)),
+  };
+  return {
+    ...scratch,
+    bytes: {
+      json: Buffer.from(scratch.json),
+      junit: Buffer.from(scratch.junit),
+      html: Buffer.from(scratch.html),
+    },
   };
 }
 
