@@ -10,6 +10,12 @@ export type JsonLayout = 'compact' | 'indented';
 const INDENT = '  ';
 
 /**
+ * A place held in JSON text for parts written separately: pass it as a ready text and split the
+ * result at it. JSON text never holds a NUL character (strings escape it).
+ */
+export const JSON_SLOT = '\u0000';
+
+/**
  * `JSON.stringify(value)` as it reads when nested `depth` levels deep in a larger value; undefined
  * where `JSON.stringify` leaves the value out (undefined, a function).
  */

@@ -40,26 +40,28 @@ export function cached<T extends object, V extends Rendered>(
 }
 
 /**
- * Pieces joined with `separator`, as UTF-8: text is encoded, bytes are copied as they are. A
- * report of thousands of kept pieces is written without first joining it into one string.
+ * Pieces joined with `separator`, as UTF-8: text is encoded straight into the result, bytes are
+ * copied as they are. A report of thousands of kept pieces is written without first joining it
+ * into one string (a copy) and encoding that (another).
  */
 export function joinBytes(pieces: readonly Rendered[], separator = ''): Buffer {
-  // Short texts (separators, brackets) recur thousands of times: each is encoded once.
-  const short = new Map<string, Buffer>();
-  const encode = (text: string): Buffer => {
-    if (text.length > 32) return Buffer.from(text);
-    let bytes = short.get(text);
-    if (!bytes) {
-      bytes = Buffer.from(text);
-      short.set(text, bytes);
+  const between = separator === '' ? undefined : Buffer.from(separator);
+  let total = between && pieces.length > 1 ? between.length * (pieces.length - 1) : 0;
+  for (const piece of pieces)
+    total += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.byteLength;
+  const out = Buffer.allocUnsafe(total);
+  let offset = 0;
+  pieces.forEach((piece, index) => {
+    if (between && index > 0) {
+      out.set(between, offset);
+      offset += between.length;
     }
-    return bytes;
-  };
-  const parts: Uint8Array[] = [];
-  const between = separator === '' ? undefined : encode(separator);
-  for (const piece of pieces) {
-    if (between && parts.length > 0) parts.push(between);
-    parts.push(typeof piece === 'string' ? encode(piece) : piece);
-  }
-  return Buffer.concat(parts);
+    if (typeof piece === 'string') offset += out.write(piece, offset);
+    else {
+      out.set(piece, offset);
+      offset += piece.byteLength;
+    }
+  });
+  // Every byte was written: the lengths measured are the lengths written.
+  return out;
 }

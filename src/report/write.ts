@@ -4,7 +4,7 @@ import type { BaselineComparison } from './compare.js';
 import { writeFileAtomic } from './files.js';
 import type { PreparedRuns } from './html/embed.js';
 import { renderHtmlReportBytes } from './html/report-page.js';
-import { jsonObjectText, jsonText } from './json-text.js';
+import { JSON_SLOT, jsonObjectText, jsonText } from './json-text.js';
 import { renderJUnitBytes } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { cached, joinBytes, type RenderCache, type Rendered } from './render-cache.js';
@@ -75,9 +75,6 @@ export function jsonReportBytes({ cache, ...options }: JsonReportOptions): Buffe
 
 type JsonReportOptions = Parameters<typeof buildJsonReport>[0] & { cache?: RenderCache };
 
-/** Where the outcomes and the runs go in the report's text: JSON text never holds a NUL character. */
-const SLOT = '\u0000';
-
 /** The report's text in pieces: the outcomes and runs (items of top-level arrays) one piece each. */
 function jsonReportPieces(
   options: Parameters<typeof buildJsonReport>[0],
@@ -87,11 +84,11 @@ function jsonReportPieces(
   // A summary read from a report older than run records has none.
   const arrays = [report.outcomes, ...(report.runs ? [report.runs] : [])];
   const text = jsonObjectText(report, 'indented', 0, {
-    outcomes: SLOT,
-    ...(report.runs ? { runs: SLOT } : {}),
+    outcomes: JSON_SLOT,
+    ...(report.runs ? { runs: JSON_SLOT } : {}),
   });
   // The slots come in the object's key order: outcomes, then runs.
-  const between = text.split(SLOT);
+  const between = text.split(JSON_SLOT);
   const pieces: Rendered[] = [between[0]!];
   arrays.forEach((values, index) => {
     if (values.length === 0) pieces.push('[]');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LoopletError } from '../../util/errors.js';
 import { CODE_DIR, packageFile } from '../../util/package-files.js';
+import { joinBytes, type Rendered } from '../render-cache.js';
 import { PAGE_DATA_ID, type PageData, runDataId } from './page-data.js';
 
 /** The page script and style `npm run build` bundles (scripts/build-html-client.mjs). */
@@ -77,57 +78,56 @@ export function scriptJson(json: string): string {
 export function renderPage({ data, blobs }: { data: PageData; blobs: readonly string[] }): string {
   return renderPageText({
     title: data.title,
-    dataJson: JSON.stringify(data),
+    safeData: [scriptJson(JSON.stringify(data))],
     safeBlobs: blobs.map(scriptJson),
   });
 }
 
 /**
- * {@link renderPage} from the page data's JSON text and each embedded run's JSON already passed
- * through {@link scriptJson}.
+ * {@link renderPage} from the page data's JSON text (in pieces) and each embedded run's JSON, all
+ * already passed through {@link scriptJson}.
  */
 export function renderPageText({
   title,
-  dataJson,
+  safeData,
   safeBlobs,
 }: {
   title: string;
-  dataJson: string;
+  safeData: readonly string[];
   safeBlobs: readonly string[];
 }): string {
   const { script, style } = loadAssets();
-  return pagePieces({ title, dataJson, safeBlobs, script, style }).join('');
+  return pagePieces({ title, safeData, safeBlobs, script, style }).join('');
 }
 
 /**
- * {@link renderPageText} as UTF-8, from each embedded run's {@link scriptJson} text already
- * encoded: a report in watch mode keeps those between runs, and the megabytes of runs that did
+ * {@link renderPageText} as UTF-8, from pieces of which some are encoded already: a report in
+ * watch mode keeps each outcome's and each run's part between runs, and the megabytes that did
  * not change are neither joined into one string nor encoded again.
  */
 export function renderPageBytes({
   title,
-  dataJson,
+  safeData,
   safeBlobs,
 }: {
   title: string;
-  dataJson: string;
-  safeBlobs: readonly Uint8Array[];
+  safeData: readonly Rendered[];
+  safeBlobs: readonly Rendered[];
 }): Buffer {
   const { script, style } = loadAssets().bytes;
-  const pieces = pagePieces({ title, dataJson, safeBlobs, script, style });
-  return Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
+  return joinBytes(pagePieces<Rendered>({ title, safeData, safeBlobs, script, style }));
 }
 
-/** The page in order: markup, the data, each run (`T`: text or bytes), the style and script. */
+/** The page in order: markup, the data, each run (`T`: text, or text and bytes), the style and script. */
 function pagePieces<T>({
   title,
-  dataJson,
+  safeData,
   safeBlobs,
   script,
   style,
 }: {
   title: string;
-  dataJson: string;
+  safeData: readonly T[];
   safeBlobs: readonly T[];
   script: T;
   style: T;
@@ -142,7 +142,8 @@ function pagePieces<T>({
     style,
     '</style>\n</head>\n<body>\n' +
       '<div id="app"><noscript>This report needs JavaScript to show its results.</noscript></div>\n' +
-      `<script type="application/json" id="${PAGE_DATA_ID}">${scriptJson(dataJson)}`,
+      `<script type="application/json" id="${PAGE_DATA_ID}">`,
+    ...safeData,
   ];
   safeBlobs.forEach((blob, index) => {
     pieces.push(`</script>\n<script type="application/json" id="${runDataId(index)}">`, blob);

@@ -4,8 +4,8 @@ import type { EvalOutcome } from '../../evals/types.js';
 import type { RecordedTrace } from '../../provenance/types.js';
 import type { Baseline } from '../baseline.js';
 import type { BaselineComparison } from '../compare.js';
-import { jsonArrayText, jsonObjectText } from '../json-text.js';
-import { cached, type RenderCache } from '../render-cache.js';
+import { JSON_SLOT, jsonObjectText } from '../json-text.js';
+import { cached, type RenderCache, type Rendered } from '../render-cache.js';
 import type { RunRecord } from '../run-record.js';
 import type { RunSummary } from '../summary.js';
 import type { Verdict } from '../verdict.js';
@@ -64,46 +64,61 @@ export interface HtmlReportOptions {
  * await writeFile('report.html', renderHtmlReport({ summary, verdict, comparison }));
  */
 export function renderHtmlReport(options: HtmlReportOptions): string {
-  const { title, dataJson, runs } = reportPageJson(options);
-  const safeBlobs = runs.map((run) => cached(options.cache, 'html-run', run, (key) => scriptJson(key.json)));
-  return renderPageText({ title, dataJson, safeBlobs });
+  const { cache } = options;
+  const { title, safeData, runs } = reportPagePieces(options, (outcome) =>
+    cached(cache, 'html-outcome', outcome, safeOutcomeBody),
+  );
+  const safeBlobs = runs.map((run) => cached(cache, 'html-run', run, (key) => scriptJson(key.json)));
+  return renderPageText({ title, safeData, safeBlobs });
 }
 
 /**
- * {@link renderHtmlReport} as the file's bytes (UTF-8). Through `cache`, each run's part is
- * encoded once and copied as it is on every later watch run.
+ * {@link renderHtmlReport} as the file's bytes (UTF-8). Through `cache`, each outcome's and each
+ * run's part is encoded once and copied as it is on every later watch run.
  */
 export function renderHtmlReportBytes(options: HtmlReportOptions): Buffer {
-  const { title, dataJson, runs } = reportPageJson(options);
-  const safeBlobs = runs.map((run) =>
-    cached(options.cache, 'html-run-bytes', run, (key) => Buffer.from(scriptJson(key.json))),
+  const { cache } = options;
+  const { title, safeData, runs } = reportPagePieces(options, (outcome) =>
+    cached(cache, 'html-outcome-bytes', outcome, (key) => Buffer.from(safeOutcomeBody(key))),
   );
-  return renderPageBytes({ title, dataJson, safeBlobs });
+  const safeBlobs = runs.map((run) =>
+    cached(cache, 'html-run-bytes', run, (key) => Buffer.from(scriptJson(key.json))),
+  );
+  return renderPageBytes({ title, safeData, safeBlobs });
 }
 
-/** The page title, the page data's JSON (put together from each outcome's text), and the runs embedded. */
-function reportPageJson(options: HtmlReportOptions): {
-  title: string;
-  dataJson: string;
-  runs: readonly EmbeddedRun[];
-} {
-  const { cache } = options;
+/**
+ * What an outcome's view holds of the outcome itself, as the members of its JSON object, safe in
+ * the page's script element: the same whatever else the page holds. Never empty (a view always
+ * has a status, a threshold and a duration).
+ */
+function safeOutcomeBody(outcome: EvalOutcome): string {
+  return scriptJson(JSON.stringify(outcomeBody(outcome)).slice(1, -1));
+}
+
+/**
+ * The page title, the page data's JSON in pieces (safe in a script element), and the runs
+ * embedded. Each outcome's view is its place in the page, `body` (see {@link safeOutcomeBody}),
+ * and its change against the baseline: exactly `JSON.stringify(data)`.
+ */
+function reportPagePieces<T extends Rendered>(
+  options: HtmlReportOptions,
+  body: (outcome: EvalOutcome) => T,
+): { title: string; safeData: Array<string | T>; runs: readonly EmbeddedRun[] } {
   const { data, outcomes, placeOf, changeOf, runs } = reportPageParts(options);
-  const outcomeTexts = outcomes.map((outcome) => {
+  const report = jsonObjectText(data.report!, 'compact', 1, { outcomes: JSON_SLOT });
+  const [before, after] = scriptJson(jsonObjectText(data, 'compact', 0, { report })).split(JSON_SLOT);
+  const safeData: Array<string | T> = [`${before}[`];
+  outcomes.forEach((outcome, index) => {
     const place = placeOf(outcome);
     const change = changeOf(outcome);
-    let text = '{';
-    if (place.eval !== undefined) text += `"eval":${place.eval},`;
-    if (place.run !== undefined) text += `"run":${place.run},`;
-    // Never empty: a view always has a status, a threshold and a duration.
-    text += cached(cache, 'html-outcome', outcome, (key) => JSON.stringify(outcomeBody(key)).slice(1, -1));
-    if (change) text += `,${JSON.stringify(change).slice(1, -1)}`;
-    return `${text}}`;
+    let head = index === 0 ? '{' : ',{';
+    if (place.eval !== undefined) head += `"eval":${place.eval},`;
+    if (place.run !== undefined) head += `"run":${place.run},`;
+    safeData.push(head, body(outcome), change ? scriptJson(`,${JSON.stringify(change).slice(1, -1)}}`) : '}');
   });
-  const report = jsonObjectText(data.report!, 'compact', 1, {
-    outcomes: jsonArrayText(outcomeTexts, 'compact', 1),
-  });
-  return { title: data.title, dataJson: jsonObjectText(data, 'compact', 0, { report }), runs };
+  safeData.push(`]${after}`);
+  return { title: data.title, safeData, runs };
 }
 
 /** The data of a report page, and the runs it embeds. */
