@@ -47,8 +47,7 @@ export function cached<T extends object, V extends Rendered>(
 export function joinBytes(pieces: readonly Rendered[], separator = ''): Buffer {
   const between = separator === '' ? undefined : Buffer.from(separator);
   let total = between && pieces.length > 1 ? between.length * (pieces.length - 1) : 0;
-  for (const piece of pieces)
-    total += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.byteLength;
+  for (const piece of pieces) total += typeof piece === 'string' ? byteLength(piece) : piece.byteLength;
   const out = Buffer.allocUnsafe(total);
   let offset = 0;
   pieces.forEach((piece, index) => {
@@ -56,12 +55,27 @@ export function joinBytes(pieces: readonly Rendered[], separator = ''): Buffer {
       out.set(between, offset);
       offset += between.length;
     }
-    if (typeof piece === 'string') offset += out.write(piece, offset);
-    else {
+    if (typeof piece !== 'string') {
       out.set(piece, offset);
       offset += piece.byteLength;
-    }
+    } else if (isShortAscii(piece)) {
+      for (let at = 0; at < piece.length; at++) out[offset + at] = piece.charCodeAt(at);
+      offset += piece.length;
+    } else offset += out.write(piece, offset);
   });
   // Every byte was written: the lengths measured are the lengths written.
   return out;
+}
+
+/** Short texts (brackets, separators, an outcome's place) are thousands: copied here, not by a native call each. */
+const SHORT = 64;
+
+function isShortAscii(text: string): boolean {
+  if (text.length > SHORT) return false;
+  for (let at = 0; at < text.length; at++) if (text.charCodeAt(at) > 0x7f) return false;
+  return true;
+}
+
+function byteLength(text: string): number {
+  return isShortAscii(text) ? text.length : Buffer.byteLength(text);
 }

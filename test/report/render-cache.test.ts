@@ -22,7 +22,7 @@ import {
 import { decideVerdict, type InfrastructureError, summarizeRun } from '../../src/report/index.js';
 import { jsonArrayText, jsonObjectText, jsonText } from '../../src/report/json-text.js';
 import { renderJUnit, renderJUnitBytes } from '../../src/report/junit.js';
-import { RenderCache } from '../../src/report/render-cache.js';
+import { joinBytes, RenderCache } from '../../src/report/render-cache.js';
 import type { RunRecord } from '../../src/report/run-record.js';
 import { buildJsonReport, jsonReportBytes, jsonReportText } from '../../src/report/write.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -234,5 +234,27 @@ describe('JSON text from parts', () => {
         expect(jsonText(item, 'indented', depth)).toBe(
           JSON.stringify(item, null, 2).replaceAll('\n', `\n${'  '.repeat(depth)}`),
         );
+  });
+});
+
+describe('joinBytes', () => {
+  it('gives the UTF-8 of the pieces joined, text and bytes mixed, short and long, any character', () => {
+    const texts = [
+      '',
+      '{',
+      ',',
+      'é',
+      '😀',
+      '\ud800',
+      'a'.repeat(63),
+      `${'b'.repeat(64)}é`,
+      HOSTILE,
+      'x'.repeat(100),
+    ];
+    for (const separator of ['', '\n', ',\n    ']) {
+      const mixed = texts.map((text, index) => (index % 2 === 0 ? text : Buffer.from(text)));
+      expect(joinBytes(mixed, separator)).toEqual(Buffer.from(texts.join(separator)));
+    }
+    expect(joinBytes([])).toEqual(Buffer.alloc(0));
   });
 });

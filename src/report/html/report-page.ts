@@ -105,16 +105,17 @@ function reportPagePieces<T extends Rendered>(
   options: HtmlReportOptions,
   body: (outcome: EvalOutcome) => T,
 ): { title: string; safeData: Array<string | T>; runs: readonly EmbeddedRun[] } {
-  const { data, outcomes, placeOf, changeOf, runs } = reportPageParts(options);
+  const { data, outcomes, evalIndex, runIndex, changeOf, runs } = reportPageParts(options);
   const report = jsonObjectText(data.report!, 'compact', 1, { outcomes: JSON_SLOT });
   const [before, after] = scriptJson(jsonObjectText(data, 'compact', 0, { report })).split(JSON_SLOT);
   const safeData: Array<string | T> = [`${before}[`];
   outcomes.forEach((outcome, index) => {
-    const place = placeOf(outcome);
+    const evalAt = evalIndex.get(outcome.name);
+    const runAt = runIndex.get(outcome.context);
     const change = changeOf(outcome);
     let head = index === 0 ? '{' : ',{';
-    if (place.eval !== undefined) head += `"eval":${place.eval},`;
-    if (place.run !== undefined) head += `"run":${place.run},`;
+    if (evalAt !== undefined) head += `"eval":${evalAt},`;
+    if (runAt !== undefined) head += `"run":${runAt},`;
     safeData.push(head, body(outcome), change ? scriptJson(`,${JSON.stringify(change).slice(1, -1)}}`) : '}');
   });
   safeData.push(`]${after}`);
@@ -123,9 +124,10 @@ function reportPagePieces<T extends Rendered>(
 
 /** The data of a report page, and the runs it embeds. */
 export function reportPageData(options: HtmlReportOptions): { data: PageData; blobs: string[] } {
-  const { data, outcomes, placeOf, changeOf, runs } = reportPageParts(options);
+  const { data, outcomes, evalIndex, runIndex, changeOf, runs } = reportPageParts(options);
   data.report!.outcomes = outcomes.map((outcome) => ({
-    ...placeOf(outcome),
+    eval: evalIndex.get(outcome.name),
+    run: runIndex.get(outcome.context),
     ...outcomeBody(outcome),
     ...changeOf(outcome),
   })) as OutcomeView[];
@@ -136,8 +138,9 @@ export function reportPageData(options: HtmlReportOptions): { data: PageData; bl
 interface ReportPageParts {
   data: PageData;
   outcomes: readonly EvalOutcome[];
-  /** The outcome's indexes into the page's evals and runs. */
-  placeOf: (outcome: EvalOutcome) => { eval: number | undefined; run: number | undefined };
+  /** Each eval's index in the page, by name; each run's, by id. */
+  evalIndex: ReadonlyMap<string, number>;
+  runIndex: ReadonlyMap<string, number>;
   /** The outcome's change against the baseline, if it has one. */
   changeOf: (outcome: EvalOutcome) => Pick<OutcomeView, 'change' | 'before'> | undefined;
   /** The runs embedded, in blob order. */
@@ -216,10 +219,6 @@ function reportPageParts({
     const index = evalIndex.get(outcome.name);
     if (index !== undefined) counts[index]![status]++;
   }
-  const placeOf = (outcome: EvalOutcome) => ({
-    eval: evalIndex.get(outcome.name),
-    run: runIndex.get(outcome.context),
-  });
   const changeOf = (outcome: EvalOutcome): Pick<OutcomeView, 'change' | 'before'> | undefined => {
     const known = before.size > 0 ? before.get(`${outcome.name}\u0000${outcome.context}`) : undefined;
     if (known)
@@ -285,7 +284,7 @@ function reportPageParts({
       ...(comparison ? { comparison: comparisonView(comparison) } : {}),
     },
   };
-  return { data, outcomes: summary.outcomes, placeOf, changeOf, runs: embedder.runs };
+  return { data, outcomes: summary.outcomes, evalIndex, runIndex, changeOf, runs: embedder.runs };
 }
 
 /** A run's entry: what its record says, and its steps read from the trace (and the replayed run). */
