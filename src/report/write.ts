@@ -3,9 +3,9 @@ import type { Baseline } from './baseline.js';
 import type { BaselineComparison } from './compare.js';
 import { writeFileAtomic } from './files.js';
 import type { PreparedRuns } from './html/embed.js';
-import { renderHtmlReportBytes } from './html/report-page.js';
+import { renderHtmlReport, renderHtmlReportBytes } from './html/report-page.js';
 import { JSON_SLOT, jsonObjectText, jsonText } from './json-text.js';
-import { renderJUnitBytes } from './junit.js';
+import { renderJUnit, renderJUnitBytes } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { cached, joinBytes, type RenderCache, type Rendered } from './render-cache.js';
 import { REPORT_SCHEMA_VERSION, type RunSummary } from './summary.js';
@@ -56,8 +56,10 @@ export function buildJsonReport({
  * with the text of each outcome and run taken from `cache` when it has it.
  */
 export function jsonReportText({ cache, ...options }: JsonReportOptions): string {
+  // Without kept texts, one native pass over the whole is the fastest.
+  if (!cache) return `${JSON.stringify(buildJsonReport(options), null, 2)}\n`;
   return jsonReportPieces(options, (value) =>
-    cached(cache, 'json', value, () => jsonText(value, 'indented', 2)!),
+    cache.get('json', value, () => jsonText(value, 'indented', 2)!),
   ).join('');
 }
 
@@ -148,11 +150,18 @@ export async function writeReportFiles({
 > {
   const written: Partial<Record<keyof typeof REPORT_FILES, string>> = {};
   const render: Record<keyof typeof REPORT_FILES, () => string | Uint8Array> = {
-    json: () => jsonReportBytes({ summary, verdict, ...(comparison ? { comparison } : {}), cache }),
+    // Pieces kept between runs are written as bytes; a single run renders each file in one go.
+    json: () =>
+      (cache ? jsonReportBytes : jsonReportText)({
+        summary,
+        verdict,
+        ...(comparison ? { comparison } : {}),
+        cache,
+      }),
     markdown: () => renderMarkdown({ summary, verdict, comparison }),
-    junit: () => renderJUnitBytes({ summary, cache }),
+    junit: () => (cache ? renderJUnitBytes : renderJUnit)({ summary, cache }),
     html: () =>
-      renderHtmlReportBytes({
+      (cache ? renderHtmlReportBytes : renderHtmlReport)({
         summary,
         verdict,
         comparison,

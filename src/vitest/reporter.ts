@@ -75,7 +75,7 @@ export class LoopletReporter implements Reporter {
   #traces: TraceSnapshot | undefined;
   /** Runs the scoring threads embedded for the HTML report, so it need not read their traces again (kept across watch runs). */
   #reportRuns: ReportRunCollector | undefined;
-  /** What the reports rendered per outcome and run: a watch re-run renders only what it scored. */
+  /** What the reports rendered per outcome and run (watch mode): a re-run renders only what it scored. */
   readonly #rendered = new RenderCache();
   #vitest: Vitest | undefined;
   /** The last finished run (watch mode runs many). */
@@ -181,8 +181,10 @@ export class LoopletReporter implements Reporter {
     this.finished = { summary, comparison, verdict };
     const write = this.#options.write ?? ((text: string) => process.stdout.write(text));
     const outDir = path.resolve(this.#root, this.#options.outDir ?? path.join('.looplet', 'report'));
+    // Only a watch session renders the same outcomes again: a single run keeps nothing.
+    const cache = this.#vitest?.config.watch ? this.#rendered : undefined;
     const written = await writeReportFiles({
-      cache: this.#rendered,
+      cache,
       dir: outDir,
       summary,
       verdict,
@@ -191,9 +193,7 @@ export class LoopletReporter implements Reporter {
       ...(this.#reportRuns ? { preparedRuns: this.#reportRuns.runs } : {}),
     });
     if (this.#options.json) {
-      write(
-        jsonReportText({ summary, verdict, ...(comparison ? { comparison } : {}), cache: this.#rendered }),
-      );
+      write(jsonReportText({ summary, verdict, ...(comparison ? { comparison } : {}), cache }));
     } else {
       write(
         `\n${problemLines(summary)}${renderRunNotes({ summary })}${renderTable({ summary, verdict, ...(comparison ? { comparison } : {}) })}\n`,
