@@ -1,5 +1,6 @@
 import type { EvalOutcome } from '../evals/types.js';
 import { describeOutcome } from './format.js';
+import { cached, joinBytes, type RenderCache, type Rendered } from './render-cache.js';
 import { divergencePlace, divergenceWhere, type RunRecord } from './run-record.js';
 import type { RunSummary } from './summary.js';
 
@@ -11,10 +12,36 @@ import type { RunSummary } from './summary.js';
  * each, whose `<failure>` holds the whole divergence when the replay diverged. Infrastructure
  * errors get a `looplet` suite of their own so CI shows them too.
  */
-export function renderJUnit({ summary }: { summary: RunSummary }): string {
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+export function renderJUnit({ summary, cache }: JUnitOptions): string {
+  const lines = junitLines(summary, (kind, item, render) => cached(cache, kind, item, render));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * {@link renderJUnit} as the file's bytes (UTF-8). Through `cache`, each test case is encoded
+ * once and copied as it is on every later watch run.
+ */
+export function renderJUnitBytes({ summary, cache }: JUnitOptions): Buffer {
+  const lines = junitLines(summary, (kind, item, render) =>
+    cached(cache, `${kind}-bytes`, item, (key) => Buffer.from(render(key))),
+  );
+  return joinBytes([...lines, ''], '\n');
+}
+
+/** The options of {@link renderJUnit}. */
+interface JUnitOptions {
+  summary: RunSummary;
+  /** Test cases rendered before, by outcome and run (watch sessions). */
+  cache?: RenderCache;
+}
+
+/** Renders one test case, or takes it from where it was kept. */
+type CaseRenderer = <T extends object>(kind: string, item: T, render: (item: T) => string) => Rendered;
+
+/** The file's lines (a test case is one piece of several lines), to be joined with newlines. */
+function junitLines(summary: RunSummary, testCase: CaseRenderer): Rendered[] {
+  const out: Rendered[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const { totals } = summary;
-  const seconds = (ms: number) => (ms / 1000).toFixed(3);
   const totalTime = summary.outcomes.reduce((sum, outcome) => sum + outcome.durationMs, 0);
   const replayed = (summary.runs ?? []).filter((run) => run.replay !== undefined);
   const divergedOutcomes = summary.outcomes.filter((outcome) => outcome.status === 'diverged').length;
@@ -27,7 +54,7 @@ export function renderJUnit({ summary }: { summary: RunSummary }): string {
     out.push(
       `  <testsuite name="replay" tests="${replayed.length}" failures="${diverged}" errors="0" skipped="0" time="0.000">`,
     );
-    for (const run of replayed) out.push(...replayTestcase(run));
+    for (const run of replayed) out.push(testCase('junit', run, replayTestcase));
     out.push('  </testsuite>');
   }
   const byEval = new Map<string, EvalOutcome[]>();
@@ -42,7 +69,7 @@ export function renderJUnit({ summary }: { summary: RunSummary }): string {
     out.push(
       `  <testsuite name="${attr(item.name)}" tests="${item.total}" failures="${item.failed + (item.diverged ?? 0)}" errors="${item.errors}" skipped="${item.skipped}" time="${seconds(item.durationMs)}"${file}>`,
     );
-    for (const outcome of outcomes) out.push(...testcase(outcome, seconds));
+    for (const outcome of outcomes) out.push(testCase('junit', outcome, testcase));
     out.push('  </testsuite>');
   }
   if (summary.infrastructureErrors.length > 0) {
@@ -62,10 +89,15 @@ export function renderJUnit({ summary }: { summary: RunSummary }): string {
     out.push('  </testsuite>');
   }
   out.push('</testsuites>');
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
-function testcase(outcome: EvalOutcome, seconds: (ms: number) => string): string[] {
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+/** One `<testcase>` element (its lines joined). */
+function testcase(outcome: EvalOutcome): string {
   const lines = [
     `    <testcase name="${attr(outcome.context)}" classname="${attr(outcome.name)}" time="${seconds(outcome.durationMs)}">`,
   ];
@@ -101,11 +133,11 @@ function testcase(outcome: EvalOutcome, seconds: (ms: number) => string): string
     lines.push(`      <system-out>${text(JSON.stringify(outcome.details, null, 2))}</system-out>`);
   }
   lines.push('    </testcase>');
-  return lines;
+  return lines.join('\n');
 }
 
 /** `replay › id`: passes when the replay matched its recording; a diverged replay fails with the whole divergence. */
-function replayTestcase(run: RunRecord): string[] {
+function replayTestcase(run: RunRecord): string {
   const replay = run.replay!;
   const lines = [`    <testcase name="${attr(`replay › ${run.id}`)}" classname="replay" time="0.000">`];
   const properties: Array<[string, string]> = [
@@ -133,7 +165,7 @@ function replayTestcase(run: RunRecord): string[] {
     lines.push(`      <system-out>${text(body.join('\n'))}</system-out>`);
   }
   lines.push('    </testcase>');
-  return lines;
+  return lines.join('\n');
 }
 
 function detailText(outcome: EvalOutcome): string {

@@ -107,21 +107,14 @@ export function summarizeRun({
   /** Trace ids no eval and no agent covers. */
   obsolete?: readonly string[];
 }): RunSummary {
-  const sorted = [...outcomes].sort(
-    (a, b) => compareText(a.name, b.name) || compareText(a.context, b.context),
-  );
-  const byEval = new Map<string, EvalOutcome[]>();
-  for (const outcome of sorted) {
-    const list = byEval.get(outcome.name);
-    if (list) list.push(outcome);
-    else byEval.set(outcome.name, [outcome]);
-  }
+  const byEval = groupByEval(outcomes);
+  const sorted = [...byEval.values()].flat();
   const evals = [...byEval.entries()].map(([name, list]) => summarizeEval(name, list));
-  const contextIds = [
-    ...new Set([...contexts, ...runs.map((run) => run.id), ...sorted.map((outcome) => outcome.context)]),
-  ].sort(compareText);
-  const count = (status: EvalOutcome['status']) =>
-    sorted.filter((outcome) => outcome.status === status).length;
+  const ids = new Set(contexts);
+  for (const run of runs) ids.add(run.id);
+  for (const outcome of sorted) ids.add(outcome.context);
+  const contextIds = [...ids].sort(compareText);
+  const statuses = countStatuses(sorted);
   const infra = [...infrastructureErrors].sort(
     (a, b) => compareText(a.source, b.source) || compareText(a.message, b.message),
   );
@@ -134,12 +127,12 @@ export function summarizeRun({
       evals: evals.length,
       contexts: contextIds.length,
       outcomes: sorted.length,
-      passed: count('passed'),
-      failed: count('failed'),
-      reported: count('reported'),
-      skipped: count('skipped'),
-      errors: count('error'),
-      requiredFailed: sorted.filter((outcome) => outcome.required && outcome.status === 'failed').length,
+      passed: statuses.passed,
+      failed: statuses.failed,
+      reported: statuses.reported,
+      skipped: statuses.skipped,
+      errors: statuses.error,
+      requiredFailed: statuses.requiredFailed,
       infrastructureErrors: infra.length,
       diverged: sortedRuns.filter((run) => run.replay?.diverged !== undefined).length,
     },
@@ -164,42 +157,87 @@ export function mergeSummaries({ summaries }: { summaries: readonly RunSummary[]
   });
 }
 
+/**
+ * Outcomes by eval, evals in name order and each eval's outcomes in context order: the order
+ * `(name, context)` gives, stable for equal pairs, without comparing names 5,000 times over.
+ */
+function groupByEval(outcomes: readonly EvalOutcome[]): Map<string, EvalOutcome[]> {
+  const groups = new Map<string, EvalOutcome[]>();
+  for (const outcome of outcomes) {
+    const list = groups.get(outcome.name);
+    if (list) list.push(outcome);
+    else groups.set(outcome.name, [outcome]);
+  }
+  const sorted = new Map<string, EvalOutcome[]>();
+  for (const name of [...groups.keys()].sort(compareText))
+    sorted.set(
+      name,
+      groups.get(name)!.sort((a, b) => compareText(a.context, b.context)),
+    );
+  return sorted;
+}
+
+/** How many outcomes have each status, and how many of them are required ones that failed. */
+function countStatuses(
+  outcomes: readonly EvalOutcome[],
+): Record<EvalOutcome['status'], number> & { requiredFailed: number } {
+  const counts: Record<EvalOutcome['status'], number> = {
+    passed: 0,
+    failed: 0,
+    reported: 0,
+    skipped: 0,
+    error: 0,
+    diverged: 0,
+  };
+  let requiredFailed = 0;
+  for (const outcome of outcomes) {
+    // A status from a hand-written summary that is none of these is counted nowhere.
+    if (Object.hasOwn(counts, outcome.status)) counts[outcome.status]++;
+    if (outcome.required && outcome.status === 'failed') requiredFailed++;
+  }
+  return { ...counts, requiredFailed };
+}
+
 function summarizeEval(name: string, outcomes: EvalOutcome[]): EvalSummary {
   const first = outcomes[0]!;
-  const scores = outcomes.filter((outcome) => outcome.score !== undefined && outcome.status !== 'error');
-  const count = (status: EvalOutcome['status']) =>
-    outcomes.filter((outcome) => outcome.status === status).length;
-  const passed = count('passed');
-  const failed = count('failed');
+  const statuses = countStatuses(outcomes);
+  const tags = new Set<string>();
+  let required = false;
+  let durationMs = 0;
+  let scoreCount = 0;
+  let scoreTotal = 0;
+  let minScore = 0;
+  let maxScore = 0;
+  for (const outcome of outcomes) {
+    if (outcome.required) required = true;
+    for (const tag of outcome.tags) tags.add(tag);
+    durationMs += outcome.durationMs;
+    if (outcome.score === undefined || outcome.status === 'error') continue;
+    const score = outcome.score;
+    // Math.min/max as over the list, so a NaN score gives NaN as it always did.
+    minScore = scoreCount === 0 ? score : Math.min(minScore, score);
+    maxScore = scoreCount === 0 ? score : Math.max(maxScore, score);
+    scoreTotal += score;
+    scoreCount++;
+  }
+  const { passed, failed } = statuses;
   const summary: EvalSummary = {
     name,
-    required: outcomes.some((outcome) => outcome.required),
-    tags: [...new Set(outcomes.flatMap((outcome) => outcome.tags))].sort(compareText),
+    required,
+    tags: [...tags].sort(compareText),
     total: outcomes.length,
     passed,
     failed,
-    reported: count('reported'),
-    skipped: count('skipped'),
-    errors: count('error'),
-    diverged: count('diverged'),
+    reported: statuses.reported,
+    skipped: statuses.skipped,
+    errors: statuses.error,
+    diverged: statuses.diverged,
     passRate: passed + failed === 0 ? null : passed / (passed + failed),
-    meanScore: scores.length === 0 ? null : mean(scores.map((outcome) => outcome.score!)),
-    minScore:
-      scores.length === 0
-        ? null
-        : extreme(
-            scores.map((outcome) => outcome.score!),
-            Math.min,
-          ),
-    maxScore:
-      scores.length === 0
-        ? null
-        : extreme(
-            scores.map((outcome) => outcome.score!),
-            Math.max,
-          ),
+    meanScore: scoreCount === 0 ? null : scoreTotal / scoreCount,
+    minScore: scoreCount === 0 ? null : minScore,
+    maxScore: scoreCount === 0 ? null : maxScore,
     metrics: summarizeMetrics(outcomes),
-    durationMs: outcomes.reduce((total, outcome) => total + outcome.durationMs, 0),
+    durationMs,
   };
   if (first.file !== undefined) summary.file = first.file;
   return summary;

@@ -3,9 +3,11 @@ import type { Baseline } from './baseline.js';
 import type { BaselineComparison } from './compare.js';
 import { writeFileAtomic } from './files.js';
 import type { PreparedRuns } from './html/embed.js';
-import { renderHtmlReport } from './html/report-page.js';
-import { renderJUnit } from './junit.js';
+import { renderHtmlReport, renderHtmlReportBytes } from './html/report-page.js';
+import { JSON_SLOT, jsonObjectText, jsonText } from './json-text.js';
+import { renderJUnit, renderJUnitBytes } from './junit.js';
 import { renderMarkdown } from './markdown.js';
+import { cached, joinBytes, type RenderCache, type Rendered } from './render-cache.js';
 import { REPORT_SCHEMA_VERSION, type RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';
 
@@ -50,20 +52,61 @@ export function buildJsonReport({
 }
 
 /**
- * Writes `looplet-report.json`, `looplet-report.md`, `looplet-junit.xml` and `looplet-report.html`
- * into `dir` (created when missing). Each file is written whole (temporary name, then rename), so
- * a reader never sees half a report. Returns the paths written.
+ * The text of `looplet-report.json`: `JSON.stringify(buildJsonReport(…), null, 2)` and a newline,
+ * with the text of each outcome and run taken from `cache` when it has it.
  */
-export async function writeReports({
-  dir,
-  summary,
-  verdict,
-  comparison,
-  baseline,
-  formats = ['json', 'markdown', 'junit', 'html'],
-  root,
-  preparedRuns,
-}: {
+export function jsonReportText({ cache, ...options }: JsonReportOptions): string {
+  // Without kept texts, one native pass over the whole is the fastest.
+  if (!cache) return `${JSON.stringify(buildJsonReport(options), null, 2)}\n`;
+  return jsonReportPieces(options, (value) =>
+    cache.get('json', value, () => jsonText(value, 'indented', 2)!),
+  ).join('');
+}
+
+/**
+ * {@link jsonReportText} as the file's bytes (UTF-8). Through `cache`, each outcome and run is
+ * encoded once and copied as it is on every later watch run.
+ */
+export function jsonReportBytes({ cache, ...options }: JsonReportOptions): Buffer {
+  return joinBytes(
+    jsonReportPieces(options, (value) =>
+      cached(cache, 'json-bytes', value, () => Buffer.from(jsonText(value, 'indented', 2)!)),
+    ),
+  );
+}
+
+type JsonReportOptions = Parameters<typeof buildJsonReport>[0] & { cache?: RenderCache };
+
+/** The report's text in pieces: the outcomes and runs (items of top-level arrays) one piece each. */
+function jsonReportPieces(
+  options: Parameters<typeof buildJsonReport>[0],
+  item: (value: object) => Rendered,
+): Rendered[] {
+  const report = buildJsonReport(options);
+  // A summary read from a report older than run records has none.
+  const arrays = [report.outcomes, ...(report.runs ? [report.runs] : [])];
+  const text = jsonObjectText(report, 'indented', 0, {
+    outcomes: JSON_SLOT,
+    ...(report.runs ? { runs: JSON_SLOT } : {}),
+  });
+  // The slots come in the object's key order: outcomes, then runs.
+  const between = text.split(JSON_SLOT);
+  const pieces: Rendered[] = [between[0]!];
+  arrays.forEach((values, index) => {
+    if (values.length === 0) pieces.push('[]');
+    else
+      values.forEach((value, position) => {
+        pieces.push(position === 0 ? '[\n    ' : ',\n    ', item(value));
+      });
+    if (values.length > 0) pieces.push('\n  ]');
+    pieces.push(between[index + 1]!);
+  });
+  pieces.push('\n');
+  return pieces;
+}
+
+/** The options of {@link writeReports}. */
+export interface WriteReportsOptions {
   dir: string;
   summary: RunSummary;
   verdict: Verdict;
@@ -75,20 +118,57 @@ export async function writeReports({
   root?: string;
   /** Runs the HTML report need not read again (embedded where they were scored). */
   preparedRuns?: PreparedRuns;
-}): Promise<Partial<Record<keyof typeof REPORT_FILES, string>>> {
+}
+
+/**
+ * Writes `looplet-report.json`, `looplet-report.md`, `looplet-junit.xml` and `looplet-report.html`
+ * into `dir` (created when missing). Each file is written whole (temporary name, then rename), so
+ * a reader never sees half a report. Returns the paths written.
+ */
+export async function writeReports(
+  options: WriteReportsOptions,
+): Promise<Partial<Record<keyof typeof REPORT_FILES, string>>> {
+  return writeReportFiles(options);
+}
+
+/**
+ * {@link writeReports}, rendering through `cache`: what it holds for an outcome or a run is not
+ * rendered again (the reporter's watch runs).
+ */
+export async function writeReportFiles({
+  dir,
+  summary,
+  verdict,
+  comparison,
+  baseline,
+  formats = ['json', 'markdown', 'junit', 'html'],
+  root,
+  preparedRuns,
+  cache,
+}: WriteReportsOptions & { cache?: RenderCache }): Promise<
+  Partial<Record<keyof typeof REPORT_FILES, string>>
+> {
   const written: Partial<Record<keyof typeof REPORT_FILES, string>> = {};
-  const render: Record<keyof typeof REPORT_FILES, () => string> = {
-    json: () => `${JSON.stringify(buildJsonReport({ summary, verdict, comparison }), null, 2)}\n`,
+  const render: Record<keyof typeof REPORT_FILES, () => string | Uint8Array> = {
+    // Pieces kept between runs are written as bytes; a single run renders each file in one go.
+    json: () =>
+      (cache ? jsonReportBytes : jsonReportText)({
+        summary,
+        verdict,
+        ...(comparison ? { comparison } : {}),
+        cache,
+      }),
     markdown: () => renderMarkdown({ summary, verdict, comparison }),
-    junit: () => renderJUnit({ summary }),
+    junit: () => (cache ? renderJUnitBytes : renderJUnit)({ summary, cache }),
     html: () =>
-      renderHtmlReport({
+      (cache ? renderHtmlReportBytes : renderHtmlReport)({
         summary,
         verdict,
         comparison,
         root,
         ...(baseline ? { baseline } : {}),
         ...(preparedRuns ? { prepared: preparedRuns } : {}),
+        ...(cache ? { cache } : {}),
       }),
   };
   for (const format of formats) {

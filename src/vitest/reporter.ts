@@ -5,12 +5,13 @@ import type { EvalOutcome } from '../evals/types.js';
 import { type Baseline, readBaseline } from '../report/baseline.js';
 import { type BaselineComparison, compareToBaseline } from '../report/compare.js';
 import { formatOutcome } from '../report/format.js';
+import { RenderCache } from '../report/render-cache.js';
 import { renderRunNotes } from '../report/runs-text.js';
 import { type InfrastructureError, type RunSummary, summarizeRun } from '../report/summary.js';
 import { renderTable } from '../report/table.js';
 import { thrownAt } from '../report/thrown-at.js';
 import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
-import { buildJsonReport, writeReports } from '../report/write.js';
+import { jsonReportText, writeReportFiles } from '../report/write.js';
 import { oneLine } from '../util/text.js';
 import { collectOutcomes } from './collect-outcomes.js';
 import { ReportRunCollector } from './report-runs.js';
@@ -74,6 +75,8 @@ export class LoopletReporter implements Reporter {
   #traces: TraceSnapshot | undefined;
   /** Runs the scoring threads embedded for the HTML report, so it need not read their traces again (kept across watch runs). */
   #reportRuns: ReportRunCollector | undefined;
+  /** What the reports rendered per outcome and run (watch mode): a re-run renders only what it scored. */
+  readonly #rendered = new RenderCache();
   #vitest: Vitest | undefined;
   /** The last finished run (watch mode runs many). */
   finished: FinishedRun | undefined;
@@ -178,7 +181,10 @@ export class LoopletReporter implements Reporter {
     this.finished = { summary, comparison, verdict };
     const write = this.#options.write ?? ((text: string) => process.stdout.write(text));
     const outDir = path.resolve(this.#root, this.#options.outDir ?? path.join('.looplet', 'report'));
-    const written = await writeReports({
+    // Only a watch session renders the same outcomes again: a single run keeps nothing.
+    const cache = this.#vitest?.config.watch ? this.#rendered : undefined;
+    const written = await writeReportFiles({
+      cache,
       dir: outDir,
       summary,
       verdict,
@@ -187,9 +193,7 @@ export class LoopletReporter implements Reporter {
       ...(this.#reportRuns ? { preparedRuns: this.#reportRuns.runs } : {}),
     });
     if (this.#options.json) {
-      write(
-        `${JSON.stringify(buildJsonReport({ summary, verdict, ...(comparison ? { comparison } : {}) }), null, 2)}\n`,
-      );
+      write(jsonReportText({ summary, verdict, ...(comparison ? { comparison } : {}), cache }));
     } else {
       write(
         `\n${problemLines(summary)}${renderRunNotes({ summary })}${renderTable({ summary, verdict, ...(comparison ? { comparison } : {}) })}\n`,
@@ -230,25 +234,23 @@ export class LoopletReporter implements Reporter {
 const PROBLEM_LIMIT = 20;
 
 function problemLines(summary: RunSummary): string {
-  const lines = [
-    ...summary.infrastructureErrors.map(
-      (error) => `! ${error.source} (${error.kind}): ${oneLine(error.message, 400)}`,
-    ),
-    // Outcomes of a diverged run are not listed: the divergence is shown once, for the run.
-    ...summary.outcomes
-      .filter((outcome) => outcome.status === 'failed' || outcome.status === 'error')
-      .map((outcome) => {
-        // The JSON report has the stack; the terminal names the line that threw.
-        const at = outcome.error ? thrownAt(outcome.error) : undefined;
-        return `${formatOutcome(outcome)}${at ? `  at ${at}` : ''}`;
-      }),
-  ];
-  if (lines.length > PROBLEM_LIMIT)
-    lines.splice(
-      PROBLEM_LIMIT,
-      Infinity,
-      `…and ${lines.length - PROBLEM_LIMIT} more (see looplet-report.md)`,
-    );
+  const lines = summary.infrastructureErrors
+    .slice(0, PROBLEM_LIMIT)
+    .map((error) => `! ${error.source} (${error.kind}): ${oneLine(error.message, 400)}`);
+  let problems = summary.infrastructureErrors.length;
+  // Outcomes of a diverged run are not listed: the divergence is shown once, for the run.
+  for (const outcome of summary.outcomes) {
+    if (outcome.status !== 'failed' && outcome.status !== 'error') continue;
+    problems++;
+    if (lines.length >= PROBLEM_LIMIT) continue; // Only counted: the lines past the limit are not shown.
+    // The JSON report has the stack; the terminal names the line that threw.
+    const at = outcome.error ? thrownAt(outcome.error) : undefined;
+    lines.push(`${formatOutcome(outcome)}${at ? `  at ${at}` : ''}`);
+  }
+  if (problems > PROBLEM_LIMIT) {
+    lines.length = PROBLEM_LIMIT;
+    lines.push(`…and ${problems - PROBLEM_LIMIT} more (see looplet-report.md)`);
+  }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 

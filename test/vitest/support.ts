@@ -62,7 +62,7 @@ export interface Project {
   /** Runs `node <vitest.mjs> …args` in the project (projects with their own vitest config). */
   vitest(args: readonly string[], options?: { timeoutMs?: number }): Promise<CliResult>;
   /** Starts the CLI without waiting (watch mode, the UI): stop it with `stop()`. */
-  start(args: readonly string[]): LiveProcess;
+  start(args: readonly string[], options?: { env?: NodeJS.ProcessEnv }): LiveProcess;
 }
 
 /**
@@ -109,7 +109,7 @@ function projectAt(dir: string): Project {
     remove: (file) => rmSync(path.join(dir, file), { recursive: true, force: true }),
     run: (args, options) => runNode({ cwd: dir, args: [CLI, ...args], ...options }),
     vitest: (args, options) => runNode({ cwd: dir, args: [VITEST_CLI, ...args], ...options }),
-    start: (args) => startNode({ cwd: dir, args: [CLI, ...args] }),
+    start: (args, options) => startNode({ cwd: dir, args: [CLI, ...args], ...options }),
   };
 }
 
@@ -166,8 +166,16 @@ export interface LiveProcess {
   stop(): Promise<void>;
 }
 
-export function startNode({ cwd, args }: { cwd: string; args: readonly string[] }): LiveProcess {
-  const child = spawn(process.execPath, [...args], { cwd, env: childEnv(), stdio: 'pipe' });
+export function startNode({
+  cwd,
+  args,
+  env,
+}: {
+  cwd: string;
+  args: readonly string[];
+  env?: NodeJS.ProcessEnv;
+}): LiveProcess {
+  const child = spawn(process.execPath, [...args], { cwd, env: childEnv(env), stdio: 'pipe' });
   let output = '';
   const listeners = new Set<() => void>();
   const append = (chunk: string) => {

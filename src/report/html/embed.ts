@@ -11,7 +11,8 @@ export type PreparedRuns = ReadonlyMap<string, EmbeddedRun>;
  * and the page stays bounded however many runs it holds.
  */
 export class RunEmbedder {
-  readonly blobs: string[] = [];
+  /** The runs embedded, in blob order. */
+  readonly runs: EmbeddedRun[] = [];
   #remaining: number;
   readonly #maxString: number;
   readonly #minShare: number;
@@ -69,7 +70,7 @@ export class RunEmbedder {
       return { missing: `the trace could not be read: ${errorMessage(error)}` };
     }
     this.#remaining -= run.bytes;
-    this.blobs.push(run.json);
-    return { blob: this.blobs.length - 1, endReason: run.endReason, stepCount: run.stepCount };
+    this.runs.push(run);
+    return { blob: this.runs.length - 1, endReason: run.endReason, stepCount: run.stepCount };
   }
 }

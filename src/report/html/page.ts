@@ -3,18 +3,28 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LoopletError } from '../../util/errors.js';
 import { CODE_DIR, packageFile } from '../../util/package-files.js';
+import { joinBytes, type Rendered } from '../render-cache.js';
 import { PAGE_DATA_ID, type PageData, runDataId } from './page-data.js';
 
 /** The page script and style `npm run build` bundles (scripts/build-html-client.mjs). */
 const ASSETS = { script: 'page-client.js', style: 'page-client.css' } as const;
 
-let assets: { script: string; style: string } | undefined;
+/** The page script (safe to inline), its style, and the Content-Security-Policy allowing just those. */
+interface PageAssets {
+  script: string;
+  style: string;
+  policy: string;
+  /** The script and style as UTF-8, for pages written as bytes. */
+  bytes: { script: Uint8Array; style: Uint8Array };
+}
+
+let assets: PageAssets | undefined;
 
 /**
  * The bundled page script and style. Beside this module in the package (dist/report/html/); when
  * running from the sources (tests), in the repository's dist/.
  */
-function loadAssets(): { script: string; style: string } {
+function loadAssets(): PageAssets {
   if (assets) return assets;
   const read = (name: string): string => {
     const candidates = [
@@ -34,7 +44,19 @@ function loadAssets(): { script: string; style: string } {
       code: 'HTML_ASSETS_MISSING',
     });
   };
-  assets = { script: read(ASSETS.script), style: read(ASSETS.style) };
+  // The bundle is inlined in a classic script element: it must not hold a closing tag.
+  const script = read(ASSETS.script).replaceAll('</script', '<\\/script');
+  const style = read(ASSETS.style);
+  // node:crypto is loaded here, when a page is written, not by `import 'looplet/evals'`.
+  const { createHash } = process.getBuiltinModule('node:crypto');
+  const hash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+  const policy = [
+    "default-src 'none'",
+    `script-src ${hash(script)}`,
+    `style-src ${hash(style)}`,
+    'img-src data:',
+  ].join('; ');
+  assets = { script, style, policy, bytes: { script: Buffer.from(script), style: Buffer.from(style) } };
   return assets;
 }
 
@@ -54,33 +76,80 @@ export function scriptJson(json: string): string {
  * @param blobs JSON of each embedded run, in `RunEntry.blob` order.
  */
 export function renderPage({ data, blobs }: { data: PageData; blobs: readonly string[] }): string {
-  const { script, style } = loadAssets();
-  // The bundle is inlined in a classic script element: it must not hold a closing tag.
-  const safeScript = script.replaceAll('</script', '<\\/script');
-  // node:crypto is loaded here, when a page is written, not by `import 'looplet/evals'`.
-  const { createHash } = process.getBuiltinModule('node:crypto');
-  const hash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
-  const policy = [
-    "default-src 'none'",
-    `script-src ${hash(safeScript)}`,
-    `style-src ${hash(style)}`,
-    'img-src data:',
-  ].join('; ');
-  const parts = [
-    '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
-    `<meta http-equiv="Content-Security-Policy" content="${policy}">\n`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-    '<meta name="color-scheme" content="light dark">\n',
-    `<title>${escapeHtml(data.title)}</title>\n`,
-    `<style>${style}</style>\n</head>\n<body>\n`,
-    '<div id="app"><noscript>This report needs JavaScript to show its results.</noscript></div>\n',
-    `<script type="application/json" id="${PAGE_DATA_ID}">${scriptJson(JSON.stringify(data))}</script>\n`,
-  ];
-  blobs.forEach((blob, index) => {
-    parts.push(`<script type="application/json" id="${runDataId(index)}">${scriptJson(blob)}</script>\n`);
+  return renderPageText({
+    title: data.title,
+    safeData: [scriptJson(JSON.stringify(data))],
+    safeBlobs: blobs.map(scriptJson),
   });
-  parts.push(`<script>${safeScript}</script>\n</body>\n</html>\n`);
-  return parts.join('');
+}
+
+/**
+ * {@link renderPage} from the page data's JSON text (in pieces) and each embedded run's JSON, all
+ * already passed through {@link scriptJson}.
+ */
+export function renderPageText({
+  title,
+  safeData,
+  safeBlobs,
+}: {
+  title: string;
+  safeData: readonly string[];
+  safeBlobs: readonly string[];
+}): string {
+  const { script, style } = loadAssets();
+  return pagePieces({ title, safeData, safeBlobs, script, style }).join('');
+}
+
+/**
+ * {@link renderPageText} as UTF-8, from pieces of which some are encoded already: a report in
+ * watch mode keeps each outcome's and each run's part between runs, and the megabytes that did
+ * not change are neither joined into one string nor encoded again.
+ */
+export function renderPageBytes({
+  title,
+  safeData,
+  safeBlobs,
+}: {
+  title: string;
+  safeData: readonly Rendered[];
+  safeBlobs: readonly Rendered[];
+}): Buffer {
+  const { script, style } = loadAssets().bytes;
+  return joinBytes(pagePieces<Rendered>({ title, safeData, safeBlobs, script, style }));
+}
+
+/** The page in order: markup, the data, each run (`T`: text, or text and bytes), the style and script. */
+function pagePieces<T>({
+  title,
+  safeData,
+  safeBlobs,
+  script,
+  style,
+}: {
+  title: string;
+  safeData: readonly T[];
+  safeBlobs: readonly T[];
+  script: T;
+  style: T;
+}): Array<string | T> {
+  const { policy } = loadAssets();
+  const pieces: Array<string | T> = [
+    '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n' +
+      `<meta http-equiv="Content-Security-Policy" content="${policy}">\n` +
+      '<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
+      '<meta name="color-scheme" content="light dark">\n' +
+      `<title>${escapeHtml(title)}</title>\n<style>`,
+    style,
+    '</style>\n</head>\n<body>\n' +
+      '<div id="app"><noscript>This report needs JavaScript to show its results.</noscript></div>\n' +
+      `<script type="application/json" id="${PAGE_DATA_ID}">`,
+    ...safeData,
+  ];
+  safeBlobs.forEach((blob, index) => {
+    pieces.push(`</script>\n<script type="application/json" id="${runDataId(index)}">`, blob);
+  });
+  pieces.push('</script>\n<script>', script, '</script>\n</body>\n</html>\n');
+  return pieces;
 }
 
 function escapeHtml(text: string): string {

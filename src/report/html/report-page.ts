@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { EvalOutcome } from '../../evals/types.js';
 import type { RecordedTrace } from '../../provenance/types.js';
 import type { Baseline } from '../baseline.js';
 import type { BaselineComparison } from '../compare.js';
+import { JSON_SLOT, jsonObjectText } from '../json-text.js';
+import { cached, type RenderCache, type Rendered } from '../render-cache.js';
 import type { RunRecord } from '../run-record.js';
 import type { RunSummary } from '../summary.js';
 import type { Verdict } from '../verdict.js';
 import { type PreparedRuns, RunEmbedder } from './embed.js';
-import { renderPage } from './page.js';
+import { renderPage, renderPageBytes, renderPageText, scriptJson } from './page.js';
 import type {
   ComparisonView,
   EvalView,
@@ -48,6 +51,8 @@ export interface HtmlReportOptions {
   stepBudget?: number;
   /** Runs embedded ahead ({@link prepareReportRun}), by absolute trace directory: not read again. */
   prepared?: PreparedRuns;
+  /** Outcome and run texts rendered before (watch sessions). */
+  cache?: RenderCache;
 }
 
 /**
@@ -59,11 +64,110 @@ export interface HtmlReportOptions {
  * await writeFile('report.html', renderHtmlReport({ summary, verdict, comparison }));
  */
 export function renderHtmlReport(options: HtmlReportOptions): string {
-  return renderPage(reportPageData(options));
+  const { cache } = options;
+  // Without kept texts, one native pass over the page data is the fastest.
+  if (!cache) return renderPage(reportPageData(options));
+  const { title, safeData, runs } = reportPagePieces(options, (outcome) =>
+    cached(cache, 'html-outcome', outcome, safeOutcomeBody),
+  );
+  const safeBlobs = runs.map((run) => cached(cache, 'html-run', run, (key) => scriptJson(key.json)));
+  return renderPageText({ title, safeData, safeBlobs });
+}
+
+/**
+ * {@link renderHtmlReport} as the file's bytes (UTF-8). Through `cache`, each outcome's and each
+ * run's part is encoded once and copied as it is on every later watch run.
+ */
+export function renderHtmlReportBytes(options: HtmlReportOptions): Buffer {
+  const { cache } = options;
+  const { title, safeData, runs } = reportPagePieces(options, (outcome) =>
+    cached(cache, 'html-outcome-bytes', outcome, (key) => Buffer.from(safeOutcomeBody(key))),
+  );
+  const safeBlobs = runs.map((run) =>
+    cached(cache, 'html-run-bytes', run, (key) => Buffer.from(scriptJson(key.json))),
+  );
+  return renderPageBytes({ title, safeData, safeBlobs });
+}
+
+/**
+ * What an outcome's view holds of the outcome itself, as the members of its JSON object, safe in
+ * the page's script element: the same whatever else the page holds. Never empty (a view always
+ * has a status, a threshold and a duration).
+ */
+function safeOutcomeBody(outcome: EvalOutcome): string {
+  return scriptJson(JSON.stringify(outcomeBody(outcome)).slice(1, -1));
+}
+
+/**
+ * The page title, the page data's JSON in pieces (safe in a script element), and the runs
+ * embedded. Each outcome's view is its place in the page, `body` (see {@link safeOutcomeBody}),
+ * and its change against the baseline: exactly `JSON.stringify(data)`.
+ */
+function reportPagePieces<T extends Rendered>(
+  options: HtmlReportOptions,
+  body: (outcome: EvalOutcome) => T,
+): { title: string; safeData: Array<string | T>; runs: readonly EmbeddedRun[] } {
+  const { data, outcomes, evalIndex, runIndex, changeOf, runs } = reportPageParts(options);
+  const report = jsonObjectText(data.report!, 'compact', 1, { outcomes: JSON_SLOT });
+  const [before, after] = scriptJson(jsonObjectText(data, 'compact', 0, { report })).split(JSON_SLOT);
+  const safeData: Array<string | T> = [`${before}[`];
+  outcomes.forEach((outcome, index) => {
+    const evalAt = evalIndex.get(outcome.name);
+    const runAt = runIndex.get(outcome.context);
+    const change = changeOf(outcome);
+    let head = index === 0 ? '{' : ',{';
+    if (evalAt !== undefined) head += `"eval":${evalAt},`;
+    if (runAt !== undefined) head += `"run":${runAt},`;
+    safeData.push(head, body(outcome), change ? scriptJson(`,${JSON.stringify(change).slice(1, -1)}}`) : '}');
+  });
+  safeData.push(`]${after}`);
+  return { title: data.title, safeData, runs };
 }
 
 /** The data of a report page, and the runs it embeds. */
-export function reportPageData({
+export function reportPageData(options: HtmlReportOptions): { data: PageData; blobs: string[] } {
+  const { data, outcomes, evalIndex, runIndex, changeOf, runs } = reportPageParts(options);
+  data.report!.outcomes = outcomes.map((outcome) => ({
+    eval: evalIndex.get(outcome.name),
+    run: runIndex.get(outcome.context),
+    ...outcomeBody(outcome),
+    ...changeOf(outcome),
+  })) as OutcomeView[];
+  return { data, blobs: runs.map((run) => run.json) };
+}
+
+/** The page data with `report.outcomes` left empty, and what each outcome's view is made of. */
+interface ReportPageParts {
+  data: PageData;
+  outcomes: readonly EvalOutcome[];
+  /** Each eval's index in the page, by name; each run's, by id. */
+  evalIndex: ReadonlyMap<string, number>;
+  runIndex: ReadonlyMap<string, number>;
+  /** The outcome's change against the baseline, if it has one. */
+  changeOf: (outcome: EvalOutcome) => Pick<OutcomeView, 'change' | 'before'> | undefined;
+  /** The runs embedded, in blob order. */
+  runs: readonly EmbeddedRun[];
+}
+
+/** What an outcome's view holds of the outcome itself: the same whatever else the page holds. */
+function outcomeBody(outcome: EvalOutcome): Omit<OutcomeView, 'eval' | 'run' | 'change' | 'before'> {
+  const cut = { cut: false };
+  const view: Omit<OutcomeView, 'eval' | 'run' | 'change' | 'before'> = {
+    status: outcome.status as OutcomeStatus,
+    threshold: outcome.threshold,
+    durationMs: outcome.durationMs,
+  };
+  if (outcome.score !== undefined) view.score = outcome.score;
+  if (outcome.label !== undefined) view.label = outcome.label;
+  if (outcome.reason !== undefined) view.reason = cutStrings(outcome.reason, REPORT_MAX_STRING, cut);
+  if (Object.keys(outcome.metrics).length > 0) view.metrics = outcome.metrics;
+  if (Object.keys(outcome.details).length > 0)
+    view.details = cutStrings(outcome.details, REPORT_MAX_STRING, cut);
+  if (outcome.error) view.error = cutStrings(outcome.error, REPORT_MAX_STRING, cut);
+  return view;
+}
+
+function reportPageParts({
   summary,
   verdict,
   comparison,
@@ -72,7 +176,7 @@ export function reportPageData({
   now = new Date(),
   stepBudget = REPORT_STEP_BUDGET,
   prepared,
-}: HtmlReportOptions): { data: PageData; blobs: string[] } {
+}: HtmlReportOptions): ReportPageParts {
   const records = new Map(summary.runs.map((record) => [record.id, record]));
   const ids = [...new Set([...summary.contexts, ...records.keys()])].sort((a, b) =>
     a < b ? -1 : a > b ? 1 : 0,
@@ -101,40 +205,6 @@ export function reportPageData({
         change,
       });
 
-  const cut = { cut: false };
-  const outcomes: OutcomeView[] = summary.outcomes.map((outcome) => {
-    const view: OutcomeView = {
-      eval: evalIndex.get(outcome.name)!,
-      run: runIndex.get(outcome.context)!,
-      status: outcome.status as OutcomeStatus,
-      threshold: outcome.threshold,
-      durationMs: outcome.durationMs,
-    };
-    if (outcome.score !== undefined) view.score = outcome.score;
-    if (outcome.label !== undefined) view.label = outcome.label;
-    if (outcome.reason !== undefined) view.reason = cutStrings(outcome.reason, REPORT_MAX_STRING, cut);
-    if (Object.keys(outcome.metrics).length > 0) view.metrics = outcome.metrics;
-    if (Object.keys(outcome.details).length > 0)
-      view.details = cutStrings(outcome.details, REPORT_MAX_STRING, cut);
-    if (outcome.error) view.error = cutStrings(outcome.error, REPORT_MAX_STRING, cut);
-    const known = before.get(`${outcome.name}\u0000${outcome.context}`);
-    const accepted = baseline?.results[outcome.name]?.[outcome.context];
-    if (known) {
-      view.change = known.change;
-      view.before = { status: known.status, ...(known.score !== undefined ? { score: known.score } : {}) };
-    } else if (accepted) {
-      view.before = {
-        status: accepted.status,
-        ...(accepted.score !== undefined ? { score: accepted.score } : {}),
-      };
-    }
-    return view;
-  });
-
-  const statusCount = (status: OutcomeStatus) =>
-    outcomes.filter((outcome) => outcome.status === status).length;
-  const deltas = new Map((comparison?.scores ?? []).map((change) => [change.eval, change.delta]));
-  const drops = new Set((comparison?.scoreDrops ?? []).map((change) => change.eval));
   const counts = summary.evals.map(() => ({
     passed: 0,
     failed: 0,
@@ -143,7 +213,34 @@ export function reportPageData({
     error: 0,
     diverged: 0,
   }));
-  for (const outcome of outcomes) counts[outcome.eval]![outcome.status]++;
+  const totals = { passed: 0, failed: 0, reported: 0, skipped: 0, error: 0, diverged: 0 };
+  for (const outcome of summary.outcomes) {
+    const status = outcome.status as OutcomeStatus;
+    if (!Object.hasOwn(totals, status)) continue;
+    totals[status]++;
+    const index = evalIndex.get(outcome.name);
+    if (index !== undefined) counts[index]![status]++;
+  }
+  const changeOf = (outcome: EvalOutcome): Pick<OutcomeView, 'change' | 'before'> | undefined => {
+    const known = before.size > 0 ? before.get(`${outcome.name}\u0000${outcome.context}`) : undefined;
+    if (known)
+      return {
+        change: known.change,
+        before: { status: known.status, ...(known.score !== undefined ? { score: known.score } : {}) },
+      };
+    const accepted = baseline?.results[outcome.name]?.[outcome.context];
+    if (accepted)
+      return {
+        before: {
+          status: accepted.status,
+          ...(accepted.score !== undefined ? { score: accepted.score } : {}),
+        },
+      };
+    return undefined;
+  };
+
+  const deltas = new Map((comparison?.scores ?? []).map((change) => [change.eval, change.delta]));
+  const drops = new Set((comparison?.scoreDrops ?? []).map((change) => change.eval));
   const evals: EvalView[] = summary.evals.map((item, index) => {
     const view: EvalView = {
       name: item.name,
@@ -160,6 +257,7 @@ export function reportPageData({
     return view;
   });
 
+  const cut = { cut: false };
   const data: PageData = {
     kind: 'report',
     title: `looplet-eval: ${verdict.headline}`,
@@ -170,17 +268,17 @@ export function reportPageData({
       totals: {
         evals: summary.totals.evals,
         runs: ids.length,
-        outcomes: outcomes.length,
-        passed: statusCount('passed'),
-        failed: statusCount('failed'),
-        errors: statusCount('error'),
+        outcomes: summary.outcomes.length,
+        passed: totals.passed,
+        failed: totals.failed,
+        errors: totals.error,
         diverged: runs.filter((run) => run.replay?.diverged).length,
-        skipped: statusCount('skipped'),
-        reported: statusCount('reported'),
+        skipped: totals.skipped,
+        reported: totals.reported,
         infrastructureErrors: summary.infrastructureErrors.length,
       },
       evals,
-      outcomes,
+      outcomes: [],
       infrastructureErrors: summary.infrastructureErrors.map((error) => ({
         ...error,
         message: cutStrings(error.message, REPORT_MAX_STRING, cut),
@@ -188,7 +286,7 @@ export function reportPageData({
       ...(comparison ? { comparison: comparisonView(comparison) } : {}),
     },
   };
-  return { data, blobs: embedder.blobs };
+  return { data, outcomes: summary.outcomes, evalIndex, runIndex, changeOf, runs: embedder.runs };
 }
 
 /** A run's entry: what its record says, and its steps read from the trace (and the replayed run). */

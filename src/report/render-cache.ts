@@ -1,0 +1,81 @@
+/**
+ * What the reports rendered for each outcome and run, kept as long as that object lives. In a
+ * watch session the outcomes and runs of the chunks that did not run again are the very objects
+ * of the last run: their JUnit test case, JSON and HTML text are reused, and a re-run renders only
+ * what it scored. Held in WeakMaps, so it holds nothing an outcome no longer reported would keep.
+ *
+ * Only for objects nobody changes once reported (vitest's finished test results): a cached text
+ * is not checked against its object again.
+ */
+export class RenderCache {
+  readonly #kinds = new Map<string, WeakMap<object, Rendered>>();
+
+  /** What `render` gave for `key` under `kind` (one kind, one type), rendering it on the first call. */
+  get<T extends object, V extends Rendered>(kind: string, key: T, render: (key: T) => V): V {
+    let texts = this.#kinds.get(kind);
+    if (!texts) {
+      texts = new WeakMap();
+      this.#kinds.set(kind, texts);
+    }
+    let rendered = texts.get(key) as V | undefined;
+    if (rendered === undefined) {
+      rendered = render(key);
+      texts.set(key, rendered);
+    }
+    return rendered;
+  }
+}
+
+/** Text, or text encoded as UTF-8 (what is written as it is). */
+export type Rendered = string | Uint8Array;
+
+/** `render(key)`, through `cache` when there is one. */
+export function cached<T extends object, V extends Rendered>(
+  cache: RenderCache | undefined,
+  kind: string,
+  key: T,
+  render: (key: T) => V,
+): V {
+  return cache ? cache.get(kind, key, render) : render(key);
+}
+
+/**
+ * Pieces joined with `separator`, as UTF-8: text is encoded straight into the result, bytes are
+ * copied as they are. A report of thousands of kept pieces is written without first joining it
+ * into one string (a copy) and encoding that (another).
+ */
+export function joinBytes(pieces: readonly Rendered[], separator = ''): Buffer {
+  const between = separator === '' ? undefined : Buffer.from(separator);
+  let total = between && pieces.length > 1 ? between.length * (pieces.length - 1) : 0;
+  for (const piece of pieces) total += typeof piece === 'string' ? byteLength(piece) : piece.byteLength;
+  const out = Buffer.allocUnsafe(total);
+  let offset = 0;
+  pieces.forEach((piece, index) => {
+    if (between && index > 0) {
+      out.set(between, offset);
+      offset += between.length;
+    }
+    if (typeof piece !== 'string') {
+      out.set(piece, offset);
+      offset += piece.byteLength;
+    } else if (isShortAscii(piece)) {
+      for (let at = 0; at < piece.length; at++) out[offset + at] = piece.charCodeAt(at);
+      offset += piece.length;
+    } else offset += out.write(piece, offset);
+  });
+  // Every byte was written: the lengths measured are the lengths written.
+  return out;
+}
+
+/** Short texts (brackets, separators, an outcome's place) are thousands: copied here, not by a native call each. */
+const SHORT = 64;
+
+function isShortAscii(text: string): boolean {
+  if (text.length > SHORT) return false;
+  for (let at = 0; at < text.length; at++) if (text.charCodeAt(at) > 0x7f) return false;
+  return true;
+}
+
+function byteLength(text: string): number {
+  return isShortAscii(text) ? text.length : Buffer.byteLength(text);
+}

@@ -1,0 +1,62 @@
+// A watch re-run renders only the outcomes and runs of the chunks it scored again; the others'
+// report text is kept from the last run (src/report/render-cache.ts). End to end through the built
+// CLI, on both pools: after one trace changed, the four report files are the files a fresh run
+// writes — only what a clock measured may differ.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  greeterProject,
+  type Project,
+  REPORT_JSON,
+  REPORT_JUNIT,
+  REPORT_MD,
+  recordGreeterTrace,
+} from './support.js';
+
+const REPORT_HTML = '.looplet/report/looplet-report.html';
+
+/** The four report files, with durations and write times blanked. */
+function reports(project: Project): Record<string, string> {
+  const times = (text: string) =>
+    text
+      .replace(/"durationMs": ?[\d.e+-]+/g, '"durationMs":0')
+      .replace(/"createdAt": ?"[^"]*"/g, '"createdAt":""');
+  return {
+    json: times(project.read(REPORT_JSON)),
+    markdown: project.read(REPORT_MD),
+    junit: project.read(REPORT_JUNIT).replace(/ time="[^"]*"/g, ' time=""'),
+    html: times(project.read(REPORT_HTML)),
+  };
+}
+
+describe('looplet-eval --watch reports', () => {
+  for (const pool of ['threads', 'inline']) {
+    it(`after one trace changed, are the reports a fresh run writes (${pool})`, async () => {
+      const project = await greeterProject();
+      const env = { LOOPLET_POOL: pool };
+      // Two chunks: the change re-runs one, the other's outcomes are the last run's.
+      const watch = project.start(['--watch', '--workers', '2'], { env });
+      let watched: Record<string, string>;
+      try {
+        await watch.waitFor(/^reports: /m);
+        const from = watch.output().length;
+        await recordGreeterTrace({
+          dir: path.join(project.dir, 'traces', 'greet', 'carol'),
+          names: ['Carol'],
+          broken: ['Carol'],
+        });
+        await watch.waitFor(/^reports: /m, { from });
+        expect(watch.output().slice(from)).toContain('✗ eval_no_tool_errors › greet/carol (required)');
+        watched = reports(project);
+      } finally {
+        await watch.stop();
+      }
+      const fresh = await project.run([], { env });
+      expect(fresh.code).toBe(1); // the required eval fails on the changed trace
+      const scratch = reports(project);
+      expect(watched.json).toContain('"greet/carol"');
+      for (const kind of ['json', 'markdown', 'junit', 'html'])
+        expect(watched[kind], kind).toBe(scratch[kind]);
+    });
+  }
+});
