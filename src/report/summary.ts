@@ -177,18 +177,16 @@ function groupByEval(outcomes: readonly EvalOutcome[]): Map<string, EvalOutcome[
   return sorted;
 }
 
+/** A count of zero for each outcome status. */
+export function emptyStatusCounts(): Record<EvalOutcome['status'], number> {
+  return { passed: 0, failed: 0, reported: 0, skipped: 0, error: 0, diverged: 0 };
+}
+
 /** How many outcomes have each status, and how many of them are required ones that failed. */
 function countStatuses(
   outcomes: readonly EvalOutcome[],
 ): Record<EvalOutcome['status'], number> & { requiredFailed: number } {
-  const counts: Record<EvalOutcome['status'], number> = {
-    passed: 0,
-    failed: 0,
-    reported: 0,
-    skipped: 0,
-    error: 0,
-    diverged: 0,
-  };
+  const counts = emptyStatusCounts();
   let requiredFailed = 0;
   for (const outcome of outcomes) {
     // A status from a hand-written summary that is none of these is counted nowhere.

@@ -7,7 +7,7 @@ import type { BaselineComparison } from '../compare.js';
 import { JSON_SLOT, jsonObjectText } from '../json-text.js';
 import { cached, type RenderCache, type Rendered } from '../render-cache.js';
 import type { RunRecord } from '../run-record.js';
-import type { RunSummary } from '../summary.js';
+import { emptyStatusCounts, type RunSummary } from '../summary.js';
 import type { Verdict } from '../verdict.js';
 import { type PreparedRuns, RunEmbedder } from './embed.js';
 import { renderPage, renderPageBytes, renderPageText, scriptJson } from './page.js';
@@ -205,15 +205,8 @@ function reportPageParts({
         change,
       });
 
-  const counts = summary.evals.map(() => ({
-    passed: 0,
-    failed: 0,
-    reported: 0,
-    skipped: 0,
-    error: 0,
-    diverged: 0,
-  }));
-  const totals = { passed: 0, failed: 0, reported: 0, skipped: 0, error: 0, diverged: 0 };
+  const counts = summary.evals.map(() => emptyStatusCounts());
+  const totals = emptyStatusCounts();
   for (const outcome of summary.outcomes) {
     const status = outcome.status as OutcomeStatus;
     if (!Object.hasOwn(totals, status)) continue;
