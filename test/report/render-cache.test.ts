@@ -15,7 +15,6 @@ import { renderPage } from '../../src/report/html/page.js';
 import {
   type HtmlReportOptions,
   prepareReportRun,
-  renderHtmlReport,
   renderHtmlReportBytes,
   reportPageData,
 } from '../../src/report/html/report-page.js';
@@ -123,17 +122,20 @@ function render(
     ...(comparison ? { comparison } : {}),
     ...(baseline ? { baseline } : {}),
   };
-  if (cache)
+  if (cache) {
+    // JUnit and the page are cached as bytes only (what the reporter writes); JSON as text too (--json).
+    const bytes = {
+      json: jsonReportBytes({ summary, verdict, comparison, now, cache }),
+      junit: renderJUnitBytes({ summary, cache }),
+      html: renderHtmlReportBytes({ ...html, cache }),
+    };
     return {
       json: jsonReportText({ summary, verdict, comparison, now, cache }),
-      junit: renderJUnit({ summary, cache }),
-      html: renderHtmlReport({ ...html, cache }),
-      bytes: {
-        json: jsonReportBytes({ summary, verdict, comparison, now, cache }),
-        junit: renderJUnitBytes({ summary, cache }),
-        html: renderHtmlReportBytes({ ...html, cache }),
-      },
+      junit: bytes.junit.toString('utf8'),
+      html: bytes.html.toString('utf8'),
+      bytes,
     };
+  }
   const scratch = {
     json: `${JSON.stringify(buildJsonReport({ summary, verdict, comparison, now }), null, 2)}\n`,
     junit: renderJUnit({ summary }),

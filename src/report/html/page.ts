@@ -76,32 +76,19 @@ export function scriptJson(json: string): string {
  * @param blobs JSON of each embedded run, in `RunEntry.blob` order.
  */
 export function renderPage({ data, blobs }: { data: PageData; blobs: readonly string[] }): string {
-  return renderPageText({
+  const { script, style } = loadAssets();
+  return pagePieces({
     title: data.title,
     safeData: [scriptJson(JSON.stringify(data))],
     safeBlobs: blobs.map(scriptJson),
-  });
+    script,
+    style,
+  }).join('');
 }
 
 /**
- * {@link renderPage} from the page data's JSON text (in pieces) and each embedded run's JSON, all
- * already passed through {@link scriptJson}.
- */
-export function renderPageText({
-  title,
-  safeData,
-  safeBlobs,
-}: {
-  title: string;
-  safeData: readonly string[];
-  safeBlobs: readonly string[];
-}): string {
-  const { script, style } = loadAssets();
-  return pagePieces({ title, safeData, safeBlobs, script, style }).join('');
-}
-
-/**
- * {@link renderPageText} as UTF-8, from pieces of which some are encoded already: a report in
+ * {@link renderPage} as UTF-8, from the page data's JSON text in pieces and each embedded run's
+ * JSON, all passed through {@link scriptJson} already, from pieces of which some are encoded already: a report in
  * watch mode keeps each outcome's and each run's part between runs, and the megabytes that did
  * not change are neither joined into one string nor encoded again.
  */

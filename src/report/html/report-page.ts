@@ -10,7 +10,7 @@ import type { RunRecord } from '../run-record.js';
 import { emptyStatusCounts, type RunSummary } from '../summary.js';
 import type { Verdict } from '../verdict.js';
 import { type PreparedRuns, RunEmbedder } from './embed.js';
-import { renderPage, renderPageBytes, renderPageText, scriptJson } from './page.js';
+import { renderPage, renderPageBytes, scriptJson } from './page.js';
 import type {
   ComparisonView,
   EvalView,
@@ -51,7 +51,7 @@ export interface HtmlReportOptions {
   stepBudget?: number;
   /** Runs embedded ahead ({@link prepareReportRun}), by absolute trace directory: not read again. */
   prepared?: PreparedRuns;
-  /** Outcome and run texts rendered before (watch sessions). */
+  /** Outcome and run texts rendered before (watch sessions; {@link renderHtmlReportBytes} only). */
   cache?: RenderCache;
 }
 
@@ -64,14 +64,7 @@ export interface HtmlReportOptions {
  * await writeFile('report.html', renderHtmlReport({ summary, verdict, comparison }));
  */
 export function renderHtmlReport(options: HtmlReportOptions): string {
-  const { cache } = options;
-  // Without kept texts, one native pass over the page data is the fastest.
-  if (!cache) return renderPage(reportPageData(options));
-  const { title, safeData, runs } = reportPagePieces(options, (outcome) =>
-    cached(cache, 'html-outcome', outcome, safeOutcomeBody),
-  );
-  const safeBlobs = runs.map((run) => cached(cache, 'html-run', run, (key) => scriptJson(key.json)));
-  return renderPageText({ title, safeData, safeBlobs });
+  return renderPage(reportPageData(options));
 }
 
 /**
