@@ -10,7 +10,6 @@ import type { RunResult } from './result.js';
 import { groupHooks } from './run-context.js';
 import { runSteps } from './run-steps.js';
 import { defaultClock, randomIds } from './runtime.js';
-// Keeps the loop's compiled code across memory-reducing GCs (see the module).
 
 /**
  * A running loop: iterate it for steps, await `result` for the outcome. Iterating drives the run

@@ -247,10 +247,7 @@ function problemLines(summary: RunSummary): string {
     const at = outcome.error ? thrownAt(outcome.error) : undefined;
     lines.push(`${formatOutcome(outcome)}${at ? `  at ${at}` : ''}`);
   }
-  if (problems > PROBLEM_LIMIT) {
-    lines.length = PROBLEM_LIMIT;
-    lines.push(`…and ${problems - PROBLEM_LIMIT} more (see looplet-report.md)`);
-  }
+  if (problems > PROBLEM_LIMIT) lines.push(`…and ${problems - PROBLEM_LIMIT} more (see looplet-report.md)`);
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
