@@ -95,7 +95,7 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
   try {
     return await startVitest({ options, cwd, pool, workers, threads });
   } catch (error) {
-    await threads?.reserve?.close();
+    await threads?.spares?.reserve.close();
     throw error;
   }
 }
@@ -103,8 +103,8 @@ export async function runLoopletEval(options: LoopletEvalOptions): Promise<Loopl
 /** The scoring threads of a run: their heap limit, and (outside `--ui`) spares started now. */
 interface RunThreads {
   heapLimitMb: number;
-  reserve?: ThreadReserve;
-  spec: ThreadSpec;
+  /** The spares, and the options they are started with (what vitest is expected to ask for). */
+  spares?: { reserve: ThreadReserve; spec: ThreadSpec };
 }
 
 function startThreads({
@@ -117,12 +117,12 @@ function startThreads({
   vitestRoot: string;
 }): RunThreads {
   const heapLimitMb = options.workerHeapMb ?? defaultHeapLimitMb(workers);
-  const spec = expectedThreadSpec({ vitestRoot, watch: options.watch === true, heapLimitMb });
-  if (options.ui) return { heapLimitMb, spec };
+  if (options.ui) return { heapLimitMb };
   // Scoring threads start loading now, on a core vitest's own start leaves idle (thread-reserve.ts).
+  const spec = expectedThreadSpec({ vitestRoot, watch: options.watch === true, heapLimitMb });
   const reserve = new ThreadReserve();
   reserve.fill({ spec, count: 1 });
-  return { heapLimitMb, reserve, spec };
+  return { heapLimitMb, spares: { reserve, spec } };
 }
 
 /** {@link runLoopletEval} once the pool is chosen. */
@@ -140,7 +140,7 @@ async function startVitest({
   threads: RunThreads | undefined;
 }): Promise<LoopletEvalRun> {
   const { createVitest } = await import('vitest/node');
-  const reserve = threads?.reserve;
+  const reserve = threads?.spares?.reserve;
   // A watch session readies the next run's threads once a run is reported (not while it is).
   const refill = reserve && options.watch ? () => reserve.refill() : undefined;
   const reporters = [
@@ -183,7 +183,10 @@ async function startVitest({
     ...(options.watch ? { tracesPerChunk: WATCH_TRACES_PER_CHUNK } : {}),
   });
   const { evalFiles, traces, traceRoots } = plan;
-  reserve?.fill({ spec: threads!.spec, count: Math.min(workers, Math.ceil(plan.entries.length / shards)) });
+  threads?.spares?.reserve.fill({
+    spec: threads.spares.spec,
+    count: Math.min(workers, Math.ceil(plan.entries.length / shards)),
+  });
   // `--ui` lists and runs the eval files, each scored against every trace and case.
   const uiPlan = options.ui ? await wholePlan(plan) : undefined;
   const entries = uiPlan ? evalFiles : plan.entries;
