@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { PoolRunnerInitializer, PoolWorker, TestProject, WorkerRequest } from 'vitest/node';
-import { takeModuleChange } from './watch-changes.js';
+import { scriptChanges, userModules } from './watch-changes.js';
 
 /** The name vitest knows looplet's in-process pool by (its `pool` option takes the initializer). */
 export const INLINE_POOL = 'looplet-inline';
@@ -45,6 +45,9 @@ export function inlinePool(): PoolRunnerInitializer {
   return { name: INLINE_POOL, createPoolWorker: ({ project }) => new InlinePoolWorker(project) };
 }
 
+/** The script changes (`watch-changes.ts`) the process's runtime has evaluated. */
+let scriptChangesEvaluated = 0;
+
 /**
  * The in-process "worker": vitest's main side and its worker runtime talk through two event
  * emitters instead of a `MessagePort`. Messages are delivered on a later turn of the event loop,
@@ -74,8 +77,11 @@ class InlinePoolWorker implements PoolWorker {
   send(message: WorkerRequest): void {
     if (message.type === 'run' || message.type === 'collect') {
       this.#guardGlobals();
-      if (takeModuleChange()) {
-        const invalidates = new Set([...(message.context.invalidates ?? []), ...this.#userModules()]);
+      // The runtime outlives the run (it is the process's): re-evaluate scripts once one changed.
+      const changes = scriptChanges();
+      if (changes !== scriptChangesEvaluated) {
+        scriptChangesEvaluated = changes;
+        const invalidates = new Set([...(message.context.invalidates ?? []), ...userModules(this.#project)]);
         message.context.invalidates = [...invalidates];
       }
     }
@@ -93,20 +99,6 @@ class InlinePoolWorker implements PoolWorker {
     process.exit = (code?: number | string | null) => {
       throw new Error(`process.exit unexpectedly called with "${code ?? ''}" while evals ran`);
     };
-  }
-
-  /**
-   * The eval files and the modules they import, as vitest's module graph knows them. vitest sends
-   * no invalidations for a change its watch trigger handled (a worker thread starts afresh each
-   * run and needs none); this runtime outlives the run, so after a script changed every user
-   * module is evaluated again — a handful of files, not worth tracing importers for.
-   */
-  #userModules(): string[] {
-    const files = new Set<string>();
-    for (const environment of Object.values(this.#project.vite.environments))
-      for (const file of environment.moduleGraph.fileToModulesMap.keys())
-        if (!file.includes('/node_modules/')) files.add(file);
-    return [...files];
   }
 
   #restoreGlobals(): void {

@@ -2,11 +2,12 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { RunnerTaskResultPack } from 'vitest';
-import type { PoolOptions, PoolRunnerInitializer, PoolWorker, WorkerRequest } from 'vitest/node';
+import type { PoolOptions, PoolRunnerInitializer, PoolWorker, TestProject, WorkerRequest } from 'vitest/node';
 import type { Culprit } from './chunk-scoring.js';
 import { Phase } from './heartbeat.js';
 import { defaultHeapLimitMb, ScoringThread, type ThreadEnd } from './scoring-thread.js';
 import type { ThreadReserve, ThreadSpec } from './thread-reserve.js';
+import { scriptChanges, userModules } from './watch-changes.js';
 
 /**
  * looplet's vitest pool: vitest's own thread worker (the same entry, protocol and runner), in
@@ -67,7 +68,13 @@ export function loopletPool(options: LoopletPoolOptions = {}): PoolRunnerInitial
   };
 }
 
-type Request = WorkerRequest & { type: string; context?: { files: Array<{ filepath: string }> } };
+type Request = WorkerRequest & {
+  type: string;
+  context?: { files: Array<{ filepath: string }>; invalidates?: string[] };
+};
+
+/** The script changes (`watch-changes.ts`) each thread's runtime has evaluated. */
+const scriptChangesEvaluated = new WeakMap<ScoringThread, number>();
 
 /** An rpc call from the thread (birpc's message shape). */
 interface RpcCall {
@@ -79,9 +86,6 @@ interface RpcCall {
 /** One vitest worker, backed by a supervised thread that is replaced when it is ended. */
 class LoopletPoolWorker implements PoolWorker {
   readonly name = POOL_NAME;
-  readonly #entry: string;
-  readonly #options: PoolOptions;
-  readonly #heapLimitMb: number;
   readonly #reserve: ThreadReserve | undefined;
   readonly #events = new EventEmitter();
   readonly #stdout: NodeJS.WriteStream | Writable;
@@ -100,6 +104,12 @@ class LoopletPoolWorker implements PoolWorker {
   #importFailure: ImportFailure | undefined;
   /** The thread was started to go on with a run: its data is stale for the next one. */
   #resumed = false;
+  /** vitest was told the thread stopped: {@link stop} keeps it for the next run. */
+  #parking = false;
+  /** Takes this worker's listeners and output pipes off its current thread. */
+  #detach: (() => void) | undefined;
+  readonly #spec: ThreadSpec;
+  readonly #project: TestProject;
 
   constructor({
     poolOptions,
@@ -110,10 +120,14 @@ class LoopletPoolWorker implements PoolWorker {
     heapLimitMb: number;
     reserve?: ThreadReserve;
   }) {
-    this.#options = poolOptions;
-    this.#heapLimitMb = heapLimitMb;
     this.#reserve = reserve;
-    this.#entry = path.resolve(poolOptions.distPath, 'workers/threads.js');
+    this.#spec = {
+      entry: path.resolve(poolOptions.distPath, 'workers/threads.js'),
+      heapLimitMb,
+      env: poolOptions.env,
+      execArgv: poolOptions.execArgv,
+    };
+    this.#project = poolOptions.project;
     this.#stdout = poolOptions.project.vitest.logger.outputStream;
     this.#stderr = poolOptions.project.vitest.logger.errorStream;
   }
@@ -128,7 +142,12 @@ class LoopletPoolWorker implements PoolWorker {
 
   send(message: WorkerRequest): void {
     const request = message as Request;
-    if (request.type === 'start') this.#start = request;
+    if (request.type === 'start') {
+      this.#start = request;
+      if (this.#setUpAlready(request)) return;
+      if (this.#thread) this.#thread.startedWith = startKey(request);
+    }
+    if (request.type === 'stop' && this.#keepForNextRun()) return;
     if (request.type === 'run' || request.type === 'collect') {
       this.#running = { request, finished: new Set() };
       this.#files.clear();
@@ -138,10 +157,21 @@ class LoopletPoolWorker implements PoolWorker {
         void this.#thread.stop();
         this.#thread = this.#spawn();
         this.#swallowStarted = true;
-        this.#thread.worker.postMessage(this.#start);
+        this.#setUp(this.#thread);
       }
+      if (this.#thread) this.#invalidateScripts(this.#thread, request);
     }
     this.#thread?.worker.postMessage(message);
+  }
+
+  /** A thread kept from an earlier run evaluates the user's modules again once a script changed. */
+  #invalidateScripts(thread: ScoringThread, request: Request): void {
+    const changes = scriptChanges();
+    const seen = scriptChangesEvaluated.get(thread);
+    scriptChangesEvaluated.set(thread, changes);
+    if (seen === undefined || seen === changes || !request.context) return;
+    const invalidates = new Set([...(request.context.invalidates ?? []), ...userModules(this.#project)]);
+    request.context.invalidates = [...invalidates];
   }
 
   async start(): Promise<void> {
@@ -151,25 +181,68 @@ class LoopletPoolWorker implements PoolWorker {
   async stop(): Promise<void> {
     const thread = this.#thread;
     this.#thread = undefined;
-    await thread?.stop();
+    if (!thread) return;
+    this.#detach?.();
+    if (this.#parking && this.#reserve) this.#reserve.park({ spec: this.#spec, thread });
+    else await thread.stop();
+  }
+
+  /**
+   * A thread kept from the previous run (a watch session, see `thread-reserve.ts`) was set up by
+   * a `start` like this one: vitest is told it started. vitest's runtime cannot be set up twice in
+   * one thread, so a kept thread set up otherwise (another config: a new `-t` filter…) is ended
+   * and a new one started.
+   */
+  #setUpAlready(request: Request): boolean {
+    const thread = this.#thread;
+    if (thread?.startedWith === undefined) return false;
+    if (thread.startedWith === startKey(request)) {
+      this.#answer('started');
+      return true;
+    }
+    this.#detach?.();
+    void thread.stop();
+    this.#thread = this.#spawn({ fresh: true });
+    return false;
+  }
+
+  /**
+   * In a watch session, a thread that finished its run is kept for the next run instead of being
+   * torn down: vitest is told it stopped, and {@link stop} hands it to the reserve. vitest keeps a
+   * worker the same way between the files of one run when isolation is off (looplet's setting):
+   * the eval modules it imported stay loaded, and vitest's next run tells it which files changed.
+   * A thread that goes on with a chunk after a failure is not kept (it carries that chunk's state).
+   */
+  #keepForNextRun(): boolean {
+    if (!this.#reserve?.keepsUsed || !this.#thread || this.#resumed || this.#running) return false;
+    this.#parking = true;
+    this.#answer('stopped');
+    return true;
+  }
+
+  /** Answers vitest as the thread's runtime would have. */
+  #answer(type: 'started' | 'stopped'): void {
+    setImmediate(() => this.#events.emit('message', { type, __vitest_worker_response__: true }));
+  }
+
+  /** Sets up vitest's runtime in `thread` with the run's `start` request. */
+  #setUp(thread: ScoringThread): void {
+    if (!this.#start) return;
+    thread.startedWith = startKey(this.#start);
+    thread.worker.postMessage(this.#start);
   }
 
   deserialize(data: unknown): unknown {
     return data;
   }
 
-  #spawn(data?: PoolThreadData): ScoringThread {
+  #spawn({ data, fresh = false }: { data?: PoolThreadData; fresh?: boolean } = {}): ScoringThread {
     this.#resumed = data !== undefined;
-    const spec: ThreadSpec = {
-      entry: this.#entry,
-      heapLimitMb: this.#heapLimitMb,
-      env: this.#options.env,
-      execArgv: this.#options.execArgv,
-    };
+    const spec = this.#spec;
     const onEnd = (end: ThreadEnd) => this.#ended(thread, end);
     // A thread that goes on with a chunk carries what to resume: only a fresh one can be a spare.
     const thread: ScoringThread =
-      (data ? undefined : this.#reserve?.take({ spec, onEnd })) ??
+      (data || fresh ? undefined : this.#reserve?.take({ spec, onEnd })) ??
       new ScoringThread({
         ...spec,
         execArgv: [...spec.execArgv],
@@ -179,7 +252,13 @@ class LoopletPoolWorker implements PoolWorker {
       });
     thread.worker.stdout.pipe(this.#stdout, { end: false });
     thread.worker.stderr.pipe(this.#stderr, { end: false });
-    thread.worker.on('message', (message: unknown) => this.#fromThread(message));
+    const onMessage = (message: unknown) => this.#fromThread(message);
+    thread.worker.on('message', onMessage);
+    this.#detach = () => {
+      thread.worker.off('message', onMessage);
+      thread.worker.stdout.unpipe(this.#stdout);
+      thread.worker.stderr.unpipe(this.#stderr);
+    };
     return thread;
   }
 
@@ -264,11 +343,22 @@ class LoopletPoolWorker implements PoolWorker {
     const remaining = files.filter((spec) => !running.finished.has(spec.filepath));
     const request = { ...running.request, context: { ...running.request.context, files: remaining } };
     this.#thread = this.#spawn({
-      resume: Object.fromEntries(this.#files),
-      ...(this.#importFailure ? { importFailure: this.#importFailure } : {}),
+      data: {
+        resume: Object.fromEntries(this.#files),
+        ...(this.#importFailure ? { importFailure: this.#importFailure } : {}),
+      },
     });
     this.#swallowStarted = true;
-    this.#thread.worker.postMessage(this.#start);
+    this.#setUp(this.#thread);
     this.#thread.worker.postMessage(request);
   }
+}
+
+/**
+ * What a `start` request sets a thread's runtime up with — the environment, the project's
+ * config, vitest's options for the worker — without the ids that change every run.
+ */
+function startKey(request: Request): string {
+  const start = request as Request & { options?: unknown; traces?: { enabled?: unknown; sdkPath?: unknown } };
+  return JSON.stringify([start.context, start.options, start.traces?.enabled, start.traces?.sdkPath]);
 }

@@ -120,7 +120,8 @@ function startThreads({
   if (options.ui) return { heapLimitMb };
   // Scoring threads start loading now, on a core vitest's own start leaves idle (thread-reserve.ts).
   const spec = expectedThreadSpec({ vitestRoot, watch: options.watch === true, heapLimitMb });
-  const reserve = new ThreadReserve();
+  // A watch session keeps each run's threads for the next one.
+  const reserve = new ThreadReserve({ keepUsed: options.watch === true });
   reserve.fill({ spec, count: 1 });
   return { heapLimitMb, spares: { reserve, spec } };
 }

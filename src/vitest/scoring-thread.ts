@@ -69,6 +69,11 @@ export class ScoringThread {
   readonly worker: Worker;
   readonly heartbeat: HeartbeatReader;
   readonly heapLimitMb: number;
+  /**
+   * What the thread's vitest runtime was set up with (its `start` request, as `pool.ts` compares
+   * them), once it has been: a thread kept for a later run is set up already.
+   */
+  startedWith: string | undefined;
   #onEnd: (end: ThreadEnd) => void;
   #stopping = false;
   #ended = false;

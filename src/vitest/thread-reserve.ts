@@ -13,6 +13,10 @@ import { ScoringThread, type ThreadEnd } from './scoring-thread.js';
  * A spare is used only for a request with exactly the options it was started with (module,
  * environment, Node flags, heap limit): anything else ends it and vitest's request gets a thread
  * of its own, so a wrong guess costs time, never behaviour. Spares do not keep the process alive.
+ *
+ * A watch session also keeps the threads that scored a run (`keepUsed`), as vitest keeps a
+ * worker between the files of one run when isolation is off: the next run's request takes one
+ * back warm — its compiled code and the eval modules that did not change (see `pool.ts`).
  */
 
 /** What a scoring thread is started with. */
@@ -26,11 +30,23 @@ export interface ThreadSpec {
 
 /** The spares of one `looplet-eval` session. */
 export class ThreadReserve {
+  /** Used threads first (see {@link park}): they are warm. */
   #spares: Array<{ spec: ThreadSpec; thread: ScoringThread }> = [];
+  readonly #keepUsed: boolean;
   /** The spec the pool last asked for, and how many threads a run uses: what a watch session keeps ready. */
   #wanted: ThreadSpec | undefined;
   #count = 0;
   #closed = false;
+
+  /** `keepUsed`: a thread that finished a run waits for the next one (a watch session). */
+  constructor({ keepUsed = false }: { keepUsed?: boolean } = {}) {
+    this.#keepUsed = keepUsed;
+  }
+
+  /** True when {@link park} keeps threads. */
+  get keepsUsed(): boolean {
+    return this.#keepUsed && !this.#closed;
+  }
 
   /** Spares waiting to be taken. */
   get waiting(): number {
@@ -54,6 +70,25 @@ export class ThreadReserve {
       thread.worker.unref();
       this.#spares.push({ spec, thread });
     }
+  }
+
+  /**
+   * Takes back a thread that finished a run, to be handed over again with the same `spec`; it
+   * is ended instead unless the reserve {@link keepsUsed}. A fresh spare beyond the count the last
+   * {@link fill} asked for is ended: the used thread replaces it.
+   */
+  park({ spec, thread }: { spec: ThreadSpec; thread: ScoringThread }): void {
+    if (!this.keepsUsed) {
+      void thread.stop();
+      return;
+    }
+    thread.handOver(() => void this.#end((spare) => spare.thread === thread));
+    thread.worker.unref();
+    const used = this.#spares.filter((spare) => spare.thread.startedWith !== undefined);
+    const fresh = this.#spares.filter((spare) => spare.thread.startedWith === undefined);
+    const surplus = fresh.splice(Math.max(0, this.#count - used.length - 1));
+    this.#spares = [{ spec, thread }, ...used, ...fresh];
+    for (const spare of surplus) void spare.thread.stop();
   }
 
   /** A spare started with exactly `spec`, handed to `onEnd`'s owner; undefined when there is none. */

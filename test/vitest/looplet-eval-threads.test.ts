@@ -76,4 +76,74 @@ describe('looplet-eval scoring threads', () => {
       await watch.stop();
     }
   });
+
+  it('scores a watch re-run in the thread kept from the last run, evaluating again only scripts that changed', async () => {
+    const project = createProject({
+      files: {
+        'evals/helper.mjs': 'export const VERSION = 1;\n',
+        'evals/eval_kept.mjs': KEPT_EVAL,
+      },
+    });
+    await recordGreeterTraces({ project });
+    // One thread, so that each run's chunks are scored by the same one.
+    const watch = project.start(['--watch', '--workers', '1']);
+    const rerun = async (change: () => Promise<void> | void) => {
+      const from = watch.output().length;
+      await change();
+      await watch.waitFor(/^reports: /m, { from });
+      return keptMetrics(project);
+    };
+    try {
+      await watch.waitFor(/^reports: /m);
+      const first = keptMetrics(project);
+      const thread = first['greet/carol']!.thread;
+      expect(first['greet/carol']).toEqual({ thread, evaluated: 1, version: 1 });
+
+      // A trace changed: the same thread scores it, with the eval module it already evaluated.
+      const afterTrace = await rerun(() =>
+        recordGreeterTrace({
+          dir: path.join(project.dir, 'traces', 'greet', 'carol'),
+          names: ['Carol', 'Dan'],
+        }),
+      );
+      expect(afterTrace['greet/carol']).toEqual({ thread, evaluated: 1, version: 1 });
+
+      // A module the eval imports changed: evaluated again, in the same thread.
+      const afterHelper = await rerun(() => project.write('evals/helper.mjs', 'export const VERSION = 2;\n'));
+      for (const value of Object.values(afterHelper))
+        expect(value).toEqual({ thread, evaluated: 2, version: 2 });
+
+      // The eval file itself changed.
+      const afterEval = await rerun(() =>
+        project.write('evals/eval_kept.mjs', KEPT_EVAL.replace('version: VERSION', 'version: VERSION * 10')),
+      );
+      for (const value of Object.values(afterEval))
+        expect(value).toEqual({ thread, evaluated: 3, version: 20 });
+    } finally {
+      await watch.stop();
+    }
+  });
 });
+
+/** An eval reporting its thread, how often its module was evaluated there, and its helper's version. */
+const KEPT_EVAL = `import { threadId } from 'node:worker_threads';
+import { VERSION } from './helper.mjs';
+globalThis.__loopletEvaluated = (globalThis.__loopletEvaluated ?? 0) + 1;
+const evaluated = globalThis.__loopletEvaluated;
+export const eval_kept = () => ({ score: 1, metrics: { thread: threadId, evaluated, version: VERSION } });
+`;
+
+function keptMetrics(
+  project: Project,
+): Record<string, { thread: number; evaluated: number; version: number }> {
+  const report = project.json<{
+    outcomes: Array<{
+      name: string;
+      context: string;
+      metrics: { thread: number; evaluated: number; version: number };
+    }>;
+  }>('.looplet/report/looplet-report.json');
+  return Object.fromEntries(
+    report.outcomes.filter((outcome) => outcome.name === 'eval_kept').map((o) => [o.context, o.metrics]),
+  );
+}

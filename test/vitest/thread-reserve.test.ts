@@ -46,8 +46,8 @@ function exited(thread: ScoringThread): Promise<number> {
 }
 
 let reserves: ThreadReserve[] = [];
-function reserve(): ThreadReserve {
-  const made = new ThreadReserve();
+function reserve(options: { keepUsed?: boolean } = {}): ThreadReserve {
+  const made = new ThreadReserve(options);
   reserves.push(made);
   return made;
 }
@@ -122,6 +122,57 @@ describe('ThreadReserve', () => {
     expect(spares.waiting).toBe(2);
     const thread = take(spares, spec({ env: { PROBE: 'y' } }));
     expect((await ping(thread!)).probe).toBe('y');
+  });
+});
+
+describe('ThreadReserve.park (a watch session keeps used threads)', () => {
+  it('ends a used thread unless asked to keep them', async () => {
+    const spares = reserve();
+    spares.fill({ spec: spec(), count: 1 });
+    const thread = take(spares, spec())!;
+    const gone = exited(thread);
+    spares.park({ spec: spec(), thread });
+    await gone;
+    expect(spares.waiting).toBe(0);
+    expect(take(spares, spec())).toBeUndefined();
+  });
+
+  it('hands a kept thread out again before fresh spares, in place of one of them', async () => {
+    const spares = reserve({ keepUsed: true });
+    spares.fill({ spec: spec(), count: 2 });
+    const first = take(spares, spec())!;
+    const second = take(spares, spec())!;
+    first.startedWith = 'run 1';
+    second.startedWith = 'run 1';
+    // The watch session refills before both threads are back: the kept ones replace fresh spares.
+    spares.refill();
+    expect(spares.waiting).toBe(2);
+    spares.park({ spec: spec(), thread: first });
+    spares.park({ spec: spec(), thread: second });
+    expect(spares.waiting).toBe(2);
+    const again = [take(spares, spec()), take(spares, spec())];
+    expect(new Set(again)).toEqual(new Set([first, second]));
+    for (const thread of again) expect((await ping(thread!)).pong).toBe('ping');
+    expect(take(spares, spec())).toBeUndefined();
+  });
+
+  it('drops a kept thread that ends while it waits, and ends the kept ones on close', async () => {
+    const spares = reserve({ keepUsed: true });
+    spares.fill({ spec: spec(), count: 2 });
+    const dying = take(spares, spec())!;
+    const kept = take(spares, spec())!;
+    dying.startedWith = 'run 1';
+    kept.startedWith = 'run 1';
+    spares.park({ spec: spec(), thread: dying });
+    spares.park({ spec: spec(), thread: kept });
+    expect(spares.waiting).toBe(2);
+    dying.worker.postMessage('exit');
+    await vi.waitFor(() => expect(spares.waiting).toBe(1), { timeout: 10_000 });
+    const gone = exited(kept);
+    await spares.close();
+    await gone;
+    expect(spares.keepsUsed).toBe(false);
+    expect(take(spares, spec())).toBeUndefined();
   });
 });
 
