@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { PoolRunnerInitializer, PoolWorker, TestProject, WorkerRequest } from 'vitest/node';
-import { scriptChanges, userModules } from './watch-changes.js';
+import { anyScript, changeCount, changesSince, userModules } from './watch-changes.js';
 
 /** The name vitest knows looplet's in-process pool by (its `pool` option takes the initializer). */
 export const INLINE_POOL = 'looplet-inline';
@@ -45,8 +45,8 @@ export function inlinePool(): PoolRunnerInitializer {
   return { name: INLINE_POOL, createPoolWorker: ({ project }) => new InlinePoolWorker(project) };
 }
 
-/** The script changes (`watch-changes.ts`) the process's runtime has evaluated. */
-let scriptChangesEvaluated = 0;
+/** The changes (`watch-changes.ts`) the process's runtime has caught up with. */
+let changesSeen = 0;
 
 /**
  * The in-process "worker": vitest's main side and its worker runtime talk through two event
@@ -78,9 +78,9 @@ class InlinePoolWorker implements PoolWorker {
     if (message.type === 'run' || message.type === 'collect') {
       this.#guardGlobals();
       // The runtime outlives the run (it is the process's): re-evaluate scripts once one changed.
-      const changes = scriptChanges();
-      if (changes !== scriptChangesEvaluated) {
-        scriptChangesEvaluated = changes;
+      const changed = changesSince(changesSeen);
+      changesSeen = changeCount();
+      if (anyScript(changed)) {
         const invalidates = new Set([...(message.context.invalidates ?? []), ...userModules(this.#project)]);
         message.context.invalidates = [...invalidates];
       }

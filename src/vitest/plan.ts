@@ -37,8 +37,9 @@ export interface ScoringOptions {
    */
   annotate?: boolean;
   /**
-   * Keep traces read by one run for the next (a `--watch` session scoring in the main process):
-   * a re-run reads again only the traces that changed.
+   * Keep traces read by one run for the next (a `--watch` session: its runtime — the main
+   * process, or a scoring thread kept between runs — outlives a run): a re-run reads again only
+   * the traces that changed.
    */
   reuseTraces?: boolean;
   /**

@@ -7,7 +7,7 @@ import type { Culprit } from './chunk-scoring.js';
 import { Phase } from './heartbeat.js';
 import { defaultHeapLimitMb, ScoringThread, type ThreadEnd } from './scoring-thread.js';
 import type { ThreadReserve, ThreadSpec } from './thread-reserve.js';
-import { scriptChanges, userModules } from './watch-changes.js';
+import { anyScript, changeCount, changedFilesMessage, changesSince, userModules } from './watch-changes.js';
 
 /**
  * looplet's vitest pool: vitest's own thread worker (the same entry, protocol and runner), in
@@ -73,8 +73,8 @@ type Request = WorkerRequest & {
   context?: { files: Array<{ filepath: string }>; invalidates?: string[] };
 };
 
-/** The script changes (`watch-changes.ts`) each thread's runtime has evaluated. */
-const scriptChangesEvaluated = new WeakMap<ScoringThread, number>();
+/** The changes (`watch-changes.ts`) each thread has caught up with. */
+const changesSeen = new WeakMap<ScoringThread, number>();
 
 /** An rpc call from the thread (birpc's message shape). */
 interface RpcCall {
@@ -159,17 +159,23 @@ class LoopletPoolWorker implements PoolWorker {
         this.#swallowStarted = true;
         this.#setUp(this.#thread);
       }
-      if (this.#thread) this.#invalidateScripts(this.#thread, request);
+      if (this.#thread) this.#catchUp(this.#thread, request);
     }
     this.#thread?.worker.postMessage(message);
   }
 
-  /** A thread kept from an earlier run evaluates the user's modules again once a script changed. */
-  #invalidateScripts(thread: ScoringThread, request: Request): void {
-    const changes = scriptChanges();
-    const seen = scriptChangesEvaluated.get(thread);
-    scriptChangesEvaluated.set(thread, changes);
-    if (seen === undefined || seen === changes || !request.context) return;
+  /**
+   * A thread kept from an earlier run is sent the files changed since (its trace cache reads
+   * those traces again), and evaluates the user's modules again once a script changed.
+   */
+  #catchUp(thread: ScoringThread, request: Request): void {
+    const seen = changesSeen.get(thread);
+    changesSeen.set(thread, changeCount());
+    if (seen === undefined) return;
+    const changed = changesSince(seen);
+    if (changed.length === 0) return;
+    thread.worker.postMessage(changedFilesMessage(changed));
+    if (!anyScript(changed) || !request.context) return;
     const invalidates = new Set([...(request.context.invalidates ?? []), ...userModules(this.#project)]);
     request.context.invalidates = [...invalidates];
   }

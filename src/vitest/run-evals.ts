@@ -169,8 +169,9 @@ async function startVitest({
   }
 
   const shards = options.shard ? Number(options.shard.split('/')[1]) : 1;
-  // A watch session in the main process keeps the traces it read for its next runs.
-  const reuseTraces = options.watch === true && pool === 'inline';
+  // A watch session keeps the traces it read for its next runs (in the main process, or in the
+  // threads it keeps between runs).
+  const reuseTraces = options.watch === true;
   const plan = await planRun({
     cwd,
     ...pick(options, ['evals', 'traces', 'cases', 'workers', 'cacheDir']),

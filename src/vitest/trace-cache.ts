@@ -5,10 +5,10 @@ import { readTrace } from '../provenance/read-trace.js';
 import type { RecordedTrace } from '../provenance/types.js';
 import { takeChangedFiles } from './watch-changes.js';
 
-// A watch session re-runs every chunk when anything changes. With the in-process pool the runner
-// lives as long as the session, so traces read by one run are kept for the next: a re-run reads
-// again only the traces whose files the watcher reported (or whose directory was replaced), and
-// scores the others from memory. Kept on `globalThis`, as the changes are (watch-changes.ts).
+// A watch session's runtimes outlive a run (the in-process pool's is the process's; threads are
+// kept for the next run), so traces read by one run are kept for the next: a re-run reads again
+// only the traces whose files the watcher reported (or whose directory was replaced), and scores
+// the others from memory. Kept on `globalThis`, as the changes are (watch-changes.ts).
 
 interface CachedTrace {
   /** The directory's identity when it was read: a trace re-recorded in place is a new directory. */

@@ -1,46 +1,76 @@
 import path from 'node:path';
+import { isMainThread, parentPort } from 'node:worker_threads';
 import type { TestProject } from 'vitest/node';
 
-// What the watcher reported since the last run of a watch session: the trace cache reads those
-// traces again, and a vitest runtime kept from an earlier run (the in-process pool's, a kept
-// scoring thread's) evaluates eval modules again after a script changed. Kept on
+// What the watcher reported in a watch session. A vitest runtime that outlives a run (the
+// in-process pool's, a scoring thread kept for the next run) keeps what it read and evaluated:
+// its trace cache reads again the traces whose files changed, and after a script changed it
+// evaluates the user's modules again. The main process logs every change; each runtime catches
+// up from where it last was (a kept thread is sent its changes before its next run). Kept on
 // `globalThis` because the watcher's callback (vitest's main side) and the runner may hold
 // different instances of this module.
 
 interface WatchChanges {
-  files: Set<string>;
-  /** How many times a script (an eval file or a module it imports) changed. */
-  scripts: number;
+  /** Reported since this runtime's trace cache last looked. */
+  pending: Set<string>;
+  /** Every file reported in this process, in order (the main process's log; see {@link changesSince}). */
+  log: string[];
 }
 
 const STATE = Symbol.for('looplet.watchChanges');
 const SCRIPT = /\.[cm]?[jt]sx?$/;
 
+/** The message that carries changed files to a kept scoring thread (`pool.ts`). */
+const CHANGED_FILES = '__looplet_changed_files__';
+
 function changes(): WatchChanges {
   const global = globalThis as { [STATE]?: WatchChanges };
-  global[STATE] ??= { files: new Set(), scripts: 0 };
+  global[STATE] ??= { pending: new Set(), log: [] };
   return global[STATE];
 }
 
 /** Notes a file the watcher reported (created, changed or deleted). */
 export function noteChangedFile(file: string): void {
   const state = changes();
-  state.files.add(path.resolve(file));
-  if (SCRIPT.test(file)) state.scripts++;
+  const resolved = path.resolve(file);
+  state.pending.add(resolved);
+  state.log.push(resolved);
 }
 
-/** The files reported since the last call (and forgets them). */
+/** The files reported since the last call (and forgets them): what this runtime's trace cache reads again. */
 export function takeChangedFiles(): string[] {
-  const { files } = changes();
-  const taken = [...files];
-  files.clear();
+  const { pending } = changes();
+  const taken = [...pending];
+  pending.clear();
   return taken;
 }
 
-/** How many script changes the watcher reported in this process: a runtime notes the count it has seen. */
-export function scriptChanges(): number {
-  return changes().scripts;
+/** How many changes this process logged: where a runtime that has caught up stands. */
+export function changeCount(): number {
+  return changes().log.length;
 }
+
+/** The files logged since `count` changes. */
+export function changesSince(count: number): string[] {
+  return changes().log.slice(count);
+}
+
+/** True when one of `files` is a script (an eval file or a module it imports). */
+export function anyScript(files: readonly string[]): boolean {
+  return files.some((file) => SCRIPT.test(file));
+}
+
+/** Sends `files` to a scoring thread, to be noted there before its next run (same port, so in order). */
+export function changedFilesMessage(files: readonly string[]): Record<string, readonly string[]> {
+  return { [CHANGED_FILES]: files };
+}
+
+// A scoring thread notes what its owner sends (the listener goes with vitest's when a thread stops).
+if (!isMainThread && parentPort)
+  parentPort.on('message', (message: unknown) => {
+    const files = (message as Record<string, unknown> | null)?.[CHANGED_FILES];
+    if (Array.isArray(files)) for (const file of files) if (typeof file === 'string') noteChangedFile(file);
+  });
 
 /**
  * The modules a vitest runtime kept from an earlier run evaluates again once a script changed:

@@ -1,6 +1,7 @@
 // Scoring threads started ahead of need (src/vitest/thread-reserve.ts), seen from the evals they
 // run: the built CLI in temporary projects. An eval reports whether its thread was a spare
 // (`workerData.looplet.spare`) and what the thread's environment holds.
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createProject, type Project, recordGreeterTrace, recordGreeterTraces } from './support.js';
@@ -77,7 +78,7 @@ describe('looplet-eval scoring threads', () => {
     }
   });
 
-  it('scores a watch re-run in the thread kept from the last run, evaluating again only scripts that changed', async () => {
+  it('scores a watch re-run in the thread kept from the last run, reading again only what changed', async () => {
     const project = createProject({
       files: {
         'evals/helper.mjs': 'export const VERSION = 1;\n',
@@ -85,6 +86,8 @@ describe('looplet-eval scoring threads', () => {
       },
     });
     await recordGreeterTraces({ project });
+    const carolExpected = path.join(project.dir, 'traces', 'greet', 'carol', 'expected.json');
+    writeFileSync(carolExpected, '{"mark": 1}\n');
     // One thread, so that each run's chunks are scored by the same one.
     const watch = project.start(['--watch', '--workers', '1']);
     const rerun = async (change: () => Promise<void> | void) => {
@@ -97,28 +100,33 @@ describe('looplet-eval scoring threads', () => {
       await watch.waitFor(/^reports: /m);
       const first = keptMetrics(project);
       const thread = first['greet/carol']!.thread;
-      expect(first['greet/carol']).toEqual({ thread, evaluated: 1, version: 1 });
+      expect(first['greet/carol']).toEqual({ thread, evaluated: 1, version: 1, mark: 1 });
 
-      // A trace changed: the same thread scores it, with the eval module it already evaluated.
+      // A trace's file changed in place: the kept thread reads that trace again.
+      const inPlace = await rerun(() => writeFileSync(carolExpected, '{"mark": 2}\n'));
+      expect(inPlace['greet/carol']).toEqual({ thread, evaluated: 1, version: 1, mark: 2 });
+
+      // A trace recorded again (its directory replaced): the same thread scores it, with the eval
+      // module it already evaluated.
       const afterTrace = await rerun(() =>
         recordGreeterTrace({
           dir: path.join(project.dir, 'traces', 'greet', 'carol'),
           names: ['Carol', 'Dan'],
         }),
       );
-      expect(afterTrace['greet/carol']).toEqual({ thread, evaluated: 1, version: 1 });
+      expect(afterTrace['greet/carol']).toEqual({ thread, evaluated: 1, version: 1, mark: 0 });
 
       // A module the eval imports changed: evaluated again, in the same thread.
       const afterHelper = await rerun(() => project.write('evals/helper.mjs', 'export const VERSION = 2;\n'));
       for (const value of Object.values(afterHelper))
-        expect(value).toEqual({ thread, evaluated: 2, version: 2 });
+        expect(value).toMatchObject({ thread, evaluated: 2, version: 2 });
 
       // The eval file itself changed.
       const afterEval = await rerun(() =>
         project.write('evals/eval_kept.mjs', KEPT_EVAL.replace('version: VERSION', 'version: VERSION * 10')),
       );
       for (const value of Object.values(afterEval))
-        expect(value).toEqual({ thread, evaluated: 3, version: 20 });
+        expect(value).toMatchObject({ thread, evaluated: 3, version: 20 });
     } finally {
       await watch.stop();
     }
@@ -130,7 +138,10 @@ const KEPT_EVAL = `import { threadId } from 'node:worker_threads';
 import { VERSION } from './helper.mjs';
 globalThis.__loopletEvaluated = (globalThis.__loopletEvaluated ?? 0) + 1;
 const evaluated = globalThis.__loopletEvaluated;
-export const eval_kept = () => ({ score: 1, metrics: { thread: threadId, evaluated, version: VERSION } });
+export const eval_kept = (ctx) => ({
+  score: 1,
+  metrics: { thread: threadId, evaluated, version: VERSION, mark: ctx.expected?.mark ?? 0 },
+});
 `;
 
 function keptMetrics(
