@@ -25,7 +25,7 @@ export function renderJUnitBytes({ summary, cache }: JUnitOptions): Buffer {
   const lines = junitLines(summary, (kind, item, render) =>
     cached(cache, `${kind}-bytes`, item, (key) => Buffer.from(render(key))),
   );
-  return cache ? cache.join('junit', [...lines, ''], '\n') : joinBytes([...lines, ''], '\n');
+  return joinBytes([...lines, ''], '\n');
 }
 
 /** The options of {@link renderJUnitBytes}. */

@@ -68,10 +68,11 @@ export function jsonReportText({ cache, ...options }: JsonReportOptions): string
  * encoded once and copied as it is on every later watch run.
  */
 export function jsonReportBytes({ cache, ...options }: JsonReportOptions): Buffer {
-  const pieces = jsonReportPieces(options, (value) =>
-    cached(cache, 'json-bytes', value, () => Buffer.from(jsonText(value, 'indented', 2)!)),
+  return joinBytes(
+    jsonReportPieces(options, (value) =>
+      cached(cache, 'json-bytes', value, () => Buffer.from(jsonText(value, 'indented', 2)!)),
+    ),
   );
-  return cache ? cache.join('json', pieces) : joinBytes(pieces);
 }
 
 type JsonReportOptions = Parameters<typeof buildJsonReport>[0] & { cache?: RenderCache };

@@ -4,7 +4,6 @@
 // data as `JSON.stringify(data)`, JUnit as without a cache — after outcomes change, are added and
 // are removed.
 import path from 'node:path';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EvalOutcome } from '../../src/evals/types.js';
 import { defineTool, ScriptedLLM } from '../../src/index.js';
@@ -259,69 +258,5 @@ describe('joinBytes', () => {
       expect(joinBytes(mixed, separator)).toEqual(Buffer.from(texts.join(separator)));
     }
     expect(joinBytes([])).toEqual(Buffer.alloc(0));
-  });
-});
-
-describe('RenderCache.join', () => {
-  it('gives what joinBytes gives, join after join, whatever moved, came or went since the last', () => {
-    // A pool of kept bytes (reused by identity across joins, as the cache reuses an outcome's
-    // bytes) and of texts (rebuilt each join, equal by value); each join picks from both.
-    const kept = ['{"a":1}', 'é😀', '', 'x'.repeat(70), '<testcase/>', ',\n    '].map((text) =>
-      Buffer.from(text),
-    );
-    const texts = ['', ',', '{', ',{"eval":0,', 'é', '\ud800', 'y'.repeat(80)];
-    const piece = fc.oneof(
-      fc.integer({ min: 0, max: kept.length - 1 }).map((index) => ({ kept: index })),
-      fc.integer({ min: 0, max: texts.length - 1 }).map((index) => ({ text: index })),
-      fc.string({ maxLength: 5 }).map((fresh) => ({ fresh })),
-    );
-    type Piece = { kept: number } | { text: number } | { fresh: string };
-    // Each join is the last one edited (a watch re-run is the last report with a few parts changed).
-    const edit = fc.record({
-      at: fc.nat(),
-      remove: fc.nat({ max: 3 }),
-      insert: fc.array(piece, { maxLength: 3 }),
-    });
-    const render = (items: readonly Piece[]) =>
-      items.map((item) =>
-        'kept' in item
-          ? kept[item.kept]!
-          : 'text' in item
-            ? texts[item.text]!.slice(0) // an equal text, not necessarily the same string
-            : Buffer.from(item.fresh),
-      );
-    fc.assert(
-      fc.property(
-        fc.array(piece, { maxLength: 30 }),
-        fc.array(
-          fc.record({ edits: fc.array(edit, { maxLength: 4 }), separator: fc.constantFrom('', '\n') }),
-          {
-            minLength: 1,
-            maxLength: 6,
-          },
-        ),
-        (first, joins) => {
-          const cache = new RenderCache();
-          let items: Piece[] = first;
-          for (const { edits, separator } of joins) {
-            for (const { at, remove, insert } of edits) {
-              items = [...items];
-              items.splice(at % (items.length + 1), remove, ...insert);
-            }
-            const rendered = render(items);
-            expect(cache.join('file', rendered, separator)).toEqual(joinBytes(rendered, separator));
-          }
-        },
-      ),
-      { numRuns: 500 },
-    );
-  });
-
-  it('keeps each file’s last join apart', () => {
-    const cache = new RenderCache();
-    const shared = Buffer.from('shared');
-    expect(cache.join('a', [shared, 'a'])).toEqual(Buffer.from('shareda'));
-    expect(cache.join('b', ['b', shared])).toEqual(Buffer.from('bshared'));
-    expect(cache.join('a', ['a', shared, shared])).toEqual(Buffer.from('asharedshared'));
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LoopletError } from '../../util/errors.js';
 import { CODE_DIR, packageFile } from '../../util/package-files.js';
-import { joinBytes, type RenderCache, type Rendered } from '../render-cache.js';
+import { joinBytes, type Rendered } from '../render-cache.js';
 import { PAGE_DATA_ID, type PageData, runDataId } from './page-data.js';
 
 /** The page script and style `npm run build` bundles (scripts/build-html-client.mjs). */
@@ -96,17 +96,13 @@ export function renderPageBytes({
   title,
   safeData,
   safeBlobs,
-  cache,
 }: {
   title: string;
   safeData: readonly Rendered[];
   safeBlobs: readonly Rendered[];
-  /** Kept between watch runs: the page is joined against the last one (see `RenderCache.join`). */
-  cache?: RenderCache | undefined;
 }): Buffer {
   const { script, style } = loadAssets().bytes;
-  const pieces = pagePieces<Rendered>({ title, safeData, safeBlobs, script, style });
-  return cache ? cache.join('html', pieces) : joinBytes(pieces);
+  return joinBytes(pagePieces<Rendered>({ title, safeData, safeBlobs, script, style }));
 }
 
 /** The page in order: markup, the data, each run (`T`: text, or text and bytes), the style and script. */

@@ -79,7 +79,7 @@ export function renderHtmlReportBytes(options: HtmlReportOptions): Buffer {
   const safeBlobs = runs.map((run) =>
     cached(cache, 'html-run-bytes', run, (key) => Buffer.from(scriptJson(key.json))),
   );
-  return renderPageBytes({ title, safeData, safeBlobs, cache });
+  return renderPageBytes({ title, safeData, safeBlobs });
 }
 
 /**
