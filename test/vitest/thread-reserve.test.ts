@@ -125,6 +125,14 @@ describe('ThreadReserve', () => {
   });
 });
 
+/** Two threads taken from `spares` and set up by a run, as the pool marks them. */
+function usedThreads(spares: ThreadReserve): [ScoringThread, ScoringThread] {
+  spares.fill({ spec: spec(), count: 2 });
+  const threads: [ScoringThread, ScoringThread] = [take(spares, spec())!, take(spares, spec())!];
+  for (const thread of threads) thread.startedWith = 'run 1';
+  return threads;
+}
+
 describe('ThreadReserve.park (a watch session keeps used threads)', () => {
   it('ends a used thread unless asked to keep them', async () => {
     const spares = reserve();
@@ -139,11 +147,7 @@ describe('ThreadReserve.park (a watch session keeps used threads)', () => {
 
   it('hands a kept thread out again before fresh spares, in place of one of them', async () => {
     const spares = reserve({ keepUsed: true });
-    spares.fill({ spec: spec(), count: 2 });
-    const first = take(spares, spec())!;
-    const second = take(spares, spec())!;
-    first.startedWith = 'run 1';
-    second.startedWith = 'run 1';
+    const [first, second] = usedThreads(spares);
     // The watch session refills before both threads are back: the kept ones replace fresh spares.
     spares.refill();
     expect(spares.waiting).toBe(2);
@@ -158,11 +162,7 @@ describe('ThreadReserve.park (a watch session keeps used threads)', () => {
 
   it('drops a kept thread that ends while it waits, and ends the kept ones on close', async () => {
     const spares = reserve({ keepUsed: true });
-    spares.fill({ spec: spec(), count: 2 });
-    const dying = take(spares, spec())!;
-    const kept = take(spares, spec())!;
-    dying.startedWith = 'run 1';
-    kept.startedWith = 'run 1';
+    const [dying, kept] = usedThreads(spares);
     spares.park({ spec: spec(), thread: dying });
     spares.park({ spec: spec(), thread: kept });
     expect(spares.waiting).toBe(2);
