@@ -152,10 +152,11 @@ class LoopletPoolWorker implements PoolWorker {
       this.#running = { request, finished: new Set() };
       this.#files.clear();
       this.#importFailure = undefined;
-      // A replacement thread holds what an earlier run delivered (watch mode): start afresh.
+      // A replacement thread holds what an earlier run delivered (watch mode): start afresh, in a
+      // new thread (a kept one is set up already).
       if (this.#resumed && this.#thread && this.#start) {
         void this.#thread.stop();
-        this.#thread = this.#spawn();
+        this.#thread = this.#spawn({ fresh: true });
         this.#swallowStarted = true;
         this.#setUp(this.#thread);
       }
@@ -196,8 +197,8 @@ class LoopletPoolWorker implements PoolWorker {
   /**
    * A thread kept from the previous run (a watch session, see `thread-reserve.ts`) was set up by
    * a `start` like this one: vitest is told it started. vitest's runtime cannot be set up twice in
-   * one thread, so a kept thread set up otherwise (another config: a new `-t` filter…) is ended
-   * and a new one started.
+   * one thread, so a kept thread set up otherwise (another project config) is ended and a new one
+   * started.
    */
   #setUpAlready(request: Request): boolean {
     const thread = this.#thread;
@@ -216,7 +217,8 @@ class LoopletPoolWorker implements PoolWorker {
    * In a watch session, a thread that finished its run is kept for the next run instead of being
    * torn down: vitest is told it stopped, and {@link stop} hands it to the reserve. vitest keeps a
    * worker the same way between the files of one run when isolation is off (looplet's setting):
-   * the eval modules it imported stay loaded, and vitest's next run tells it which files changed.
+   * the eval modules it imported stay loaded, and before its next run it is told what changed
+   * ({@link #catchUp}).
    * A thread that goes on with a chunk after a failure is not kept (it carries that chunk's state).
    */
   #keepForNextRun(): boolean {
@@ -246,7 +248,8 @@ class LoopletPoolWorker implements PoolWorker {
     this.#resumed = data !== undefined;
     const spec = this.#spec;
     const onEnd = (end: ThreadEnd) => this.#ended(thread, end);
-    // A thread that goes on with a chunk carries what to resume: only a fresh one can be a spare.
+    // A thread that goes on with a chunk carries what to resume, and `fresh` asks for a thread to
+    // set up anew: neither can be a spare or a kept thread.
     const thread: ScoringThread =
       (data || fresh ? undefined : this.#reserve?.take({ spec, onEnd })) ??
       new ScoringThread({

@@ -4,7 +4,14 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createProject, type Project, recordGreeterTrace, recordGreeterTraces } from './support.js';
+import {
+  createProject,
+  type Project,
+  REPORT_JSON,
+  type ReportJson,
+  recordGreeterTrace,
+  recordGreeterTraces,
+} from './support.js';
 
 const THREAD_EVAL = `import { workerData } from 'node:worker_threads';
 export const eval_thread = () => ({
@@ -131,6 +138,51 @@ describe('looplet-eval scoring threads', () => {
       await watch.stop();
     }
   });
+
+  it('keeps no thread an eval ended in a watch session: the next run is scored by a new one, then kept', async () => {
+    const project = createProject({
+      files: { 'evals/helper.mjs': 'export const VERSION = 1;\n', 'evals/eval_kept.mjs': KEPT_EVAL },
+    });
+    await recordGreeterTraces({ project });
+    const carolExpected = path.join(project.dir, 'traces', 'greet', 'carol', 'expected.json');
+    writeFileSync(carolExpected, '{"spin": true}\n');
+    const watch = project.start(['--watch', '--workers', '1', '--timeout', '500']);
+    const keptOutcomes = () =>
+      project.json<ReportJson>(REPORT_JSON).outcomes.filter((outcome) => outcome.name === 'eval_kept');
+    const rerun = async (expected: string) => {
+      const from = watch.output().length;
+      writeFileSync(carolExpected, expected);
+      await watch.waitFor(/^reports: /m, { from });
+      return keptOutcomes();
+    };
+    const threadOf = (outcomes: ReportJson['outcomes'], trace: string) =>
+      (outcomes.find((outcome) => outcome.context === trace)?.metrics as { thread?: number } | undefined)
+        ?.thread;
+    try {
+      await watch.waitFor(/^reports: /m);
+      const first = keptOutcomes();
+      expect(first.find((outcome) => outcome.context === 'greet/carol')?.error).toMatchObject({
+        kind: 'timeout',
+      });
+      // The chunk went on in a thread started for it (it scored what the ended one had not sent).
+      const replacement = threadOf(first, 'greet/dave-erin');
+      expect(replacement).toBeDefined();
+
+      const second = await rerun('{"mark": 2}\n');
+      expect(second.map((outcome) => outcome.status)).toEqual(['passed', 'passed', 'passed']);
+      const fresh = threadOf(second, 'greet/carol');
+      expect(fresh).toBeDefined();
+      expect(fresh).not.toBe(replacement);
+
+      const third = await rerun('{"mark": 3}\n');
+      expect(third.find((outcome) => outcome.context === 'greet/carol')?.metrics).toMatchObject({
+        thread: fresh,
+        mark: 3,
+      });
+    } finally {
+      await watch.stop();
+    }
+  });
 });
 
 /** An eval reporting its thread, how often its module was evaluated there, and its helper's version. */
@@ -138,10 +190,13 @@ const KEPT_EVAL = `import { threadId } from 'node:worker_threads';
 import { VERSION } from './helper.mjs';
 globalThis.__loopletEvaluated = (globalThis.__loopletEvaluated ?? 0) + 1;
 const evaluated = globalThis.__loopletEvaluated;
-export const eval_kept = (ctx) => ({
+export const eval_kept = (ctx) => {
+  if (ctx.expected?.spin) for (;;) {}
+  return {
   score: 1,
   metrics: { thread: threadId, evaluated, version: VERSION, mark: ctx.expected?.mark ?? 0 },
-});
+  };
+};
 `;
 
 function keptMetrics(
