@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { PoolRunnerInitializer, PoolWorker, TestProject, WorkerRequest } from 'vitest/node';
-import { anyScript, changeCount, changesSince, userModules } from './watch-changes.js';
+import { changeCount, changesSince, invalidatesAfter } from './watch-changes.js';
 
 /** The name vitest knows looplet's in-process pool by (its `pool` option takes the initializer). */
 export const INLINE_POOL = 'looplet-inline';
@@ -80,10 +80,12 @@ class InlinePoolWorker implements PoolWorker {
       // The runtime outlives the run (it is the process's): re-evaluate scripts once one changed.
       const changed = changesSince(changesSeen);
       changesSeen = changeCount();
-      if (anyScript(changed)) {
-        const invalidates = new Set([...(message.context.invalidates ?? []), ...userModules(this.#project)]);
-        message.context.invalidates = [...invalidates];
-      }
+      const invalidates = invalidatesAfter({
+        changed,
+        invalidates: message.context.invalidates,
+        project: this.#project,
+      });
+      if (invalidates) message.context.invalidates = invalidates;
     }
     setImmediate(() => this.#toWorker.emit('message', message));
   }

@@ -7,7 +7,7 @@ import type { Culprit } from './chunk-scoring.js';
 import { Phase } from './heartbeat.js';
 import { defaultHeapLimitMb, ScoringThread, type ThreadEnd } from './scoring-thread.js';
 import type { ThreadReserve, ThreadSpec } from './thread-reserve.js';
-import { anyScript, changeCount, changedFilesMessage, changesSince, userModules } from './watch-changes.js';
+import { changeCount, changedFilesMessage, changesSince, invalidatesAfter } from './watch-changes.js';
 
 /**
  * looplet's vitest pool: vitest's own thread worker (the same entry, protocol and runner), in
@@ -91,7 +91,8 @@ class LoopletPoolWorker implements PoolWorker {
   readonly #stdout: NodeJS.WriteStream | Writable;
   readonly #stderr: NodeJS.WriteStream | Writable;
   #thread: ScoringThread | undefined;
-  #start: Request | undefined;
+  /** vitest's `start` request for this worker, and what it sets a runtime up with (see {@link startKey}). */
+  #start: { request: Request; key: string } | undefined;
   /** The run (or collect) request being worked on, with the files not finished yet. */
   #running: { request: Request; finished: Set<string> } | undefined;
   /** A replacement thread's own 'started' answer: vitest saw the first one. */
@@ -143,9 +144,9 @@ class LoopletPoolWorker implements PoolWorker {
   send(message: WorkerRequest): void {
     const request = message as Request;
     if (request.type === 'start') {
-      this.#start = request;
-      if (this.#setUpAlready(request)) return;
-      if (this.#thread) this.#thread.startedWith = startKey(request);
+      this.#start = { request, key: startKey(request) };
+      if (this.#setUpAlready()) return;
+      if (this.#thread) this.#thread.startedWith = this.#start.key;
     }
     if (request.type === 'stop' && this.#keepForNextRun()) return;
     if (request.type === 'run' || request.type === 'collect') {
@@ -155,8 +156,7 @@ class LoopletPoolWorker implements PoolWorker {
       // A replacement thread holds what an earlier run delivered (watch mode): start afresh, in a
       // new thread (a kept one is set up already).
       if (this.#resumed && this.#thread && this.#start) {
-        void this.#thread.stop();
-        this.#thread = this.#spawn({ fresh: true });
+        this.#replaceThread();
         this.#swallowStarted = true;
         this.#setUp(this.#thread);
       }
@@ -176,9 +176,13 @@ class LoopletPoolWorker implements PoolWorker {
     const changed = changesSince(seen);
     if (changed.length === 0) return;
     thread.worker.postMessage(changedFilesMessage(changed));
-    if (!anyScript(changed) || !request.context) return;
-    const invalidates = new Set([...(request.context.invalidates ?? []), ...userModules(this.#project)]);
-    request.context.invalidates = [...invalidates];
+    if (!request.context) return;
+    const invalidates = invalidatesAfter({
+      changed,
+      invalidates: request.context.invalidates,
+      project: this.#project,
+    });
+    if (invalidates) request.context.invalidates = invalidates;
   }
 
   async start(): Promise<void> {
@@ -200,17 +204,22 @@ class LoopletPoolWorker implements PoolWorker {
    * one thread, so a kept thread set up otherwise (another project config) is ended and a new one
    * started.
    */
-  #setUpAlready(request: Request): boolean {
+  #setUpAlready(): boolean {
     const thread = this.#thread;
-    if (thread?.startedWith === undefined) return false;
-    if (thread.startedWith === startKey(request)) {
+    if (thread?.startedWith === undefined || !this.#start) return false;
+    if (thread.startedWith === this.#start.key) {
       this.#answer('started');
       return true;
     }
-    this.#detach?.();
-    void thread.stop();
-    this.#thread = this.#spawn({ fresh: true });
+    this.#replaceThread();
     return false;
+  }
+
+  /** Ends the current thread and puts a new one (never a spare or a kept one) in its place. */
+  #replaceThread(): void {
+    this.#detach?.();
+    void this.#thread?.stop();
+    this.#thread = this.#spawn({ fresh: true });
   }
 
   /**
@@ -236,8 +245,8 @@ class LoopletPoolWorker implements PoolWorker {
   /** Sets up vitest's runtime in `thread` with the run's `start` request. */
   #setUp(thread: ScoringThread): void {
     if (!this.#start) return;
-    thread.startedWith = startKey(this.#start);
-    thread.worker.postMessage(this.#start);
+    thread.startedWith = this.#start.key;
+    thread.worker.postMessage(this.#start.request);
   }
 
   deserialize(data: unknown): unknown {

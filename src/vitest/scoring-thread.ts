@@ -110,6 +110,16 @@ export class ScoringThread {
     this.worker.ref();
   }
 
+  /**
+   * Puts a thread that finished its work aside until it is handed over again (a watch session
+   * keeps them, see `thread-reserve.ts`): `onEnd` replaces its user's, and it no longer keeps the
+   * process alive.
+   */
+  setAside(onEnd: (end: ThreadEnd) => void): void {
+    this.#onEnd = onEnd;
+    this.worker.unref();
+  }
+
   /** Ends the thread on purpose: `onEnd` is not called. */
   async stop(): Promise<void> {
     this.#stopping = true;

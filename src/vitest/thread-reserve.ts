@@ -82,8 +82,7 @@ export class ThreadReserve {
       void thread.stop();
       return;
     }
-    thread.handOver(() => void this.#end((spare) => spare.thread === thread));
-    thread.worker.unref();
+    thread.setAside(() => void this.#end((spare) => spare.thread === thread));
     const used = this.#spares.filter((spare) => spare.thread.startedWith !== undefined);
     const fresh = this.#spares.filter((spare) => spare.thread.startedWith === undefined);
     const surplus = fresh.splice(Math.max(0, this.#count - used.length - 1));

@@ -55,11 +55,6 @@ export function changesSince(count: number): string[] {
   return changes().log.slice(count);
 }
 
-/** True when one of `files` is a script (an eval file or a module it imports). */
-export function anyScript(files: readonly string[]): boolean {
-  return files.some((file) => SCRIPT.test(file));
-}
-
 /** Sends `files` to a scoring thread, to be noted there before its next run (same port, so in order). */
 export function changedFilesMessage(files: readonly string[]): Record<string, readonly string[]> {
   return { [CHANGED_FILES]: files };
@@ -73,13 +68,23 @@ if (!isMainThread && parentPort)
   });
 
 /**
- * The modules a vitest runtime kept from an earlier run evaluates again once a script changed:
- * every file of the project's module graph outside node_modules (the eval files and what they
- * import). vitest sends no invalidations for a change its watch trigger handled (it ends its
+ * What a vitest runtime kept from an earlier run evaluates again in its next run: the files vitest
+ * names (`invalidates`), and once one of the files `changed` since its last run is a script (an
+ * eval file or a module it imports), every file of the project's module graph outside
+ * node_modules. vitest sends no invalidations for a change its watch trigger handled (it ends its
  * workers after a run, so a new one needs none) — a handful of files, not worth tracing importers for.
  */
-export function userModules(project: TestProject): string[] {
-  const files = new Set<string>();
+export function invalidatesAfter({
+  changed,
+  invalidates,
+  project,
+}: {
+  changed: readonly string[];
+  invalidates: string[] | undefined;
+  project: TestProject;
+}): string[] | undefined {
+  if (!changed.some((file) => SCRIPT.test(file))) return invalidates;
+  const files = new Set(invalidates);
   for (const environment of Object.values(project.vite.environments))
     for (const file of environment.moduleGraph.fileToModulesMap.keys())
       if (!file.includes('/node_modules/')) files.add(file);
