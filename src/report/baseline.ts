@@ -118,6 +118,26 @@ export async function saveBaseline({
  * it is not a baseline. All are configuration errors (exit code 2).
  */
 export async function readBaseline({ file }: { file: string }): Promise<Baseline> {
+  return (await readBaselineAgain({ file })).baseline;
+}
+
+/** What {@link readBaselineAgain} read: the file's text and the baseline it holds. */
+export interface BaselineRead {
+  text: string;
+  baseline: Baseline;
+}
+
+/**
+ * {@link readBaseline}, giving back `last`'s baseline — the same object — when the file still
+ * holds `last`'s text (a watch session reads it every run; what was rendered against it is kept).
+ */
+export async function readBaselineAgain({
+  file,
+  last,
+}: {
+  file: string;
+  last?: BaselineRead;
+}): Promise<BaselineRead> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -125,13 +145,14 @@ export async function readBaseline({ file }: { file: string }): Promise<Baseline
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BaselineNotFoundError({ file });
     throw new BaselineError({ file, problem: `cannot be read (${(error as Error).message})` });
   }
+  if (last?.text === text) return last;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     throw new BaselineError({ file, problem: `is not valid JSON (${(error as Error).message})` });
   }
-  return checkBaseline({ value, file });
+  return { text, baseline: checkBaseline({ value, file }) };
 }
 
 /** Validates a parsed baseline (see {@link readBaseline}). */

@@ -13,19 +13,24 @@ import type { RunSummary } from './summary.js';
  * errors get a `looplet` suite of their own so CI shows them too.
  */
 export function renderJUnit({ summary }: { summary: RunSummary }): string {
-  const lines = junitLines(summary, (_kind, item, render) => render(item));
-  return `${lines.join('\n')}\n`;
+  const pieces = junitPieces(summary, (_kind, items, render) => casePieces(items, 0, items.length, render));
+  return pieces.join('');
 }
 
 /**
  * {@link renderJUnit} as the file's bytes (UTF-8). Through `cache`, each test case is encoded
- * once and copied as it is on every later watch run.
+ * once, and blocks of them are copied as they are on every later watch run.
  */
 export function renderJUnitBytes({ summary, cache }: JUnitOptions): Buffer {
-  const lines = junitLines(summary, (kind, item, render) =>
-    cached(cache, `${kind}-bytes`, item, (key) => Buffer.from(render(key))),
+  return joinBytes(
+    junitPieces(summary, (kind, items, render) => {
+      const encoded = (item: (typeof items)[number]) =>
+        cached(cache, 'junit-bytes', item, (key) => Buffer.from(render(key)));
+      return cache
+        ? cache.blocks(kind, items, (start, end) => casePieces(items, start, end, encoded))
+        : casePieces(items, 0, items.length, encoded);
+    }),
   );
-  return joinBytes([...lines, ''], '\n');
 }
 
 /** The options of {@link renderJUnitBytes}. */
@@ -35,27 +40,45 @@ interface JUnitOptions {
   cache?: RenderCache;
 }
 
-/** Renders one test case, or takes it from where it was kept. */
-type CaseRenderer = <T extends object>(kind: string, item: T, render: (item: T) => string) => Rendered;
+/** Renders the test cases of one suite (`kind` names it), or takes them from where they were kept. */
+type CasesRenderer = <T extends object>(
+  kind: string,
+  items: readonly T[],
+  render: (item: T) => string,
+) => readonly Rendered[];
 
-/** The file's lines (a test case is one piece of several lines), to be joined with newlines. */
-function junitLines(summary: RunSummary, testCase: CaseRenderer): Rendered[] {
-  const out: Rendered[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+/** Test cases `start…end` of `items`, each followed by its newline. */
+function casePieces<T extends object>(
+  items: readonly T[],
+  start: number,
+  end: number,
+  render: (item: T) => Rendered,
+): Rendered[] {
+  const pieces: Rendered[] = [];
+  for (let at = start; at < end; at++) pieces.push(render(items[at]!), '\n');
+  return pieces;
+}
+
+/** The file in pieces, each ending with a newline (a suite's test cases from `cases`). */
+function junitPieces(summary: RunSummary, cases: CasesRenderer): Rendered[] {
+  const out: Rendered[] = [];
+  const line = (text: string) => out.push(`${text}\n`);
+  line('<?xml version="1.0" encoding="UTF-8"?>');
   const { totals } = summary;
   const totalTime = summary.outcomes.reduce((sum, outcome) => sum + outcome.durationMs, 0);
   const replayed = (summary.runs ?? []).filter((run) => run.replay !== undefined);
   const divergedOutcomes = summary.outcomes.filter((outcome) => outcome.status === 'diverged').length;
   const failures = totals.failed + divergedOutcomes + (totals.diverged ?? 0);
-  out.push(
+  line(
     `<testsuites name="looplet-eval" tests="${totals.outcomes + totals.infrastructureErrors + replayed.length}" failures="${failures}" errors="${totals.errors + totals.infrastructureErrors}" skipped="${totals.skipped}" time="${seconds(totalTime)}">`,
   );
   if (replayed.length > 0) {
     const diverged = replayed.filter((run) => run.replay?.diverged !== undefined).length;
-    out.push(
+    line(
       `  <testsuite name="replay" tests="${replayed.length}" failures="${diverged}" errors="0" skipped="0" time="0.000">`,
     );
-    for (const run of replayed) out.push(testCase('junit', run, replayTestcase));
-    out.push('  </testsuite>');
+    for (const piece of cases('junit-replay', replayed, replayTestcase)) out.push(piece);
+    line('  </testsuite>');
   }
   const byEval = new Map<string, EvalOutcome[]>();
   for (const outcome of summary.outcomes) {
@@ -63,32 +86,33 @@ function junitLines(summary: RunSummary, testCase: CaseRenderer): Rendered[] {
     if (list) list.push(outcome);
     else byEval.set(outcome.name, [outcome]);
   }
-  for (const item of summary.evals) {
+  summary.evals.forEach((item, index) => {
     const outcomes = byEval.get(item.name) ?? [];
     const file = item.file === undefined ? '' : ` file="${attr(item.file)}"`;
-    out.push(
+    line(
       `  <testsuite name="${attr(item.name)}" tests="${item.total}" failures="${item.failed + (item.diverged ?? 0)}" errors="${item.errors}" skipped="${item.skipped}" time="${seconds(item.durationMs)}"${file}>`,
     );
-    for (const outcome of outcomes) out.push(testCase('junit', outcome, testcase));
-    out.push('  </testsuite>');
-  }
+    // Kept by place, not name: renamed evals leave nothing behind (an outcome names its eval).
+    for (const piece of cases(`junit-eval-${index}`, outcomes, testcase)) out.push(piece);
+    line('  </testsuite>');
+  });
   if (summary.infrastructureErrors.length > 0) {
     const count = summary.infrastructureErrors.length;
-    out.push(
+    line(
       `  <testsuite name="looplet" tests="${count}" failures="0" errors="${count}" skipped="0" time="0.000">`,
     );
     for (const error of summary.infrastructureErrors) {
-      out.push(
+      line(
         `    <testcase name="${attr(error.source)}" classname="looplet.${attr(error.kind)}" time="0.000">`,
       );
-      out.push(
+      line(
         `      <error message="${attr(error.message)}" type="${attr(error.kind)}">${text(error.message)}</error>`,
       );
-      out.push('    </testcase>');
+      line('    </testcase>');
     }
-    out.push('  </testsuite>');
+    line('  </testsuite>');
   }
-  out.push('</testsuites>');
+  line('</testsuites>');
   return out;
 }
 

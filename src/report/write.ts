@@ -58,33 +58,42 @@ export function buildJsonReport({
 export function jsonReportText({ cache, ...options }: JsonReportOptions): string {
   // Without kept texts, one native pass over the whole is the fastest.
   if (!cache) return `${JSON.stringify(buildJsonReport(options), null, 2)}\n`;
-  return jsonReportPieces(options, (value) =>
-    cache.get('json', value, () => jsonText(value, 'indented', 2)!),
-  ).join('');
+  const item = (value: object) => cache.get('json', value, () => jsonText(value, 'indented', 2)!);
+  return jsonReportPieces(options, (values) => itemPieces(values, 0, values.length, item)).join('');
 }
 
 /**
  * {@link jsonReportText} as the file's bytes (UTF-8). Through `cache`, each outcome and run is
- * encoded once and copied as it is on every later watch run.
+ * encoded once, and blocks of them are copied as they are on every later watch run.
  */
 export function jsonReportBytes({ cache, ...options }: JsonReportOptions): Buffer {
+  const item = (value: object) =>
+    cached(cache, 'json-bytes', value, () => Buffer.from(jsonText(value, 'indented', 2)!));
   return joinBytes(
-    jsonReportPieces(options, (value) =>
-      cached(cache, 'json-bytes', value, () => Buffer.from(jsonText(value, 'indented', 2)!)),
+    jsonReportPieces(options, (values, name) =>
+      cache
+        ? cache.blocks(`json-${name}`, values, (start, end) => itemPieces(values, start, end, item))
+        : itemPieces(values, 0, values.length, item),
     ),
   );
 }
 
 type JsonReportOptions = Parameters<typeof buildJsonReport>[0] & { cache?: RenderCache };
 
-/** The report's text in pieces: the outcomes and runs (items of top-level arrays) one piece each. */
+/**
+ * The report's text in pieces, the outcomes and runs (items of top-level arrays) from `items`:
+ * what an array holds between its brackets, given by {@link itemPieces}.
+ */
 function jsonReportPieces(
   options: Parameters<typeof buildJsonReport>[0],
-  item: (value: object) => Rendered,
+  items: (values: readonly object[], name: 'outcomes' | 'runs') => readonly Rendered[],
 ): Rendered[] {
   const report = buildJsonReport(options);
   // A summary read from a report older than run records has none.
-  const arrays = [report.outcomes, ...(report.runs ? [report.runs] : [])];
+  const arrays = [
+    ['outcomes', report.outcomes],
+    ...(report.runs ? [['runs', report.runs] as const] : []),
+  ] as const;
   const text = jsonObjectText(report, 'indented', 0, {
     outcomes: JSON_SLOT,
     ...(report.runs ? { runs: JSON_SLOT } : {}),
@@ -92,16 +101,28 @@ function jsonReportPieces(
   // The slots come in the object's key order: outcomes, then runs.
   const between = text.split(JSON_SLOT);
   const pieces: Rendered[] = [between[0]!];
-  arrays.forEach((values, index) => {
+  arrays.forEach(([name, values], index) => {
     if (values.length === 0) pieces.push('[]');
-    else
-      values.forEach((value, position) => {
-        pieces.push(position === 0 ? '[\n    ' : ',\n    ', item(value));
-      });
-    if (values.length > 0) pieces.push('\n  ]');
+    else {
+      // Not spread into push(): a call takes fewer arguments than a big run has pieces.
+      for (const piece of items(values, name)) pieces.push(piece);
+      pieces.push('\n  ]');
+    }
     pieces.push(between[index + 1]!);
   });
   pieces.push('\n');
+  return pieces;
+}
+
+/** Items `start…end` of a top-level array, each with what comes before it (the array's `[` for the first). */
+function itemPieces(
+  values: readonly object[],
+  start: number,
+  end: number,
+  item: (value: object) => Rendered,
+): Rendered[] {
+  const pieces: Rendered[] = [];
+  for (let at = start; at < end; at++) pieces.push(at === 0 ? '[\n    ' : ',\n    ', item(values[at]!));
   return pieces;
 }
 

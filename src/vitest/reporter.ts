@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Reporter, SerializedError, TestModule, TestSpecification, Vitest } from 'vitest/node';
 import type { EvalOutcome } from '../evals/types.js';
-import { type Baseline, readBaseline } from '../report/baseline.js';
+import { type Baseline, type BaselineRead, readBaselineAgain } from '../report/baseline.js';
 import { type BaselineComparison, compareToBaseline } from '../report/compare.js';
 import { formatOutcome } from '../report/format.js';
 import { RenderCache } from '../report/render-cache.js';
@@ -70,6 +70,8 @@ export class LoopletReporter implements Reporter {
   #partial: string | undefined;
   #baselineNote: string | undefined;
   #baseline: Baseline | undefined;
+  /** The baseline file as the last run read it: while its text is the same, so is the baseline object. */
+  #baselineRead: BaselineRead | undefined;
   #progress: { files: number; done: number; tests: number; started: number; shown?: boolean } | undefined;
   /** The files of the traces this run scores, as they were before it: evals must not change them. */
   #traces: TraceSnapshot | undefined;
@@ -219,7 +221,11 @@ export class LoopletReporter implements Reporter {
       return undefined;
     }
     this.#baselineNote = undefined;
-    const baseline = await readBaseline({ file: absolute });
+    this.#baselineRead = await readBaselineAgain({
+      file: absolute,
+      ...(this.#baselineRead ? { last: this.#baselineRead } : {}),
+    });
+    const { baseline } = this.#baselineRead;
     this.#baseline = baseline;
     return compareToBaseline({
       current: summary,

@@ -4,6 +4,7 @@
 // data as `JSON.stringify(data)`, JUnit as without a cache — after outcomes change, are added and
 // are removed.
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EvalOutcome } from '../../src/evals/types.js';
 import { defineTool, ScriptedLLM } from '../../src/index.js';
@@ -25,6 +26,7 @@ import { joinBytes, RenderCache } from '../../src/report/render-cache.js';
 import type { RunRecord } from '../../src/report/run-record.js';
 import { buildJsonReport, jsonReportBytes, jsonReportText } from '../../src/report/write.js';
 import { useTempDir } from '../helpers/temp-dir.js';
+import { params, TIMEOUT } from '../property/settings.js';
 import { recordRun } from '../provenance/helpers.js';
 import { outcome } from './support.js';
 
@@ -182,11 +184,11 @@ describe('reports rendered through a RenderCache', () => {
       prepared,
     };
     const firstReports = render(first, cache);
-    expect(firstReports).toEqual(render(first));
+    expectSameFiles(firstReports, render(first));
     expect(firstReports.html).toContain('"eval":'); // the page holds the outcomes…
     expect(firstReports.html).toContain('[cut: '); // …with the long reason cut
     // Rendered again, nothing changed: every text comes from the cache.
-    expect(render(first, cache)).toEqual(firstReports);
+    expectSameFiles(render(first, cache), firstReports);
 
     // The next watch run: run a scored again (new objects, other results), b dropped, d added; c
     // and the runs' records stay the very objects of the last run. A baseline appears.
@@ -198,15 +200,102 @@ describe('reports rendered through a RenderCache', () => {
       baseline: baselineFromSummary({ summary: summarizeRun({ outcomes: first.outcomes }) }),
       prepared,
     };
-    expect(render(second, cache)).toEqual(render(second));
+    expectSameFiles(render(second, cache), render(second));
 
     // And back: everything removed but one outcome.
     const third: RunInput = { ...second, outcomes: keptC.slice(0, 1), runs: [] };
-    expect(render(third, cache)).toEqual(render(third));
+    expectSameFiles(render(third, cache), render(third));
     // No outcome at all.
     const empty: RunInput = { outcomes: [], runs: [], infrastructureErrors: [], prepared };
-    expect(render(empty, cache)).toEqual(render(empty));
+    expectSameFiles(render(empty, cache), render(empty));
   });
+});
+
+/** The files' bytes equal (compared as bytes: toEqual on buffers goes byte by byte, slowly). */
+function expectSameFiles(actual: Reports, expected: Reports): void {
+  for (const format of ['json', 'junit', 'html'] as const)
+    if (!actual.bytes[format].equals(expected.bytes[format]))
+      expect(actual.bytes[format].toString('utf8'), format).toBe(expected.bytes[format].toString('utf8'));
+  expect(actual.json).toBe(expected.json);
+}
+
+describe('reports of many outcomes through a RenderCache (blocks of them kept)', () => {
+  /** What a watch run can do to the suite between two reports. */
+  const change = fc.oneof(
+    fc.record({ kind: fc.constant('rescore' as const), at: fc.nat(), variant: fc.nat({ max: 5 }) }),
+    fc.record({ kind: fc.constant('add' as const), at: fc.nat() }),
+    fc.record({ kind: fc.constant('remove' as const), at: fc.nat() }),
+    // The last run: the list ends inside a block it ended after.
+    fc.record({ kind: fc.constant('remove-last' as const) }),
+    fc.record({ kind: fc.constant('add-eval' as const), at: fc.nat() }),
+    fc.record({ kind: fc.constant('baseline' as const), drop: fc.boolean() }),
+  );
+
+  it(
+    'are byte for byte the reports rendered from scratch, run after run',
+    async () => {
+      const prepared = await recordTraces(['a']);
+      const embedded =
+        [...prepared.values()][0] ?? prepareReportRun(readTrace(path.join(temp.path, 'traces', 'a')));
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 20, max: 60 }),
+          fc.array(change, { minLength: 1, maxLength: 6 }),
+          async (count, changes) => {
+            // Each run: a few outcomes, its record and its embedded page part, kept as the same
+            // objects until the run is scored again (as a watch session keeps unchanged chunks).
+            const runs = new Map<string, { outcomes: EvalOutcome[]; record: RunRecord }>();
+            const runPages = new Map<string, ReturnType<typeof prepareReportRun>>();
+            let next = 0;
+            const score = (id: string, variant: number, extraEval = false) => {
+              // The first three kinds of outcome (of short texts: the suite renders hundreds of them).
+              const outcomes = outcomesOn(id, variant)
+                .slice(0, 3)
+                .map((item) => ({ ...item, ...(item.reason ? { reason: HOSTILE } : {}) }));
+              if (extraEval)
+                outcomes.push(
+                  outcome({ name: `eval_new_${variant}`, context: id, status: 'passed', score: 1 }),
+                );
+              runs.set(id, { outcomes, record: record(id, { steps: variant }) });
+              runPages.set(path.join(temp.path, 'traces', id), { ...embedded });
+            };
+            for (; next < count; next++) score(`r${String(next).padStart(4, '0')}`, next % 3);
+            const cache = new RenderCache();
+            let baseline: Baseline | undefined;
+            const input = (): RunInput => {
+              const ids = [...runs.keys()].sort();
+              return {
+                outcomes: ids.flatMap((id) => runs.get(id)!.outcomes),
+                runs: ids.map((id) => runs.get(id)!.record),
+                infrastructureErrors: [],
+                ...(baseline ? { baseline } : {}),
+                prepared: new Map(runPages),
+              };
+            };
+            expectSameFiles(render(input(), cache), render(input()));
+            for (const step of changes) {
+              const ids = [...runs.keys()].sort();
+              const id =
+                ids['at' in step ? step.at % ids.length : step.kind === 'remove-last' ? ids.length - 1 : 0]!;
+              if (step.kind === 'rescore') score(id, step.variant);
+              else if (step.kind === 'add-eval') score(id, step.at % 6, true);
+              else if (step.kind === 'add') score(`r${String(next++).padStart(4, '0')}`, step.at % 6);
+              else if ((step.kind === 'remove' || step.kind === 'remove-last') && ids.length > 1) {
+                runs.delete(id);
+                runPages.delete(path.join(temp.path, 'traces', id));
+              } else if (step.kind === 'baseline')
+                baseline = step.drop
+                  ? undefined
+                  : baselineFromSummary({ summary: summarizeRun({ outcomes: input().outcomes }) });
+              expectSameFiles(render(input(), cache), render(input()));
+            }
+          },
+        ),
+        { ...params('heavy'), endOnFailure: true },
+      );
+    },
+    TIMEOUT,
+  );
 });
 
 describe('JSON text from parts', () => {

@@ -2,6 +2,7 @@
 // report text is kept from the last run (src/report/render-cache.ts). End to end through the built
 // CLI, on both pools: after one trace changed, the four report files are the files a fresh run
 // writes — only what a clock measured may differ.
+import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -59,4 +60,46 @@ describe('looplet-eval --watch reports', () => {
         expect(watched[kind], kind).toBe(scratch[kind]);
     });
   }
+
+  it('with a baseline and hundreds of outcomes, after one trace changed, are the reports a fresh run writes', async () => {
+    const project = await greeterProject();
+    // 43 runs × 5 evals: the reports keep blocks of outcomes, and the change lands in one of them.
+    for (let copy = 0; copy < 40; copy++)
+      cpSync(
+        path.join(project.dir, 'traces', 'greet', 'alice-bob'),
+        path.join(project.dir, 'traces', 'greet', `copy-${String(copy).padStart(2, '0')}`),
+        { recursive: true },
+      );
+    expect((await project.run(['baseline', 'update'])).code).toBe(0);
+    const watch = project.start(['--watch', '--workers', '2']);
+    let watched: Record<string, string>;
+    try {
+      await watch.waitFor(/^reports: /m);
+      for (const broken of [['Carol'], []]) {
+        const from = watch.output().length;
+        await recordGreeterTrace({
+          dir: path.join(project.dir, 'traces', 'greet', 'carol'),
+          names: ['Carol'],
+          broken,
+        });
+        await watch.waitFor(/^reports: /m, { from });
+      }
+      // Broken, then mended: a new failure against the baseline, then none.
+      const from = watch.output().length;
+      await recordGreeterTrace({
+        dir: path.join(project.dir, 'traces', 'greet', 'carol'),
+        names: ['Carol'],
+        broken: ['Carol'],
+      });
+      await watch.waitFor(/^reports: /m, { from });
+      expect(watch.output().slice(from)).toContain('✗ eval_no_tool_errors › greet/carol (required)');
+      watched = reports(project);
+    } finally {
+      await watch.stop();
+    }
+    await project.run([]);
+    const scratch = reports(project);
+    expect(watched.html).toContain('"new-failure"');
+    for (const kind of ['json', 'markdown', 'junit', 'html']) expect(watched[kind], kind).toBe(scratch[kind]);
+  });
 });

@@ -80,42 +80,61 @@ export function renderPage({ data, blobs }: { data: PageData; blobs: readonly st
   return pagePieces({
     title: data.title,
     safeData: [scriptJson(JSON.stringify(data))],
-    safeBlobs: blobs.map(scriptJson),
+    runSection: runPieces(blobs, 0, blobs.length, scriptJson),
     script,
     style,
   }).join('');
 }
 
 /**
- * {@link renderPage} as UTF-8, from the page data's JSON text in pieces and each embedded run's
- * JSON, all passed through {@link scriptJson} already, from pieces of which some are encoded already: a report in
- * watch mode keeps each outcome's and each run's part between runs, and the megabytes that did
- * not change are neither joined into one string nor encoded again.
+ * The elements of runs `start…end`: each run's JSON (`safeBlob` makes it safe in a script
+ * element) after the markup that ends the element before it and opens its own.
+ */
+export function runPieces<R, T>(
+  runs: readonly R[],
+  start: number,
+  end: number,
+  safeBlob: (run: R) => T,
+): Array<string | T> {
+  const pieces: Array<string | T> = [];
+  for (let index = start; index < end; index++)
+    pieces.push(
+      `</script>\n<script type="application/json" id="${runDataId(index)}">`,
+      safeBlob(runs[index]!),
+    );
+  return pieces;
+}
+
+/**
+ * {@link renderPage} as UTF-8, from the page data's JSON text in pieces and the embedded runs'
+ * elements ({@link runPieces}), all passed through {@link scriptJson} already, some encoded
+ * already: a report in watch mode keeps the parts of the outcomes and runs that did not change
+ * between runs, and those megabytes are neither joined into one string nor encoded again.
  */
 export function renderPageBytes({
   title,
   safeData,
-  safeBlobs,
+  runSection,
 }: {
   title: string;
   safeData: readonly Rendered[];
-  safeBlobs: readonly Rendered[];
+  runSection: readonly Rendered[];
 }): Buffer {
   const { script, style } = loadAssets().bytes;
-  return joinBytes(pagePieces<Rendered>({ title, safeData, safeBlobs, script, style }));
+  return joinBytes(pagePieces<Rendered>({ title, safeData, runSection, script, style }));
 }
 
-/** The page in order: markup, the data, each run (`T`: text, or text and bytes), the style and script. */
+/** The page in order: markup, the data, the runs' elements (`T`: text, or text and bytes), the style and script. */
 function pagePieces<T>({
   title,
   safeData,
-  safeBlobs,
+  runSection,
   script,
   style,
 }: {
   title: string;
   safeData: readonly T[];
-  safeBlobs: readonly T[];
+  runSection: readonly (string | T)[];
   script: T;
   style: T;
 }): Array<string | T> {
@@ -131,10 +150,8 @@ function pagePieces<T>({
       '<div id="app"><noscript>This report needs JavaScript to show its results.</noscript></div>\n' +
       `<script type="application/json" id="${PAGE_DATA_ID}">`,
     ...safeData,
+    ...runSection,
   ];
-  safeBlobs.forEach((blob, index) => {
-    pieces.push(`</script>\n<script type="application/json" id="${runDataId(index)}">`, blob);
-  });
   pieces.push('</script>\n<script>', script, '</script>\n</body>\n</html>\n');
   return pieces;
 }

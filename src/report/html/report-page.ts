@@ -10,7 +10,7 @@ import type { RunRecord } from '../run-record.js';
 import { emptyStatusCounts, type RunSummary } from '../summary.js';
 import type { Verdict } from '../verdict.js';
 import { type PreparedRuns, RunEmbedder } from './embed.js';
-import { renderPage, renderPageBytes, scriptJson } from './page.js';
+import { renderPage, renderPageBytes, runPieces, scriptJson } from './page.js';
 import type {
   ComparisonView,
   EvalView,
@@ -69,17 +69,28 @@ export function renderHtmlReport(options: HtmlReportOptions): string {
 
 /**
  * {@link renderHtmlReport} as the file's bytes (UTF-8). Through `cache`, each outcome's and each
- * run's part is encoded once and copied as it is on every later watch run.
+ * run's part is encoded once, and blocks of them are copied as they are on every later watch run.
  */
 export function renderHtmlReportBytes(options: HtmlReportOptions): Buffer {
   const { cache } = options;
-  const { title, safeData, runs } = reportPagePieces(options, (outcome) =>
+  const page = reportPagePieces(options, (outcome) =>
     cached(cache, 'html-outcome-bytes', outcome, (key) => Buffer.from(safeOutcomeBody(key))),
   );
-  const safeBlobs = runs.map((run) =>
-    cached(cache, 'html-run-bytes', run, (key) => Buffer.from(scriptJson(key.json))),
-  );
-  return renderPageBytes({ title, safeData, safeBlobs });
+  const { outcomes, runs } = page;
+  const safeBlob = (run: EmbeddedRun) =>
+    cached(cache, 'html-run-bytes', run, (key) => Buffer.from(scriptJson(key.json)));
+  const runPiecesOf = (start: number, end: number) => runPieces(runs, start, end, safeBlob);
+  return renderPageBytes({
+    title: page.title,
+    safeData: [
+      page.before,
+      ...(cache
+        ? cache.blocks('html-outcomes', outcomes, page.outcomePieces, page.outcomeContext(cache))
+        : page.outcomePieces(0, outcomes.length)),
+      page.after,
+    ],
+    runSection: cache ? cache.blocks('html-runs', runs, runPiecesOf) : runPiecesOf(0, runs.length),
+  });
 }
 
 /**
@@ -91,30 +102,70 @@ function safeOutcomeBody(outcome: EvalOutcome): string {
   return scriptJson(JSON.stringify(outcomeBody(outcome)).slice(1, -1));
 }
 
+/** The page data's JSON in pieces (safe in a script element), and the runs embedded. */
+interface ReportPagePieces<T extends Rendered> {
+  title: string;
+  /** The data's JSON up to the outcomes' items, and after them. */
+  before: string;
+  after: string;
+  outcomes: readonly EvalOutcome[];
+  /** The items of outcomes `start…end`, with the commas between them. */
+  outcomePieces: (start: number, end: number) => Array<string | T>;
+  /**
+   * What an outcome's item depends on beyond the outcome and its place: the evals' and runs'
+   * order (their indexes) and the baseline (the change against it).
+   */
+  outcomeContext: (cache: RenderCache) => string;
+  runs: readonly EmbeddedRun[];
+}
+
 /**
- * The page title, the page data's JSON in pieces (safe in a script element), and the runs
- * embedded. Each outcome's view is its place in the page, `body` (see {@link safeOutcomeBody}),
- * and its change against the baseline: exactly `JSON.stringify(data)`.
+ * The page data's JSON in pieces. Each outcome's view is its place in the page, `body` (see
+ * {@link safeOutcomeBody}), and its change against the baseline: exactly `JSON.stringify(data)`.
  */
 function reportPagePieces<T extends Rendered>(
   options: HtmlReportOptions,
   body: (outcome: EvalOutcome) => T,
-): { title: string; safeData: Array<string | T>; runs: readonly EmbeddedRun[] } {
+): ReportPagePieces<T> {
   const { data, outcomes, evalIndex, runIndex, changeOf, runs } = reportPageParts(options);
   const report = jsonObjectText(data.report!, 'compact', 1, { outcomes: JSON_SLOT });
   const [before, after] = scriptJson(jsonObjectText(data, 'compact', 0, { report })).split(JSON_SLOT);
-  const safeData: Array<string | T> = [`${before}[`];
-  outcomes.forEach((outcome, index) => {
-    const evalAt = evalIndex.get(outcome.name);
-    const runAt = runIndex.get(outcome.context);
-    const change = changeOf(outcome);
-    let head = index === 0 ? '{' : ',{';
-    if (evalAt !== undefined) head += `"eval":${evalAt},`;
-    if (runAt !== undefined) head += `"run":${runAt},`;
-    safeData.push(head, body(outcome), change ? scriptJson(`,${JSON.stringify(change).slice(1, -1)}}`) : '}');
-  });
-  safeData.push(`]${after}`);
-  return { title: data.title, safeData, runs };
+  const outcomePieces = (start: number, end: number) => {
+    const pieces: Array<string | T> = [];
+    for (let index = start; index < end; index++) {
+      const outcome = outcomes[index]!;
+      const evalAt = evalIndex.get(outcome.name);
+      const runAt = runIndex.get(outcome.context);
+      const change = changeOf(outcome);
+      let head = index === 0 ? '{' : ',{';
+      if (evalAt !== undefined) head += `"eval":${evalAt},`;
+      if (runAt !== undefined) head += `"run":${runAt},`;
+      pieces.push(head, body(outcome), change ? scriptJson(`,${JSON.stringify(change).slice(1, -1)}}`) : '}');
+    }
+    return pieces;
+  };
+  const { comparison, baseline } = options;
+  // A change is the outcome's status against the baseline's entry for it: the same while the
+  // baseline is the same object. A comparison without its baseline is taken as new every time.
+  const outcomeContext = (cache: RenderCache) =>
+    [
+      [...evalIndex.keys()].join('\u0000'),
+      [...runIndex.keys()].join('\u0000'),
+      baseline
+        ? `baseline ${cache.idOf(baseline)}`
+        : comparison
+          ? `comparison ${cache.idOf(comparison)}`
+          : '',
+    ].join('\u0001');
+  return {
+    title: data.title,
+    before: `${before}[`,
+    after: `]${after}`,
+    outcomes,
+    outcomePieces,
+    outcomeContext,
+    runs,
+  };
 }
 
 /** The data of a report page, and the runs it embeds. */
