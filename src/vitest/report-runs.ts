@@ -22,10 +22,19 @@ let sender: BroadcastChannel | undefined;
 /** Runs embedded since the last send: one message per delivery of results, as a message costs ~0.1 ms. */
 let pending: SharedRun[] = [];
 
-/** Embeds a scored trace's run for the report; {@link sendReportRuns} sends it. */
+/**
+ * Traces whose run this thread sent. A watch session's thread scores the very trace objects again
+ * while their files do not change (trace-cache.ts), and the reporter keeps their runs until then:
+ * each is embedded and sent once.
+ */
+const sent = new WeakSet<RecordedTrace>();
+
+/** Embeds a scored trace's run for the report, unless sent before; {@link sendReportRuns} sends it. */
 export function shareReportRun(trace: RecordedTrace): void {
+  if (sent.has(trace)) return;
   try {
     pending.push({ dir: path.resolve(trace.dir), run: prepareReportRun(trace) });
+    sent.add(trace);
   } catch {
     // The report reads the trace itself and says what is wrong with it.
   }
@@ -47,6 +56,10 @@ export function sendReportRuns(): void {
  * re-scores the traces that changed, their runs replace the old ones, and the report of every
  * other run is not read again. Keeps at most twice the report's step budget: the report cannot
  * embed more, and reads the rest if it needs them.
+ *
+ * A run is kept until a file under its trace directory changes (see {@link forgetChanged}): a
+ * thread sends the run of a trace it scores again unchanged only once, and a thread that never
+ * sends a changed trace's run (it crashed) leaves the report to read that trace itself.
  */
 export class ReportRunCollector {
   readonly runs = new Map<string, EmbeddedRun>();
@@ -68,12 +81,12 @@ export class ReportRunCollector {
     };
   }
 
-  /** Drops the runs of these trace directories (they are about to be scored again). */
-  forget(dirs: readonly string[]): void {
-    for (const dir of dirs) {
-      const absolute = path.resolve(dir);
-      this.#bytes -= this.runs.get(absolute)?.bytes ?? 0;
-      this.runs.delete(absolute);
-    }
+  /** Drops the runs of the trace directories these files are in (files the watcher reported). */
+  forgetChanged(files: readonly string[]): void {
+    for (const file of files)
+      for (let at = path.resolve(file); at !== path.dirname(at); at = path.dirname(at)) {
+        this.#bytes -= this.runs.get(at)?.bytes ?? 0;
+        this.runs.delete(at);
+      }
   }
 }

@@ -22,6 +22,7 @@ import {
   traceChanges,
   tracesOfChunks,
 } from './trace-changes.js';
+import { changeCount, changesSince } from './watch-changes.js';
 
 /** Runs shorter than this show no progress line: it would only flicker. */
 const PROGRESS_AFTER_MS = 1000;
@@ -77,6 +78,8 @@ export class LoopletReporter implements Reporter {
   #traces: TraceSnapshot | undefined;
   /** Runs the scoring threads embedded for the HTML report, so it need not read their traces again (kept across watch runs). */
   #reportRuns: ReportRunCollector | undefined;
+  /** How many watcher changes the kept runs have caught up with. */
+  #changesSeen = 0;
   /** What the reports rendered per outcome and run (watch mode): a re-run renders only what it scored. */
   readonly #rendered = new RenderCache();
   #vitest: Vitest | undefined;
@@ -103,8 +106,10 @@ export class LoopletReporter implements Reporter {
     if (this.#traces) closeSnapshot(this.#traces); // A watch-mode run cancelled before its end.
     const traces = tracesOfChunks(specifications.map((specification) => specification.moduleId));
     this.#reportRuns ??= new ReportRunCollector();
-    // What this run scores is embedded again (or read again, should a thread not send it).
-    this.#reportRuns.forget(traces.map((trace) => trace.dir));
+    // A changed trace's run is embedded again by the thread that scores it (or read again, should
+    // that thread not send it); the others' are kept.
+    this.#reportRuns.forgetChanged(changesSince(this.#changesSeen));
+    this.#changesSeen = changeCount();
     this.#traces = snapshotTraces({ root: this.#root, traces });
     this.#progress = this.#showProgress()
       ? { files: specifications.length, done: 0, tests: 0, started: performance.now() }
