@@ -162,12 +162,15 @@ function timeCommand(args, cwd, runs) {
   return measure({ args, cwd, runs, warmUp: false }).seconds;
 }
 
-/** Prints a line when a run starts, so the bench can time a watch re-run from the outside. */
-const RUN_START_REPORTER = `export default class { onTestRunStart() { process.stdout.write('bench: run started\\n'); } }\n`;
+/**
+ * Prints a line when vitest starts a re-run (before any reporter's \`onTestRunStart\`, looplet's
+ * included), so the bench can time a watch re-run from the outside.
+ */
+const RUN_START_REPORTER = `export default class { onWatcherRerun() { process.stdout.write('bench: run started\\n'); } }\n`;
 
 /**
  * \`--watch\` on 1,000 traces: after the first run, one trace's expected.json changes; the re-run
- * is timed from its start (vitest's) to looplet's report line, and from the write to that line
+ * is timed from vitest's start of it (\`onWatcherRerun\`) to looplet's report line, and from the write to that line
  * (which adds the watcher's latency and vitest's 100 ms debounce).
  */
 export async function watchBench({ record, pool }) {

@@ -13,7 +13,7 @@ import { thrownAt } from '../report/thrown-at.js';
 import { decideVerdict, type FailOn, type Verdict } from '../report/verdict.js';
 import { jsonReportText, writeReportFiles } from '../report/write.js';
 import { oneLine } from '../util/text.js';
-import { collectOutcomes } from './collect-outcomes.js';
+import { CollectedModules, collectOutcomes } from './collect-outcomes.js';
 import { ReportRunCollector } from './report-runs.js';
 import {
   closeSnapshot,
@@ -78,6 +78,8 @@ export class LoopletReporter implements Reporter {
   #traces: TraceSnapshot | undefined;
   /** Runs the scoring threads embedded for the HTML report, so it need not read their traces again (kept across watch runs). */
   #reportRuns: ReportRunCollector | undefined;
+  /** What each test module held when last read (watch mode): a re-run reads only the modules it ran. */
+  readonly #collected = new CollectedModules();
   /** How many watcher changes the kept runs have caught up with. */
   #changesSeen = 0;
   /** What the reports rendered per outcome and run (watch mode): a re-run renders only what it scored. */
@@ -104,7 +106,9 @@ export class LoopletReporter implements Reporter {
 
   onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
     if (this.#traces) closeSnapshot(this.#traces); // A watch-mode run cancelled before its end.
-    const traces = tracesOfChunks(specifications.map((specification) => specification.moduleId));
+    const moduleIds = specifications.map((specification) => specification.moduleId);
+    this.#collected.forget(moduleIds);
+    const traces = tracesOfChunks(moduleIds);
     this.#reportRuns ??= new ReportRunCollector();
     // A changed trace's run is embedded again by the thread that scores it (or read again, should
     // that thread not send it); the others' are kept.
@@ -142,7 +146,11 @@ export class LoopletReporter implements Reporter {
     // A watch re-run runs the chunks that hold what changed; the report is of every chunk, the
     // others as their last run left them.
     const modules = this.#vitest?.config.watch ? this.#vitest.state.getTestModules() : testModules;
-    const collected = collectOutcomes({ testModules: modules, unhandledErrors });
+    const collected = collectOutcomes({
+      testModules: modules,
+      unhandledErrors,
+      ...(this.#vitest?.config.watch ? { kept: this.#collected } : {}),
+    });
     const { outcomes, infrastructureErrors } = foldRunErrors({
       outcomes: collected.outcomes,
       errors: [
@@ -190,7 +198,7 @@ export class LoopletReporter implements Reporter {
     const outDir = path.resolve(this.#root, this.#options.outDir ?? path.join('.looplet', 'report'));
     // Only a watch session renders the same outcomes again: a single run keeps nothing.
     const cache = this.#vitest?.config.watch ? this.#rendered : undefined;
-    const written = await writeReportFiles({
+    const writing = writeReportFiles({
       cache,
       dir: outDir,
       summary,
@@ -199,12 +207,13 @@ export class LoopletReporter implements Reporter {
       ...(this.#baseline ? { baseline: this.#baseline } : {}),
       ...(this.#reportRuns ? { preparedRuns: this.#reportRuns.runs } : {}),
     });
-    if (this.#options.json) {
-      write(jsonReportText({ summary, verdict, ...(comparison ? { comparison } : {}), cache }));
-    } else {
-      write(
-        `\n${problemLines(summary)}${renderRunNotes({ summary })}${renderTable({ summary, verdict, ...(comparison ? { comparison } : {}) })}\n`,
-      );
+    // Rendered while the files are written; shown once they are.
+    const shown = this.#options.json
+      ? jsonReportText({ summary, verdict, ...(comparison ? { comparison } : {}), cache })
+      : `\n${problemLines(summary)}${renderRunNotes({ summary })}${renderTable({ summary, verdict, ...(comparison ? { comparison } : {}) })}\n`;
+    const written = await writing;
+    write(shown);
+    if (!this.#options.json) {
       if (this.#baselineNote) write(`${this.#baselineNote}\n`);
       write(
         `reports: ${Object.values(written)
