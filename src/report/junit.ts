@@ -1,6 +1,6 @@
 import type { EvalOutcome } from '../evals/types.js';
 import { describeOutcome } from './format.js';
-import { cached, joinBytes, type RenderCache, type Rendered } from './render-cache.js';
+import { cached, type RenderCache, type Rendered, toBuffers } from './render-cache.js';
 import { divergencePlace, divergenceWhere, type RunRecord } from './run-record.js';
 import type { RunSummary } from './summary.js';
 
@@ -18,11 +18,12 @@ export function renderJUnit({ summary }: { summary: RunSummary }): string {
 }
 
 /**
- * {@link renderJUnit} as the file's bytes (UTF-8). Through `cache`, each test case is encoded
- * once, and blocks of them are copied as they are on every later watch run.
+ * {@link renderJUnit} as the file's bytes (UTF-8), in pieces to write one after another. Through
+ * `cache`, each test case is encoded once, and blocks of them are written as they are on every
+ * later watch run.
  */
-export function renderJUnitBytes({ summary, cache }: JUnitOptions): Buffer {
-  return joinBytes(
+export function renderJUnitBuffers({ summary, cache }: JUnitOptions): Buffer[] {
+  return toBuffers(
     junitPieces(summary, (kind, items, render) => {
       const encoded = (item: (typeof items)[number]) =>
         cached(cache, 'junit-bytes', item, (key) => Buffer.from(render(key)));
@@ -33,7 +34,7 @@ export function renderJUnitBytes({ summary, cache }: JUnitOptions): Buffer {
   );
 }
 
-/** The options of {@link renderJUnitBytes}. */
+/** The options of {@link renderJUnitBuffers}. */
 interface JUnitOptions {
   summary: RunSummary;
   /** Test cases rendered before, by outcome and run (watch sessions). */

@@ -136,6 +136,31 @@ export function joinBytes(pieces: readonly Rendered[], separator = ''): Buffer {
   return out;
 }
 
+/**
+ * Pieces as buffers to write one after another (a vectored write): bytes as they are, each run of
+ * texts encoded into one buffer. Unlike {@link joinBytes}, kept pieces are not copied: a report of
+ * megabytes kept between watch runs is not written into fresh memory again each run.
+ */
+export function toBuffers(pieces: readonly Rendered[]): Buffer[] {
+  const buffers: Buffer[] = [];
+  let texts: string[] = [];
+  const flushTexts = () => {
+    if (texts.length > 0) buffers.push(joinBytes(texts));
+    texts = [];
+  };
+  for (const piece of pieces) {
+    if (typeof piece === 'string') texts.push(piece);
+    else {
+      flushTexts();
+      buffers.push(
+        Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength),
+      );
+    }
+  }
+  flushTexts();
+  return buffers;
+}
+
 /** Short texts (brackets, separators, an outcome's place) are thousands: copied here, not by a native call each. */
 const SHORT = 64;
 

@@ -3,11 +3,11 @@ import type { Baseline } from './baseline.js';
 import type { BaselineComparison } from './compare.js';
 import { writeFileAtomic } from './files.js';
 import type { PreparedRuns } from './html/embed.js';
-import { renderHtmlReport, renderHtmlReportBytes } from './html/report-page.js';
+import { renderHtmlReport, renderHtmlReportBuffers } from './html/report-page.js';
 import { JSON_SLOT, jsonObjectText, jsonText } from './json-text.js';
-import { renderJUnit, renderJUnitBytes } from './junit.js';
+import { renderJUnit, renderJUnitBuffers } from './junit.js';
 import { renderMarkdown } from './markdown.js';
-import { cached, joinBytes, type RenderCache, type Rendered } from './render-cache.js';
+import { cached, type RenderCache, type Rendered, toBuffers } from './render-cache.js';
 import { REPORT_SCHEMA_VERSION, type RunSummary } from './summary.js';
 import type { Verdict } from './verdict.js';
 
@@ -63,13 +63,14 @@ export function jsonReportText({ cache, ...options }: JsonReportOptions): string
 }
 
 /**
- * {@link jsonReportText} as the file's bytes (UTF-8). Through `cache`, each outcome and run is
- * encoded once, and blocks of them are copied as they are on every later watch run.
+ * {@link jsonReportText} as the file's bytes (UTF-8), in pieces to write one after another.
+ * Through `cache`, each outcome and run is encoded once, and blocks of them are written as they
+ * are on every later watch run.
  */
-export function jsonReportBytes({ cache, ...options }: JsonReportOptions): Buffer {
+export function jsonReportBuffers({ cache, ...options }: JsonReportOptions): Buffer[] {
   const item = (value: object) =>
     cached(cache, 'json-bytes', value, () => Buffer.from(jsonText(value, 'indented', 2)!));
-  return joinBytes(
+  return toBuffers(
     jsonReportPieces(options, (values, name) =>
       cache
         ? cache.blocks(`json-${name}`, values, (start, end) => itemPieces(values, start, end, item))
@@ -170,19 +171,19 @@ export async function writeReportFiles({
   Partial<Record<keyof typeof REPORT_FILES, string>>
 > {
   const written: Partial<Record<keyof typeof REPORT_FILES, string>> = {};
-  const render: Record<keyof typeof REPORT_FILES, () => string | Uint8Array> = {
+  const render: Record<keyof typeof REPORT_FILES, () => string | Uint8Array | Uint8Array[]> = {
     // Pieces kept between runs are written as bytes; a single run renders each file in one go.
     json: () =>
-      (cache ? jsonReportBytes : jsonReportText)({
+      (cache ? jsonReportBuffers : jsonReportText)({
         summary,
         verdict,
         ...(comparison ? { comparison } : {}),
         cache,
       }),
     markdown: () => renderMarkdown({ summary, verdict, comparison }),
-    junit: () => (cache ? renderJUnitBytes : renderJUnit)({ summary, cache }),
+    junit: () => (cache ? renderJUnitBuffers : renderJUnit)({ summary, cache }),
     html: () =>
-      (cache ? renderHtmlReportBytes : renderHtmlReport)({
+      (cache ? renderHtmlReportBuffers : renderHtmlReport)({
         summary,
         verdict,
         comparison,

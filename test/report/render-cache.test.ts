@@ -3,6 +3,8 @@
 // what rendering from scratch gives: JSON as `JSON.stringify(report, null, 2)`, the HTML page's
 // data as `JSON.stringify(data)`, JUnit as without a cache — after outcomes change, are added and
 // are removed.
+
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -11,20 +13,21 @@ import { defineTool, ScriptedLLM } from '../../src/index.js';
 import { readTrace } from '../../src/provenance/read-trace.js';
 import { type Baseline, baselineFromSummary } from '../../src/report/baseline.js';
 import { compareToBaseline } from '../../src/report/compare.js';
+import { writeFileAtomic } from '../../src/report/files.js';
 import type { PreparedRuns } from '../../src/report/html/embed.js';
 import { renderPage } from '../../src/report/html/page.js';
 import {
   type HtmlReportOptions,
   prepareReportRun,
-  renderHtmlReportBytes,
+  renderHtmlReportBuffers,
   reportPageData,
 } from '../../src/report/html/report-page.js';
 import { decideVerdict, type InfrastructureError, summarizeRun } from '../../src/report/index.js';
 import { jsonArrayText, jsonObjectText, jsonText } from '../../src/report/json-text.js';
-import { renderJUnit, renderJUnitBytes } from '../../src/report/junit.js';
-import { joinBytes, RenderCache } from '../../src/report/render-cache.js';
+import { renderJUnit, renderJUnitBuffers } from '../../src/report/junit.js';
+import { joinBytes, RenderCache, toBuffers } from '../../src/report/render-cache.js';
 import type { RunRecord } from '../../src/report/run-record.js';
-import { buildJsonReport, jsonReportBytes, jsonReportText } from '../../src/report/write.js';
+import { buildJsonReport, jsonReportBuffers, jsonReportText } from '../../src/report/write.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { params, TIMEOUT } from '../property/settings.js';
 import { recordRun } from '../provenance/helpers.js';
@@ -127,9 +130,9 @@ function render(
   if (cache) {
     // JUnit and the page are cached as bytes only (what the reporter writes); JSON as text too (--json).
     const bytes = {
-      json: jsonReportBytes({ summary, verdict, comparison, now, cache }),
-      junit: renderJUnitBytes({ summary, cache }),
-      html: renderHtmlReportBytes({ ...html, cache }),
+      json: Buffer.concat(jsonReportBuffers({ summary, verdict, comparison, now, cache })),
+      junit: Buffer.concat(renderJUnitBuffers({ summary, cache })),
+      html: Buffer.concat(renderHtmlReportBuffers({ ...html, cache })),
     };
     return {
       json: jsonReportText({ summary, verdict, comparison, now, cache }),
@@ -347,5 +350,38 @@ describe('joinBytes', () => {
       expect(joinBytes(mixed, separator)).toEqual(Buffer.from(texts.join(separator)));
     }
     expect(joinBytes([])).toEqual(Buffer.alloc(0));
+  });
+});
+
+describe('toBuffers and writing pieces', () => {
+  it('gives the bytes joinBytes gives, keeping byte pieces as they are (not copied)', () => {
+    const kept = Buffer.from(HOSTILE);
+    const pieces = [
+      '{',
+      'é',
+      kept,
+      '',
+      ',',
+      Buffer.from('😀'),
+      new Uint8Array([0x41, 0x42]),
+      'x'.repeat(100),
+    ];
+    const buffers = toBuffers(pieces);
+    expect(Buffer.concat(buffers)).toEqual(joinBytes(pieces));
+    expect(buffers).toContain(kept);
+    // Each run of text is one buffer: three runs, and the three byte pieces.
+    expect(buffers).toHaveLength(6);
+    expect(toBuffers([])).toEqual([]);
+  });
+
+  it('writes a file of thousands of pieces (more than one vectored write takes), empty ones among them', async () => {
+    const pieces = Array.from({ length: 5000 }, (_, index) =>
+      index % 7 === 0 ? new Uint8Array(0) : Buffer.from(`${index}:${HOSTILE}\n`),
+    );
+    const file = path.join(temp.path, 'pieces', 'out.txt');
+    await writeFileAtomic({ file, content: pieces });
+    expect(readFileSync(file)).toEqual(Buffer.concat(pieces));
+    await writeFileAtomic({ file, content: [] });
+    expect(readFileSync(file)).toEqual(Buffer.alloc(0));
   });
 });

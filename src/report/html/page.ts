@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LoopletError } from '../../util/errors.js';
 import { CODE_DIR, packageFile } from '../../util/package-files.js';
-import { joinBytes, type Rendered } from '../render-cache.js';
+import { type Rendered, toBuffers } from '../render-cache.js';
 import { PAGE_DATA_ID, type PageData, runDataId } from './page-data.js';
 
 /** The page script and style `npm run build` bundles (scripts/build-html-client.mjs). */
@@ -106,12 +106,12 @@ export function runPieces<R, T>(
 }
 
 /**
- * {@link renderPage} as UTF-8, from the page data's JSON text in pieces and the embedded runs'
+ * {@link renderPage} as UTF-8 in pieces to write one after another, from the page data's JSON text in pieces and the embedded runs'
  * elements ({@link runPieces}), all passed through {@link scriptJson} already, some encoded
  * already: a report in watch mode keeps the parts of the outcomes and runs that did not change
  * between runs, and those megabytes are neither joined into one string nor encoded again.
  */
-export function renderPageBytes({
+export function renderPageBuffers({
   title,
   safeData,
   runSection,
@@ -119,9 +119,9 @@ export function renderPageBytes({
   title: string;
   safeData: readonly Rendered[];
   runSection: readonly Rendered[];
-}): Buffer {
+}): Buffer[] {
   const { script, style } = loadAssets().bytes;
-  return joinBytes(pagePieces<Rendered>({ title, safeData, runSection, script, style }));
+  return toBuffers(pagePieces<Rendered>({ title, safeData, runSection, script, style }));
 }
 
 /** The page in order: markup, the data, the runs' elements (`T`: text, or text and bytes), the style and script. */

@@ -10,7 +10,7 @@ import type { RunRecord } from '../run-record.js';
 import { emptyStatusCounts, type RunSummary } from '../summary.js';
 import type { Verdict } from '../verdict.js';
 import { type PreparedRuns, RunEmbedder } from './embed.js';
-import { renderPage, renderPageBytes, runPieces, scriptJson } from './page.js';
+import { renderPage, renderPageBuffers, runPieces, scriptJson } from './page.js';
 import type {
   ComparisonView,
   EvalView,
@@ -51,7 +51,7 @@ export interface HtmlReportOptions {
   stepBudget?: number;
   /** Runs embedded ahead ({@link prepareReportRun}), by absolute trace directory: not read again. */
   prepared?: PreparedRuns;
-  /** Outcome and run texts rendered before (watch sessions; {@link renderHtmlReportBytes} only). */
+  /** Outcome and run texts rendered before (watch sessions; {@link renderHtmlReportBuffers} only). */
   cache?: RenderCache;
 }
 
@@ -68,10 +68,11 @@ export function renderHtmlReport(options: HtmlReportOptions): string {
 }
 
 /**
- * {@link renderHtmlReport} as the file's bytes (UTF-8). Through `cache`, each outcome's and each
- * run's part is encoded once, and blocks of them are copied as they are on every later watch run.
+ * {@link renderHtmlReport} as the file's bytes (UTF-8), in pieces to write one after another.
+ * Through `cache`, each outcome's and each run's part is encoded once, and blocks of them are
+ * written as they are on every later watch run.
  */
-export function renderHtmlReportBytes(options: HtmlReportOptions): Buffer {
+export function renderHtmlReportBuffers(options: HtmlReportOptions): Buffer[] {
   const { cache } = options;
   const page = reportPagePieces(options, (outcome) =>
     cached(cache, 'html-outcome-bytes', outcome, (key) => Buffer.from(safeOutcomeBody(key))),
@@ -80,7 +81,7 @@ export function renderHtmlReportBytes(options: HtmlReportOptions): Buffer {
   const safeBlob = (run: EmbeddedRun) =>
     cached(cache, 'html-run-bytes', run, (key) => Buffer.from(scriptJson(key.json)));
   const runPiecesOf = (start: number, end: number) => runPieces(runs, start, end, safeBlob);
-  return renderPageBytes({
+  return renderPageBuffers({
     title: page.title,
     safeData: [
       page.before,
