@@ -167,9 +167,12 @@ export async function writeReportFiles({
   root,
   preparedRuns,
   cache,
-}: WriteReportsOptions & { cache?: RenderCache }): Promise<
-  Partial<Record<keyof typeof REPORT_FILES, string>>
-> {
+  rendered = {},
+}: WriteReportsOptions & {
+  cache?: RenderCache;
+  /** Files rendered already (the reporter's `--json` prints the JSON report it writes). */
+  rendered?: Partial<Record<keyof typeof REPORT_FILES, string>>;
+}): Promise<Partial<Record<keyof typeof REPORT_FILES, string>>> {
   const written: Partial<Record<keyof typeof REPORT_FILES, string>> = {};
   const render: Record<keyof typeof REPORT_FILES, () => string | Uint8Array | Uint8Array[]> = {
     // Pieces kept between runs are written as bytes; a single run renders each file in one go.
@@ -198,7 +201,8 @@ export async function writeReportFiles({
   const order = [...formats].sort((a, b) => WRITE_ORDER.indexOf(a) - WRITE_ORDER.indexOf(b));
   const writes: Promise<void>[] = [];
   for (const format of order) {
-    writes.push(writeFileAtomic({ file: join(dir, REPORT_FILES[format]), content: render[format]() }));
+    const content = rendered[format] ?? render[format]();
+    writes.push(writeFileAtomic({ file: join(dir, REPORT_FILES[format]), content }));
     // Lets the file system answer (the file opened, its write sent) before the next render takes the thread.
     await new Promise((resolve) => setImmediate(resolve));
   }

@@ -198,8 +198,13 @@ export class LoopletReporter implements Reporter {
     const outDir = path.resolve(this.#root, this.#options.outDir ?? path.join('.looplet', 'report'));
     // Only a watch session renders the same outcomes again: a single run keeps nothing.
     const cache = this.#vitest?.config.watch ? this.#rendered : undefined;
+    // `--json` prints the JSON report: rendered once, for the file and for stdout.
+    const json = this.#options.json
+      ? jsonReportText({ summary, verdict, ...(comparison ? { comparison } : {}), cache })
+      : undefined;
     const writing = writeReportFiles({
       cache,
+      ...(json !== undefined ? { rendered: { json } } : {}),
       dir: outDir,
       summary,
       verdict,
@@ -208,9 +213,9 @@ export class LoopletReporter implements Reporter {
       ...(this.#reportRuns ? { preparedRuns: this.#reportRuns.runs } : {}),
     });
     // Rendered while the files are written; shown once they are.
-    const shown = this.#options.json
-      ? jsonReportText({ summary, verdict, ...(comparison ? { comparison } : {}), cache })
-      : `\n${problemLines(summary)}${renderRunNotes({ summary })}${renderTable({ summary, verdict, ...(comparison ? { comparison } : {}) })}\n`;
+    const shown =
+      json ??
+      `\n${problemLines(summary)}${renderRunNotes({ summary })}${renderTable({ summary, verdict, ...(comparison ? { comparison } : {}) })}\n`;
     const written = await writing;
     write(shown);
     if (!this.#options.json) {

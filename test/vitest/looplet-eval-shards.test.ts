@@ -50,6 +50,8 @@ describe('--shard and --merge-reports', { timeout: E2E_TIMEOUT }, () => {
     const run = await template.run(['--json']);
     expect(run.code, run.output).toBe(0);
     single = JSON.parse(run.stdout) as ReportJson;
+    // What --json prints is the file it writes, byte for byte (its time of writing included).
+    expect(template.read(REPORT_JSON)).toBe(run.stdout);
   });
 
   it('each shard scores a part; merging the blobs gives the outcomes of one unsharded run', async () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   greeterProject,
+  type LiveProcess,
   type Project,
   REPORT_JSON,
   REPORT_JUNIT,
@@ -15,6 +16,22 @@ import {
 } from './support.js';
 
 const REPORT_HTML = '.looplet/report/looplet-report.html';
+
+/** Re-records greet/carol (broken as told) in a watched project; the watch session's output of the re-run it causes. */
+async function reRecordCarol(
+  project: Project,
+  watch: LiveProcess,
+  broken: readonly string[],
+): Promise<string> {
+  const from = watch.output().length;
+  await recordGreeterTrace({
+    dir: path.join(project.dir, 'traces', 'greet', 'carol'),
+    names: ['Carol'],
+    broken,
+  });
+  await watch.waitFor(/^reports: /m, { from });
+  return watch.output().slice(from);
+}
 
 /** The four report files, with durations and write times blanked. */
 function reports(project: Project): Record<string, string> {
@@ -40,14 +57,9 @@ describe('looplet-eval --watch reports', () => {
       let watched: Record<string, string>;
       try {
         await watch.waitFor(/^reports: /m);
-        const from = watch.output().length;
-        await recordGreeterTrace({
-          dir: path.join(project.dir, 'traces', 'greet', 'carol'),
-          names: ['Carol'],
-          broken: ['Carol'],
-        });
-        await watch.waitFor(/^reports: /m, { from });
-        expect(watch.output().slice(from)).toContain('✗ eval_no_tool_errors › greet/carol (required)');
+        expect(await reRecordCarol(project, watch, ['Carol'])).toContain(
+          '✗ eval_no_tool_errors › greet/carol (required)',
+        );
         watched = reports(project);
       } finally {
         await watch.stop();
@@ -75,24 +87,12 @@ describe('looplet-eval --watch reports', () => {
     let watched: Record<string, string>;
     try {
       await watch.waitFor(/^reports: /m);
-      for (const broken of [['Carol'], []]) {
-        const from = watch.output().length;
-        await recordGreeterTrace({
-          dir: path.join(project.dir, 'traces', 'greet', 'carol'),
-          names: ['Carol'],
-          broken,
-        });
-        await watch.waitFor(/^reports: /m, { from });
-      }
-      // Broken, then mended: a new failure against the baseline, then none.
-      const from = watch.output().length;
-      await recordGreeterTrace({
-        dir: path.join(project.dir, 'traces', 'greet', 'carol'),
-        names: ['Carol'],
-        broken: ['Carol'],
-      });
-      await watch.waitFor(/^reports: /m, { from });
-      expect(watch.output().slice(from)).toContain('✗ eval_no_tool_errors › greet/carol (required)');
+      // Broken, mended, broken again: a new failure against the baseline, none, one again.
+      await reRecordCarol(project, watch, ['Carol']);
+      await reRecordCarol(project, watch, []);
+      expect(await reRecordCarol(project, watch, ['Carol'])).toContain(
+        '✗ eval_no_tool_errors › greet/carol (required)',
+      );
       watched = reports(project);
     } finally {
       await watch.stop();
