@@ -41,7 +41,7 @@ async function writeWhole(file: string, pieces: readonly Uint8Array[]): Promise<
   try {
     let left = pieces.filter((piece) => piece.byteLength > 0);
     while (left.length > 0) {
-      let { bytesWritten } = await handle.writev(left as Uint8Array[]);
+      let { bytesWritten } = await handle.writev(left);
       // A short write (rare for files): go on from the first byte not written.
       const rest: Uint8Array[] = [];
       for (const piece of left) {

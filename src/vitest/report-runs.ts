@@ -3,6 +3,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import type { RecordedTrace } from '../provenance/types.js';
 import { prepareReportRun, REPORT_STEP_BUDGET } from '../report/html/report-page.js';
 import type { EmbeddedRun } from '../report/html/run-data.js';
+import { pathsAffectedBy } from './watch-changes.js';
 
 // The HTML report shows every run step by step. The thread that scored a trace has it open and
 // parsed: it embeds the run there and sends it to the reporter, so the main thread does not read
@@ -84,7 +85,7 @@ export class ReportRunCollector {
   /** Drops the runs of the trace directories these files are in (files the watcher reported). */
   forgetChanged(files: readonly string[]): void {
     for (const file of files)
-      for (let at = path.resolve(file); at !== path.dirname(at); at = path.dirname(at)) {
+      for (const at of pathsAffectedBy(file)) {
         this.#bytes -= this.runs.get(at)?.bytes ?? 0;
         this.runs.delete(at);
       }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { StepData } from '../core/step.js';
 import { readTrace } from '../provenance/read-trace.js';
 import type { RecordedTrace } from '../provenance/types.js';
-import { takeChangedFiles } from './watch-changes.js';
+import { pathsAffectedBy, takeChangedFiles } from './watch-changes.js';
 
 // A watch session's runtimes outlive a run (the in-process pool's is the process's; threads are
 // kept for the next run), so traces read by one run are kept for the next: a re-run reads again
@@ -31,8 +31,7 @@ function cache(): Map<string, CachedTrace> {
  */
 export function openCachedTrace(dir: string): RecordedTrace {
   const entries = cache();
-  for (const file of takeChangedFiles())
-    for (let at = file; at !== path.dirname(at); at = path.dirname(at)) entries.delete(at);
+  for (const file of takeChangedFiles()) for (const at of pathsAffectedBy(file)) entries.delete(at);
   const root = path.resolve(dir);
   const identity = lstatSync(root, { throwIfNoEntry: false });
   const cached = entries.get(root);

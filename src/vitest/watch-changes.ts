@@ -37,6 +37,13 @@ export function noteChangedFile(file: string): void {
   state.log.push(resolved);
 }
 
+/** A reported file and every directory above it: what it changed for anything kept by path (a trace, its run). */
+export function pathsAffectedBy(file: string): string[] {
+  const paths: string[] = [];
+  for (let at = path.resolve(file); at !== path.dirname(at); at = path.dirname(at)) paths.push(at);
+  return paths;
+}
+
 /** The files reported since the last call (and forgets them): what this runtime's trace cache reads again. */
 export function takeChangedFiles(): string[] {
   const { pending } = changes();
