@@ -199,15 +199,22 @@ export async function writeReportFiles({
   // Each file is written while the next is rendered: writing megabytes (and renaming them over
   // the last run's files) is the file system's work, not this thread's. The biggest goes first.
   const order = [...formats].sort((a, b) => WRITE_ORDER.indexOf(a) - WRITE_ORDER.indexOf(b));
-  const writes: Promise<void>[] = [];
+  // Each write's failure is caught as it happens (a write may fail while the next file renders,
+  // and an uncaught rejection would end the run as "unhandled"), then the first one is thrown.
+  const failures: Promise<{ error: unknown } | undefined>[] = [];
   for (const format of order) {
     const content = rendered[format] ?? render[format]();
-    writes.push(writeFileAtomic({ file: join(dir, REPORT_FILES[format]), content }));
+    failures.push(
+      writeFileAtomic({ file: join(dir, REPORT_FILES[format]), content }).then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      ),
+    );
     // Lets the file system answer (the file opened, its write sent) before the next render takes the thread.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
+  const failed = (await Promise.all(failures)).find((failure) => failure !== undefined);
+  if (failed) throw failed.error;
   for (const format of formats) written[format] = join(dir, REPORT_FILES[format]);
   return written;
 }

@@ -283,3 +283,17 @@ export function eval_explodes(ctx: EvalContext): boolean {
     });
   });
 });
+
+describe('report files that cannot be written', () => {
+  it('are an internal error naming the path (exit 3), not an unhandled rejection', async () => {
+    const project = createProject({ files: { 'evals/eval_finish.mjs': GREETER_EVALS_MJS } });
+    await recordGreeterTraces({ project });
+    // `--out` lies under a regular file: no report directory can be made there.
+    project.write('blocked', 'a file, not a directory\n');
+    const run = await project.run(['--out', 'blocked/report']);
+    expect(run.code, run.output).toBe(3);
+    expect(run.output).toContain('internal error: ENOTDIR');
+    expect(run.output).toContain(path.join('blocked', 'report'));
+    expect(run.output).not.toContain('Unhandled Rejection');
+  });
+});
