@@ -108,7 +108,9 @@ export function summarizeRun({
   obsolete?: readonly string[];
 }): RunSummary {
   const byEval = groupByEval(outcomes);
-  const sorted = [...byEval.values()].flat();
+  // A loop, not flat(): flat() is several times slower on the thousands of outcomes a run has.
+  const sorted: EvalOutcome[] = [];
+  for (const list of byEval.values()) for (const outcome of list) sorted.push(outcome);
   const evals = [...byEval.entries()].map(([name, list]) => summarizeEval(name, list));
   const ids = new Set(contexts);
   for (const run of runs) ids.add(run.id);
@@ -186,14 +188,33 @@ export function emptyStatusCounts(): Record<EvalOutcome['status'], number> {
 function countStatuses(
   outcomes: readonly EvalOutcome[],
 ): Record<EvalOutcome['status'], number> & { requiredFailed: number } {
-  const counts = emptyStatusCounts();
-  let requiredFailed = 0;
+  const counts = { ...emptyStatusCounts(), requiredFailed: 0 };
   for (const outcome of outcomes) {
-    // A status from a hand-written summary that is none of these is counted nowhere.
-    if (Object.hasOwn(counts, outcome.status)) counts[outcome.status]++;
-    if (outcome.required && outcome.status === 'failed') requiredFailed++;
+    // A status from a hand-written summary that is none of these is counted nowhere. A switch:
+    // a property looked up by a computed name costs several times more per outcome.
+    switch (outcome.status) {
+      case 'passed':
+        counts.passed++;
+        break;
+      case 'failed':
+        counts.failed++;
+        if (outcome.required) counts.requiredFailed++;
+        break;
+      case 'reported':
+        counts.reported++;
+        break;
+      case 'skipped':
+        counts.skipped++;
+        break;
+      case 'error':
+        counts.error++;
+        break;
+      case 'diverged':
+        counts.diverged++;
+        break;
+    }
   }
-  return { ...counts, requiredFailed };
+  return counts;
 }
 
 function summarizeEval(name: string, outcomes: EvalOutcome[]): EvalSummary {
@@ -245,7 +266,11 @@ function summarizeMetrics(outcomes: readonly EvalOutcome[]): Record<string, Metr
   const values = new Map<string, number[]>();
   for (const outcome of outcomes) {
     if (outcome.status === 'error') continue;
-    for (const [key, value] of Object.entries(outcome.metrics)) {
+    const metrics = outcome.metrics;
+    // for…in over own keys: Object.entries allocates an array of pairs per outcome.
+    for (const key in metrics) {
+      if (!Object.hasOwn(metrics, key)) continue;
+      const value = metrics[key]!;
       const list = values.get(key);
       if (list) list.push(value);
       else values.set(key, [value]);

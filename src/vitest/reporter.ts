@@ -17,6 +17,7 @@ import { CollectedModules, collectOutcomes } from './collect-outcomes.js';
 import { ReportRunCollector } from './report-runs.js';
 import {
   closeSnapshot,
+  KeptTraceChecks,
   snapshotTraces,
   type TraceSnapshot,
   traceChanges,
@@ -84,6 +85,8 @@ export class LoopletReporter implements Reporter {
   #changesSeen = 0;
   /** What the reports rendered per outcome and run (watch mode): a re-run renders only what it scored. */
   readonly #rendered = new RenderCache();
+  /** The kernel watches of traces no change touched (watch mode), for the next run. */
+  #keptTraceChecks: KeptTraceChecks | undefined;
   #vitest: Vitest | undefined;
   /** The last finished run (watch mode runs many). */
   finished: FinishedRun | undefined;
@@ -114,7 +117,13 @@ export class LoopletReporter implements Reporter {
     // that thread not send it); the others' are kept.
     this.#reportRuns.forgetChanged(changesSince(this.#changesSeen));
     this.#changesSeen = changeCount();
-    this.#traces = snapshotTraces({ root: this.#root, traces });
+    // A watch session keeps the watches of untouched traces from run to run.
+    if (this.#vitest?.config.watch) this.#keptTraceChecks ??= new KeptTraceChecks();
+    this.#traces = snapshotTraces({
+      root: this.#root,
+      traces,
+      ...(this.#keptTraceChecks ? { kept: this.#keptTraceChecks } : {}),
+    });
     this.#progress = this.#showProgress()
       ? { files: specifications.length, done: 0, tests: 0, started: performance.now() }
       : undefined;

@@ -31,6 +31,8 @@ interface TraceCheck {
   ref: TraceRef;
   /** The first change, once the run is over. */
   change(): TraceChange | undefined;
+  /** True for a kernel watch that has seen nothing yet: it can check the trace through another run. */
+  untouched(): boolean;
   close(): void;
 }
 
@@ -38,6 +40,46 @@ interface TraceCheck {
 export interface TraceSnapshot {
   root: string;
   checks: TraceCheck[];
+  /** Where checks that saw no change go when the run ends, for the next run (watch mode). */
+  kept?: KeptTraceChecks;
+}
+
+/**
+ * Kernel watches kept between the runs of a watch session, by trace directory. A re-run reuses the
+ * watch of a trace that nothing touched since it was set (no event at all): the watch has been
+ * reporting since before the re-run, so it tells what changed during the re-run as a new one
+ * would — without listing the trace's directories and setting new watches on every re-run. A
+ * watch that saw anything (the edit that started the re-run) is set again. vitest's file watcher
+ * and these watches are `fs.watch` handles of one event loop, which reads the kernel's events for
+ * all of them at once: the edit that starts a re-run reached its trace's watch before vitest
+ * (which waits a little for more edits) started the re-run.
+ */
+export class KeptTraceChecks {
+  readonly #checks = new Map<string, TraceCheck>();
+
+  /** The kept check of `ref`'s directory if it saw nothing since it was set; closes it otherwise. */
+  take(ref: TraceRef): TraceCheck | undefined {
+    const check = this.#checks.get(ref.dir);
+    if (!check) return undefined;
+    this.#checks.delete(ref.dir);
+    if (check.untouched()) {
+      check.ref = ref;
+      return check;
+    }
+    check.close();
+    return undefined;
+  }
+
+  keep(check: TraceCheck): void {
+    this.#checks.get(check.ref.dir)?.close();
+    this.#checks.set(check.ref.dir, check);
+  }
+
+  /** Closes every kept watch (the session is over). */
+  close(): void {
+    for (const check of this.#checks.values()) check.close();
+    this.#checks.clear();
+  }
 }
 
 /** The traces the chunk files of a run score (files that are not looplet chunks are ignored). */
@@ -61,14 +103,22 @@ export function snapshotTraces({
   root,
   traces,
   method = process.platform === 'linux' ? 'watch' : 'stat',
+  kept,
 }: {
   root: string;
   traces: readonly TraceRef[];
   method?: TraceCheckMethod;
+  /** Watches kept from the session's previous runs: reused where untouched, and given the unchanged ones at the end. */
+  kept?: KeptTraceChecks;
 }): TraceSnapshot {
   const checks: TraceCheck[] = [];
   let watching = method === 'watch';
   for (const ref of traces) {
+    const reused = kept?.take(ref);
+    if (reused) {
+      checks.push(reused);
+      continue;
+    }
     if (watching) {
       const check = watchTrace(ref);
       if (check) {
@@ -79,13 +129,13 @@ export function snapshotTraces({
     }
     checks.push(statTrace(ref));
   }
-  return { root, checks };
+  return { root, checks, ...(kept ? { kept } : {}) };
 }
 
 /**
  * The traces whose files changed since `snapshot`, as errors of kind `trace`: each names the
  * first changed file (relative to the project root) and the eval files that ran on the trace.
- * Ends the checks.
+ * Ends the checks (a snapshot with `kept` keeps the untouched watches there).
  */
 export async function traceChanges({
   snapshot,
@@ -104,7 +154,8 @@ export async function traceChanges({
   const errors: InfrastructureError[] = [];
   for (const check of snapshot.checks) {
     const change = updated.has(path.resolve(check.ref.dir)) ? undefined : check.change();
-    check.close();
+    if (snapshot.kept && check.untouched()) snapshot.kept.keep(check);
+    else check.close();
     if (!change) continue;
     const { ref } = check;
     const evalFiles = [
@@ -200,6 +251,7 @@ function watchTrace(ref: TraceRef): TraceCheck | undefined {
   return {
     ref,
     close,
+    untouched: () => events.length === 0 && watchers.length > 0,
     change() {
       for (const event of events) {
         const change = changeOf(event);
@@ -223,6 +275,8 @@ function statTrace(ref: TraceRef): TraceCheck {
   return {
     ref,
     close() {},
+    // What was noted is as old as the check: every run notes the files again.
+    untouched: () => false,
     change: () => firstChange({ before, after: filesOf(ref.dir) }),
   };
 }

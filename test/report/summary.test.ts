@@ -98,4 +98,21 @@ describe('summarize', () => {
     });
     expect(summary.evals[0]?.meanScore).toBeCloseTo(0.6);
   });
+
+  it('counts each known status once and a status it does not know nowhere (a hand-edited report)', () => {
+    const known = outcomes({ eval_x: { t1: 1, t2: 0, t3: 'error', t4: 'skipped' } }, { required: true });
+    const odd = { ...outcome({ name: 'eval_x', context: 't5', status: 'passed' }), status: 'flaky' };
+    const summary = summarizeRun({ outcomes: [...known, odd as (typeof known)[number]] });
+    expect(summary.totals).toMatchObject({ outcomes: 5, passed: 1, failed: 1, errors: 1, skipped: 1 });
+    expect(summary.totals.requiredFailed).toBe(1);
+    expect(summary.evals[0]).toMatchObject({ total: 5, passed: 1, failed: 1, errors: 1, skipped: 1 });
+  });
+
+  it('summarises only the metrics an outcome holds itself, not inherited ones', () => {
+    const inherited = Object.assign(Object.create({ leaked: 1 }), { z: 2, a: 1 }) as Record<string, number>;
+    const summary = summarizeRun({
+      outcomes: [{ ...outcome({ name: 'eval_m', context: 't1', status: 'reported' }), metrics: inherited }],
+    });
+    expect(Object.keys(summary.evals[0]?.metrics ?? {})).toEqual(['a', 'z']);
+  });
 });

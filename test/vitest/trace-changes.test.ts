@@ -5,7 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/report/run-record.js';
-import { snapshotTraces, type TraceCheckMethod, traceChanges } from '../../src/vitest/trace-changes.js';
+import {
+  KeptTraceChecks,
+  snapshotTraces,
+  type TraceCheckMethod,
+  traceChanges,
+} from '../../src/vitest/trace-changes.js';
 
 const methods: TraceCheckMethod[] = process.platform === 'linux' ? ['watch', 'stat'] : ['stat'];
 
@@ -89,5 +94,68 @@ describe.each(methods)('trace changes noticed by %s', (method) => {
         writeFileSync(path.join(trace('b'), 'trace.json'), '{"b":1}');
       }, runs),
     ).toEqual(['a: traces/a/trace.json was changed while evals ran']);
+  });
+});
+
+// A watch session keeps the kernel watches of untouched traces from run to run: each run must
+// still report exactly what changed while it ran, never an edit made between runs.
+describe.runIf(process.platform === 'linux')('trace watches kept between watch runs', () => {
+  let root: string;
+  const trace = (id: string) => path.join(root, 'traces', id);
+  const refs = () => ['a', 'b'].map((id) => ({ id, dir: trace(id) }));
+  /** What the event loop has to do for a write's kernel event to reach its watch (vitest waits longer). */
+  const eventsDelivered = () => new Promise<void>((resolve) => setTimeout(() => setImmediate(resolve), 1));
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'looplet-kept-watches-'));
+    for (const id of ['a', 'b']) {
+      mkdirSync(path.join(trace(id), 'steps'), { recursive: true });
+      writeFileSync(path.join(trace(id), 'trace.json'), '{}');
+    }
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  /** One run of the session: snapshot, what happens while evals run, the changes reported. */
+  async function run(kept: KeptTraceChecks, during: () => void = () => {}): Promise<string[]> {
+    const snapshot = snapshotTraces({ root, traces: refs(), method: 'watch', kept });
+    during();
+    const errors = await traceChanges({ snapshot, runs: [], outcomes: [] });
+    return errors.map((error) => `${error.source}: ${error.message.split(' (')[0]}`);
+  }
+
+  it('reports a change made during a later run, and never the edit that started it', async () => {
+    const kept = new KeptTraceChecks();
+    try {
+      expect(await run(kept)).toEqual([]);
+      // The edit a user makes between runs (it starts the next one).
+      writeFileSync(path.join(trace('a'), 'trace.json'), '{"edited":1}');
+      await eventsDelivered();
+      expect(await run(kept)).toEqual([]);
+      // Both traces' watches are now kept ones: an eval writing to either is still caught.
+      expect(await run(kept, () => writeFileSync(path.join(trace('b'), 'steps', 'x.json'), '{}'))).toEqual([
+        'b: traces/b/steps/x.json was added while evals ran',
+      ]);
+      expect(await run(kept, () => writeFileSync(path.join(trace('a'), 'trace.json'), '{}'))).toEqual([
+        'a: traces/a/trace.json was changed while evals ran',
+      ]);
+      // A change reported once is not reported again by the next run.
+      expect(await run(kept)).toEqual([]);
+    } finally {
+      kept.close();
+    }
+  });
+
+  it('knows what a trace held after an edit between runs: a file it added, deleted during the next run, is deleted', async () => {
+    const kept = new KeptTraceChecks();
+    try {
+      await run(kept);
+      writeFileSync(path.join(trace('a'), 'notes.txt'), 'made between runs');
+      await eventsDelivered();
+      // The watch set again for the edited trace knows notes.txt was there before this run.
+      expect(await run(kept, () => rmSync(path.join(trace('a'), 'notes.txt')))).toEqual([
+        'a: traces/a/notes.txt was deleted while evals ran',
+      ]);
+    } finally {
+      kept.close();
+    }
   });
 });
