@@ -118,7 +118,7 @@ export const EVAL_FLAGS = {
   }),
   reporter: defineFlag({
     option: '--reporter <name>',
-    help: 'Also use this vitest reporter: default, verbose, dot, junit, json, blob… (repeatable)',
+    help: "Also use this vitest reporter: default, verbose, dot, junit, json, blob…, or a reporter module's path, e.g. ./my-reporter.mjs (repeatable)",
     parse: (value) => listFlag(value as string | string[] | undefined),
   }),
   ui: defineFlag({

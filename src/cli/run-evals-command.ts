@@ -136,7 +136,7 @@ export async function runEvalsCommand({
   const reporter = new LoopletReporter(reporterOptions);
   const session = await runLoopletEval({ ...run, loopletReporters: [reporter] }).catch(
     async (error: unknown) => {
-      throw (await unknownReporterError({ error, names: run.reporters ?? [] })) ?? error;
+      throw (await unknownReporterError({ error, names: run.reporters ?? [], cwd })) ?? error;
     },
   );
   if (run.watch || run.ui) {
@@ -157,22 +157,52 @@ export async function runEvalsCommand({
   return reporter.finished?.verdict.exitCode ?? EXIT.infrastructure;
 }
 
-/** vitest's "Failed to load custom Reporter from <name>" for a `--reporter` value: a usage error, not a crash. */
+/**
+ * vitest's "Failed to load custom Reporter from <name>" for a `--reporter` value: a usage error,
+ * not a crash — no such reporter, no such file, or the module's own error.
+ */
 async function unknownReporterError({
   error,
   names,
+  cwd,
 }: {
   error: unknown;
   names: ReadonlyArray<string | object>;
+  cwd: string;
 }): Promise<UsageError | undefined> {
   const message = error instanceof Error ? error.message : '';
-  const name = names.find(
-    (candidate) => message === `Failed to load custom Reporter from ${String(candidate)}`,
-  );
+  // A path reaches vitest made absolute (see run-evals.ts), a name as it was given.
+  const says = (reference: string) =>
+    message === `Failed to load custom Reporter from ${reference}`
+      ? 'failed'
+      : message === `Custom reporter loaded from ${reference} was not the default export`
+        ? 'no-default'
+        : undefined;
+  let name: string | undefined;
+  let problem: 'failed' | 'no-default' | undefined;
+  for (const candidate of names) {
+    if (typeof candidate !== 'string') continue;
+    problem = says(candidate) ?? says(path.resolve(cwd, candidate));
+    if (problem) {
+      name = candidate;
+      break;
+    }
+  }
   if (name === undefined) return undefined;
+  if (/^\.\.?[\\/]/.test(name) || path.isAbsolute(name)) {
+    const file = path.resolve(cwd, name);
+    if (!existsSync(file)) return new UsageError(`--reporter ${name}: no such file (${file})`);
+    const cause =
+      error instanceof Error && error.cause instanceof Error
+        ? error.cause.message.split('\n')[0]
+        : 'no cause given';
+    return new UsageError(
+      `--reporter ${name}: ${problem === 'no-default' ? 'the module has no default export' : `the module could not be loaded (${cause})`}; a reporter module's default export is a vitest reporter class`,
+    );
+  }
   const { ReportersMap } = await import('vitest/node');
   return new UsageError(
-    `--reporter ${String(name)}: no such reporter; use one of vitest's (${Object.keys(ReportersMap).join(', ')}) or the path of a reporter module`,
+    `--reporter ${name}: no such reporter; use one of vitest's (${Object.keys(ReportersMap).join(', ')}) or the path of a reporter module (./my-reporter.mjs)`,
   );
 }
 

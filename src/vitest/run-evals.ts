@@ -35,7 +35,10 @@ export interface LoopletEvalOptions {
   testNamePattern?: string;
   /** vitest's `--shard i/n`. */
   shard?: string;
-  /** Extra vitest reporters (names such as `blob`, `junit`, `verbose`, or instances). */
+  /**
+   * Extra vitest reporters: names such as `blob`, `junit`, `verbose`, a module's path (`./r.mjs`,
+   * relative to `cwd`, as vitest's `--reporter` takes it) or instances.
+   */
   reporters?: Array<string | Reporter>;
   /** Reporter instances looplet adds itself (its report reporter). */
   loopletReporters: Reporter[];
@@ -146,7 +149,7 @@ async function startVitest({
   const refill = reserve && options.watch ? () => reserve.refill() : undefined;
   const reporters = [
     ...options.loopletReporters.map((reporter) => (refill ? afterRunEnd(reporter, refill) : reporter)),
-    ...(options.reporters ?? []),
+    ...(options.reporters ?? []).map((reporter) => reporterReference(reporter, cwd)),
   ];
 
   if (options.mergeReports !== undefined) {
@@ -310,4 +313,15 @@ function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[])
 async function wholePlan(plan: PlannedRun): Promise<ChunkPlan> {
   const first = parseChunkFile(await readFile(plan.entries[0]!, 'utf8'));
   return { ...first, index: 1, count: 1, traces: plan.traces, cases: plan.cases };
+}
+
+/**
+ * A reporter as vitest should load it: a path starting with `./` or `../` made absolute against
+ * `cwd`, as vitest's own `--reporter` does. Given as it is, vitest's module loader would take it
+ * relative to the directory *above* the root, loading a file of that name there when one exists.
+ */
+function reporterReference(reporter: string | Reporter, cwd: string): string | Reporter {
+  return typeof reporter === 'string' && /^\.\.?[\\/]/.test(reporter)
+    ? path.resolve(cwd, reporter)
+    : reporter;
 }

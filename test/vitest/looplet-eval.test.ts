@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  CLI,
   type CliResult,
   createProject,
   GREETER_EVALS_MJS,
@@ -16,6 +17,7 @@ import {
   type ReportJson,
   recordGreeterTrace,
   recordGreeterTraces,
+  runNode,
   xmlProblems,
 } from './support.js';
 
@@ -145,7 +147,31 @@ describe('looplet-eval on a passing suite', () => {
       for (const trace of TRACES) expect(verbose.stdout).toContain(`${name} › ${trace}`);
   });
 
+  it('--reporter ./file loads the module beside the project, not one of that name in the directory above', async () => {
+    const reporter = (name: string) =>
+      `export default class { onInit() { process.stdout.write(${JSON.stringify(`reporter loaded: ${name}\n`)}); } }\n`;
+    const outer = createProject({
+      files: {
+        'my-reporter.mjs': reporter('the one above the project'),
+        'inner/my-reporter.mjs': reporter("the project's own"),
+        'inner/evals/eval_x.mjs': 'export const eval_x = () => true;\n',
+      },
+    });
+    const run = await runNode({
+      cwd: path.join(outer.dir, 'inner'),
+      args: [CLI, '--reporter', './my-reporter.mjs'],
+    });
+    // (No trace: the run has nothing to score; the reporters are loaded all the same.)
+    expect(run.stdout, run.output).toContain("reporter loaded: the project's own");
+    expect(run.stdout).not.toContain('the one above the project');
+  });
+
   it.each([
+    [['--reporter', './no-such-reporter.mjs'], /--reporter \.\/no-such-reporter\.mjs: no such file \(/],
+    [
+      ['--reporter', './evals/eval_finish.mjs'],
+      /--reporter \.\/evals\/eval_finish\.mjs: the module has no default export/,
+    ],
     [['--threshold', '2'], /--threshold must be a number in 0\.\.1, got 2/],
     [['--shard', '3/2'], /--shard must be i\/n with 1 <= i <= n.*"3\/2"/],
     [['--fail-on', 'x'], /--fail-on must be one of failure, regression, never, got "x"/],
