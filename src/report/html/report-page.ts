@@ -7,7 +7,7 @@ import type { BaselineComparison } from '../compare.js';
 import { JSON_SLOT, jsonObjectText } from '../json-text.js';
 import { cached, type RenderCache, type Rendered } from '../render-cache.js';
 import type { RunRecord } from '../run-record.js';
-import { emptyStatusCounts, type RunSummary } from '../summary.js';
+import { countStatus, emptyStatusCounts, type RunSummary, type StatusCounts } from '../summary.js';
 import type { Verdict } from '../verdict.js';
 import { type PreparedRuns, RunEmbedder } from './embed.js';
 import { renderPage, renderPageBuffers, runPieces, scriptJson } from './page.js';
@@ -252,12 +252,15 @@ function reportPageParts({
 
   const counts = summary.evals.map(() => emptyStatusCounts());
   const totals = emptyStatusCounts();
+  // Outcomes come sorted by eval: the eval's counts are looked up once per eval, not per outcome.
+  let countsOf: { name: string; counts: StatusCounts | undefined } | undefined;
   for (const outcome of summary.outcomes) {
-    const status = outcome.status as OutcomeStatus;
-    if (!Object.hasOwn(totals, status)) continue;
-    totals[status]++;
-    const index = evalIndex.get(outcome.name);
-    if (index !== undefined) counts[index]![status]++;
+    if (!countStatus(totals, outcome.status)) continue;
+    if (countsOf?.name !== outcome.name) {
+      const index = evalIndex.get(outcome.name);
+      countsOf = { name: outcome.name, counts: index === undefined ? undefined : counts[index] };
+    }
+    if (countsOf.counts) countStatus(countsOf.counts, outcome.status);
   }
   const changeOf = (outcome: EvalOutcome): Pick<OutcomeView, 'change' | 'before'> | undefined => {
     const known = before.size > 0 ? before.get(`${outcome.name}\u0000${outcome.context}`) : undefined;
