@@ -263,4 +263,23 @@ describe('embedRun', () => {
     expect((whole.steps[0]!.calls[0]!.data as { over: string }).over).toBe('o'.repeat(101));
     expect(whole.cut).toBeUndefined();
   });
+
+  it('is the JSON of the run data: steps left out past its bytes and the cut mark follow the run, the steps come last', async () => {
+    const dir = path.join(temp.path, 'trace');
+    await recordTrace(dir, { long: 'l'.repeat(300) });
+    const trace = readTrace(dir);
+    // Room for the first step only, and a string limit that cuts the task as well as the result.
+    const first = `${JSON.stringify(JSON.parse(embedRun({ trace, limits: { maxString: 50, maxBytes: 1e6 } }).json).steps[0])}`;
+    const embedded = embedRun({ trace, limits: { maxString: 50, maxBytes: Buffer.byteLength(first) + 1 } });
+    const run = JSON.parse(embedded.json) as RunData;
+    expect(embedded.json).toBe(JSON.stringify(run));
+    expect(Object.keys(run).slice(-3)).toEqual(['stepsLeftOut', 'cut', 'steps']);
+    expect(run).toMatchObject({ stepsLeftOut: 1, cut: true });
+    expect(run.steps).toHaveLength(1);
+    expect(embedded).toMatchObject({
+      complete: false,
+      stepCount: 2,
+      bytes: Buffer.byteLength(embedded.json),
+    });
+  });
 });

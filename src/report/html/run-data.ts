@@ -50,31 +50,34 @@ export function embedRun({ trace, limits }: { trace: RecordedTrace; limits: Embe
     return head;
   };
   // No string can be longer than the JSON holding it: only a long text is walked to cut strings.
-  let head = headOf((value) => value);
-  if (JSON.stringify(head).length > limits.maxString)
-    head = headOf((value) => cutStrings(value, limits.maxString, state));
+  let headJson = JSON.stringify(headOf((value) => value));
+  if (headJson.length > limits.maxString)
+    headJson = JSON.stringify(headOf((value) => cutStrings(value, limits.maxString, state)));
   const steps: string[] = [];
   let bytes = 0;
+  let stepsLeftOut: number | undefined;
   for (let index = 1; index <= meta.stepCount; index++) {
     const view = stepViewOf(trace.readStep(index));
     let step = JSON.stringify(view);
     if (step.length > limits.maxString) step = JSON.stringify(cutStrings(view, limits.maxString, state));
     const size = Buffer.byteLength(step) + 1;
     if (bytes + size > limits.maxBytes) {
-      head.stepsLeftOut = meta.stepCount - index + 1;
+      stepsLeftOut = meta.stepCount - index + 1;
       break;
     }
     bytes += size;
     steps.push(step);
   }
-  if (state.cut) head.cut = true;
-  const json = `${JSON.stringify(head).slice(0, -1)},"steps":[${steps.join(',')}]}`;
+  // The head is serialised once; what the steps decided goes after its last member, as
+  // `JSON.stringify` of the head with these members set last would put it.
+  const tail = `${stepsLeftOut === undefined ? '' : `,"stepsLeftOut":${stepsLeftOut}`}${state.cut ? ',"cut":true' : ''}`;
+  const json = `${headJson.slice(0, -1)}${tail},"steps":[${steps.join(',')}]}`;
   return {
     json,
     endReason: meta.endReason,
     stepCount: meta.stepCount,
     bytes: Buffer.byteLength(json),
-    complete: head.stepsLeftOut === undefined,
+    complete: stepsLeftOut === undefined,
   };
 }
 
