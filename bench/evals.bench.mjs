@@ -188,7 +188,15 @@ export async function watchBench({ record, pool }) {
   );
   const events = [];
   let buffered = '';
+  // The ends of both streams, to say what happened when a run does not finish (and stderr is read,
+  // so a child that writes much to it cannot block on a full pipe).
+  const tails = { stdout: '', stderr: '' };
+  const keepTail = (name, chunk) => {
+    tails[name] = (tails[name] + chunk).slice(-2000);
+  };
+  child.stderr.on('data', (chunk) => keepTail('stderr', chunk));
   child.stdout.on('data', (chunk) => {
+    keepTail('stdout', chunk);
     buffered += chunk;
     for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
       const line = buffered.slice(0, end);
@@ -201,7 +209,9 @@ export async function watchBench({ record, pool }) {
     const deadline = Date.now() + 120_000;
     while (events.filter((event) => event.kind === 'end').length < count) {
       if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error('looplet-eval --watch did not finish a run');
+        throw new Error(
+          `looplet-eval --watch did not finish run ${count} (${child.exitCode !== null ? `exited ${child.exitCode}` : child.signalCode ? `killed by ${child.signalCode}` : 'still running after 120 s'})\n--- its stdout ends with:\n${tails.stdout}\n--- its stderr ends with:\n${tails.stderr}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   };
