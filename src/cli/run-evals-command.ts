@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { plural } from '../util/text.js';
 import { LoopletReporter, type LoopletReporterOptions } from '../vitest/reporter.js';
-import { type LoopletEvalOptions, runLoopletEval } from '../vitest/run-evals.js';
+import { type LoopletEvalOptions, reporterReference, runLoopletEval } from '../vitest/run-evals.js';
 import { checkEvalFiles, hintUnreadCases } from './discovery-hints.js';
 import { DEFAULT_BASELINE, type EvalFlags } from './eval-flags.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
@@ -182,14 +182,14 @@ async function unknownReporterError({
   let problem: 'failed' | 'no-default' | undefined;
   for (const candidate of names) {
     if (typeof candidate !== 'string') continue;
-    problem = says(candidate) ?? says(path.resolve(cwd, candidate));
+    problem = says(candidate) ?? says(reporterReference({ reporter: candidate, cwd }));
     if (problem) {
       name = candidate;
       break;
     }
   }
   if (name === undefined) return undefined;
-  if (/^\.\.?[\\/]/.test(name) || path.isAbsolute(name)) {
+  if (reporterReference({ reporter: name, cwd }) !== name || path.isAbsolute(name)) {
     const file = path.resolve(cwd, name);
     if (!existsSync(file)) return new UsageError(`--reporter ${name}: no such file (${file})`);
     const cause =

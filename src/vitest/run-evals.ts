@@ -149,7 +149,7 @@ async function startVitest({
   const refill = reserve && options.watch ? () => reserve.refill() : undefined;
   const reporters = [
     ...options.loopletReporters.map((reporter) => (refill ? afterRunEnd(reporter, refill) : reporter)),
-    ...(options.reporters ?? []).map((reporter) => reporterReference(reporter, cwd)),
+    ...(options.reporters ?? []).map((reporter) => reporterReference({ reporter, cwd })),
   ];
 
   if (options.mergeReports !== undefined) {
@@ -320,7 +320,13 @@ async function wholePlan(plan: PlannedRun): Promise<ChunkPlan> {
  * `cwd`, as vitest's own `--reporter` does. Given as it is, vitest's module loader would take it
  * relative to the directory *above* the root, loading a file of that name there when one exists.
  */
-function reporterReference(reporter: string | Reporter, cwd: string): string | Reporter {
+export function reporterReference<T extends string | Reporter>({
+  reporter,
+  cwd,
+}: {
+  reporter: T;
+  cwd: string;
+}): T | string {
   return typeof reporter === 'string' && /^\.\.?[\\/]/.test(reporter)
     ? path.resolve(cwd, reporter)
     : reporter;
