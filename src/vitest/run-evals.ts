@@ -18,7 +18,7 @@ import { defaultHeapLimitMb } from './scoring-thread.js';
 import { expectedThreadSpec, ThreadReserve, type ThreadSpec } from './thread-reserve.js';
 import { provideUiPlan } from './ui-plan.js';
 import { noteChangedFile } from './watch-changes.js';
-import { chunkHoldingTrace, WATCH_TRACES_PER_CHUNK } from './watch-reruns.js';
+import { chunkHoldingTrace, linkInsideTraceRoots, WATCH_TRACES_PER_CHUNK } from './watch-reruns.js';
 
 /** The options of {@link runLoopletEval}: what `looplet-eval` passes after parsing its command line. */
 export interface LoopletEvalOptions {
@@ -255,8 +255,16 @@ async function startVitest({
     {
       logLevel: 'error',
       cacheDir: path.join(cwd, '.looplet', 'cache', 'vite'),
-      // The watcher skips .looplet/: the reports and chunk files each run writes there are no change to react to.
-      server: { watch: { ignored: ['**/.looplet/**'] } },
+      server: {
+        watch: {
+          // The watcher skips .looplet/ (the reports and chunk files each run writes there are no
+          // change to react to) and the symbolic links inside traces (see linkInsideTraceRoots).
+          ignored: [
+            '**/.looplet/**',
+            linkInsideTraceRoots({ roots: traceRoots.map((root) => path.resolve(cwd, root)) }),
+          ],
+        },
+      },
     },
     options.stdout ? { stdout: options.stdout } : {},
   );

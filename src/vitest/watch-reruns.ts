@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { PlannedRun } from './plan-run.js';
 
@@ -31,5 +32,21 @@ export function chunkHoldingTrace({
       if (entry) return [entry];
       if (roots.has(dir) || path.dirname(dir) === dir) return undefined;
     }
+  };
+}
+
+/**
+ * For vite's file watcher (`server.watch.ignored`): true for a symbolic link inside a traces root.
+ * The watcher would follow it — a trace from a pull request may link to `/` (the whole disk
+ * walked and watched) or hold a loop (the session died of ELOOP). No trace is ever read through
+ * such a link (the trace walk and the reader do not follow them), so there is nothing to watch
+ * behind it. A root that is itself a link is followed, as before.
+ */
+export function linkInsideTraceRoots({ roots }: { roots: readonly string[] }): (file: string) => boolean {
+  const inside = roots.map((root) => `${path.resolve(root)}${path.sep}`);
+  return (file) => {
+    const absolute = path.resolve(file);
+    if (!inside.some((root) => absolute.startsWith(root))) return false;
+    return lstatSync(absolute, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
   };
 }

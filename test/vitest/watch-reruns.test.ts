@@ -1,10 +1,10 @@
 // What a watch session re-runs for a file the watcher reports, on a real plan (chunk files written).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planRun } from '../../src/vitest/plan-run.js';
-import { chunkHoldingTrace } from '../../src/vitest/watch-reruns.js';
+import { chunkHoldingTrace, linkInsideTraceRoots } from '../../src/vitest/watch-reruns.js';
 import { recordGreeterTrace } from './support.js';
 
 describe('chunkHoldingTrace', () => {
@@ -41,5 +41,27 @@ describe('chunkHoldingTrace', () => {
     writeFileSync(path.join(cwd, 'cases', 'one.json'), JSON.stringify({ id: 'one', task: 'greet Ann' }));
     const withCases = chunkHoldingTrace({ plan: await plan(), cwd });
     expect(withCases(path.join(cwd, 'traces', 'greet', 'carol', 'trace.json'))).toBeUndefined();
+  });
+});
+
+describe('linkInsideTraceRoots (what the watcher does not follow)', () => {
+  it('is true for a link inside a traces root only: not for files, nor for a root that is a link', () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'looplet-watch-links-'));
+    try {
+      mkdirSync(path.join(cwd, 'shared', 'greet'), { recursive: true });
+      writeFileSync(path.join(cwd, 'shared', 'greet', 'trace.json'), '{}');
+      symlinkSync(path.join(cwd, 'shared'), path.join(cwd, 'traces'));
+      symlinkSync('/', path.join(cwd, 'shared', 'greet', 'root'));
+      symlinkSync('/', path.join(cwd, 'elsewhere'));
+      const ignored = linkInsideTraceRoots({ roots: [path.join(cwd, 'traces')] });
+      expect(ignored(path.join(cwd, 'traces'))).toBe(false);
+      expect(ignored(path.join(cwd, 'traces', 'greet'))).toBe(false);
+      expect(ignored(path.join(cwd, 'traces', 'greet', 'trace.json'))).toBe(false);
+      expect(ignored(path.join(cwd, 'traces', 'greet', 'root'))).toBe(true);
+      expect(ignored(path.join(cwd, 'traces', 'greet', 'missing'))).toBe(false);
+      expect(ignored(path.join(cwd, 'elsewhere'))).toBe(false);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,35 @@
+// A watch session over traces that came from a pull request: symbolic links inside a trace (a
+// loop, a link to the file system's root, a dangling one) must neither crash the session nor
+// make vitest's file watcher walk outside the project; edits to real traces still re-run.
+import { symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { greeterProject, recordGreeterTrace } from './support.js';
+
+describe('looplet-eval --watch on traces holding symbolic links', () => {
+  it('keeps watching: no crash, no walk through the links, and an edited trace re-runs', async () => {
+    const project = await greeterProject();
+    const hostile = path.join(project.dir, 'traces', 'greet', 'carol');
+    symlinkSync('..', path.join(hostile, 'loop'));
+    symlinkSync('/', path.join(hostile, 'root'));
+    symlinkSync('/nonexistent', path.join(hostile, 'dangling'));
+    const watch = project.start(['--watch']);
+    try {
+      await watch.waitFor(/^reports: /m);
+      // Long enough for the watcher to have followed a link, had it done so.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const from = watch.output().length;
+      await recordGreeterTrace({
+        dir: path.join(project.dir, 'traces', 'greet', 'dave-erin'),
+        names: ['Dave', 'Erin'],
+        broken: ['Erin'],
+      });
+      await watch.waitFor(/^reports: /m, { from });
+      expect(watch.output().slice(from)).toContain('greet/dave-erin');
+      expect(watch.output()).not.toMatch(/Unhandled|ELOOP/);
+      expect(watch.child.exitCode).toBeNull();
+    } finally {
+      await watch.stop();
+    }
+  });
+});
