@@ -1,5 +1,5 @@
 // What a watch session re-runs for a file the watcher reports, on a real plan (chunk files written).
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -54,12 +54,16 @@ describe('linkInsideTraceRoots (what the watcher does not follow)', () => {
       symlinkSync('/', path.join(cwd, 'shared', 'greet', 'root'));
       symlinkSync('/', path.join(cwd, 'elsewhere'));
       const ignored = linkInsideTraceRoots({ roots: [path.join(cwd, 'traces')] });
-      expect(ignored(path.join(cwd, 'traces'))).toBe(false);
-      expect(ignored(path.join(cwd, 'traces', 'greet'))).toBe(false);
-      expect(ignored(path.join(cwd, 'traces', 'greet', 'trace.json'))).toBe(false);
-      expect(ignored(path.join(cwd, 'traces', 'greet', 'root'))).toBe(true);
+      // As the watcher asks when it is about to walk into a directory: with the followed stats.
+      const asked = (file: string) => ignored(file, statSync(file));
+      expect(asked(path.join(cwd, 'traces'))).toBe(false);
+      expect(asked(path.join(cwd, 'traces', 'greet'))).toBe(false);
+      expect(asked(path.join(cwd, 'traces', 'greet', 'trace.json'))).toBe(false);
+      expect(asked(path.join(cwd, 'traces', 'greet', 'root'))).toBe(true);
+      expect(asked(path.join(cwd, 'elsewhere'))).toBe(false);
+      // Asked without stats, or about a file: nothing to walk into, no question asked of the disk.
+      expect(ignored(path.join(cwd, 'traces', 'greet', 'root'))).toBe(false);
       expect(ignored(path.join(cwd, 'traces', 'greet', 'missing'))).toBe(false);
-      expect(ignored(path.join(cwd, 'elsewhere'))).toBe(false);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
