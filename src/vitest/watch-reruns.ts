@@ -2,7 +2,7 @@ import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { PlannedRun } from './plan-run.js';
 
-// What a watch session re-runs when the watcher reports a file.
+// What a watch session re-runs when the watcher reports a file, and what the watcher leaves unwatched.
 
 /** Traces per chunk in a watch session (CI runs take 400: fewer, larger chunks start faster). */
 export const WATCH_TRACES_PER_CHUNK = 50;
