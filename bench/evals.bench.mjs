@@ -4,7 +4,16 @@
 // available: LOOPLET_PY_SRC); looplet's v1 traces against plain vitest running the same five
 // assertions as ordinary tests. Also the CLI's cold start (`--help`). Traces go to a temp dir.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,13 +185,22 @@ const RUN_START_REPORTER = `export default class { onWatcherRerun() { process.st
 export async function watchBench({ record, pool }) {
   const project = await makeProject(1000);
   writeFileSync(path.join(project, 'run-start.mjs'), RUN_START_REPORTER);
+  const poolEnv = pool ? { LOOPLET_POOL: pool } : {};
+  // The baseline of the session's first report: a plain run of the same project, just before.
+  const plainRun = measure({
+    args: [bin, '--fail-on', 'never'],
+    cwd: project,
+    runs: 1,
+    env: poolEnv,
+  }).seconds;
+  const spawned = performance.now();
   const child = spawn(
     process.execPath,
     [bin, '--watch', '--fail-on', 'never', '--reporter', './run-start.mjs'],
     {
       cwd: project,
       // Threads are the default; the in-process pool keeps the traces it read between runs.
-      env: { ...process.env, NO_COLOR: '1', ...(pool ? { LOOPLET_POOL: pool } : {}) },
+      env: { ...process.env, NO_COLOR: '1', ...poolEnv },
       stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
@@ -217,6 +235,14 @@ export async function watchBench({ record, pool }) {
   };
   try {
     await waitForEnd(1);
+    const firstReport = (events.find((event) => event.kind === 'end').at - spawned) / 1000;
+    const watches = process.platform === 'linux' ? inotifyWatches(child.pid) : undefined;
+    record({
+      name: `--watch${pool ? ` (LOOPLET_POOL=${pool})` : ''}, 1,000 traces: the session's first report${watches === undefined ? '' : ` (${watches} inotify watches)`}`,
+      value: firstReport,
+      unit: 's',
+      baseline: { name: 'the same project, one run without --watch', value: plainRun },
+    });
     const reruns = [];
     for (let round = 0; round < 5; round++) {
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -245,6 +271,19 @@ export async function watchBench({ record, pool }) {
     }
     rmSync(project, { recursive: true, force: true });
   }
+}
+
+/** The inotify watches a process holds (Linux: one \`inotify wd:\` line per watch in its fdinfo). */
+function inotifyWatches(pid) {
+  let watches = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+    try {
+      watches += readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').match(/^inotify wd:/gm)?.length ?? 0;
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return watches;
 }
 
 /**

@@ -16,9 +16,10 @@ import {
 import { loopletPool } from './pool.js';
 import { defaultHeapLimitMb } from './scoring-thread.js';
 import { expectedThreadSpec, ThreadReserve, type ThreadSpec } from './thread-reserve.js';
+import { watchFailureWarning, watchTraceRoots } from './trace-watcher.js';
 import { provideUiPlan } from './ui-plan.js';
 import { noteChangedFile } from './watch-changes.js';
-import { chunkHoldingTrace, linkInsideTraceRoots, WATCH_TRACES_PER_CHUNK } from './watch-reruns.js';
+import { chunkHoldingTrace, WATCH_TRACES_PER_CHUNK, watchScope } from './watch-reruns.js';
 
 /** The options of {@link runLoopletEval}: what `looplet-eval` passes after parsing its command line. */
 export interface LoopletEvalOptions {
@@ -199,6 +200,12 @@ async function startVitest({
     path.resolve(cwd, root).split(path.sep).join('/'),
   );
   const chunkOfTrace = uiPlan ? () => undefined : chunkHoldingTrace({ plan, cwd });
+  const watchFailed = watchFailureWarning({ cwd, warn: (message) => process.stderr.write(`${message}\n`) });
+  const absoluteTraceRoots = traceRoots.map((root) => path.resolve(cwd, root));
+  const scope = watchScope({
+    traceRoots: absoluteTraceRoots,
+    sourceRoots: [...plan.evalRoots, ...plan.caseRoots].map((root) => path.resolve(cwd, root)),
+  });
   const vitest = await createVitest(
     'test',
     {
@@ -255,24 +262,38 @@ async function startVitest({
     {
       logLevel: 'error',
       cacheDir: path.join(cwd, '.looplet', 'cache', 'vite'),
+      // vite's watcher throws its errors (an unhandled rejection that ended the session) unless
+      // someone listens: registered as soon as the watcher exists, before it walks the project.
+      plugins: [
+        {
+          name: 'looplet:watch-errors',
+          configureServer: (server) =>
+            void server.watcher.on('error', (error) => watchFailed(error as NodeJS.ErrnoException)),
+        },
+      ],
       server: {
         watch: {
           // The watcher skips .looplet/ (the reports and chunk files each run writes there are no
-          // change to react to) and the symbolic links inside traces (see linkInsideTraceRoots).
-          ignored: [
-            '**/.looplet/**',
-            linkInsideTraceRoots({ roots: traceRoots.map((root) => path.resolve(cwd, root)) }),
-          ],
+          // change to react to) and the traces roots, which looplet watches itself (see below).
+          ignored: ['**/.looplet/**', scope.ignoredByVite],
         },
       },
     },
     options.stdout ? { stdout: options.stdout } : {},
   );
   if (options.watch || options.ui) {
+    // Reported to vitest's watcher as vite's would have: the trigger patterns above decide what re-runs.
+    const traceWatcher = watchTraceRoots({
+      roots: absoluteTraceRoots,
+      leftOut: scope.leftToVite,
+      onEvent: (event, file) => vitest.vite.watcher.emit(event, file),
+      onWatchRefused: watchFailed,
+    });
     await vitest.start();
-    const closed = new Promise<void>((resolve) => vitest.onClose(() => resolve())).then(() =>
-      reserve?.close(),
-    );
+    const closed = new Promise<void>((resolve) => vitest.onClose(() => resolve())).then(() => {
+      traceWatcher.close();
+      return reserve?.close();
+    });
     // The port actually bound: vite moves to the next free one when the configured port is taken.
     const address = vitest.vite.httpServer?.address();
     const uiUrl =

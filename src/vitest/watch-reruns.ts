@@ -1,8 +1,7 @@
-import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { PlannedRun } from './plan-run.js';
 
-// What a watch session re-runs when the watcher reports a file, and what the watcher leaves unwatched.
+// What a watch session re-runs when a watcher reports a file, and which watcher watches what.
 
 /** Traces per chunk in a watch session (CI runs take 400: fewer, larger chunks start faster). */
 export const WATCH_TRACES_PER_CHUNK = 50;
@@ -36,24 +35,37 @@ export function chunkHoldingTrace({
 }
 
 /**
- * For vite's file watcher (`server.watch.ignored`): true for a symbolic link to a directory inside
- * a traces root. The watcher would walk into it — a trace from a pull request may link to `/` (the
- * whole disk walked and watched) or hold a loop (the session died of ELOOP). No trace is ever read
- * through such a link (the trace walk and the reader do not follow them), so there is nothing to
- * watch behind it. A root that is itself a link is followed, as before. The watcher asks about each
- * path several times, with the followed `stats` when it is about to walk in: only a directory is
- * checked (`lstat`), so 27,000 watched files cost nothing (asking about every path took 0.5 s).
+ * Who watches what in a watch session: looplet's own watcher (`watchTraceRoots`) watches the
+ * traces roots, directory by directory; vite's (`server.watch.ignored`) everything else — and the
+ * eval and case directories inside a traces root, with the directories above them, since vite
+ * watches sources to know which evals a change affects.
  */
-export function linkInsideTraceRoots({
-  roots,
+export function watchScope({
+  traceRoots,
+  sourceRoots,
 }: {
-  roots: readonly string[];
-}): (file: string, stats?: { isDirectory(): boolean }) => boolean {
-  const inside = roots.map((root) => `${path.resolve(root)}${path.sep}`);
-  return (file, stats) => {
-    if (!stats?.isDirectory()) return false;
-    const absolute = path.resolve(file);
-    if (!inside.some((root) => absolute.startsWith(root))) return false;
-    return lstatSync(absolute, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+  /** Absolute traces roots. */
+  traceRoots: readonly string[];
+  /** Absolute eval and case roots. */
+  sourceRoots: readonly string[];
+}): {
+  /** For vite's `server.watch.ignored`: true for a path inside a traces root and not a source's. */
+  ignoredByVite: (file: string) => boolean;
+  /** For looplet's watcher: true for an eval or case directory (and what is under it). */
+  leftToVite: (dir: string) => boolean;
+} {
+  const leftToVite = (dir: string) => sourceRoots.some((source) => inside(dir, source));
+  return {
+    leftToVite,
+    ignoredByVite(file) {
+      const absolute = path.resolve(file);
+      if (!traceRoots.some((root) => inside(absolute, root))) return false;
+      return !sourceRoots.some((source) => inside(absolute, source) || inside(source, absolute));
+    },
   };
+}
+
+/** True when `file` is `dir` or under it. */
+function inside(file: string, dir: string): boolean {
+  return file === dir || file.startsWith(dir.endsWith(path.sep) ? dir : `${dir}${path.sep}`);
 }

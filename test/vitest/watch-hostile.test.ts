@@ -1,6 +1,7 @@
-// A watch session over traces that came from a pull request: symbolic links inside a trace (a
+// A watch session over files that came from a pull request: symbolic links inside a trace (a
 // loop, a link to the file system's root, a dangling one) must neither crash the session nor
-// make vitest's file watcher walk outside the project; edits to real traces still re-run.
+// make a file watcher walk outside the project; a watcher's error elsewhere (a link loop among
+// the eval files) is a warning, not the end of the session; edits to real traces still re-run.
 import { symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +28,29 @@ describe('looplet-eval --watch on traces holding symbolic links', () => {
       await watch.waitFor(/^reports: /m, { from });
       expect(watch.output().slice(from)).toContain('greet/dave-erin');
       expect(watch.output()).not.toMatch(/Unhandled|ELOOP/);
+      expect(watch.child.exitCode).toBeNull();
+    } finally {
+      await watch.stop();
+    }
+  });
+
+  it('survives a file watcher error (a link loop among the eval files): says what goes unwatched, and re-runs', async () => {
+    const project = await greeterProject();
+    symlinkSync('b', path.join(project.dir, 'evals', 'a'));
+    symlinkSync('a', path.join(project.dir, 'evals', 'b'));
+    const watch = project.start(['--watch']);
+    try {
+      await watch.waitFor(/^reports: /m);
+      await watch.waitFor(/cannot watch evals[/\\][ab]: ELOOP/);
+      const from = watch.output().length;
+      await recordGreeterTrace({
+        dir: path.join(project.dir, 'traces', 'greet', 'carol'),
+        names: ['Carol'],
+        broken: ['Carol'],
+      });
+      await watch.waitFor(/^reports: /m, { from });
+      expect(watch.output().slice(from)).toContain('greet/carol');
+      expect(watch.output()).not.toMatch(/Unhandled/);
       expect(watch.child.exitCode).toBeNull();
     } finally {
       await watch.stop();

@@ -1,10 +1,11 @@
-// What a watch session re-runs for a file the watcher reports, on a real plan (chunk files written).
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+// What a watch session re-runs for a file a watcher reports, on a real plan (chunk files written),
+// and which watcher watches what.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planRun } from '../../src/vitest/plan-run.js';
-import { chunkHoldingTrace, linkInsideTraceRoots } from '../../src/vitest/watch-reruns.js';
+import { chunkHoldingTrace, watchScope } from '../../src/vitest/watch-reruns.js';
 import { recordGreeterTrace } from './support.js';
 
 describe('chunkHoldingTrace', () => {
@@ -44,28 +45,28 @@ describe('chunkHoldingTrace', () => {
   });
 });
 
-describe('linkInsideTraceRoots (what the watcher does not follow)', () => {
-  it('is true for a link inside a traces root only: not for files, nor for a root that is a link', () => {
-    const cwd = mkdtempSync(path.join(os.tmpdir(), 'looplet-watch-links-'));
-    try {
-      mkdirSync(path.join(cwd, 'shared', 'greet'), { recursive: true });
-      writeFileSync(path.join(cwd, 'shared', 'greet', 'trace.json'), '{}');
-      symlinkSync(path.join(cwd, 'shared'), path.join(cwd, 'traces'));
-      symlinkSync('/', path.join(cwd, 'shared', 'greet', 'root'));
-      symlinkSync('/', path.join(cwd, 'elsewhere'));
-      const ignored = linkInsideTraceRoots({ roots: [path.join(cwd, 'traces')] });
-      // As the watcher asks when it is about to walk into a directory: with the followed stats.
-      const asked = (file: string) => ignored(file, statSync(file));
-      expect(asked(path.join(cwd, 'traces'))).toBe(false);
-      expect(asked(path.join(cwd, 'traces', 'greet'))).toBe(false);
-      expect(asked(path.join(cwd, 'traces', 'greet', 'trace.json'))).toBe(false);
-      expect(asked(path.join(cwd, 'traces', 'greet', 'root'))).toBe(true);
-      expect(asked(path.join(cwd, 'elsewhere'))).toBe(false);
-      // Asked without stats, or about a file: nothing to walk into, no question asked of the disk.
-      expect(ignored(path.join(cwd, 'traces', 'greet', 'root'))).toBe(false);
-      expect(ignored(path.join(cwd, 'traces', 'greet', 'missing'))).toBe(false);
-    } finally {
-      rmSync(cwd, { recursive: true, force: true });
-    }
+describe('watchScope (which watcher watches what)', () => {
+  const root = path.join(os.tmpdir(), 'project');
+  const at = (...parts: string[]) => path.join(root, ...parts);
+
+  it('leaves the traces roots to looplet, everything else to vite', () => {
+    const scope = watchScope({ traceRoots: [at('traces')], sourceRoots: [at('evals'), at('cases')] });
+    expect(scope.ignoredByVite(at('traces'))).toBe(true);
+    expect(scope.ignoredByVite(at('traces', 'greet', 'alice', 'trace.json'))).toBe(true);
+    expect(scope.ignoredByVite(at('traces-old', 'trace.json'))).toBe(false);
+    expect(scope.ignoredByVite(at('evals', 'eval_x.mjs'))).toBe(false);
+    expect(scope.ignoredByVite(root)).toBe(false);
+    expect(scope.leftToVite(at('traces', 'greet'))).toBe(false);
+  });
+
+  it('leaves eval and case directories inside a traces root, and the directories above them, to vite', () => {
+    const scope = watchScope({ traceRoots: [root], sourceRoots: [at('suite', 'evals')] });
+    expect(scope.ignoredByVite(at('suite', 'evals', 'eval_x.mjs'))).toBe(false);
+    expect(scope.ignoredByVite(at('suite'))).toBe(false);
+    expect(scope.ignoredByVite(root)).toBe(false);
+    expect(scope.ignoredByVite(at('suite', 'greet', 'trace.json'))).toBe(true);
+    expect(scope.leftToVite(at('suite', 'evals'))).toBe(true);
+    expect(scope.leftToVite(at('suite', 'evals', 'nested'))).toBe(true);
+    expect(scope.leftToVite(at('suite'))).toBe(false);
   });
 });

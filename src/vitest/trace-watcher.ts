@@ -1,0 +1,157 @@
+import { type Dirent, type FSWatcher, lstatSync, readdirSync, statSync, watch } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The file watcher of a watch session's traces roots. vite's watcher (chokidar) sets a kernel
+ * watch on every file it sees: 36,000 for 1,000 Python traces, most of the system's default
+ * inotify budget on some Linux systems (8,192), shared by every process of the user — out of
+ * watches, the session died of an unhandled ENOSPC, or went on without noticing trace edits —
+ * and walking them took seconds of the main thread while the first run scored. This one watches
+ * directories only (a directory's watch reports its files: 2 per Python trace), never follows a
+ * symbolic link (a trace from a pull request may link to `/` or hold a loop), and reports what it
+ * sees in chokidar's words, for vitest's watcher to handle as it handles chokidar's.
+ */
+
+/** A reported file: created (or replaced), changed or removed. */
+export type TraceFileEvent = 'add' | 'change' | 'unlink';
+
+/** What {@link watchTraceRoots} needs. */
+export interface TraceWatcherOptions {
+  /** Absolute traces roots (a root that is a symbolic link is followed). */
+  roots: readonly string[];
+  /** Directories under a root left to vite's watcher (eval and case directories): not watched here. */
+  leftOut?: (dir: string) => boolean;
+  /** Each event, as chokidar would report it (a new directory's files are each reported `add`). */
+  onEvent: (event: TraceFileEvent, file: string) => void;
+  /** Once, when the system refuses a watch (ENOSPC, EMFILE): the directories from then on go unwatched. */
+  onWatchRefused: (error: NodeJS.ErrnoException, dir: string) => void;
+  /** For tests: how a directory is watched (default `fs.watch`). */
+  watchDirectory?: (dir: string, listener: (event: string, name: string | null) => void) => FSWatcher;
+}
+
+/** The watches of a session's traces roots; `close()` ends them. */
+export interface TraceWatcher {
+  /** The directories watched now. */
+  readonly watched: number;
+  close(): void;
+}
+
+/** Starts watching every directory under `roots` (hidden ones and node_modules aside, as the trace walk does). */
+export function watchTraceRoots(options: TraceWatcherOptions): TraceWatcher {
+  const { onEvent, leftOut = () => false } = options;
+  const watchDirectory =
+    options.watchDirectory ??
+    ((dir: string, listener: (event: string, name: string | null) => void) =>
+      watch(dir, { persistent: false }, listener));
+  const watchers = new Map<string, FSWatcher>();
+  let refused = false;
+
+  const unwatch = (dir: string) => {
+    const inside = `${dir}${path.sep}`;
+    for (const [watched, watcher] of watchers)
+      if (watched === dir || watched.startsWith(inside)) {
+        watcher.close();
+        watchers.delete(watched);
+      }
+  };
+
+  /** Watches `dir` and the directories under it; `onFile` is given each file found. */
+  const add = (dir: string, onFile?: (file: string) => void): void => {
+    if (refused || watchers.has(dir) || leftOut(dir)) return;
+    let entries: Dirent[];
+    try {
+      watchers.set(
+        dir,
+        watchDirectory(dir, (event, name) => changed(dir, event, name)).on('error', () => unwatch(dir)),
+      );
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EMFILE') {
+        refused = true;
+        options.onWatchRefused(error as NodeJS.ErrnoException, dir);
+      }
+      return; // Gone or unreadable: nothing under it to watch.
+    }
+    for (const entry of entries) {
+      if (skipped(entry.name)) continue;
+      const at = path.join(dir, entry.name);
+      // A link is reported as a file: never followed (it may lead to `/` or back up the tree).
+      if (entry.isDirectory()) add(at, onFile);
+      else onFile?.(at);
+    }
+  };
+
+  const changed = (dir: string, event: string, name: string | null) => {
+    // No name: the directory itself went (or the kernel dropped events); its parent's watch tells.
+    if (name === null || skipped(name)) return;
+    const file = path.join(dir, name);
+    if (event === 'change') {
+      if (!watchers.has(file)) onEvent('change', file);
+      return;
+    }
+    // A rename: the name was created, removed, or replaced (a re-recorded trace renamed into place).
+    const stats = lstatSync(file, { throwIfNoEntry: false });
+    if (stats === undefined) {
+      // The watched directory itself went: its parent's watch reports it.
+      if (!isDirectory(dir, lstatSync)) return unwatch(dir);
+      unwatch(file);
+      onEvent('unlink', file);
+    } else if (stats.isDirectory()) {
+      unwatch(file);
+      add(file, (found) => onEvent('add', found));
+    } else onEvent('add', file);
+  };
+
+  for (const root of options.roots) if (isDirectory(root, statSync)) add(root);
+  return {
+    get watched() {
+      return watchers.size;
+    },
+    close() {
+      for (const watcher of watchers.values()) watcher.close();
+      watchers.clear();
+    },
+  };
+}
+
+/**
+ * What a watch session says when a file watcher fails, once per kind of failure: what goes
+ * unwatched and the way out. Out of watches (ENOSPC), vite's watcher and this one fail alike.
+ */
+export function watchFailureWarning({
+  cwd,
+  warn,
+}: {
+  cwd: string;
+  warn: (message: string) => void;
+}): (error: NodeJS.ErrnoException, dir?: string) => void {
+  const said = new Set<string>();
+  return (error, dir = error.path) => {
+    const code = error.code ?? error.name;
+    if (said.has(code)) return;
+    said.add(code);
+    const where = dir === undefined ? 'some files' : path.relative(cwd, dir) || '.';
+    if (code === 'ENOSPC' || code === 'EMFILE')
+      warn(
+        `looplet-eval --watch: cannot watch ${where} and what comes after it: ${code === 'ENOSPC' ? 'the system limit on file watches is reached (fs.inotify.max_user_watches, shared by all your processes)' : 'the process has too many files open'}. Edits there will not re-run evals. Close other watchers or raise the limit (Linux: sudo sysctl fs.inotify.max_user_watches=524288), then start again.`,
+      );
+    else
+      warn(
+        `looplet-eval --watch: cannot watch ${where}: ${error.message}. Edits there will not re-run evals.`,
+      );
+  };
+}
+
+/** Hidden entries (writes in progress, `.looplet/`) and node_modules: never traces. */
+function skipped(name: string): boolean {
+  return name.startsWith('.') || name === 'node_modules';
+}
+
+function isDirectory(file: string, stat: typeof statSync | typeof lstatSync): boolean {
+  try {
+    return stat(file).isDirectory();
+  } catch {
+    return false;
+  }
+}

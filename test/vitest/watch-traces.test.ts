@@ -1,0 +1,94 @@
+// How a watch session watches its traces: a kernel watch per directory, not per file (the system's
+// watches are a budget every process of the user shares: out of them, a session died or stopped
+// noticing edits), and a traces root anywhere, inside the project or not.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { GREETER_TRACES, greeterProject, recordGreeterTrace } from './support.js';
+
+/** The inotify watches a process holds (Linux: one `inotify wd:` line per watch in its fdinfo). */
+function inotifyWatches(pid: number): number {
+  let watches = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+    try {
+      watches += readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').match(/^inotify wd:/gm)?.length ?? 0;
+    } catch {
+      // The descriptor closed meanwhile.
+    }
+  }
+  return watches;
+}
+
+/** Files and directories under `dir`. */
+function countEntries(dir: string): { files: number; dirs: number } {
+  let files = 0;
+  let dirs = 1;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true }))
+    if (entry.isDirectory()) dirs++;
+    else files++;
+  return { files, dirs };
+}
+
+const outside: string[] = [];
+afterAll(() => {
+  for (const dir of outside) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('looplet-eval --watch, watching traces', () => {
+  it.runIf(process.platform === 'linux')(
+    'holds a kernel watch per trace directory, not per file, and still re-runs on an edit',
+    async () => {
+      const project = await greeterProject();
+      // More traces, so that watches per file and per directory differ by far more than the
+      // handful the rest of the project (package.json, evals/) costs.
+      for (let index = 0; index < 12; index++)
+        await recordGreeterTrace({
+          dir: path.join(project.dir, 'traces', 'more', `t${index}`),
+          names: ['Ann'],
+        });
+      const traces = countEntries(path.join(project.dir, 'traces'));
+      const allowed = traces.dirs + 20;
+      expect(traces.files).toBeGreaterThan(allowed);
+      const watch = project.start(['--watch']);
+      try {
+        await watch.waitFor(/^reports: /m);
+        const watches = inotifyWatches(watch.child.pid!);
+        expect(watches).toBeGreaterThanOrEqual(traces.dirs);
+        expect(watches).toBeLessThan(allowed);
+        const from = watch.output().length;
+        await recordGreeterTrace({
+          dir: path.join(project.dir, 'traces', 'greet', 'carol'),
+          names: ['Carol'],
+          broken: ['Carol'],
+        });
+        await watch.waitFor(/^reports: /m, { from });
+        expect(watch.output().slice(from)).toContain('greet/carol');
+      } finally {
+        await watch.stop();
+      }
+    },
+  );
+
+  it('re-runs on an edit in a traces root outside the project', async () => {
+    const project = await greeterProject();
+    const shared = mkdtempSync(path.join(os.tmpdir(), 'looplet-shared-traces-'));
+    outside.push(shared);
+    for (const [id, names] of Object.entries(GREETER_TRACES))
+      await recordGreeterTrace({ dir: path.join(shared, id), names });
+    const watch = project.start(['--watch', '--traces', shared]);
+    try {
+      await watch.waitFor(/^reports: /m);
+      const from = watch.output().length;
+      await recordGreeterTrace({
+        dir: path.join(shared, 'greet', 'carol'),
+        names: ['Carol'],
+        broken: ['Carol'],
+      });
+      await watch.waitFor(/^reports: /m, { from, timeoutMs: 15_000 });
+      expect(watch.output().slice(from)).toMatch(/greet\/carol/);
+    } finally {
+      await watch.stop();
+    }
+  });
+});
