@@ -93,9 +93,10 @@ export function watchTraceRoots(options: TraceWatcherOptions): TraceWatcher {
     // A rename: the name was created, removed, or replaced (a re-recorded trace renamed into place).
     const stats = lstatSync(file, { throwIfNoEntry: false });
     if (stats === undefined) {
-      // The watched directory itself went: its parent's watch reports it.
-      if (!isDirectory(dir, lstatSync)) return unwatch(dir);
-      unwatch(file);
+      // The watched directory itself went (a root may be a link: followed): its parent's watch reports it.
+      if (!isDirectory(dir, statSync)) return unwatch(dir);
+      // Only a directory has watches to end (looked up first: a deleted trace is many events).
+      if (watchers.has(file)) unwatch(file);
       onEvent('unlink', file);
     } else if (stats.isDirectory()) {
       unwatch(file);

@@ -106,10 +106,20 @@ describe('watchTraceRoots', () => {
     expect(start({ leftOut: (at) => at === evals || at.startsWith(`${evals}${path.sep}`) }).watched).toBe(5);
   });
 
-  it('follows a traces root that is itself a link', () => {
+  it('follows a traces root that is itself a link, and keeps watching it as traces go', async () => {
     const linked = path.join(dir, 'linked');
     symlinkSync(traces, linked);
-    expect(start({ roots: [linked] }).watched).toBe(5);
+    watcher = watchTraceRoots({
+      roots: [linked],
+      onEvent: (event, file) => events.push([event, path.relative(linked, file)]),
+      onWatchRefused: () => {},
+    });
+    expect(watcher.watched).toBe(5);
+    rmSync(path.join(linked, 'bob'), { recursive: true });
+    await seen('unlink', 'bob');
+    writeFileSync(path.join(linked, 'alice', 'trajectory.json'), '{"steps":[]}');
+    await seen('change', path.join('alice', 'trajectory.json'));
+    expect(watcher.watched).toBe(3);
   });
 
   it('when the system refuses a watch (out of inotify watches): says so once, keeps what it has, does not throw', async () => {
