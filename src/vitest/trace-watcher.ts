@@ -3,13 +3,13 @@ import path from 'node:path';
 
 /**
  * The file watcher of a watch session's traces roots. vite's watcher (chokidar) sets a kernel
- * watch on every file it sees: 36,000 for 1,000 Python traces, most of the system's default
- * inotify budget on some Linux systems (8,192), shared by every process of the user — out of
- * watches, the session died of an unhandled ENOSPC, or went on without noticing trace edits —
- * and walking them took seconds of the main thread while the first run scored. This one watches
- * directories only (a directory's watch reports its files: 2 per Python trace), never follows a
- * symbolic link (a trace from a pull request may link to `/` or hold a loop), and reports what it
- * sees in chokidar's words, for vitest's watcher to handle as it handles chokidar's.
+ * watch on every file it sees: 36,000 for 1,000 Python traces, from a budget every process of the
+ * user shares (`fs.inotify.max_user_watches`, 8,192 by default before Linux 5.11) — out of
+ * watches, the session died of an unhandled ENOSPC — and walking them took seconds of the main
+ * thread while the first run scored. This one watches directories only (a directory's watch
+ * reports its files: 2 per Python trace), never follows a symbolic link (a trace from a pull
+ * request may link to `/` or hold a loop), and reports what it sees in chokidar's words, for
+ * vitest's watcher to handle as it handles chokidar's.
  */
 
 /** A reported file: created (or replaced), changed or removed. */
