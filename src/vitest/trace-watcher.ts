@@ -55,22 +55,34 @@ export function watchTraceRoots(options: TraceWatcherOptions): TraceWatcher {
       }
   };
 
-  /** Watches `dir` and the directories under it; `onFile` is given each file found. */
-  const add = (dir: string, onFile?: (file: string) => void): void => {
-    if (refused || watchers.has(dir) || leftOut(dir)) return;
-    let entries: Dirent[];
+  /** A watch of `dir`, or undefined when it is gone or the system refuses (said once). */
+  const watchOf = (dir: string, listener: (event: string, name: string | null) => void) => {
+    if (refused) return undefined;
     try {
-      watchers.set(
-        dir,
-        watchDirectory(dir, (event, name) => changed(dir, event, name)).on('error', () => unwatch(dir)),
-      );
-      entries = readdirSync(dir, { withFileTypes: true });
+      return watchDirectory(dir, listener);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOSPC' || code === 'EMFILE') {
         refused = true;
         options.onWatchRefused(error as NodeJS.ErrnoException, dir);
       }
+      return undefined;
+    }
+  };
+
+  /** Watches `dir` and the directories under it; `onFile` is given each file found. */
+  const add = (dir: string, onFile?: (file: string) => void): void => {
+    if (watchers.has(dir) || leftOut(dir)) return;
+    const watcher = watchOf(dir, (event, name) => changed(dir, event, name));
+    if (!watcher) return;
+    watchers.set(
+      dir,
+      watcher.on('error', () => unwatch(dir)),
+    );
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
       return; // Gone or unreadable: nothing under it to watch.
     }
     for (const entry of entries) {
@@ -104,14 +116,31 @@ export function watchTraceRoots(options: TraceWatcherOptions): TraceWatcher {
     } else onEvent('add', file);
   };
 
-  for (const root of options.roots) if (isDirectory(root, statSync)) add(root);
+  // Each root's parent is watched for the root's own name: a root removed and made again (`rm -rf
+  // traces && git checkout traces`) is watched again, and its files reported.
+  const parents: FSWatcher[] = [];
+  const rootChanged = (root: string) => {
+    unwatch(root);
+    if (isDirectory(root, statSync)) add(root, (found) => onEvent('add', found));
+    else onEvent('unlink', root);
+  };
+  for (const root of options.roots) {
+    const name = path.basename(root);
+    const parent = watchOf(path.dirname(root), (event, changedName) => {
+      if (event === 'rename' && changedName === name) rootChanged(root);
+    });
+    parent?.on('error', () => {});
+    if (parent) parents.push(parent);
+    if (isDirectory(root, statSync)) add(root);
+  }
   return {
     get watched() {
       return watchers.size;
     },
     close() {
-      for (const watcher of watchers.values()) watcher.close();
+      for (const watcher of [...watchers.values(), ...parents]) watcher.close();
       watchers.clear();
+      parents.length = 0;
     },
   };
 }

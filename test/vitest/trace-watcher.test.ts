@@ -89,6 +89,17 @@ describe('watchTraceRoots', () => {
     expect(watcher?.watched).toBe(5);
   });
 
+  it('watches a traces root removed and made again (rm -rf traces && git checkout traces)', async () => {
+    start();
+    rmSync(traces, { recursive: true });
+    await seen('unlink', '');
+    mkdirSync(path.join(traces, 'carol'), { recursive: true });
+    writeFileSync(path.join(traces, 'carol', 'trajectory.json'), '{}');
+    await seen('add', path.join('carol', 'trajectory.json'));
+    writeFileSync(path.join(traces, 'carol', 'trajectory.json'), '{"steps":[]}');
+    await seen('change', path.join('carol', 'trajectory.json'));
+  });
+
   it('follows no symbolic link: a loop and a link to / are not walked, and are reported as files', async () => {
     symlinkSync('..', path.join(traces, 'alice', 'loop'));
     symlinkSync('/', path.join(traces, 'alice', 'root'));
@@ -124,7 +135,7 @@ describe('watchTraceRoots', () => {
 
   it('when the system refuses a watch (out of inotify watches): says so once, keeps what it has, does not throw', async () => {
     const refused: string[] = [];
-    let allowed = 2;
+    let allowed = 3; // the root's parent, the root, the first trace
     start({
       watchDirectory: (at, listener) => {
         if (allowed-- <= 0)
