@@ -4,16 +4,7 @@
 // available: LOOPLET_PY_SRC); looplet's v1 traces against plain vitest running the same five
 // assertions as ordinary tests. Also the CLI's cold start (`--help`). Traces go to a temp dir.
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +16,7 @@ import {
   ScriptedLLM,
   sequentialIds,
 } from '../dist/index.js';
+import { inotifyWatches } from './support/inotify-watches.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(repo, 'bin', 'looplet.js');
@@ -271,19 +263,6 @@ export async function watchBench({ record, pool }) {
     }
     rmSync(project, { recursive: true, force: true });
   }
-}
-
-/** The inotify watches a process holds (Linux: one \`inotify wd:\` line per watch in its fdinfo). */
-function inotifyWatches(pid) {
-  let watches = 0;
-  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
-    try {
-      watches += readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').match(/^inotify wd:/gm)?.length ?? 0;
-    } catch {
-      // Closed meanwhile.
-    }
-  }
-  return watches;
 }
 
 /**

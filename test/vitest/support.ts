@@ -336,6 +336,26 @@ export async function recordGreeterTraces({
     await recordGreeterTrace({ dir: path.join(project.dir, root, id), names, broken });
 }
 
+/**
+ * Re-records the greeter trace `id` under `traces` with one of its names broken (so the re-run's
+ * output names the trace) and resolves with what the watch session printed for the re-run it starts.
+ */
+export async function breakTraceAndWait({
+  watch,
+  traces,
+  id = 'greet/carol',
+}: {
+  watch: LiveProcess;
+  traces: string;
+  id?: keyof typeof GREETER_TRACES & string;
+}): Promise<string> {
+  const from = watch.output().length;
+  const names = GREETER_TRACES[id]!;
+  await recordGreeterTrace({ dir: path.join(traces, id), names, broken: [names.at(-1)!] });
+  await watch.waitFor(/^reports: /m, { from });
+  return watch.output().slice(from);
+}
+
 /** A greeter project: the TypeScript and `.mjs` eval files and the recorded traces. */
 export async function greeterProject({ broken = [] }: { broken?: readonly string[] } = {}): Promise<Project> {
   const project = createProject({

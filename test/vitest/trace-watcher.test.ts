@@ -14,7 +14,12 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type TraceFileEvent, type TraceWatcher, watchTraceRoots } from '../../src/vitest/trace-watcher.js';
+import {
+  type TraceFileEvent,
+  type TraceWatcher,
+  watchFailureWarning,
+  watchTraceRoots,
+} from '../../src/vitest/trace-watcher.js';
 
 describe('watchTraceRoots', () => {
   let dir: string;
@@ -156,5 +161,40 @@ describe('watchTraceRoots', () => {
     const first = refused[0]!.includes('alice') ? 'alice' : 'bob';
     writeFileSync(path.join(traces, first, 'trajectory.json'), '{"steps":[]}');
     await seen('change', path.join(first, 'trajectory.json'));
+  });
+});
+
+describe('watchFailureWarning', () => {
+  const cwd = path.join(os.tmpdir(), 'project');
+  const failure = (code: string, file: string) =>
+    Object.assign(new Error(`${code}: failed, watch '${file}'`), { code, path: file });
+
+  it('says once per kind of failure what goes unwatched, relative to the project, and the way out', () => {
+    const said: string[] = [];
+    const failed = watchFailureWarning({ cwd, warn: (message) => said.push(message) });
+    failed(failure('ENOSPC', path.join(cwd, 'traces', 't1', 'steps')));
+    failed(failure('ENOSPC', path.join(cwd, 'traces', 't2')));
+    failed(failure('ELOOP', path.join(cwd, 'evals', 'a')));
+    failed(failure('ELOOP', path.join(cwd, 'evals', 'b')));
+    expect(said).toHaveLength(2);
+    expect(said[0]).toContain(`cannot watch ${path.join('traces', 't1', 'steps')} and what comes after it`);
+    expect(said[0]).toContain('fs.inotify.max_user_watches');
+    expect(said[0]).toContain('sudo sysctl fs.inotify.max_user_watches=');
+    expect(said[1]).toBe(
+      `looplet-eval --watch: cannot watch ${path.join('evals', 'a')}: ELOOP: failed, watch '${path.join(cwd, 'evals', 'a')}'. Edits there will not re-run evals.`,
+    );
+  });
+
+  it('names the directory it is given over the error\'s path, and says "some files" without either', () => {
+    const said: string[] = [];
+    const failed = watchFailureWarning({ cwd, warn: (message) => said.push(message) });
+    failed(failure('EMFILE', '/elsewhere'), path.join(cwd, 'traces'));
+    failed(Object.assign(new Error('boom'), { code: 'EIO' }));
+    expect(said[0]).toContain(
+      'cannot watch traces and what comes after it: the process has too many files open',
+    );
+    expect(said[1]).toBe(
+      'looplet-eval --watch: cannot watch some files: boom. Edits there will not re-run evals.',
+    );
   });
 });

@@ -5,7 +5,7 @@
 import { symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { greeterProject, recordGreeterTrace } from './support.js';
+import { breakTraceAndWait, greeterProject } from './support.js';
 
 describe('looplet-eval --watch on traces holding symbolic links', () => {
   it('keeps watching: no crash, no walk through the links, and an edited trace re-runs', async () => {
@@ -19,14 +19,8 @@ describe('looplet-eval --watch on traces holding symbolic links', () => {
       await watch.waitFor(/^reports: /m);
       // Long enough for the watcher to have followed a link, had it done so.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      const from = watch.output().length;
-      await recordGreeterTrace({
-        dir: path.join(project.dir, 'traces', 'greet', 'dave-erin'),
-        names: ['Dave', 'Erin'],
-        broken: ['Erin'],
-      });
-      await watch.waitFor(/^reports: /m, { from });
-      expect(watch.output().slice(from)).toContain('greet/dave-erin');
+      const traces = path.join(project.dir, 'traces');
+      expect(await breakTraceAndWait({ watch, traces, id: 'greet/dave-erin' })).toContain('greet/dave-erin');
       expect(watch.output()).not.toMatch(/Unhandled|ELOOP/);
       expect(watch.child.exitCode).toBeNull();
     } finally {
@@ -34,23 +28,24 @@ describe('looplet-eval --watch on traces holding symbolic links', () => {
     }
   });
 
-  it('survives a file watcher error (a link loop among the eval files): says what goes unwatched, and re-runs', async () => {
+  it('survives a file watcher error (a link loop among the eval files) and re-runs', async () => {
     const project = await greeterProject();
     symlinkSync('b', path.join(project.dir, 'evals', 'a'));
     symlinkSync('a', path.join(project.dir, 'evals', 'b'));
     const watch = project.start(['--watch']);
     try {
       await watch.waitFor(/^reports: /m);
-      await watch.waitFor(/cannot watch evals[/\\][ab]: ELOOP/);
-      const from = watch.output().length;
-      await recordGreeterTrace({
-        dir: path.join(project.dir, 'traces', 'greet', 'carol'),
-        names: ['Carol'],
-        broken: ['Carol'],
-      });
-      await watch.waitFor(/^reports: /m, { from });
-      expect(watch.output().slice(from)).toContain('greet/carol');
+      // Long enough for vite's watcher to have walked evals/ (it reports the loop as an error on
+      // most walks, not all: which of its paths stats a link first varies).
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(await breakTraceAndWait({ watch, traces: path.join(project.dir, 'traces') })).toContain(
+        'greet/carol',
+      );
       expect(watch.output()).not.toMatch(/Unhandled/);
+      // When the error came, it was said once, naming the link.
+      expect(watch.output().match(/cannot watch/g)?.length ?? 0).toBeLessThanOrEqual(1);
+      if (watch.output().includes('cannot watch'))
+        expect(watch.output()).toMatch(/cannot watch evals[/\\][ab]: ELOOP/);
       expect(watch.child.exitCode).toBeNull();
     } finally {
       await watch.stop();

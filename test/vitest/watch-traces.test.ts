@@ -1,24 +1,12 @@
 // How a watch session watches its traces: a kernel watch per directory, not per file (the system's
 // watches are a budget every process of the user shares: out of them, a session died or stopped
 // noticing edits), and a traces root anywhere, inside the project or not.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GREETER_TRACES, greeterProject, recordGreeterTrace } from './support.js';
-
-/** The inotify watches a process holds (Linux: one `inotify wd:` line per watch in its fdinfo). */
-function inotifyWatches(pid: number): number {
-  let watches = 0;
-  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
-    try {
-      watches += readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').match(/^inotify wd:/gm)?.length ?? 0;
-    } catch {
-      // The descriptor closed meanwhile.
-    }
-  }
-  return watches;
-}
+import { inotifyWatches } from '../../bench/support/inotify-watches.mjs';
+import { breakTraceAndWait, GREETER_TRACES, greeterProject, recordGreeterTrace } from './support.js';
 
 /** Files and directories under `dir`. */
 function countEntries(dir: string): { files: number; dirs: number } {
@@ -56,14 +44,9 @@ describe('looplet-eval --watch, watching traces', () => {
         const watches = inotifyWatches(watch.child.pid!);
         expect(watches).toBeGreaterThanOrEqual(traces.dirs);
         expect(watches).toBeLessThan(allowed);
-        const from = watch.output().length;
-        await recordGreeterTrace({
-          dir: path.join(project.dir, 'traces', 'greet', 'carol'),
-          names: ['Carol'],
-          broken: ['Carol'],
-        });
-        await watch.waitFor(/^reports: /m, { from });
-        expect(watch.output().slice(from)).toContain('greet/carol');
+        expect(await breakTraceAndWait({ watch, traces: path.join(project.dir, 'traces') })).toContain(
+          'greet/carol',
+        );
       } finally {
         await watch.stop();
       }
@@ -79,14 +62,7 @@ describe('looplet-eval --watch, watching traces', () => {
     const watch = project.start(['--watch', '--traces', shared]);
     try {
       await watch.waitFor(/^reports: /m);
-      const from = watch.output().length;
-      await recordGreeterTrace({
-        dir: path.join(shared, 'greet', 'carol'),
-        names: ['Carol'],
-        broken: ['Carol'],
-      });
-      await watch.waitFor(/^reports: /m, { from, timeoutMs: 15_000 });
-      expect(watch.output().slice(from)).toMatch(/greet\/carol/);
+      expect(await breakTraceAndWait({ watch, traces: shared })).toContain('greet/carol');
     } finally {
       await watch.stop();
     }
