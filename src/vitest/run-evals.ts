@@ -52,6 +52,8 @@ export interface LoopletEvalOptions {
   /** Where vitest's own output goes (default stdout); `--json` sends it to stderr so stdout is only the report. */
   stdout?: Writable;
   watch?: boolean;
+  /** Directories the run writes besides `.looplet/` (the report directory, `--out`): a watch session does not react to them. */
+  outputDirs?: readonly string[];
   /** Directory of blob reports to merge instead of running (`--merge-reports`). */
   mergeReports?: string;
   /** Scoring threads (default: one per core; see {@link LoopletEvalOptions.pool}). */
@@ -205,6 +207,7 @@ async function startVitest({
   const scope = watchScope({
     traceRoots: absoluteTraceRoots,
     sourceRoots: [...plan.evalRoots, ...plan.caseRoots].map((root) => path.resolve(cwd, root)),
+    outputDirs: (options.outputDirs ?? []).map((dir) => path.resolve(cwd, dir)),
   });
   const vitest = await createVitest(
     'test',
@@ -252,7 +255,9 @@ async function startVitest({
           pattern: new RegExp(`^(?:${watchedRoots.map(escapeRegExp).join('|')})/`),
           // Writes in progress happen in hidden temporary directories: wait for the final rename.
           testsToRun: (file) => {
-            if (file.includes('/.')) return undefined;
+            // Hidden below its root (not above it: a project may live under a hidden directory).
+            const root = watchedRoots.find((watched) => file.startsWith(`${watched}/`));
+            if (root !== undefined && file.slice(root.length).includes('/.')) return undefined;
             noteChangedFile(file);
             return chunkOfTrace(file) ?? entries;
           },
@@ -285,8 +290,10 @@ async function startVitest({
     // Reported to vitest's watcher as vite's would have: the trigger patterns above decide what re-runs.
     const traceWatcher = watchTraceRoots({
       roots: absoluteTraceRoots,
-      leftOut: scope.leftToVite,
-      onEvent: (event, file) => vitest.vite.watcher.emit(event, file),
+      leftOut: scope.ignoredByLooplet,
+      // A removal is reported as a change: vitest consults the trigger patterns for changes and
+      // additions only, and a trace that lost a file (or went) must be scored again.
+      onEvent: (event, file) => vitest.vite.watcher.emit(event === 'unlink' ? 'change' : event, file),
       onWatchRefused: watchFailed,
     });
     await vitest.start();

@@ -36,6 +36,9 @@ export interface TraceWatcher {
   close(): void;
 }
 
+/** How often a traces root that went away is looked for (its parent's watch may not see it come back). */
+const MISSING_ROOT_POLL_MS = 1_000;
+
 /** Starts watching every directory under `roots` (hidden ones and node_modules aside, as the trace walk does). */
 export function watchTraceRoots(options: TraceWatcherOptions): TraceWatcher {
   const { onEvent, leftOut = () => false } = options;
@@ -44,15 +47,21 @@ export function watchTraceRoots(options: TraceWatcherOptions): TraceWatcher {
     ((dir: string, listener: (event: string, name: string | null) => void) =>
       watch(dir, { persistent: false }, listener));
   const watchers = new Map<string, FSWatcher>();
+  // The watched directories directly under each watched one: ending a directory's watches costs
+  // its subtree, not a scan of every watch (15,000 directories removed would be quadratic).
+  const children = new Map<string, Set<string>>();
+  const roots = new Set(options.roots);
+  const polls = new Map<string, NodeJS.Timeout>();
   let refused = false;
 
-  const unwatch = (dir: string) => {
-    const inside = `${dir}${path.sep}`;
-    for (const [watched, watcher] of watchers)
-      if (watched === dir || watched.startsWith(inside)) {
-        watcher.close();
-        watchers.delete(watched);
-      }
+  const unwatch = (dir: string): void => {
+    const watcher = watchers.get(dir);
+    if (!watcher) return;
+    watcher.close();
+    watchers.delete(dir);
+    children.get(path.dirname(dir))?.delete(dir);
+    for (const child of children.get(dir) ?? []) unwatch(child);
+    children.delete(dir);
   };
 
   /** A watch of `dir`, or undefined when it is gone or the system refuses (said once). */
@@ -73,12 +82,22 @@ export function watchTraceRoots(options: TraceWatcherOptions): TraceWatcher {
   /** Watches `dir` and the directories under it; `onFile` is given each file found. */
   const add = (dir: string, onFile?: (file: string) => void): void => {
     if (watchers.has(dir) || leftOut(dir)) return;
-    const watcher = watchOf(dir, (event, name) => changed(dir, event, name));
+    const watcher = watchOf(dir, (event, name) => {
+      // A listener that threw would end the session (an uncaught exception): a path the kernel
+      // names may be a link loop or too long to look at (ELOOP, ENAMETOOLONG) — nothing to report.
+      try {
+        changed(dir, event, name);
+      } catch {}
+    });
     if (!watcher) return;
     watchers.set(
       dir,
       watcher.on('error', () => unwatch(dir)),
     );
+    if (!roots.has(dir)) {
+      const siblings = children.get(path.dirname(dir)) ?? new Set<string>();
+      children.set(path.dirname(dir), siblings.add(dir));
+    }
     let entries: Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
@@ -94,40 +113,59 @@ export function watchTraceRoots(options: TraceWatcherOptions): TraceWatcher {
     }
   };
 
-  const changed = (dir: string, event: string, name: string | null) => {
-    // No name: the directory itself went (or the kernel dropped events); its parent's watch tells.
+  const changed = (dir: string, event: string, name: string | null): void => {
+    // A watched directory that is no longer there (moved or removed; a root may be a link, followed).
+    if (!isDirectory(dir, statSync)) {
+      gone(dir);
+      return;
+    }
     if (name === null || skipped(name)) return;
     const file = path.join(dir, name);
     if (event === 'change') {
       if (!watchers.has(file)) onEvent('change', file);
       return;
     }
-    // A rename: the name was created, removed, or replaced (a re-recorded trace renamed into place).
+    // A rename: the name was created, removed, or replaced (a re-recorded trace renamed into place);
+    // a directory's old watch follows the old one wherever it went, so it ends first.
+    unwatch(file);
     const stats = lstatSync(file, { throwIfNoEntry: false });
-    if (stats === undefined) {
-      // The watched directory itself went (a root may be a link: followed): its parent's watch reports it.
-      if (!isDirectory(dir, statSync)) return unwatch(dir);
-      // Only a directory has watches to end (looked up first: a deleted trace is many events).
-      if (watchers.has(file)) unwatch(file);
-      onEvent('unlink', file);
-    } else if (stats.isDirectory()) {
-      unwatch(file);
-      add(file, (found) => onEvent('add', found));
-    } else onEvent('add', file);
+    if (stats === undefined) onEvent('unlink', file);
+    else if (stats.isDirectory()) add(file, (found) => onEvent('add', found));
+    else onEvent('add', file);
+  };
+
+  /** A watched directory went: its watches end; a root is looked for until it is back. */
+  const gone = (dir: string): void => {
+    unwatch(dir);
+    if (!roots.has(dir) || polls.has(dir)) return;
+    onEvent('unlink', dir);
+    const poll = setInterval(() => {
+      if (!isDirectory(dir, statSync)) return;
+      clearInterval(poll);
+      polls.delete(dir);
+      add(dir, (found) => onEvent('add', found));
+    }, MISSING_ROOT_POLL_MS).unref();
+    polls.set(dir, poll);
   };
 
   // Each root's parent is watched for the root's own name: a root removed and made again (`rm -rf
-  // traces && git checkout traces`) is watched again, and its files reported.
+  // traces && git checkout traces`) or replaced (`mv traces.new traces`) is watched again at once,
+  // and its files reported.
   const parents: FSWatcher[] = [];
-  const rootChanged = (root: string) => {
+  const rootRenamed = (root: string) => {
     unwatch(root);
-    if (isDirectory(root, statSync)) add(root, (found) => onEvent('add', found));
-    else onEvent('unlink', root);
+    if (!isDirectory(root, statSync)) {
+      gone(root);
+      return;
+    }
+    clearInterval(polls.get(root));
+    polls.delete(root);
+    add(root, (found) => onEvent('add', found));
   };
-  for (const root of options.roots) {
+  for (const root of roots) {
     const name = path.basename(root);
     const parent = watchOf(path.dirname(root), (event, changedName) => {
-      if (event === 'rename' && changedName === name) rootChanged(root);
+      if (event === 'rename' && changedName === name) rootRenamed(root);
     });
     parent?.on('error', () => {});
     if (parent) parents.push(parent);
@@ -139,7 +177,10 @@ export function watchTraceRoots(options: TraceWatcherOptions): TraceWatcher {
     },
     close() {
       for (const watcher of [...watchers.values(), ...parents]) watcher.close();
+      for (const poll of polls.values()) clearInterval(poll);
       watchers.clear();
+      children.clear();
+      polls.clear();
       parents.length = 0;
     },
   };

@@ -38,27 +38,32 @@ export function chunkHoldingTrace({
  * Who watches what in a watch session: looplet's own watcher (`watchTraceRoots`) watches the
  * traces roots, directory by directory; vite's (`server.watch.ignored`) everything else — and the
  * eval and case directories inside a traces root, with the directories above them, since vite
- * watches sources to know which evals a change affects.
+ * watches sources to know which evals a change affects. Neither watches the directories the run
+ * writes (the report directory): a re-run writing there would start the next.
  */
 export function watchScope({
   traceRoots,
   sourceRoots,
+  outputDirs = [],
 }: {
   /** Absolute traces roots. */
   traceRoots: readonly string[];
   /** Absolute eval and case roots. */
   sourceRoots: readonly string[];
+  /** Absolute directories the run writes to. */
+  outputDirs?: readonly string[];
 }): {
-  /** For vite's `server.watch.ignored`: true for a path inside a traces root and not a source's. */
+  /** For vite's `server.watch.ignored`: a path inside a traces root and not a source's, or an output. */
   ignoredByVite: (file: string) => boolean;
-  /** For looplet's watcher: true for an eval or case directory (and what is under it). */
-  leftToVite: (dir: string) => boolean;
+  /** For looplet's watcher: an eval or case directory (or one under it), or an output. */
+  ignoredByLooplet: (dir: string) => boolean;
 } {
-  const leftToVite = (dir: string) => sourceRoots.some((source) => inside(dir, source));
+  const output = (file: string) => outputDirs.some((dir) => inside(file, dir));
   return {
-    leftToVite,
+    ignoredByLooplet: (dir) => output(dir) || sourceRoots.some((source) => inside(dir, source)),
     ignoredByVite(file) {
       const absolute = path.resolve(file);
+      if (output(absolute)) return true;
       if (!traceRoots.some((root) => inside(absolute, root))) return false;
       return !sourceRoots.some((source) => inside(absolute, source) || inside(source, absolute));
     },

@@ -36,7 +36,18 @@ export const VITEST_CLI = path.join(REPO, 'node_modules', 'vitest', 'vitest.mjs'
 
 const projects: string[] = [];
 
+/**
+ * CLI processes left running (watch sessions, the UI). A test that times out never reaches its
+ * `stop()`: its session is killed after the test file (or when this process exits), or it would
+ * outlive the run — holding its file watches, which every process of the user shares.
+ */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 afterAll(() => {
+  for (const child of live) child.kill('SIGKILL');
   for (const dir of projects.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -176,6 +187,8 @@ export function startNode({
   env?: NodeJS.ProcessEnv;
 }): LiveProcess {
   const child = spawn(process.execPath, [...args], { cwd, env: childEnv(env), stdio: 'pipe' });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let output = '';
   const listeners = new Set<() => void>();
   const append = (chunk: string) => {

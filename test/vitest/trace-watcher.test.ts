@@ -105,6 +105,39 @@ describe('watchTraceRoots', () => {
     await seen('change', path.join('carol', 'trajectory.json'));
   });
 
+  it('a trace moved away and replaced by a link to itself: nothing thrown, the moved directory no longer watched', async () => {
+    start();
+    const moved = path.join(dir, 'moved');
+    renameSync(path.join(traces, 'bob'), moved);
+    symlinkSync('bob', path.join(traces, 'bob'));
+    await seen('add', 'bob');
+    // Events of the moved directory would name paths through the loop (ELOOP): none is reported.
+    writeFileSync(path.join(moved, 'new.json'), '{}');
+    writeFileSync(path.join(moved, 'trajectory.json'), '{"moved":true}');
+    writeFileSync(path.join(traces, 'alice', 'trajectory.json'), '{"steps":[]}');
+    await seen('change', path.join('alice', 'trajectory.json'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(events.filter(([, file]) => file.startsWith(`bob${path.sep}`))).toEqual([]);
+    expect(watcher?.watched).toBe(3);
+  });
+
+  it('a traces root that is a link whose target is removed and made again is watched again', async () => {
+    const linked = path.join(dir, 'linked');
+    symlinkSync(traces, linked);
+    watcher = watchTraceRoots({
+      roots: [linked],
+      onEvent: (event, file) => events.push([event, path.relative(linked, file)]),
+      onWatchRefused: () => {},
+    });
+    rmSync(traces, { recursive: true });
+    await seen('unlink', '');
+    mkdirSync(path.join(traces, 'carol'), { recursive: true });
+    writeFileSync(path.join(traces, 'carol', 'trajectory.json'), '{}');
+    await seen('add', path.join('carol', 'trajectory.json'));
+    writeFileSync(path.join(traces, 'carol', 'trajectory.json'), '{"steps":[]}');
+    await seen('change', path.join('carol', 'trajectory.json'));
+  });
+
   it('follows no symbolic link: a loop and a link to / are not walked, and are reported as files', async () => {
     symlinkSync('..', path.join(traces, 'alice', 'loop'));
     symlinkSync('/', path.join(traces, 'alice', 'root'));

@@ -56,7 +56,19 @@ describe('watchScope (which watcher watches what)', () => {
     expect(scope.ignoredByVite(at('traces-old', 'trace.json'))).toBe(false);
     expect(scope.ignoredByVite(at('evals', 'eval_x.mjs'))).toBe(false);
     expect(scope.ignoredByVite(root)).toBe(false);
-    expect(scope.leftToVite(at('traces', 'greet'))).toBe(false);
+    expect(scope.ignoredByLooplet(at('traces', 'greet'))).toBe(false);
+  });
+
+  it('leaves the directories the run writes (a report directory) to neither, inside a traces root or not', () => {
+    const scope = watchScope({
+      traceRoots: [at('traces')],
+      sourceRoots: [at('evals')],
+      outputDirs: [at('traces', '_report'), at('out')],
+    });
+    expect(scope.ignoredByLooplet(at('traces', '_report'))).toBe(true);
+    expect(scope.ignoredByVite(at('traces', '_report', 'looplet-report.json'))).toBe(true);
+    expect(scope.ignoredByVite(at('out', 'looplet-report.json'))).toBe(true);
+    expect(scope.ignoredByLooplet(at('traces', 'greet'))).toBe(false);
   });
 
   it('leaves eval and case directories inside a traces root, and the directories above them, to vite', () => {
@@ -65,8 +77,8 @@ describe('watchScope (which watcher watches what)', () => {
     expect(scope.ignoredByVite(at('suite'))).toBe(false);
     expect(scope.ignoredByVite(root)).toBe(false);
     expect(scope.ignoredByVite(at('suite', 'greet', 'trace.json'))).toBe(true);
-    expect(scope.leftToVite(at('suite', 'evals'))).toBe(true);
-    expect(scope.leftToVite(at('suite', 'evals', 'nested'))).toBe(true);
-    expect(scope.leftToVite(at('suite'))).toBe(false);
+    expect(scope.ignoredByLooplet(at('suite', 'evals'))).toBe(true);
+    expect(scope.ignoredByLooplet(at('suite', 'evals', 'nested'))).toBe(true);
+    expect(scope.ignoredByLooplet(at('suite'))).toBe(false);
   });
 });

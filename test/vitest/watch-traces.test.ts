@@ -1,12 +1,19 @@
 // How a watch session watches its traces: a kernel watch per directory, not per file (the system's
 // watches are a budget every process of the user shares: out of them, a session died or stopped
 // noticing edits), and a traces root anywhere, inside the project or not.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inotifyWatches } from '../../bench/support/inotify-watches.mjs';
-import { breakTraceAndWait, GREETER_TRACES, greeterProject, recordGreeterTrace } from './support.js';
+import {
+  breakTraceAndWait,
+  CLI,
+  GREETER_TRACES,
+  greeterProject,
+  recordGreeterTrace,
+  startNode,
+} from './support.js';
 
 /** Files and directories under `dir`. */
 function countEntries(dir: string): { files: number; dirs: number } {
@@ -63,6 +70,31 @@ describe('looplet-eval --watch, watching traces', () => {
     try {
       await watch.waitFor(/^reports: /m);
       expect(await breakTraceAndWait({ watch, traces: shared })).toContain('greet/carol');
+    } finally {
+      await watch.stop();
+    }
+  });
+
+  it('under a hidden directory, with the report written inside the traces: no re-run loop, each edit and removal scored at once', async () => {
+    const template = await greeterProject();
+    const hidden = mkdtempSync(path.join(os.tmpdir(), '.looplet-hidden-'));
+    outside.push(hidden);
+    const dir = path.join(hidden, 'project');
+    cpSync(template.dir, dir, { recursive: true, verbatimSymlinks: true });
+    const watch = startNode({ cwd: dir, args: [CLI, '--watch', '--out', 'traces/_report'] });
+    try {
+      await watch.waitFor(/^reports: /m);
+      // Writing the report inside a traces root must not start another run.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(watch.output().match(/^reports: /gm)).toHaveLength(1);
+      // The re-run sees the edit (the trace was re-recorded broken), not the trace as it was.
+      expect(await breakTraceAndWait({ watch, traces: path.join(dir, 'traces') })).toMatch(
+        /✗ \S+ › greet\/carol/,
+      );
+      const from = watch.output().length;
+      rmSync(path.join(dir, 'traces', 'greet', 'dave-erin'), { recursive: true });
+      await watch.waitFor(/^reports: /m, { from });
+      expect(watch.output().slice(from)).toMatch(/greet\/dave-erin.*does not exist/);
     } finally {
       await watch.stop();
     }
