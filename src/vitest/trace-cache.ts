@@ -1,6 +1,7 @@
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { StepData } from '../core/step.js';
+import { TraceReadError } from '../provenance/errors.js';
 import { readTrace } from '../provenance/read-trace.js';
 import type { RecordedTrace } from '../provenance/types.js';
 import { pathsAffectedBy, takeChangedFiles } from './watch-changes.js';
@@ -38,6 +39,14 @@ export function openCachedTrace(dir: string): RecordedTrace {
   if (cached && identity && cached.ino === identity.ino && cached.mtimeMs === identity.mtimeMs)
     return cached.trace;
   entries.delete(root);
+  // Planned as a directory, now a link (a trace swapped for one while the session ran): not read
+  // through it — it may lead anywhere, `/` included.
+  if (identity?.isSymbolicLink())
+    throw new TraceReadError({
+      file: root,
+      problem: 'is now a symbolic link (it was a trace directory when the watch session started)',
+      hint: 'traces are not read through links: put the trace directory itself there',
+    });
   const trace = rememberSteps(readTrace(root));
   if (identity) entries.set(root, { ino: identity.ino, mtimeMs: identity.mtimeMs, trace });
   return trace;

@@ -1,4 +1,13 @@
-import { type Dirent, existsSync, type FSWatcher, readdirSync, readFileSync, statSync, watch } from 'node:fs';
+import {
+  type Dirent,
+  existsSync,
+  type FSWatcher,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  watch,
+} from 'node:fs';
 import path from 'node:path';
 import type { EvalOutcome } from '../evals/types.js';
 import type { RunRecord } from '../report/run-record.js';
@@ -117,6 +126,12 @@ export function snapshotTraces({
     const reused = kept?.take(ref);
     if (reused) {
       checks.push(reused);
+      continue;
+    }
+    // In a watch session a trace may have been swapped for a link since the plan: not walked (it
+    // may lead to `/`); the reader refuses it. A run's plan is moments old: no lstat per trace.
+    if (kept && lstatSync(ref.dir, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      checks.push(linkedTrace(ref));
       continue;
     }
     if (watching) {
@@ -260,6 +275,11 @@ function watchTrace(ref: TraceRef): TraceCheck | undefined {
       return undefined;
     },
   };
+}
+
+/** A trace that is a symbolic link: nothing is watched or noted through it. */
+function linkedTrace(ref: TraceRef): TraceCheck {
+  return { ref, close() {}, untouched: () => false, change: () => undefined };
 }
 
 /** A file's identity and state, as `stat` gives it. */

@@ -2,7 +2,7 @@
 // loop, a link to the file system's root, a dangling one) must neither crash the session nor
 // make a file watcher walk outside the project; a watcher's error elsewhere (a link loop among
 // the eval files) is a warning, not the end of the session; edits to real traces still re-run.
-import { symlinkSync } from 'node:fs';
+import { rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { breakTraceAndWait, greeterProject } from './support.js';
@@ -47,6 +47,24 @@ describe('looplet-eval --watch on traces holding symbolic links', () => {
       if (watch.output().includes('cannot watch'))
         expect(watch.output()).toMatch(/cannot watch evals[/\\][ab]: ELOOP/);
       expect(watch.child.exitCode).toBeNull();
+    } finally {
+      await watch.stop();
+    }
+  });
+
+  it('a trace swapped for a link to / while the session runs is refused, not read or walked through', async () => {
+    const project = await greeterProject();
+    const watch = project.start(['--watch']);
+    try {
+      await watch.waitFor(/^reports: /m);
+      const from = watch.output().length;
+      const carol = path.join(project.dir, 'traces', 'greet', 'carol');
+      rmSync(carol, { recursive: true });
+      symlinkSync('/', carol);
+      await watch.waitFor(/^reports: /m, { from });
+      const rerun = watch.output().slice(from);
+      expect(rerun).toMatch(/greet\/carol.*is now a symbolic link/);
+      expect(rerun).not.toMatch(/while evals ran/);
     } finally {
       await watch.stop();
     }
