@@ -71,7 +71,6 @@ export function evalRunOptions({
     // With --json, stdout is the report alone: vitest's own output (other reporters) goes to stderr.
     ...(flags.json ? { stdout: process.stderr } : {}),
     ...(flags.watch ? { watch: true } : {}),
-    ...(flags.out ? { outputDirs: [flags.out] } : {}),
     ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
   };
   const partial = describeSelection({ paths, flags });

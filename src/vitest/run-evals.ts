@@ -19,7 +19,7 @@ import { expectedThreadSpec, ThreadReserve, type ThreadSpec } from './thread-res
 import { watchFailureWarning, watchTraceRoots } from './trace-watcher.js';
 import { provideUiPlan } from './ui-plan.js';
 import { noteChangedFile } from './watch-changes.js';
-import { chunkHoldingTrace, WATCH_TRACES_PER_CHUNK, watchScope } from './watch-reruns.js';
+import { chunkHoldingTrace, isReportFile, WATCH_TRACES_PER_CHUNK, watchScope } from './watch-reruns.js';
 
 /** The options of {@link runLoopletEval}: what `looplet-eval` passes after parsing its command line. */
 export interface LoopletEvalOptions {
@@ -52,8 +52,6 @@ export interface LoopletEvalOptions {
   /** Where vitest's own output goes (default stdout); `--json` sends it to stderr so stdout is only the report. */
   stdout?: Writable;
   watch?: boolean;
-  /** Directories the run writes besides `.looplet/` (the report directory, `--out`): a watch session does not react to them. */
-  outputDirs?: readonly string[];
   /** Directory of blob reports to merge instead of running (`--merge-reports`). */
   mergeReports?: string;
   /** Scoring threads (default: one per core; see {@link LoopletEvalOptions.pool}). */
@@ -207,7 +205,6 @@ async function startVitest({
   const scope = watchScope({
     traceRoots: absoluteTraceRoots,
     sourceRoots: [...plan.evalRoots, ...plan.caseRoots].map((root) => path.resolve(cwd, root)),
-    outputDirs: (options.outputDirs ?? []).map((dir) => path.resolve(cwd, dir)),
   });
   const vitest = await createVitest(
     'test',
@@ -293,7 +290,9 @@ async function startVitest({
       leftOut: scope.ignoredByLooplet,
       // A removal is reported as a change: vitest consults the trigger patterns for changes and
       // additions only, and a trace that lost a file (or went) must be scored again.
-      onEvent: (event, file) => vitest.vite.watcher.emit(event === 'unlink' ? 'change' : event, file),
+      onEvent: (event, file) => {
+        if (!isReportFile(file)) vitest.vite.watcher.emit(event === 'unlink' ? 'change' : event, file);
+      },
       onWatchRefused: watchFailed,
     });
     await vitest.start();

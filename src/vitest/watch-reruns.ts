@@ -1,4 +1,6 @@
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import { REPORT_FILES } from '../report/write.js';
 import type { PlannedRun } from './plan-run.js';
 
 // What a watch session re-runs when a watcher reports a file, and which watcher watches what.
@@ -38,36 +40,59 @@ export function chunkHoldingTrace({
  * Who watches what in a watch session: looplet's own watcher (`watchTraceRoots`) watches the
  * traces roots, directory by directory; vite's (`server.watch.ignored`) everything else — and the
  * eval and case directories inside a traces root, with the directories above them, since vite
- * watches sources to know which evals a change affects. Neither watches the directories the run
- * writes (the report directory): a re-run writing there would start the next.
+ * watches sources to know which evals a change affects. A root given through a symbolic link is
+ * matched by its real path too (vite walks the project by its own paths).
  */
 export function watchScope({
   traceRoots,
   sourceRoots,
-  outputDirs = [],
 }: {
   /** Absolute traces roots. */
   traceRoots: readonly string[];
   /** Absolute eval and case roots. */
   sourceRoots: readonly string[];
-  /** Absolute directories the run writes to. */
-  outputDirs?: readonly string[];
 }): {
-  /** For vite's `server.watch.ignored`: a path inside a traces root and not a source's, or an output. */
+  /** For vite's `server.watch.ignored`: a path inside a traces root and not a source's, or a report file. */
   ignoredByVite: (file: string) => boolean;
-  /** For looplet's watcher: an eval or case directory (or one under it), or an output. */
+  /** For looplet's watcher: an eval or case directory, or one under it. */
   ignoredByLooplet: (dir: string) => boolean;
 } {
-  const output = (file: string) => outputDirs.some((dir) => inside(file, dir));
+  const traces = withRealPaths(traceRoots);
+  const sources = withRealPaths(sourceRoots);
   return {
-    ignoredByLooplet: (dir) => output(dir) || sourceRoots.some((source) => inside(dir, source)),
+    ignoredByLooplet: (dir) => sources.some((source) => inside(dir, source)),
     ignoredByVite(file) {
+      if (isReportFile(file)) return true;
       const absolute = path.resolve(file);
-      if (output(absolute)) return true;
-      if (!traceRoots.some((root) => inside(absolute, root))) return false;
-      return !sourceRoots.some((source) => inside(absolute, source) || inside(source, absolute));
+      if (!traces.some((root) => inside(absolute, root))) return false;
+      return !sources.some((source) => inside(absolute, source) || inside(source, absolute));
     },
   };
+}
+
+/**
+ * True for a report file looplet writes (or its temporary copy), wherever `--out` puts it: a re-run
+ * writing one must not start the next. Its names are only the report's; the rest of its directory
+ * (even a traces root) is watched as usual.
+ */
+export function isReportFile(file: string): boolean {
+  const name = path.basename(file);
+  return REPORT_NAMES.some((report) => name === report || name.startsWith(`${report}.`));
+}
+
+const REPORT_NAMES = Object.values(REPORT_FILES);
+
+/** Each path, and its real path where that differs (a symbolic link on the way). */
+function withRealPaths(paths: readonly string[]): string[] {
+  const all = new Set(paths);
+  for (const at of paths) {
+    try {
+      all.add(realpathSync.native(at));
+    } catch {
+      // Not there (yet): only the path as given.
+    }
+  }
+  return [...all];
 }
 
 /** True when `file` is `dir` or under it. */

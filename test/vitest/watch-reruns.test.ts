@@ -1,11 +1,11 @@
 // What a watch session re-runs for a file a watcher reports, on a real plan (chunk files written),
 // and which watcher watches what.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planRun } from '../../src/vitest/plan-run.js';
-import { chunkHoldingTrace, watchScope } from '../../src/vitest/watch-reruns.js';
+import { chunkHoldingTrace, isReportFile, watchScope } from '../../src/vitest/watch-reruns.js';
 import { recordGreeterTrace } from './support.js';
 
 describe('chunkHoldingTrace', () => {
@@ -59,16 +59,29 @@ describe('watchScope (which watcher watches what)', () => {
     expect(scope.ignoredByLooplet(at('traces', 'greet'))).toBe(false);
   });
 
-  it('leaves the directories the run writes (a report directory) to neither, inside a traces root or not', () => {
-    const scope = watchScope({
-      traceRoots: [at('traces')],
-      sourceRoots: [at('evals')],
-      outputDirs: [at('traces', '_report'), at('out')],
-    });
-    expect(scope.ignoredByLooplet(at('traces', '_report'))).toBe(true);
-    expect(scope.ignoredByVite(at('traces', '_report', 'looplet-report.json'))).toBe(true);
+  it('ignores the report files wherever they are written, and nothing else of their directory', () => {
+    const scope = watchScope({ traceRoots: [at('traces')], sourceRoots: [at('evals')] });
     expect(scope.ignoredByVite(at('out', 'looplet-report.json'))).toBe(true);
-    expect(scope.ignoredByLooplet(at('traces', 'greet'))).toBe(false);
+    expect(scope.ignoredByVite(at('out', 'looplet-junit.xml.4242.tmp'))).toBe(true);
+    expect(scope.ignoredByVite(at('evals', 'looplet-report.html'))).toBe(true);
+    expect(scope.ignoredByVite(at('evals', 'eval_x.mjs'))).toBe(false);
+    expect(isReportFile(at('traces', 'looplet-report.md'))).toBe(true);
+    expect(isReportFile(at('traces', 't1', 'trajectory.json'))).toBe(false);
+    expect(isReportFile(at('traces', 'looplet-report-notes.txt'))).toBe(false);
+  });
+
+  it('matches a root given through a symbolic link by its real path too', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'looplet-watch-scope-'));
+    try {
+      mkdirSync(path.join(dir, 'project', 'traces'), { recursive: true });
+      symlinkSync(path.join(dir, 'project'), path.join(dir, 'link'));
+      const scope = watchScope({ traceRoots: [path.join(dir, 'link', 'traces')], sourceRoots: [] });
+      expect(scope.ignoredByVite(path.join(dir, 'project', 'traces', 't1', 'trajectory.json'))).toBe(true);
+      expect(scope.ignoredByVite(path.join(dir, 'link', 'traces', 't1', 'trajectory.json'))).toBe(true);
+      expect(scope.ignoredByVite(path.join(dir, 'project', 'evals', 'eval_x.mjs'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves eval and case directories inside a traces root, and the directories above them, to vite', () => {

@@ -75,13 +75,13 @@ describe('looplet-eval --watch, watching traces', () => {
     }
   });
 
-  it('under a hidden directory, with the report written inside the traces: no re-run loop, each edit and removal scored at once', async () => {
+  it('under a hidden directory, with the report written into the traces root: no re-run loop, each edit and removal scored at once', async () => {
     const template = await greeterProject();
     const hidden = mkdtempSync(path.join(os.tmpdir(), '.looplet-hidden-'));
     outside.push(hidden);
     const dir = path.join(hidden, 'project');
     cpSync(template.dir, dir, { recursive: true, verbatimSymlinks: true });
-    const watch = startNode({ cwd: dir, args: [CLI, '--watch', '--out', 'traces/_report'] });
+    const watch = startNode({ cwd: dir, args: [CLI, '--watch', '--out', 'traces'] });
     try {
       await watch.waitFor(/^reports: /m);
       // Writing the report inside a traces root must not start another run.
