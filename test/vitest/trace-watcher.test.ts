@@ -54,6 +54,27 @@ describe('watchTraceRoots', () => {
     });
     return watcher;
   };
+  /** Watches a link to the traces root (events relative to the link); returns the link. */
+  const startLinked = () => {
+    const linked = path.join(dir, 'linked');
+    symlinkSync(traces, linked);
+    watcher = watchTraceRoots({
+      roots: [linked],
+      onEvent: (event, file) => events.push([event, path.relative(linked, file)]),
+      onWatchRefused: () => {},
+    });
+    return linked;
+  };
+  /** Removes the traces root, makes it again with one trace, edits it: each step must be reported. */
+  const removeAndRemakeRoot = async () => {
+    rmSync(traces, { recursive: true });
+    await seen('unlink', '');
+    mkdirSync(path.join(traces, 'carol'), { recursive: true });
+    writeFileSync(path.join(traces, 'carol', 'trajectory.json'), '{}');
+    await seen('add', path.join('carol', 'trajectory.json'));
+    writeFileSync(path.join(traces, 'carol', 'trajectory.json'), '{"steps":[]}');
+    await seen('change', path.join('carol', 'trajectory.json'));
+  };
   const seen = async (event: TraceFileEvent, file: string) => {
     for (let waited = 0; waited < 5_000; waited += 10) {
       if (events.some(([e, f]) => e === event && f === file)) return;
@@ -96,13 +117,7 @@ describe('watchTraceRoots', () => {
 
   it('watches a traces root removed and made again (rm -rf traces && git checkout traces)', async () => {
     start();
-    rmSync(traces, { recursive: true });
-    await seen('unlink', '');
-    mkdirSync(path.join(traces, 'carol'), { recursive: true });
-    writeFileSync(path.join(traces, 'carol', 'trajectory.json'), '{}');
-    await seen('add', path.join('carol', 'trajectory.json'));
-    writeFileSync(path.join(traces, 'carol', 'trajectory.json'), '{"steps":[]}');
-    await seen('change', path.join('carol', 'trajectory.json'));
+    await removeAndRemakeRoot();
   });
 
   it('a trace moved away and replaced by a link to itself: nothing thrown, the moved directory no longer watched', async () => {
@@ -122,20 +137,8 @@ describe('watchTraceRoots', () => {
   });
 
   it('a traces root that is a link whose target is removed and made again is watched again', async () => {
-    const linked = path.join(dir, 'linked');
-    symlinkSync(traces, linked);
-    watcher = watchTraceRoots({
-      roots: [linked],
-      onEvent: (event, file) => events.push([event, path.relative(linked, file)]),
-      onWatchRefused: () => {},
-    });
-    rmSync(traces, { recursive: true });
-    await seen('unlink', '');
-    mkdirSync(path.join(traces, 'carol'), { recursive: true });
-    writeFileSync(path.join(traces, 'carol', 'trajectory.json'), '{}');
-    await seen('add', path.join('carol', 'trajectory.json'));
-    writeFileSync(path.join(traces, 'carol', 'trajectory.json'), '{"steps":[]}');
-    await seen('change', path.join('carol', 'trajectory.json'));
+    startLinked();
+    await removeAndRemakeRoot();
   });
 
   it('follows no symbolic link: a loop and a link to / are not walked, and are reported as files', async () => {
@@ -156,19 +159,13 @@ describe('watchTraceRoots', () => {
   });
 
   it('follows a traces root that is itself a link, and keeps watching it as traces go', async () => {
-    const linked = path.join(dir, 'linked');
-    symlinkSync(traces, linked);
-    watcher = watchTraceRoots({
-      roots: [linked],
-      onEvent: (event, file) => events.push([event, path.relative(linked, file)]),
-      onWatchRefused: () => {},
-    });
-    expect(watcher.watched).toBe(5);
+    const linked = startLinked();
+    expect(watcher?.watched).toBe(5);
     rmSync(path.join(linked, 'bob'), { recursive: true });
     await seen('unlink', 'bob');
     writeFileSync(path.join(linked, 'alice', 'trajectory.json'), '{"steps":[]}');
     await seen('change', path.join('alice', 'trajectory.json'));
-    expect(watcher.watched).toBe(3);
+    expect(watcher?.watched).toBe(3);
   });
 
   it('when the system refuses a watch (out of inotify watches): says so once, keeps what it has, does not throw', async () => {
