@@ -184,7 +184,12 @@ export async function traceChanges({
     errors.push({
       source: ref.id,
       kind: 'trace',
-      message: `${relative(root, change.file)} was ${change.how} while evals ran (${ran}). Traces are read-only to evals and agents: write elsewhere (a temporary directory); \`looplet-eval -u\` re-records traces. Restore the trace (git checkout) and run again`,
+      message: `${relative(root, change.file)} was ${change.how} while evals ran (${ran}). Traces are read-only to evals and agents: write elsewhere (a temporary directory); \`looplet-eval -u\` re-records traces. ${
+        // In a watch session the change may be the user's own edit, which the session scores next.
+        snapshot.kept
+          ? 'If you changed it yourself, ignore this: the session scores it again now'
+          : 'Restore the trace (git checkout) and run again'
+      }`,
     });
   }
   return errors;

@@ -158,4 +158,27 @@ describe.runIf(process.platform === 'linux')('trace watches kept between watch r
       kept.close();
     }
   });
+
+  it('tells a session user their own edit made during a run is scored next, and a CI run to restore the trace', async () => {
+    const kept = new KeptTraceChecks();
+    try {
+      const message = async (watchSession: KeptTraceChecks | undefined) => {
+        const snapshot = snapshotTraces({
+          root,
+          traces: refs(),
+          method: 'watch',
+          ...(watchSession ? { kept: watchSession } : {}),
+        });
+        writeFileSync(path.join(trace('a'), 'trace.json'), `{"at":${Date.now()}}`);
+        const [error] = await traceChanges({ snapshot, runs: [], outcomes: [] });
+        return error?.message ?? '';
+      };
+      const inSession = await message(kept);
+      expect(inSession).toContain('If you changed it yourself, ignore this: the session scores it again now');
+      expect(inSession).not.toContain('Restore the trace');
+      expect(await message(undefined)).toContain('Restore the trace (git checkout) and run again');
+    } finally {
+      kept.close();
+    }
+  });
 });
