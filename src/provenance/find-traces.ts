@@ -35,8 +35,7 @@ export function walkTraceDirs({ root }: { root: string }): string[] {
       return;
     }
     for (const entry of entries) {
-      if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.'))
-        walk(path.join(dir, entry.name));
+      if (entry.isDirectory() && !skippedByTraceWalk(entry.name)) walk(path.join(dir, entry.name));
     }
   };
   walk(root);
@@ -63,4 +62,9 @@ function exists(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Names the trace walk never enters: hidden entries (writes in progress, set-aside copies) and node_modules. */
+export function skippedByTraceWalk(name: string): boolean {
+  return name.startsWith('.') || name === 'node_modules';
 }

@@ -1,5 +1,6 @@
 import { type Dirent, type FSWatcher, lstatSync, readdirSync, statSync, watch } from 'node:fs';
 import path from 'node:path';
+import { skippedByTraceWalk } from '../provenance/find-traces.js';
 
 /**
  * The file watcher of a watch session's traces roots. vite's watcher (chokidar) sets a kernel
@@ -105,7 +106,7 @@ export function watchTraceRoots(options: TraceWatcherOptions): TraceWatcher {
       return; // Gone or unreadable: nothing under it to watch.
     }
     for (const entry of entries) {
-      if (skipped(entry.name)) continue;
+      if (skippedByTraceWalk(entry.name)) continue;
       const at = path.join(dir, entry.name);
       // A link is reported as a file: never followed (it may lead to `/` or back up the tree).
       if (entry.isDirectory()) add(at, onFile);
@@ -119,7 +120,7 @@ export function watchTraceRoots(options: TraceWatcherOptions): TraceWatcher {
       gone(dir);
       return;
     }
-    if (name === null || skipped(name)) return;
+    if (name === null || skippedByTraceWalk(name)) return;
     const file = path.join(dir, name);
     if (event === 'change') {
       if (!watchers.has(file)) onEvent('change', file);
@@ -140,10 +141,7 @@ export function watchTraceRoots(options: TraceWatcherOptions): TraceWatcher {
     if (!roots.has(dir) || polls.has(dir)) return;
     onEvent('unlink', dir);
     const poll = setInterval(() => {
-      if (!isDirectory(dir, statSync)) return;
-      clearInterval(poll);
-      polls.delete(dir);
-      add(dir, (found) => onEvent('add', found));
+      if (isDirectory(dir, statSync)) rootBack(dir);
     }, MISSING_ROOT_POLL_MS).unref();
     polls.set(dir, poll);
   };
@@ -158,6 +156,11 @@ export function watchTraceRoots(options: TraceWatcherOptions): TraceWatcher {
       gone(root);
       return;
     }
+    rootBack(root);
+  };
+
+  /** A root that went is there again: looked for no more, watched, and its files reported. */
+  const rootBack = (root: string): void => {
     clearInterval(polls.get(root));
     polls.delete(root);
     add(root, (found) => onEvent('add', found));
@@ -212,11 +215,6 @@ export function watchFailureWarning({
         `looplet-eval --watch: cannot watch ${where}: ${error.message}. Edits there will not re-run evals.`,
       );
   };
-}
-
-/** Hidden entries (writes in progress, `.looplet/`) and node_modules: never traces. */
-function skipped(name: string): boolean {
-  return name.startsWith('.') || name === 'node_modules';
 }
 
 function isDirectory(file: string, stat: typeof statSync | typeof lstatSync): boolean {
