@@ -165,7 +165,9 @@ function timeCommand(args, cwd, runs) {
 
 /** Preloaded into the bench's watch session: answers SIGUSR2 with the heaps in use. */
 const HEAP_PROBE = path.join(repo, 'bench', 'support', 'heap-probe.mjs');
-/** Full re-runs before a watch session's first heap figure, and between it and the second. */
+/** Full re-runs before a watch session's first heap figure (its caches fill, its code is compiled). */
+const WARM_UP_RERUNS = 20;
+/** Full re-runs between a watch session's two heap figures. */
 const FULL_RERUNS = 10;
 
 /**
@@ -276,8 +278,7 @@ export async function watchBench({ record, pool }) {
       met: median('run') <= 100,
     });
     // Memory over full re-runs (a file written in the traces root, in no trace, re-runs every
-    // chunk): the heaps in use after ten (the first ones still fill caches and compile code), and
-    // after ten more.
+    // chunk): the heaps in use once the session is warm, and after ten more.
     let runs = 6;
     const fullRerun = async () => {
       writeFileSync(path.join(project, 'traces', 'NOTES.txt'), String(runs));
@@ -296,7 +297,7 @@ export async function watchBench({ record, pool }) {
       }
       return events.findLast((event) => event.kind === 'heap').bytes / 2 ** 20;
     };
-    for (let round = 0; round < FULL_RERUNS; round++) await fullRerun();
+    for (let round = 0; round < WARM_UP_RERUNS; round++) await fullRerun();
     const before = await heapMiB();
     for (let round = 0; round < FULL_RERUNS; round++) await fullRerun();
     const after = await heapMiB();
@@ -304,7 +305,7 @@ export async function watchBench({ record, pool }) {
       name: `--watch${pool ? ` (LOOPLET_POOL=${pool})` : ''}, 1,000 traces: heap in use (main and scoring threads, after a collection) after ${FULL_RERUNS} more full re-runs (${((after - before) / FULL_RERUNS).toFixed(2)} MiB a re-run)`,
       value: after,
       unit: 'MiB',
-      baseline: { name: `after ${FULL_RERUNS} full re-runs`, value: before },
+      baseline: { name: `after ${WARM_UP_RERUNS} full re-runs`, value: before },
     });
   } finally {
     // Removing the project while the watcher still writes its report would fail.
