@@ -302,7 +302,8 @@ function watchTrace(ref: TraceRef): TraceCheck | undefined {
       if (events === 0) return undefined;
       // A watched directory removed, or another put in its place, before what happened inside.
       for (const { dir, ino } of watched) {
-        const now = lstatSync(dir, { throwIfNoEntry: false });
+        // The trace directory is looked at as it was watched: through the link the user may have given.
+        const now = (dir === ref.dir ? statSync : lstatSync)(dir, { throwIfNoEntry: false });
         if (!now) return { file: dir, how: 'deleted' };
         if (!now.isDirectory() || now.ino !== ino) return { file: dir, how: 'written' };
       }

@@ -1,6 +1,6 @@
 // The check that evals leave traces as they were: kernel watches (Linux) and the stat fallback
 // must tell the same story for each way a trace can be changed while a run scores it.
-import { mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -114,6 +114,26 @@ describe.each(methods)('trace changes noticed by %s', (method) => {
       method === 'watch'
         ? 'a: traces/a was written while evals ran'
         : 'a: traces/a/steps/0001.json was deleted while evals ran',
+    ]);
+  });
+
+  it('checks a trace given as a link to its directory through the link', async () => {
+    const linked = path.join(root, 'linked');
+    symlinkSync(trace('a'), linked);
+    const changes = async (change: () => void) => {
+      const snapshot = snapshotTraces({ root, traces: [{ id: 'linked', dir: linked }], method });
+      change();
+      const errors = await traceChanges({ snapshot, runs: [], outcomes: [] });
+      return errors.map((error) => error.message.split(' (')[0]);
+    };
+    expect(
+      await changes(() => {
+        writeFileSync(path.join(trace('a'), 'scratch.tmp'), 'x');
+        rmSync(path.join(trace('a'), 'scratch.tmp'));
+      }),
+    ).toEqual([]);
+    expect(await changes(() => writeFileSync(path.join(trace('a'), 'trace.json'), '{"x":1}'))).toEqual([
+      'linked/trace.json was changed while evals ran',
     ]);
   });
 
