@@ -6,7 +6,8 @@ import { oneLine } from '../util/text.js';
  * of the wrong type, or refused as unsafe. `file` is the path of the offending file, `field` the
  * JSON path inside it when one field is at fault. `code` tells the kinds apart: `TRACE_READ`
  * (missing or malformed), `TRACE_UNSAFE_FILE` (a symbolic link or a non-regular file inside the
- * trace), `TRACE_FILE_TOO_LARGE` (over the size cap), `TRACE_TOO_DEEP` (JSON nested too deeply).
+ * trace), `TRACE_FILE_TOO_LARGE` (over the size cap), `TRACE_TOO_DEEP` (JSON nested too deeply),
+ * `TRACE_NAME_NOT_UTF8` (a directory among the traces whose name is not valid UTF-8).
  */
 export class TraceReadError extends LoopletError {
   /** Path of the file that could not be read. */
@@ -46,7 +47,8 @@ export type TraceReadErrorCode =
   | 'TRACE_READ'
   | 'TRACE_UNSAFE_FILE'
   | 'TRACE_FILE_TOO_LARGE'
-  | 'TRACE_TOO_DEEP';
+  | 'TRACE_TOO_DEEP'
+  | 'TRACE_NAME_NOT_UTF8';
 
 const FIELD_LIMIT = 120;
 const PROBLEM_LIMIT = 400;

@@ -1,5 +1,6 @@
 import { type Dirent, lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { TraceReadError } from './errors.js';
 import { CALLS_DIR, STEPS_DIR, TRACE_FILE, VOLATILE_FILE } from './layout.js';
 import { PYTHON_TRACE_FILE } from './trace-completeness.js';
 
@@ -35,7 +36,12 @@ export function walkTraceDirs({ root }: { root: string }): string[] {
       return;
     }
     for (const entry of entries) {
-      if (entry.isDirectory() && !skippedByTraceWalk(entry.name)) walk(path.join(dir, entry.name));
+      if (!entry.isDirectory() || skippedByTraceWalk(entry.name)) continue;
+      const subdirectory = path.join(dir, entry.name);
+      // Node decodes names as UTF-8, putting U+FFFD for bytes that are not: such a name leads
+      // nowhere, and its traces would be left out without a word.
+      if (entry.name.includes('\uFFFD') && !exists(subdirectory)) throw notUtf8Name(dir, entry.name);
+      walk(subdirectory);
     }
   };
   walk(root);
@@ -53,6 +59,30 @@ function looksLikeTraceEntry(dir: string, entry: Dirent): boolean {
   } catch {
     return true;
   }
+}
+
+/** The error for a directory whose name is not valid UTF-8 (shown with its bytes escaped). */
+function notUtf8Name(dir: string, decoded: string): TraceReadError {
+  const raw = readdirSync(dir, { encoding: 'buffer' }).find((name) => name.toString('utf8') === decoded);
+  const shown = raw ? escapedName(raw) : decoded;
+  return new TraceReadError({
+    file: path.join(dir, shown),
+    problem:
+      'is a directory whose name is not valid UTF-8: it cannot be named in reports and baselines (ids are text), so the traces in it cannot be scored',
+    hint: `rename it to a UTF-8 name (in bash, in that directory: mv $'${shown}' new-name)`,
+    code: 'TRACE_NAME_NOT_UTF8',
+  });
+}
+
+/** A file name's bytes as text: printable ASCII as it is, every other byte as `\xNN`. */
+function escapedName(name: Buffer): string {
+  let shown = '';
+  for (const byte of name)
+    shown +=
+      byte >= 0x20 && byte < 0x7f && byte !== 0x5c && byte !== 0x27
+        ? String.fromCharCode(byte)
+        : `\\x${byte.toString(16).padStart(2, '0')}`;
+  return shown;
 }
 
 function exists(file: string): boolean {

@@ -121,44 +121,39 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 
-/** One `<testcase>` element (its lines joined). */
+/** One `<testcase>` element (its lines joined): one string built as it goes (20,000 of them at 4,000 traces). */
 function testcase(outcome: EvalOutcome): string {
-  const lines = [
-    `    <testcase name="${attr(outcome.context)}" classname="${attr(outcome.name)}" time="${seconds(outcome.durationMs)}">`,
-  ];
-  const properties: Array<[string, string]> = [['status', outcome.status]];
-  if (outcome.score !== undefined) properties.push(['score', String(outcome.score)]);
-  properties.push(['threshold', String(outcome.threshold)]);
-  if (outcome.label !== undefined) properties.push(['label', outcome.label]);
-  if (outcome.required) properties.push(['required', 'true']);
-  for (const [key, value] of Object.entries(outcome.metrics))
-    properties.push([`metric.${key}`, String(value)]);
-  lines.push('      <properties>');
-  for (const [name, value] of properties)
-    lines.push(`        <property name="${attr(name)}" value="${attr(value)}"/>`);
-  lines.push('      </properties>');
+  let xml = `    <testcase name="${attr(outcome.context)}" classname="${attr(outcome.name)}" time="${seconds(outcome.durationMs)}">\n      <properties>\n${property('status', outcome.status)}`;
+  if (outcome.score !== undefined) xml += property('score', String(outcome.score));
+  xml += property('threshold', String(outcome.threshold));
+  if (outcome.label !== undefined) xml += property('label', outcome.label);
+  if (outcome.required) xml += property('required', 'true');
+  for (const [key, value] of Object.entries(outcome.metrics)) xml += property(`metric.${key}`, String(value));
+  xml += '      </properties>\n';
   if (outcome.status === 'failed') {
-    const message = describeOutcome(outcome);
-    lines.push(
-      `      <failure message="${attr(message)}" type="${outcome.required ? 'required' : 'failed'}">${text(detailText(outcome))}</failure>`,
-    );
+    xml += `      <failure message="${attr(describeOutcome(outcome))}" type="${outcome.required ? 'required' : 'failed'}">${text(detailText(outcome))}</failure>\n`;
   } else if (outcome.status === 'error') {
-    const message = describeOutcome(outcome);
     const body = outcome.error?.stack ?? outcome.error?.message ?? '';
-    lines.push(
-      `      <error message="${attr(message)}" type="${attr(outcome.error?.kind ?? 'error')}">${text(body)}</error>`,
-    );
+    xml += `      <error message="${attr(describeOutcome(outcome))}" type="${attr(outcome.error?.kind ?? 'error')}">${text(body)}</error>\n`;
   } else if (outcome.status === 'diverged') {
-    lines.push(
-      `      <failure message="${attr(`not scored: the replay diverged (see replay › ${outcome.context}): ${outcome.reason ?? ''}`)}" type="diverged"/>`,
-    );
+    xml += `      <failure message="${attr(`not scored: the replay diverged (see replay › ${outcome.context}): ${outcome.reason ?? ''}`)}" type="diverged"/>\n`;
   } else if (outcome.status === 'skipped') {
-    lines.push(`      <skipped message="${attr(outcome.reason ?? 'skipped')}"/>`);
-  } else if (Object.keys(outcome.details).length > 0) {
-    lines.push(`      <system-out>${text(JSON.stringify(outcome.details, null, 2))}</system-out>`);
+    xml += `      <skipped message="${attr(outcome.reason ?? 'skipped')}"/>\n`;
+  } else if (hasKeys(outcome.details)) {
+    xml += `      <system-out>${text(JSON.stringify(outcome.details, null, 2))}</system-out>\n`;
   }
-  lines.push('    </testcase>');
-  return lines.join('\n');
+  return `${xml}    </testcase>`;
+}
+
+/** One `<property>` line. */
+function property(name: string, value: string): string {
+  return `        <property name="${attr(name)}" value="${attr(value)}"/>\n`;
+}
+
+/** True when `value` has an own enumerable key (without listing them all). */
+function hasKeys(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
 }
 
 /** `replay › id`: passes when the replay matched its recording; a diverged replay fails with the whole divergence. */
@@ -194,9 +189,10 @@ function replayTestcase(run: RunRecord): string {
 }
 
 function detailText(outcome: EvalOutcome): string {
-  const parts = [describeOutcome(outcome)];
-  if (Object.keys(outcome.details).length > 0) parts.push(JSON.stringify(outcome.details, null, 2));
-  return parts.join('\n');
+  const description = describeOutcome(outcome);
+  return hasKeys(outcome.details)
+    ? `${description}\n${JSON.stringify(outcome.details, null, 2)}`
+    : description;
 }
 
 /**

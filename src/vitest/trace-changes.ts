@@ -5,11 +5,13 @@ import {
   lstatSync,
   readdirSync,
   readFileSync,
+  type Stats,
   statSync,
   watch,
 } from 'node:fs';
 import path from 'node:path';
 import type { EvalOutcome } from '../evals/types.js';
+import { CALLS_DIR, STEPS_DIR } from '../provenance/layout.js';
 import type { RunRecord } from '../report/run-record.js';
 import type { InfrastructureError } from '../report/summary.js';
 import { CHUNK_SUFFIX, parseChunkFile, type TraceRef } from './plan.js';
@@ -21,8 +23,8 @@ import { CHUNK_SUFFIX, parseChunkFile, type TraceRef } from './plan.js';
  * re-records traces on purpose: the traces the run updated are left out.
  *
  * On Linux the kernel tells: one inotify watch per trace directory (a Python trace has 2 and 34
- * files) reports any change to the files in it, so the run pays a directory listing per directory
- * instead of a stat per file before and after it. Elsewhere — or when the system runs out of
+ * files) reports any change to the files in it, so the run pays a watch per directory (and a
+ * `lstat` or two to find its subdirectories) instead of a stat per file before and after it. Elsewhere — or when the system runs out of
  * watches — each file's size, mtime and inode are noted before the run and compared after it.
  */
 
@@ -32,7 +34,8 @@ export type TraceCheckMethod = 'watch' | 'stat';
 /** What changed in a trace: the first file seen changing, and how. */
 interface TraceChange {
   file: string;
-  how: 'changed' | 'added' | 'deleted' | 'replaced';
+  /** `written`: a file put at this name, new or in place of the one there; `changed`: written in place. */
+  how: 'changed' | 'written' | 'deleted';
 }
 
 /** One trace, watched or noted, until the run ends. */
@@ -131,7 +134,7 @@ export function snapshotTraces({
     // In a watch session a trace may have been swapped for a link since the plan: not walked (it
     // may lead to `/`); the reader refuses it. A run's plan is moments old: no lstat per trace.
     if (kept && lstatSync(ref.dir, { throwIfNoEntry: false })?.isSymbolicLink()) {
-      checks.push(linkedTrace(ref));
+      checks.push(uncheckedTrace(ref));
       continue;
     }
     if (watching) {
@@ -222,59 +225,90 @@ function listing(dir: string): Dirent[] {
   }
 }
 
-/** Events kept per trace: the first real change is among the first few in any run that makes one. */
-const MAX_EVENTS = 64;
+/** Names followed per trace: the first real change is among the first few in any run that makes one. */
+const MAX_NAMES = 64;
+
+/**
+ * Subdirectories a trace of either format has (looplet's `steps/` and `calls/`, Python's
+ * `steps/`): looked for by name, so that a directory's link count (2 + its subdirectories on
+ * Linux file systems) tells whether there is any other, without listing it.
+ */
+const KNOWN_SUBDIRECTORIES = [STEPS_DIR, CALLS_DIR];
+
+/** What the watch of one name saw: each create, delete or move of it is a `rename` event. */
+interface NameEvents {
+  dir: string;
+  name: string;
+  renames: number;
+  changes: number;
+}
 
 /**
  * Watches every directory of a trace; undefined when the system has no watch left (the caller
- * falls back to noting files). The names each directory held tell an added file from a replaced
- * one, and a file created and removed again (a temporary file) from a change.
+ * falls back to noting files). Nothing is listed: each create, delete or move of a name is one
+ * `rename` event, so an odd number of them flips whether the name exists — what it is at the
+ * end and how many there were tell what it was before. A file created and removed again (a
+ * temporary file) is no change; one put at a name, new or in place of the file there, was
+ * `written`.
  */
 function watchTrace(ref: TraceRef): TraceCheck | undefined {
   const watchers: FSWatcher[] = [];
-  const before = new Map<string, Set<string>>();
-  const events: Array<{ dir: string; name: string | null; event: string }> = [];
+  const watched: Array<{ dir: string; ino: number }> = [];
+  const seen = new Map<string, NameEvents>();
+  let events = 0;
   const note = (dir: string, name: string | null, event: string) => {
-    if (events.length < MAX_EVENTS) events.push({ dir, name, event });
+    events++;
+    if (name === null) return; // A failed watch: its directory's identity tells what happened.
+    const key = `${dir}${path.sep}${name}`;
+    let entry = seen.get(key);
+    if (!entry) {
+      if (seen.size >= MAX_NAMES) return;
+      entry = { dir, name, renames: 0, changes: 0 };
+      seen.set(key, entry);
+    }
+    if (event === 'rename') entry.renames++;
+    else entry.changes++;
   };
   const close = () => {
     for (const watcher of watchers) watcher.close();
     watchers.length = 0;
   };
-  const add = (dir: string): boolean => {
-    const entries = listing(dir);
-    before.set(dir, new Set(entries.map((entry) => entry.name)));
+  const add = (dir: string, stats: Stats): boolean => {
     try {
       const watcher = watch(dir, { persistent: false }, (event, name) => note(dir, name, event));
       // A watch that fails later (its directory removed) is a change too.
       watcher.on('error', () => note(dir, null, 'rename'));
       watchers.push(watcher);
+      watched.push({ dir, ino: stats.ino });
     } catch {
       return false;
     }
-    for (const entry of entries) if (entry.isDirectory() && !add(path.join(dir, entry.name))) return false;
+    for (const subdirectory of subdirectoriesOf(dir, stats))
+      if (!add(subdirectory.path, subdirectory.stats)) return false;
     return true;
   };
-  if (!add(ref.dir)) {
+  // The trace directory may be a link the user gave (the plan's path); what is inside is not followed.
+  const stats = statSync(ref.dir, { throwIfNoEntry: false });
+  if (!stats?.isDirectory()) return uncheckedTrace(ref); // Gone since the plan: the reader says so.
+  if (!add(ref.dir, stats)) {
     close();
     return undefined;
   }
-  const changeOf = ({ dir, name, event }: (typeof events)[number]): TraceChange | undefined => {
-    if (name === null) return existsSync(dir) ? undefined : { file: dir, how: 'deleted' };
-    const file = path.join(dir, name);
-    const existed = before.get(dir)?.has(name) ?? false;
-    const exists = existsSync(file);
-    if (event === 'change') return existed || exists ? { file, how: 'changed' } : undefined;
-    if (existed) return { file, how: exists ? 'replaced' : 'deleted' };
-    return exists ? { file, how: 'added' } : undefined;
-  };
   return {
     ref,
     close,
-    untouched: () => events.length === 0 && watchers.length > 0,
+    untouched: () => events === 0 && watchers.length > 0,
     change() {
-      for (const event of events) {
-        const change = changeOf(event);
+      if (events === 0) return undefined;
+      // A watched directory removed, or another put in its place, before what happened inside.
+      for (const { dir, ino } of watched) {
+        // The trace directory is looked at as it was watched: through the link the user may have given.
+        const now = (dir === ref.dir ? statSync : lstatSync)(dir, { throwIfNoEntry: false });
+        if (!now) return { file: dir, how: 'deleted' };
+        if (!now.isDirectory() || now.ino !== ino) return { file: dir, how: 'written' };
+      }
+      for (const entry of seen.values()) {
+        const change = changeOf(entry);
         if (change) return change;
       }
       return undefined;
@@ -282,8 +316,44 @@ function watchTrace(ref: TraceRef): TraceCheck | undefined {
   };
 }
 
-/** A trace that is a symbolic link: nothing is watched or noted through it. */
-function linkedTrace(ref: TraceRef): TraceCheck {
+/** What happened to a name in a directory still in place, from its events and whether it exists now. */
+function changeOf({ dir, name, renames, changes }: NameEvents): TraceChange | undefined {
+  const file = path.join(dir, name);
+  const exists = existsSync(file);
+  if (renames === 0) return changes > 0 && exists ? { file, how: 'changed' } : undefined;
+  if (exists) return { file, how: 'written' };
+  // Gone now. Each event flipped whether it existed: after an odd number, it existed before.
+  return renames % 2 === 1 ? { file, how: 'deleted' } : undefined;
+}
+
+/**
+ * The real subdirectories of `dir` (links are not followed). A directory's link count is 2 plus
+ * its subdirectories on Linux's file systems: when the known names account for all of them,
+ * nothing is listed; otherwise (another name, or a file system that counts 1) it is.
+ */
+function subdirectoriesOf(dir: string, stats: Stats): Array<{ path: string; stats: Stats }> {
+  const expected = stats.nlink - 2;
+  if (expected === 0) return [];
+  const found: Array<{ path: string; stats: Stats }> = [];
+  if (expected > 0)
+    for (const name of KNOWN_SUBDIRECTORIES) {
+      const at = path.join(dir, name);
+      const known = lstatSync(at, { throwIfNoEntry: false });
+      if (known?.isDirectory()) found.push({ path: at, stats: known });
+      if (found.length === expected) return found;
+    }
+  const listed: Array<{ path: string; stats: Stats }> = [];
+  for (const entry of listing(dir)) {
+    if (!entry.isDirectory()) continue;
+    const at = path.join(dir, entry.name);
+    const entryStats = lstatSync(at, { throwIfNoEntry: false });
+    if (entryStats?.isDirectory()) listed.push({ path: at, stats: entryStats });
+  }
+  return listed;
+}
+
+/** A trace nothing is watched or noted in: a link in a watch session, or gone (the reader says so). */
+function uncheckedTrace(ref: TraceRef): TraceCheck {
   return { ref, close() {}, untouched: () => false, change: () => undefined };
 }
 
@@ -316,10 +386,10 @@ function firstChange({
   for (const [file, state] of before) {
     const now = after.get(file);
     if (!now) return { file, how: 'deleted' };
-    if (now.ino !== state.ino) return { file, how: 'replaced' };
+    if (now.ino !== state.ino) return { file, how: 'written' };
     if (now.size !== state.size || now.mtimeMs !== state.mtimeMs) return { file, how: 'changed' };
   }
-  for (const file of after.keys()) if (!before.has(file)) return { file, how: 'added' };
+  for (const file of after.keys()) if (!before.has(file)) return { file, how: 'written' };
   return undefined;
 }
 

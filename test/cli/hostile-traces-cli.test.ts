@@ -1,7 +1,7 @@
 // `looplet show | diff | validate` (the built CLI) on traces made to crash or exhaust readers:
 // a typed error naming the file, the documented exit code, never "internal error".
 import { execFile } from 'node:child_process';
-import { cpSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../provenance/helpers.js';
@@ -9,12 +9,12 @@ import { tempDir } from '../provenance/helpers.js';
 const BIN = path.resolve('bin/looplet.js');
 const GOLDEN = path.resolve('traces/greeter/alice');
 
-function looplet(args: string[], env: NodeJS.ProcessEnv = {}) {
+function looplet(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(
       'node',
       [BIN, ...args],
-      { env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 },
+      { env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000, ...(cwd ? { cwd } : {}) },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
       },
@@ -77,5 +77,21 @@ describe('show, diff and validate on hostile traces', () => {
     const validate = await looplet(['validate', GOLDEN], { LOOPLET_MAX_FILE_BYTES: '100' });
     expect(validate.code).toBe(1);
     expect(validate.stdout).toContain('is over the 100-byte cap');
+  });
+
+  it('a traces directory whose name is not valid UTF-8: looplet-eval and validate exit 3 naming it, never a silent skip', async () => {
+    const project = tempDir();
+    mkdirSync(path.join(project, 'evals'));
+    writeFileSync(path.join(project, 'evals', 'eval_done.mjs'), 'export const eval_done = () => true;\n');
+    cpSync(GOLDEN, path.join(project, 'traces', 'ok'), { recursive: true });
+    const bad = Buffer.concat([Buffer.from(path.join(project, 'traces', 'caf')), Buffer.from([0xe9])]);
+    mkdirSync(Buffer.concat([bad, Buffer.from('/alice')]), { recursive: true });
+    writeFileSync(Buffer.concat([bad, Buffer.from('/alice/trace.json')]), '{}');
+    const run = await looplet([], {}, project);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('traces/caf\\xe9: is a directory whose name is not valid UTF-8');
+    const validate = await looplet(['validate', path.join(project, 'traces')]);
+    expect(validate.code).toBe(3);
+    expect(validate.stderr).toContain("mv $'caf\\xe9' new-name");
   });
 });

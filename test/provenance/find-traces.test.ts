@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TraceReadError } from '../../src/provenance/errors.js';
 import { walkTraceDirs } from '../../src/provenance/find-traces.js';
 import { tempDir } from './helpers.js';
 
@@ -42,5 +43,31 @@ describe('walkTraceDirs', () => {
       'trace-json-dir',
       'trace-json-link',
     ]);
+  });
+
+  // Node decodes file names as UTF-8: a name that is not leads nowhere, and the traces under it
+  // were left out without a word.
+  it('refuses a directory whose name is not valid UTF-8, naming it with its bytes escaped', () => {
+    const root = tempDir();
+    cpSync('traces/greeter/alice', path.join(root, 'ok'), { recursive: true });
+    const latin1 = Buffer.concat([Buffer.from(`${root}/caf`), Buffer.from([0xe9])]);
+    mkdirSync(Buffer.concat([latin1, Buffer.from('/inner')]), { recursive: true });
+    writeFileSync(Buffer.concat([latin1, Buffer.from('/inner/trace.json')]), '{}');
+    let thrown: unknown;
+    try {
+      walkTraceDirs({ root });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TraceReadError);
+    expect((thrown as TraceReadError).code).toBe('TRACE_NAME_NOT_UTF8');
+    expect((thrown as TraceReadError).file).toBe(path.join(root, 'caf\\xe9'));
+    expect((thrown as TraceReadError).message).toContain("mv $'caf\\xe9' new-name");
+  });
+
+  it('walks a valid name that holds U+FFFD itself', () => {
+    const root = tempDir();
+    cpSync('traces/greeter/alice', path.join(root, 'odd\uFFFDname', 'inner'), { recursive: true });
+    expect(walkTraceDirs({ root }).map((dir) => path.relative(root, dir))).toEqual(['odd\uFFFDname/inner']);
   });
 });

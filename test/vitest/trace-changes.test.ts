@@ -1,6 +1,6 @@
 // The check that evals leave traces as they were: kernel watches (Linux) and the stat fallback
 // must tell the same story for each way a trace can be changed while a run scores it.
-import { mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -65,9 +65,9 @@ describe.each(methods)('trace changes noticed by %s', (method) => {
     );
   });
 
-  it('tells added, deleted and replaced files apart', async () => {
+  it('tells a file written (new, or put in place of one) from one deleted', async () => {
     expect(await changesAfter(() => writeFileSync(path.join(trace('b'), 'notes.txt'), 'x'))).toEqual([
-      'b: traces/b/notes.txt was added while evals ran',
+      'b: traces/b/notes.txt was written while evals ran',
     ]);
     expect(await changesAfter(() => rmSync(path.join(trace('b'), 'trace.json')))).toEqual([
       'b: traces/b/trace.json was deleted while evals ran',
@@ -77,7 +77,64 @@ describe.each(methods)('trace changes noticed by %s', (method) => {
         writeFileSync(path.join(trace('a'), 'steps', 'tmp'), '{"index":1}');
         renameSync(path.join(trace('a'), 'steps', 'tmp'), path.join(trace('a'), 'steps', '0001.json'));
       }),
-    ).toEqual(['a: traces/a/steps/0001.json was replaced while evals ran']);
+    ).toEqual(['a: traces/a/steps/0001.json was written while evals ran']);
+    // Removed and made again: the kernel saw both; a stat sees the inode again, often reused.
+    expect(
+      await changesAfter(() => {
+        rmSync(path.join(trace('a'), 'trace.json'));
+        writeFileSync(path.join(trace('a'), 'trace.json'), '{"a":1}');
+      }),
+    ).toEqual([`a: traces/a/trace.json was ${method === 'watch' ? 'written' : 'changed'} while evals ran`]);
+  });
+
+  it('finds nothing for a file made and removed again (a temporary file), even more than once', async () => {
+    expect(
+      await changesAfter(() => {
+        for (let round = 0; round < 3; round++) {
+          writeFileSync(path.join(trace('a'), 'steps', 'scratch.tmp'), 'x');
+          rmSync(path.join(trace('a'), 'steps', 'scratch.tmp'));
+        }
+      }),
+    ).toEqual([]);
+  });
+
+  it('notices a change in a subdirectory of any name, and a trace directory put in place of another', async () => {
+    mkdirSync(path.join(trace('b'), 'extra', 'deeper'), { recursive: true });
+    writeFileSync(path.join(trace('b'), 'extra', 'deeper', 'x.json'), '{}');
+    expect(
+      await changesAfter(() => writeFileSync(path.join(trace('b'), 'extra', 'deeper', 'x.json'), '{"x":1}')),
+    ).toEqual(['b: traces/b/extra/deeper/x.json was changed while evals ran']);
+    // A stat of every file sees the files gone; a watch, the directory itself put in place of the old.
+    expect(
+      await changesAfter(() => {
+        renameSync(trace('a'), `${trace('a')}.old`);
+        mkdirSync(trace('a'));
+      }),
+    ).toEqual([
+      method === 'watch'
+        ? 'a: traces/a was written while evals ran'
+        : 'a: traces/a/steps/0001.json was deleted while evals ran',
+    ]);
+  });
+
+  it('checks a trace given as a link to its directory through the link', async () => {
+    const linked = path.join(root, 'linked');
+    symlinkSync(trace('a'), linked);
+    const changes = async (change: () => void) => {
+      const snapshot = snapshotTraces({ root, traces: [{ id: 'linked', dir: linked }], method });
+      change();
+      const errors = await traceChanges({ snapshot, runs: [], outcomes: [] });
+      return errors.map((error) => error.message.split(' (')[0]);
+    };
+    expect(
+      await changes(() => {
+        writeFileSync(path.join(trace('a'), 'scratch.tmp'), 'x');
+        rmSync(path.join(trace('a'), 'scratch.tmp'));
+      }),
+    ).toEqual([]);
+    expect(await changes(() => writeFileSync(path.join(trace('a'), 'trace.json'), '{"x":1}'))).toEqual([
+      'linked/trace.json was changed while evals ran',
+    ]);
   });
 
   it('notices a changed modification time', async () => {
@@ -132,7 +189,7 @@ describe.runIf(process.platform === 'linux')('trace watches kept between watch r
       expect(await run(kept)).toEqual([]);
       // Both traces' watches are now kept ones: an eval writing to either is still caught.
       expect(await run(kept, () => writeFileSync(path.join(trace('b'), 'steps', 'x.json'), '{}'))).toEqual([
-        'b: traces/b/steps/x.json was added while evals ran',
+        'b: traces/b/steps/x.json was written while evals ran',
       ]);
       expect(await run(kept, () => writeFileSync(path.join(trace('a'), 'trace.json'), '{}'))).toEqual([
         'a: traces/a/trace.json was changed while evals ran',
