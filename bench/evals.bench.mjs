@@ -163,6 +163,13 @@ function timeCommand(args, cwd, runs) {
   return measure({ args, cwd, runs, warmUp: false }).seconds;
 }
 
+/** Preloaded into the bench's watch session: answers SIGUSR2 with the heaps in use. */
+const HEAP_PROBE = path.join(repo, 'bench', 'support', 'heap-probe.mjs');
+/** Full re-runs before a watch session's first heap figure (its caches fill, its code is compiled). */
+const WARM_UP_RERUNS = 20;
+/** Full re-runs between a watch session's two heap figures. */
+const FULL_RERUNS = 10;
+
 /**
  * Prints a line when vitest starts a re-run (before any reporter's \`onTestRunStart\`, looplet's
  * included), so the bench can time a watch re-run from the outside.
@@ -172,7 +179,8 @@ const RUN_START_REPORTER = `export default class { onWatcherRerun() { process.st
 /**
  * \`--watch\` on 1,000 traces: after the first run, one trace's expected.json changes; the re-run
  * is timed from vitest's start of it (\`onWatcherRerun\`) to looplet's report line, and from the write to that line
- * (which adds the watcher's latency and vitest's 100 ms debounce).
+ * (which adds the watcher's latency and vitest's 100 ms debounce). Then the heaps the session uses
+ * (main thread and scoring threads, after a collection) over full re-runs.
  */
 export async function watchBench({ record, pool }) {
   const project = await makeProject(1000);
@@ -188,7 +196,18 @@ export async function watchBench({ record, pool }) {
   const spawned = performance.now();
   const child = spawn(
     process.execPath,
-    [bin, '--watch', '--fail-on', 'never', '--reporter', './run-start.mjs'],
+    // The heap probe answers SIGUSR2 with the heaps in use after a collection (see below).
+    [
+      '--expose-gc',
+      '--import',
+      HEAP_PROBE,
+      bin,
+      '--watch',
+      '--fail-on',
+      'never',
+      '--reporter',
+      './run-start.mjs',
+    ],
     {
       cwd: project,
       // Threads are the default; the in-process pool keeps the traces it read between runs.
@@ -213,6 +232,10 @@ export async function watchBench({ record, pool }) {
       buffered = buffered.slice(end + 1);
       if (line.startsWith('bench: run started')) events.push({ kind: 'start', at: performance.now() });
       if (line.startsWith('reports: ')) events.push({ kind: 'end', at: performance.now() });
+      if (line.startsWith('heap-probe: ')) {
+        const [main, threads] = line.split(' ').slice(1).map(Number);
+        events.push({ kind: 'heap', bytes: main + threads });
+      }
     }
   });
   const waitForEnd = async (count) => {
@@ -253,6 +276,36 @@ export async function watchBench({ record, pool }) {
       unit: 'ms',
       goal: '<= 100 ms',
       met: median('run') <= 100,
+    });
+    // Memory over full re-runs (a file written in the traces root, in no trace, re-runs every
+    // chunk): the heaps in use once the session is warm, and after ten more.
+    let runs = 6;
+    const fullRerun = async () => {
+      writeFileSync(path.join(project, 'traces', 'NOTES.txt'), String(runs));
+      await waitForEnd(++runs);
+    };
+    const heapMiB = async () => {
+      // The report is written after its line is printed: its buffers are let go a little later.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const answers = events.filter((event) => event.kind === 'heap').length;
+      child.kill('SIGUSR2');
+      const deadline = Date.now() + 120_000;
+      while (events.filter((event) => event.kind === 'heap').length === answers) {
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error('the heap probe did not answer');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return events.findLast((event) => event.kind === 'heap').bytes / 2 ** 20;
+    };
+    for (let round = 0; round < WARM_UP_RERUNS; round++) await fullRerun();
+    const before = await heapMiB();
+    for (let round = 0; round < FULL_RERUNS; round++) await fullRerun();
+    const after = await heapMiB();
+    record({
+      name: `--watch${pool ? ` (LOOPLET_POOL=${pool})` : ''}, 1,000 traces: heap in use (main and scoring threads, after a collection) after ${FULL_RERUNS} more full re-runs (${((after - before) / FULL_RERUNS).toFixed(2)} MiB a re-run)`,
+      value: after,
+      unit: 'MiB',
+      baseline: { name: `after ${WARM_UP_RERUNS} full re-runs`, value: before },
     });
   } finally {
     // Removing the project while the watcher still writes its report would fail.

@@ -55,8 +55,15 @@ export default class LoopletRunner extends TestRunner {
   declare onTaskUpdate?: (packs: RunnerTaskResultPack[], events: RunnerTaskEventPack[]) => Promise<void>;
   /** Set by vitest's worker: records an annotation in the main process (the UI shows it). */
   declare onTestAnnotate?: (test: RunnerTestCase, annotation: TestAnnotation) => Promise<TestAnnotation>;
+  /**
+   * The run's chunks, let go when it ends: vitest makes a runner per run and, in a runtime that
+   * outlives the run (a watch session's kept threads, the in-process pool), keeps every one of
+   * them for good — its worker registers a cancel callback that holds the runner and never removes
+   * it. Held here past the run, each chunk's tasks, results and plan were kept too (a watch
+   * session grew by 1–2 MB per re-run of 120 traces).
+   */
   readonly #chunks = new Map<string, Collected>();
-  /** The configured judge, built once per worker (the OpenAI SDK is loaded only when one is configured). */
+  /** The configured judge, built once per run (the OpenAI SDK is loaded only when one is configured). */
   #judge: Promise<Judge | undefined> | undefined;
 
   override async importFile(filepath: string, source: 'collect' | 'setup'): Promise<unknown> {
@@ -120,6 +127,13 @@ export default class LoopletRunner extends TestRunner {
     setLoopletFileMeta(file.meta, { runs: [], obsolete: chunk.obsolete });
     this.#chunks.set(filepath, { chunk, tree });
     return {};
+  }
+
+  /** The run is over: what it built is let go (see `#chunks` on why). */
+  override onAfterRunFiles(): void {
+    this.#chunks.clear();
+    this.#judge = undefined;
+    super.onAfterRunFiles();
   }
 
   async runSuite(suite: RunnerTestSuite): Promise<void> {
