@@ -121,7 +121,7 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 
-/** One `<testcase>` element (its lines joined): one string built as it goes (20,000 of them at 4,000 traces). */
+/** One `<testcase>` element, its lines built as one string (no arrays of lines or property pairs). */
 function testcase(outcome: EvalOutcome): string {
   let xml = `    <testcase name="${attr(outcome.context)}" classname="${attr(outcome.name)}" time="${seconds(outcome.durationMs)}">\n      <properties>\n${property('status', outcome.status)}`;
   if (outcome.score !== undefined) xml += property('score', String(outcome.score));
