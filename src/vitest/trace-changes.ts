@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { EvalOutcome } from '../evals/types.js';
 import type { RunRecord } from '../report/run-record.js';
@@ -14,8 +14,9 @@ import { statTrace, type TraceCheck, uncheckedTrace, watchTrace } from './trace-
  *
  * On Linux the kernel tells: one inotify watch per trace directory (a Python trace has 2 and 34
  * files) reports any change to the files in it, so the run pays a watch per directory (and a
- * `lstat` or two to find its subdirectories) instead of a stat per file before and after it. Elsewhere — or when the system runs out of
- * watches — each file's size, mtime and inode are noted before the run and compared after it.
+ * `lstat` or two to find its subdirectories) instead of a stat per file before and after it.
+ * Elsewhere — or when the system runs out of watches — each file's size, mtime and inode are noted
+ * before the run and compared after it.
  */
 
 /** How a run notices changed traces: kernel watches (Linux) or a stat of every file before and after. */
@@ -104,14 +105,16 @@ export function snapshotTraces({
       checks.push(reused);
       continue;
     }
-    // In a watch session a trace may have been swapped for a link since the plan: not walked (it
-    // may lead to `/`); the reader refuses it. A run's plan is moments old: no lstat per trace.
-    if (kept && lstatSync(ref.dir, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    // A trace directory may be a link the user gave (followed); in a watch session one swapped
+    // for a link since the plan is not walked (it may lead to `/`): the reader refuses it. Gone
+    // since the plan: the reader says so.
+    const stats = (kept ? lstatSync : statSync)(ref.dir, { throwIfNoEntry: false });
+    if (!stats?.isDirectory()) {
       checks.push(uncheckedTrace(ref));
       continue;
     }
     if (watching) {
-      const check = watchTrace(ref);
+      const check = watchTrace(ref, stats);
       if (check) {
         checks.push(check);
         continue;

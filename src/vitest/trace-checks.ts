@@ -64,9 +64,9 @@ interface NameEvents {
  * `rename` event, so an odd number of them flips whether the name exists — what it is at the
  * end and how many there were tell what it was before. A file created and removed again (a
  * temporary file) is no change; one put at a name, new or in place of the file there, was
- * `written`.
+ * `written`. `stats` are the trace directory's, as the caller looked at it (through a link it gave).
  */
-export function watchTrace(ref: TraceRef): TraceCheck | undefined {
+export function watchTrace(ref: TraceRef, stats: Stats): TraceCheck | undefined {
   const watchers: FSWatcher[] = [];
   const watched: Array<{ dir: string; ino: number }> = [];
   const seen = new Map<string, NameEvents>();
@@ -102,9 +102,6 @@ export function watchTrace(ref: TraceRef): TraceCheck | undefined {
       if (!add(subdirectory.path, subdirectory.stats)) return false;
     return true;
   };
-  // The trace directory may be a link the user gave (the plan's path); what is inside is not followed.
-  const stats = statSync(ref.dir, { throwIfNoEntry: false });
-  if (!stats?.isDirectory()) return uncheckedTrace(ref); // Gone since the plan: the reader says so.
   if (!add(ref.dir, stats)) {
     close();
     return undefined;
