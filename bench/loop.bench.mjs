@@ -180,11 +180,11 @@ export default async function loopBench({ record }) {
     baseline: { name: 'hand-written loop', value: bareBytes },
   });
   if (timeBefore) recordBefore(await allocatedPerStep(timeBefore), bareBytes, 'B/step');
+  const timed = [timeBareLoop, timeLooplet, ...(timeBefore ? [timeBefore] : [])];
   const results = {};
   const goal = 5;
   for (const steps of [200, 10_000]) {
     const runs = steps === 200 ? 300 : 15;
-    const timed = [timeBareLoop, timeLooplet, ...(timeBefore ? [timeBefore] : [])];
     const [bare, looplet, previous] = await measure(timed, steps, runs);
     results[steps] = looplet;
     record({
@@ -220,11 +220,7 @@ export default async function loopBench({ record }) {
     goal: 'flat (≈1×; Python original grows 3.8× from 200 to 2,000)',
     met: results[10_000].median / results[200].median < 1.5,
   });
-  const cold = await afterForcedGc(
-    [timeBareLoop, timeLooplet, ...(timeBefore ? [timeBefore] : [])],
-    10_000,
-    9,
-  );
+  const cold = await afterForcedGc(timed, 10_000, 9);
   if (cold) {
     const [bare, looplet, previous] = cold;
     record({
